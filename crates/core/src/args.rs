@@ -1,0 +1,118 @@
+//! The connection flags both tools share, as one clap struct flattened into each.
+//!
+//! Short flags follow mosquitto_pub/mosquitto_sub so muscle memory works: `-h` is the host and
+//! `-V` the protocol version, which is why help and version are long-only (`--help`,
+//! `--version`). Each connection flag can also come from an `MQTT_*` environment variable;
+//! a flag on the command line wins.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgAction, Args, ValueEnum};
+
+use crate::duration::parse_duration;
+use crate::secret::Secret;
+
+/// MQTT protocol versions as `-V` takes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProtocolArg {
+    /// MQTT 3.1.1 (the default)
+    #[value(name = "mqttv311", alias = "311")]
+    V311,
+    /// MQTT 5
+    #[value(name = "mqttv5", alias = "5")]
+    V5,
+    /// MQTT 3.1: accepted by name only to explain that it is not supported
+    #[value(name = "mqttv31", alias = "31", hide = true)]
+    V31,
+}
+
+/// `--help` and `--version`, long only, since `-h` and `-V` belong to mosquitto's meanings.
+#[derive(Debug, Args)]
+pub struct HelpArgs {
+    /// Print help
+    #[arg(long, action = ArgAction::Help)]
+    help: Option<bool>,
+    /// Print version
+    #[arg(long, action = ArgAction::Version)]
+    version: Option<bool>,
+}
+
+/// Everything about reaching and talking to the broker, identical in rpub and rsub.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectArgs {
+    /// Broker host name or address
+    #[arg(short = 'h', long, env = "MQTT_HOST", value_name = "HOST")]
+    pub host: Option<String>,
+
+    /// Broker port [default: 1883]
+    #[arg(short = 'p', long, env = "MQTT_PORT", value_name = "PORT",
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: Option<u16>,
+
+    /// Username
+    #[arg(short = 'u', long, env = "MQTT_USERNAME", value_name = "USER")]
+    pub username: Option<String>,
+
+    /// Password (visible in the process list: prefer MQTT_PASSWORD or --password-file)
+    #[arg(short = 'P', long, env = "MQTT_PASSWORD", hide_env_values = true, value_name = "PASSWORD")]
+    pub password: Option<Secret>,
+
+    /// Read the password from the first line of FILE
+    #[arg(long, value_name = "FILE", conflicts_with = "password")]
+    pub password_file: Option<PathBuf>,
+
+    /// Client id [default: rpub-/rsub- followed by a random suffix]
+    #[arg(short = 'i', long = "id", value_name = "ID")]
+    pub id: Option<String>,
+
+    /// Client id prefix; the process id is appended
+    #[arg(short = 'I', long = "id-prefix", value_name = "PREFIX", conflicts_with = "id")]
+    pub id_prefix: Option<String>,
+
+    /// Keepalive interval: seconds or a duration such as 30s; 0 disables [default: 60]
+    #[arg(short = 'k', long, value_name = "DURATION", value_parser = parse_duration)]
+    pub keepalive: Option<Duration>,
+
+    /// MQTT protocol version: mqttv311 (or 311), mqttv5 (or 5)
+    #[arg(short = 'V', long = "protocol-version", value_name = "VERSION", default_value = "mqttv311",
+          hide_possible_values = true)]
+    pub protocol: ProtocolArg,
+
+    /// Ask for a persistent session (clean session off); needs -i
+    #[arg(short = 'c', long = "disable-clean-session")]
+    pub persistent: bool,
+
+    /// Broker URL: mqtt://[user[:pass]@]host[:port][/topic]
+    #[arg(short = 'L', long = "url", value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Topic of the will message the broker publishes if this client vanishes
+    #[arg(long, value_name = "TOPIC")]
+    pub will_topic: Option<String>,
+
+    /// Payload of the will message [default: empty]
+    #[arg(long, value_name = "PAYLOAD", requires = "will_topic")]
+    pub will_payload: Option<String>,
+
+    /// QoS of the will message
+    #[arg(long, value_name = "QOS", default_value_t = 0, requires = "will_topic",
+          value_parser = clap::value_parser!(u8).range(0..=2))]
+    pub will_qos: u8,
+
+    /// Retain the will message
+    #[arg(long, requires = "will_topic")]
+    pub will_retain: bool,
+
+    /// Give up connecting after this long (seconds or a duration)
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub connect_timeout: Duration,
+
+    /// Print every MQTT packet sent and received on stderr
+    #[arg(short = 'd', long)]
+    pub debug: bool,
+
+    /// Print no error messages (the exit status still tells)
+    #[arg(long, conflicts_with = "debug")]
+    pub quiet: bool,
+}
