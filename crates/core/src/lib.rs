@@ -14,6 +14,7 @@ pub mod options;
 pub mod reason;
 pub mod secret;
 pub mod session;
+pub mod stop;
 pub mod topic;
 pub mod trace;
 pub mod url;

@@ -278,12 +278,18 @@ impl Session {
     /// A request could not be queued only when the pump has stopped: say why.
     fn check(&self, sent: bool) -> anyhow::Result<()> {
         if sent {
-            return Ok(());
+            Ok(())
+        } else {
+            Err(self.lost_error().into())
         }
+    }
+
+    /// Why the pump stopped, as far as it said.
+    fn lost_error(&self) -> Fail {
         let lost = self.shared.lost.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let (exit, message) =
             lost.unwrap_or((Exit::ConnectionLost, format!("connection to {} lost", self.address)));
-        Err(Fail::new(exit, message).into())
+        Fail::new(exit, message)
     }
 
     /// The next event; `None` once the pump has stopped and every event was read.
@@ -314,25 +320,37 @@ impl Session {
     }
 
     /// Send DISCONNECT after everything queued before it, and wait (at most `limit`) until it
-    /// went out. Events seen on the way are handed to `on_event`.
-    pub async fn disconnect(&mut self, limit: Duration, mut on_event: impl FnMut(&Event)) {
+    /// went out: only then is every earlier QoS 0 publish written. Events seen on the way are
+    /// handed to `on_event`.
+    pub async fn disconnect(&mut self, limit: Duration, mut on_event: impl FnMut(&Event)) -> Result<(), Fail> {
         self.stop_messages();
         let queued = match &self.client {
             Client::V4(c) => c.disconnect().await.is_ok(),
             Client::V5(c) => c.disconnect().await.is_ok(),
         };
-        if queued {
+        let outcome = if queued {
             let wait = async {
                 while let Some(event) = self.events.recv().await {
                     on_event(&event);
-                    if matches!(event, Event::Closed | Event::Lost(_)) {
-                        break;
+                    match event {
+                        Event::Closed => return Ok(()),
+                        Event::Lost(fail) => return Err(fail),
+                        _ => {}
                     }
                 }
+                Err(self.lost_error())
             };
-            let _ = tokio::time::timeout(limit, wait).await;
-        }
+            tokio::time::timeout(limit, wait).await.unwrap_or_else(|_| {
+                Err(Fail::new(
+                    Exit::ConnectionLost,
+                    format!("DISCONNECT to {} not sent within {}", self.address, crate::duration::show(limit)),
+                ))
+            })
+        } else {
+            Err(self.lost_error())
+        };
         self.pump.abort();
+        outcome
     }
 }
 

@@ -1,0 +1,130 @@
+//! Which publishes are done: written for QoS 0, acknowledged for QoS 1 and 2.
+//!
+//! rpub exits 0 only when every message it took is done, so this is where "nothing lost"
+//! is counted. Packet ids wrap and are reused, so completion is counted, not matched; ids
+//! are mapped to message numbers only for `-v`, which reports each message by number.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::Write;
+
+use rpubsub_core::exit::{Exit, Fail};
+use rpubsub_core::reason::Reason;
+use rpubsub_core::session::Event;
+
+/// Counts of one run.
+pub struct Tracker {
+    qos: u8,
+    verbose: bool,
+    /// Handed to the session.
+    pub queued: u64,
+    /// Written to the connection.
+    pub written: u64,
+    /// Acknowledged (QoS 1/2), refusals included.
+    pub acked: u64,
+    /// Refused by the broker in an MQTT 5 PUBACK/PUBREC/PUBCOMP.
+    pub rejected: u64,
+    first_rejection: Option<Reason>,
+    /// `-v`: (number, topic) of queued messages not yet written, in order.
+    unwritten: VecDeque<(u64, String)>,
+    /// `-v`: packet id to (number, topic) of messages written but not acknowledged.
+    unacked: HashMap<u16, (u64, String)>,
+}
+
+impl Tracker {
+    pub fn new(qos: u8, verbose: bool) -> Tracker {
+        Tracker {
+            qos,
+            verbose,
+            queued: 0,
+            written: 0,
+            acked: 0,
+            rejected: 0,
+            first_rejection: None,
+            unwritten: VecDeque::new(),
+            unacked: HashMap::new(),
+        }
+    }
+
+    /// A message was handed to the session.
+    pub fn queued(&mut self, topic: &str) {
+        self.queued += 1;
+        if self.verbose {
+            self.unwritten.push_back((self.queued, topic.to_string()));
+        }
+    }
+
+    /// Messages not done yet.
+    pub fn outstanding(&self) -> u64 {
+        let done = if self.qos == 0 { self.written } else { self.acked };
+        self.queued - done
+    }
+
+    /// Account for one session event. A lost connection is an error that says how many
+    /// messages were not done.
+    pub fn handle(&mut self, event: Event) -> anyhow::Result<()> {
+        match event {
+            Event::Sent { pkid } => {
+                self.written += 1;
+                if self.verbose {
+                    if let Some((n, topic)) = self.unwritten.pop_front() {
+                        if self.qos == 0 {
+                            report(n, &topic, "sent");
+                        } else {
+                            self.unacked.insert(pkid, (n, topic));
+                        }
+                    }
+                }
+            }
+            Event::Acked { pkid, failure } => {
+                self.acked += 1;
+                let entry = if self.verbose { self.unacked.remove(&pkid) } else { None };
+                match failure {
+                    None => {
+                        if let Some((n, topic)) = entry {
+                            report(n, &topic, "acknowledged");
+                        }
+                    }
+                    Some(reason) => {
+                        self.rejected += 1;
+                        if let Some((n, topic)) = entry {
+                            report(n, &topic, &format!("rejected: {reason}"));
+                        }
+                        self.first_rejection.get_or_insert(reason);
+                    }
+                }
+            }
+            Event::Lost(fail) => return Err(self.lost(fail).into()),
+            Event::Closed | Event::SubAck { .. } | Event::UnsubAck { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// The connection went away: its cause plus what was left undone.
+    pub fn lost(&self, fail: Fail) -> Fail {
+        let left = self.outstanding();
+        if left == 0 {
+            return fail;
+        }
+        let what = if self.qos == 0 { "not sent" } else { "not acknowledged" };
+        Fail::new(fail.exit, format!("{}; {left} of {} messages {what}", fail.message, self.queued))
+    }
+
+    /// The final word when everything was done: refusals make it exit 7.
+    pub fn verdict(&self) -> anyhow::Result<()> {
+        match &self.first_rejection {
+            None => Ok(()),
+            Some(reason) => Err(Fail::new(
+                Exit::Rejected,
+                format!("the broker rejected {} of {} messages: {reason}", self.rejected, self.queued),
+            )
+            .into()),
+        }
+    }
+}
+
+/// `-v`: one line per finished message on stdout.
+fn report(n: u64, topic: &str, status: &str) {
+    let mut out = std::io::stdout().lock();
+    // A closed stdout only ends the report, never the publishing.
+    let _ = writeln!(out, "{n} {topic} {status}");
+}
