@@ -1,1 +1,296 @@
-fn main() {}
+//! rsub: subscribe to topic filters and print what arrives, until a count (`-C`), a timeout
+//! (`-W`), a subscription (`-E`), a closed pipe or Ctrl+C ends it, each with its own exit
+//! status for scripts.
+//!
+//! Flags and their meanings follow mosquitto_sub; the connection flags are shared with rpub
+//! through `rpubsub_core`.
+
+mod output;
+
+use std::collections::VecDeque;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use bytes::Bytes;
+use clap::Parser;
+use tokio::time::Instant;
+
+use rpubsub_core::args::{ConnectArgs, HelpArgs};
+use rpubsub_core::cli;
+use rpubsub_core::duration::{parse_duration, show};
+use rpubsub_core::exit::{Exit, Fail};
+use rpubsub_core::options::ConnectOptions;
+use rpubsub_core::session::{Event, Incoming, Message, Session};
+use rpubsub_core::stop::Stop;
+use rpubsub_core::topic::{check_topic_filter, matches};
+
+use crate::output::Output;
+
+const TOOL: &str = "rsub";
+
+/// How long the final DISCONNECT may take before rsub gives up on it.
+const DISCONNECT_LIMIT: Duration = Duration::from_secs(2);
+
+/// Subscribe to MQTT topics and print the messages.
+#[derive(Debug, Parser)]
+#[command(
+    name = TOOL,
+    version,
+    about = "Subscribe to MQTT topic filters and print the messages that arrive.",
+    disable_help_flag = true,
+    disable_version_flag = true,
+    after_help = after_help(),
+)]
+struct Cli {
+    #[command(flatten)]
+    help: HelpArgs,
+
+    /// Topic filter to subscribe to (+ and # wildcards); repeatable
+    #[arg(short = 't', long = "topic", value_name = "FILTER")]
+    topics: Vec<String>,
+
+    /// Quality of service for the subscriptions: 0, 1 or 2
+    #[arg(short = 'q', long, value_name = "QOS", default_value_t = 0,
+          value_parser = clap::value_parser!(u8).range(0..=2))]
+    qos: u8,
+
+    /// Print the topic before the payload: "topic payload"
+    #[arg(short = 'v', long)]
+    verbose: bool,
+
+    /// Exit after printing N messages
+    #[arg(short = 'C', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    count: Option<u64>,
+
+    /// Exit with status 27 if not done after this long (seconds or a duration such as 10s)
+    #[arg(short = 'W', long, value_name = "DURATION", value_parser = parse_duration)]
+    timeout: Option<Duration>,
+
+    /// Exit once the broker has acknowledged the subscriptions
+    #[arg(short = 'E', long = "exit-after-subscribe")]
+    exit_after_subscribe: bool,
+
+    /// Do not print retained (stale) messages
+    #[arg(short = 'R', long = "no-retained")]
+    no_retained: bool,
+
+    /// Print only retained messages; exit at the first message that is not retained
+    #[arg(long, conflicts_with = "no_retained")]
+    retained_only: bool,
+
+    /// Clear every retained message received (publish an empty retained message to its topic)
+    #[arg(long)]
+    remove_retained: bool,
+
+    /// Do not print (or clear) messages on topics matching FILTER; repeatable
+    #[arg(short = 'T', long = "filter-out", value_name = "FILTER")]
+    filter_out: Vec<String>,
+
+    /// Unsubscribe from FILTER (for persistent sessions, with -c); repeatable
+    #[arg(short = 'U', long = "unsubscribe", value_name = "FILTER")]
+    unsubscribe: Vec<String>,
+
+    /// Do not add a newline after each payload
+    #[arg(short = 'N', long = "no-newline")]
+    no_newline: bool,
+
+    #[command(flatten, next_help_heading = "Connection")]
+    connect: ConnectArgs,
+}
+
+fn after_help() -> String {
+    format!(
+        "Passwords: prefer MQTT_PASSWORD or --password-file to -P, which shows in the process list.\n\n{}",
+        rpubsub_core::exit::table_text()
+    )
+}
+
+fn main() -> ExitCode {
+    let cli: Cli = match cli::parse(TOOL) {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    cli::set_quiet(cli.connect.quiet);
+    cli::run(TOOL, run(cli))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<Exit> {
+    let opts = ConnectOptions::from_args(&cli.connect, TOOL)?;
+    let mut filters: Vec<String> = cli.topics.clone();
+    filters.extend(opts.url_topic.clone());
+    if filters.is_empty() && cli.unsubscribe.is_empty() {
+        return Err(Fail::usage("no topic filter: give one with -t FILTER (e.g. -t 'sensors/#')").into());
+    }
+    for (flag, list) in [("-t", &filters), ("-T", &cli.filter_out), ("-U", &cli.unsubscribe)] {
+        for filter in list {
+            check_topic_filter(filter).map_err(|e| Fail::usage(format!("{flag}: {e}")))?;
+        }
+    }
+
+    let mut session = Session::connect(&opts).await?;
+    let mut stop = Stop::install()?;
+    // As mosquitto_sub: the -W clock starts once connected.
+    let deadline = cli.timeout.map(|t| Instant::now() + t);
+    let mut sub = Subscriber::new(&cli, filters);
+    let outcome = sub.run(&mut session, &mut stop, deadline).await;
+    let flushed = sub.output.flush();
+    let _ = session.disconnect(DISCONNECT_LIMIT, |_| {}).await;
+    let exit = outcome?;
+    match flushed {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit),
+        Err(e) => Err(Fail::new(Exit::Failure, format!("writing output: {}", rpubsub_core::io_error_text(&e))).into()),
+        Ok(()) => Ok(exit),
+    }
+}
+
+/// The state of one subscribing run.
+struct Subscriber<'a> {
+    cli: &'a Cli,
+    filters: Vec<String>,
+    output: Output,
+    printed: u64,
+    /// UNSUBACKs still expected.
+    unsubscribing: usize,
+    subscribed: bool,
+    /// `--remove-retained` clears waiting for room in the request queue.
+    clears: VecDeque<String>,
+}
+
+impl<'a> Subscriber<'a> {
+    fn new(cli: &'a Cli, filters: Vec<String>) -> Self {
+        Subscriber {
+            cli,
+            filters,
+            output: Output::new(cli.verbose, !cli.no_newline),
+            printed: 0,
+            unsubscribing: 0,
+            subscribed: false,
+            clears: VecDeque::new(),
+        }
+    }
+
+    async fn run(&mut self, session: &mut Session, stop: &mut Stop, deadline: Option<Instant>) -> anyhow::Result<Exit> {
+        if !self.filters.is_empty() {
+            let list: Vec<(String, u8)> = self.filters.iter().map(|f| (f.clone(), self.cli.qos)).collect();
+            session.subscribe(&list).await?;
+        }
+        for filter in &self.cli.unsubscribe {
+            session.unsubscribe(filter).await?;
+            self.unsubscribing += 1;
+        }
+        let timeout = async {
+            match deadline {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(timeout);
+        loop {
+            tokio::select! {
+                biased;
+                _ = stop.wait() => return Ok(Exit::Interrupted),
+                _ = &mut timeout => {
+                    let waited = self.cli.timeout.map(show).unwrap_or_default();
+                    cli::warn(TOOL, format_args!("timed out after {waited} ({} messages printed)", self.printed));
+                    return Ok(Exit::Timeout);
+                }
+                next = session.next() => match next {
+                    Some(Incoming::Event(event)) => if let Some(exit) = self.event(event)? { return Ok(exit) },
+                    Some(Incoming::Message(message)) => {
+                        if let Some(exit) = self.message(session, message)? {
+                            return Ok(exit);
+                        }
+                        if !session.messages_waiting() {
+                            if let Err(e) = self.output.flush() {
+                                return self.write_failed(e);
+                            }
+                        }
+                    }
+                    None => return Err(Fail::new(Exit::ConnectionLost, format!("connection to {} lost", session.address())).into()),
+                },
+                _ = tokio::time::sleep(Duration::from_millis(20)), if !self.clears.is_empty() => {
+                    self.send_clears(session)?;
+                }
+            }
+        }
+    }
+
+    /// Acknowledgements and connection events; `Some` ends the run.
+    fn event(&mut self, event: Event) -> anyhow::Result<Option<Exit>> {
+        match event {
+            Event::SubAck { results, .. } => {
+                let mut rejected = 0;
+                for (filter, result) in self.filters.iter().zip(&results) {
+                    if let Err(reason) = result {
+                        rejected += 1;
+                        cli::warn(TOOL, format_args!("subscription to '{filter}' rejected: {reason}"));
+                    }
+                }
+                if rejected > 0 && rejected == results.len() {
+                    return Err(Fail::new(Exit::Rejected, "the broker rejected every subscription").into());
+                }
+                self.subscribed = true;
+                Ok(self.done_subscribing())
+            }
+            Event::UnsubAck { .. } => {
+                self.unsubscribing = self.unsubscribing.saturating_sub(1);
+                Ok(self.done_subscribing())
+            }
+            Event::Lost(fail) => Err(fail.into()),
+            Event::Closed | Event::Sent { .. } | Event::Acked { .. } => Ok(None),
+        }
+    }
+
+    /// `-E`, or `-U` alone: done once the broker has answered every request.
+    fn done_subscribing(&self) -> Option<Exit> {
+        let answered = self.unsubscribing == 0 && (self.subscribed || self.filters.is_empty());
+        let wanted = self.cli.exit_after_subscribe || self.filters.is_empty();
+        (answered && wanted).then_some(Exit::Ok)
+    }
+
+    /// One received message; `Some` ends the run.
+    fn message(&mut self, session: &Session, message: Message) -> anyhow::Result<Option<Exit>> {
+        let topic = String::from_utf8_lossy(&message.topic);
+        if self.cli.filter_out.iter().any(|f| matches(f, &topic)) {
+            return Ok(None);
+        }
+        if self.cli.retained_only && !message.retain {
+            return Ok(Some(Exit::Ok));
+        }
+        if self.cli.remove_retained && message.retain && !message.payload.is_empty() {
+            self.clears.push_back(topic.into_owned());
+            self.send_clears(session)?;
+        }
+        if self.cli.no_retained && message.retain {
+            return Ok(None);
+        }
+        if let Err(e) = self.output.message(&message) {
+            return self.write_failed(e).map(Some);
+        }
+        self.printed += 1;
+        if self.cli.count.is_some_and(|c| self.printed >= c) {
+            return Ok(Some(Exit::Ok));
+        }
+        Ok(None)
+    }
+
+    /// Queue as many retained-message clears as the request queue takes now.
+    fn send_clears(&mut self, session: &Session) -> anyhow::Result<()> {
+        while let Some(topic) = self.clears.front() {
+            if !session.try_publish(topic, Bytes::new(), 0, true)? {
+                break;
+            }
+            self.clears.pop_front();
+        }
+        Ok(())
+    }
+
+    /// A closed pipe (`| head -1`) is a reader saying "enough": exit 0 quietly.
+    fn write_failed(&self, err: std::io::Error) -> anyhow::Result<Exit> {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            Ok(Exit::Ok)
+        } else {
+            Err(Fail::new(Exit::Failure, format!("writing output: {}", rpubsub_core::io_error_text(&err))).into())
+        }
+    }
+}

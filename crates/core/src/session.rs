@@ -68,6 +68,13 @@ pub enum Event {
     Closed,
 }
 
+/// A received message or an event, from [`Session::next`].
+#[derive(Debug)]
+pub enum Incoming {
+    Message(Message),
+    Event(Event),
+}
+
 /// What the broker said in CONNACK.
 #[derive(Debug, Clone)]
 pub struct Connected {
@@ -250,6 +257,29 @@ impl Session {
         self.check(sent)
     }
 
+    /// Queue a PUBLISH if the request queue has room; `Ok(false)` when it is full. For tools
+    /// that read messages too: waiting for room there could wait on themselves.
+    pub fn try_publish(&self, topic: &str, payload: Bytes, qos: u8, retain: bool) -> anyhow::Result<bool> {
+        let len = payload.len();
+        let result = match &self.client {
+            Client::V4(c) => c.try_publish(topic, qos_v4(qos), retain, payload).map_err(|e| {
+                matches!(e, rumqttc::ClientError::TryRequest(_))
+            }),
+            Client::V5(c) => c.try_publish(topic, qos_v5(qos), retain, payload).map_err(|e| {
+                matches!(e, rumqttc::v5::ClientError::TryRequest(_))
+            }),
+        };
+        match result {
+            Ok(()) => {
+                self.shared.trace.note_publish(topic, qos, retain, len);
+                Ok(true)
+            }
+            // TryRequest means "full"; anything else means the event loop is gone.
+            Err(true) if !self.pump.is_finished() => Ok(false),
+            Err(_) => Err(self.lost_error().into()),
+        }
+    }
+
     /// Subscribe to filters with their QoS, in one SUBSCRIBE.
     pub async fn subscribe(&self, filters: &[(String, u8)]) -> anyhow::Result<()> {
         self.shared.trace.note_subscribe(filters);
@@ -297,6 +327,17 @@ impl Session {
         self.events.recv().await
     }
 
+    /// The next received message or event, messages first: when the connection drops, what
+    /// arrived before it is still handed out before the loss. `None` once the pump stopped.
+    pub async fn next(&mut self) -> Option<Incoming> {
+        tokio::select! {
+            biased;
+            Some(message) = self.messages.recv() => Some(Incoming::Message(message)),
+            Some(event) = self.events.recv() => Some(Incoming::Event(event)),
+            else => None,
+        }
+    }
+
     /// An event if one is waiting, without waiting.
     pub fn try_event(&mut self) -> Option<Event> {
         self.events.try_recv().ok()
@@ -305,6 +346,11 @@ impl Session {
     /// The next received message; `None` once the pump has stopped.
     pub async fn next_message(&mut self) -> Option<Message> {
         self.messages.recv().await
+    }
+
+    /// Are received messages waiting to be read? rsub flushes its output when none are.
+    pub fn messages_waiting(&self) -> bool {
+        !self.messages.is_empty()
     }
 
     /// A received message if one is waiting, without waiting.
