@@ -54,11 +54,21 @@ struct Cli {
     topic: Option<String>,
 
     /// Send MESSAGE as the payload
-    #[arg(short = 'm', long, value_name = "MESSAGE", help_heading = "Payload (one of)")]
+    #[arg(
+        short = 'm',
+        long,
+        value_name = "MESSAGE",
+        help_heading = "Payload (one of)"
+    )]
     message: Option<String>,
 
     /// Send the contents of FILE as the payload
-    #[arg(short = 'f', long, value_name = "FILE", help_heading = "Payload (one of)")]
+    #[arg(
+        short = 'f',
+        long,
+        value_name = "FILE",
+        help_heading = "Payload (one of)"
+    )]
     file: Option<std::path::PathBuf>,
 
     /// Read all of stdin and send it as one message
@@ -82,8 +92,8 @@ struct Cli {
     #[arg(short = 'r', long)]
     retain: bool,
 
-    /// Send the message N times (0 = until Ctrl+C); turns on {n} {i} {time} {ts} placeholders
-    #[arg(long, visible_alias = "count", value_name = "N")]
+    #[arg(long, visible_alias = "count", value_name = "N",
+          help = cli::literal_braces("Send N times (0 = until Ctrl+C), expanding {n} {i} {time} {ts}"))]
     repeat: Option<u64>,
 
     /// Wait this long between repeated messages (seconds or a duration such as 500ms)
@@ -91,8 +101,7 @@ struct Cli {
           value_parser = parse_duration, requires = "repeat")]
     interval: Option<Duration>,
 
-    /// Send {n} {i} {time} {ts} literally even with --repeat
-    #[arg(long)]
+    #[arg(long, help = cli::literal_braces("Send {n} {i} {time} {ts} literally even with --repeat"))]
     no_placeholders: bool,
 
     /// Print a line per message once it is done (sent for QoS 0, acknowledged for QoS 1/2)
@@ -104,12 +113,12 @@ struct Cli {
 }
 
 fn after_help() -> String {
-    format!(
+    cli::literal_braces(&format!(
         "Placeholders (with --repeat/--count): {{n}} count from 1, {{i}} index from 0, \
          {{time}} local time, {{ts}} unix seconds.\n\
          Passwords: prefer MQTT_PASSWORD or --password-file to -P, which shows in the process list.\n\n{}",
         rpubsub_core::exit::table_text()
-    )
+    ))
 }
 
 fn main() -> ExitCode {
@@ -127,7 +136,9 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         .topic
         .clone()
         .or_else(|| opts.url_topic.clone())
-        .ok_or_else(|| Fail::usage("no topic: give one with -t TOPIC (or as in -L mqtt://host/TOPIC)"))?;
+        .ok_or_else(|| {
+            Fail::usage("no topic: give one with -t TOPIC (or as in -L mqtt://host/TOPIC)")
+        })?;
     check_topic_name(&topic).map_err(Fail::usage)?;
     let source = Source::from_flags(
         cli.message.as_deref(),
@@ -155,13 +166,21 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
     while cli.qos > 0 && tracker.outstanding() > 0 {
         match session.next_event().await {
             Some(event) => tracker.handle(event)?,
-            None => return Err(tracker.lost(Fail::new(Exit::ConnectionLost, "connection lost")).into()),
+            None => {
+                return Err(tracker
+                    .lost(Fail::new(Exit::ConnectionLost, "connection lost"))
+                    .into())
+            }
         }
     }
     let closed = session.disconnect(DISCONNECT_LIMIT, |_| {}).await;
     drain_tail(&mut tracker, closed)?;
     tracker.verdict()?;
-    Ok(if stop.requested() { Exit::Interrupted } else { Exit::Ok })
+    Ok(if stop.requested() {
+        Exit::Interrupted
+    } else {
+        Exit::Ok
+    })
 }
 
 /// After DISCONNECT: QoS 0 messages are done only if the DISCONNECT itself went out, since
@@ -227,7 +246,10 @@ async fn publish_repeated(
             Some(t) => Bytes::from(t.render(index)),
             None => payload.clone(),
         };
-        session.publish(&this_topic, this_payload, cli.qos, cli.retain).await.map_err(|e| lost(tracker, e))?;
+        session
+            .publish(&this_topic, this_payload, cli.qos, cli.retain)
+            .await
+            .map_err(|e| lost(tracker, e))?;
         tracker.queued(&this_topic);
         index += 1;
         while let Some(event) = session.try_event() {

@@ -39,7 +39,12 @@ impl Source {
             tokio::io::stdin()
                 .read_to_end(&mut all)
                 .await
-                .map_err(|e| Fail::new(Exit::Failure, format!("reading stdin: {}", io_error_text(&e))))?;
+                .map_err(|e| {
+                    Fail::new(
+                        Exit::Failure,
+                        format!("reading stdin: {}", io_error_text(&e)),
+                    )
+                })?;
             Bytes::from(all)
         } else if stdin_line {
             return Ok(Source::Lines);
@@ -58,7 +63,10 @@ impl Source {
 
 fn read_file(path: &Path) -> Result<Bytes, Fail> {
     if path.is_dir() {
-        return Err(Fail::usage(format!("-f {}: is a directory, not a file", path.display())));
+        return Err(Fail::usage(format!(
+            "-f {}: is a directory, not a file",
+            path.display()
+        )));
     }
     std::fs::read(path)
         .map(Bytes::from)

@@ -55,7 +55,11 @@ impl Tracker {
 
     /// Messages not done yet.
     pub fn outstanding(&self) -> u64 {
-        let done = if self.qos == 0 { self.written } else { self.acked };
+        let done = if self.qos == 0 {
+            self.written
+        } else {
+            self.acked
+        };
         self.queued - done
     }
 
@@ -77,7 +81,11 @@ impl Tracker {
             }
             Event::Acked { pkid, failure } => {
                 self.acked += 1;
-                let entry = if self.verbose { self.unacked.remove(&pkid) } else { None };
+                let entry = if self.verbose {
+                    self.unacked.remove(&pkid)
+                } else {
+                    None
+                };
                 match failure {
                     None => {
                         if let Some((n, topic)) = entry {
@@ -105,8 +113,18 @@ impl Tracker {
         if left == 0 {
             return fail;
         }
-        let what = if self.qos == 0 { "not sent" } else { "not acknowledged" };
-        Fail::new(fail.exit, format!("{}; {left} of {} messages {what}", fail.message, self.queued))
+        let what = if self.qos == 0 {
+            "not sent"
+        } else {
+            "not acknowledged"
+        };
+        Fail::new(
+            fail.exit,
+            format!(
+                "{}; {left} of {} messages {what}",
+                fail.message, self.queued
+            ),
+        )
     }
 
     /// The final word when everything was done: refusals make it exit 7.
@@ -115,7 +133,10 @@ impl Tracker {
             None => Ok(()),
             Some(reason) => Err(Fail::new(
                 Exit::Rejected,
-                format!("the broker rejected {} of {} messages: {reason}", self.rejected, self.queued),
+                format!(
+                    "the broker rejected {} of {} messages: {reason}",
+                    self.rejected, self.queued
+                ),
             )
             .into()),
         }

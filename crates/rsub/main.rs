@@ -119,9 +119,15 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
     let mut filters: Vec<String> = cli.topics.clone();
     filters.extend(opts.url_topic.clone());
     if filters.is_empty() && cli.unsubscribe.is_empty() {
-        return Err(Fail::usage("no topic filter: give one with -t FILTER (e.g. -t 'sensors/#')").into());
+        return Err(
+            Fail::usage("no topic filter: give one with -t FILTER (e.g. -t 'sensors/#')").into(),
+        );
     }
-    for (flag, list) in [("-t", &filters), ("-T", &cli.filter_out), ("-U", &cli.unsubscribe)] {
+    for (flag, list) in [
+        ("-t", &filters),
+        ("-T", &cli.filter_out),
+        ("-U", &cli.unsubscribe),
+    ] {
         for filter in list {
             check_topic_filter(filter).map_err(|e| Fail::usage(format!("{flag}: {e}")))?;
         }
@@ -138,7 +144,11 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
     let exit = outcome?;
     match flushed {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit),
-        Err(e) => Err(Fail::new(Exit::Failure, format!("writing output: {}", rpubsub_core::io_error_text(&e))).into()),
+        Err(e) => Err(Fail::new(
+            Exit::Failure,
+            format!("writing output: {}", rpubsub_core::io_error_text(&e)),
+        )
+        .into()),
         Ok(()) => Ok(exit),
     }
 }
@@ -169,9 +179,18 @@ impl<'a> Subscriber<'a> {
         }
     }
 
-    async fn run(&mut self, session: &mut Session, stop: &mut Stop, deadline: Option<Instant>) -> anyhow::Result<Exit> {
+    async fn run(
+        &mut self,
+        session: &mut Session,
+        stop: &mut Stop,
+        deadline: Option<Instant>,
+    ) -> anyhow::Result<Exit> {
         if !self.filters.is_empty() {
-            let list: Vec<(String, u8)> = self.filters.iter().map(|f| (f.clone(), self.cli.qos)).collect();
+            let list: Vec<(String, u8)> = self
+                .filters
+                .iter()
+                .map(|f| (f.clone(), self.cli.qos))
+                .collect();
             session.subscribe(&list).await?;
         }
         for filter in &self.cli.unsubscribe {
@@ -223,11 +242,18 @@ impl<'a> Subscriber<'a> {
                 for (filter, result) in self.filters.iter().zip(&results) {
                     if let Err(reason) = result {
                         rejected += 1;
-                        cli::warn(TOOL, format_args!("subscription to '{filter}' rejected: {reason}"));
+                        cli::warn(
+                            TOOL,
+                            format_args!("subscription to '{filter}' rejected: {reason}"),
+                        );
                     }
                 }
                 if rejected > 0 && rejected == results.len() {
-                    return Err(Fail::new(Exit::Rejected, "the broker rejected every subscription").into());
+                    return Err(Fail::new(
+                        Exit::Rejected,
+                        "the broker rejected every subscription",
+                    )
+                    .into());
                 }
                 self.subscribed = true;
                 Ok(self.done_subscribing())
@@ -290,7 +316,11 @@ impl<'a> Subscriber<'a> {
         if err.kind() == std::io::ErrorKind::BrokenPipe {
             Ok(Exit::Ok)
         } else {
-            Err(Fail::new(Exit::Failure, format!("writing output: {}", rpubsub_core::io_error_text(&err))).into())
+            Err(Fail::new(
+                Exit::Failure,
+                format!("writing output: {}", rpubsub_core::io_error_text(&err)),
+            )
+            .into())
         }
     }
 }

@@ -16,7 +16,11 @@ pub struct Output {
 
 impl Output {
     pub fn new(verbose: bool, newline: bool) -> Output {
-        Output { out: BufWriter::with_capacity(64 * 1024, io::stdout()), verbose, newline }
+        Output {
+            out: BufWriter::with_capacity(64 * 1024, io::stdout()),
+            verbose,
+            newline,
+        }
     }
 
     /// Write one message (`topic payload` with -v).

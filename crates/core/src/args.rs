@@ -55,7 +55,13 @@ pub struct ConnectArgs {
     pub username: Option<String>,
 
     /// Password (visible in the process list: prefer MQTT_PASSWORD or --password-file)
-    #[arg(short = 'P', long, env = "MQTT_PASSWORD", hide_env_values = true, value_name = "PASSWORD")]
+    #[arg(
+        short = 'P',
+        long,
+        env = "MQTT_PASSWORD",
+        hide_env_values = true,
+        value_name = "PASSWORD"
+    )]
     pub password: Option<Secret>,
 
     /// Read the password from the first line of FILE
@@ -67,7 +73,12 @@ pub struct ConnectArgs {
     pub id: Option<String>,
 
     /// Client id prefix; the process id is appended
-    #[arg(short = 'I', long = "id-prefix", value_name = "PREFIX", conflicts_with = "id")]
+    #[arg(
+        short = 'I',
+        long = "id-prefix",
+        value_name = "PREFIX",
+        conflicts_with = "id"
+    )]
     pub id_prefix: Option<String>,
 
     /// Keepalive interval: seconds or a duration such as 30s; 0 disables [default: 60]
@@ -75,8 +86,13 @@ pub struct ConnectArgs {
     pub keepalive: Option<Duration>,
 
     /// MQTT protocol version: mqttv311 (or 311), mqttv5 (or 5)
-    #[arg(short = 'V', long = "protocol-version", value_name = "VERSION", default_value = "mqttv311",
-          hide_possible_values = true)]
+    #[arg(
+        short = 'V',
+        long = "protocol-version",
+        value_name = "VERSION",
+        default_value = "mqttv311",
+        hide_possible_values = true
+    )]
     pub protocol: ProtocolArg,
 
     /// Ask for a persistent session (clean session off); needs -i

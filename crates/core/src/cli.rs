@@ -27,6 +27,12 @@ pub fn warn(tool: &str, message: impl std::fmt::Display) {
     }
 }
 
+/// Help text that shows `{n}` as written: clap turns a literal `{n}` in help into a newline,
+/// so an empty ANSI reset goes after each `{` (clap strips it when printing without colour).
+pub fn literal_braces(text: &str) -> String {
+    text.replace('{', "{\x1b[0m")
+}
+
 /// Parse the command line. `--help`/`--version` print and exit 0; any mistake prints one
 /// line naming it and exits 2.
 pub fn parse<T: Parser>(tool: &str) -> Result<T, ExitCode> {
@@ -39,7 +45,10 @@ pub fn parse<T: Parser>(tool: &str) -> Result<T, ExitCode> {
             }
             _ => {
                 let text = err.render().to_string();
-                let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid arguments");
+                let first = text
+                    .lines()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("invalid arguments");
                 let first = first.strip_prefix("error: ").unwrap_or(first);
                 warn(tool, format_args!("{first} (see '{tool} --help')"));
                 Err(Exit::Usage.into())
@@ -53,7 +62,10 @@ pub fn run<F>(tool: &str, body: F) -> ExitCode
 where
     F: Future<Output = anyhow::Result<Exit>>,
 {
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             warn(tool, format_args!("cannot start: {e}"));
@@ -79,6 +91,7 @@ pub fn report(tool: &str, err: &anyhow::Error) -> Exit {
 /// Is a closed stdout anywhere in the error chain?
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
-        e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }

@@ -43,7 +43,10 @@ fn refused_v4(address: &str, code: &rumqttc::ConnectReturnCode) -> Fail {
 /// A refused CONNACK: MQTT 5 reason codes.
 fn refused_v5(address: &str, code: &v5b::ConnectReturnCode) -> Fail {
     let reason = Reason::new(reason::v5_connack(code));
-    Fail::new(Exit::Refused, format!("the broker at {address} refused the connection: {reason}"))
+    Fail::new(
+        Exit::Refused,
+        format!("the broker at {address} refused the connection: {reason}"),
+    )
 }
 
 /// An I/O error, read in its phase.
@@ -53,9 +56,15 @@ fn io_failure(address: &str, host: &str, err: &io::Error, phase: Phase) -> Fail 
     if phase == Phase::Connected {
         return match err.kind() {
             K::UnexpectedEof | K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe => {
-                Fail::new(Exit::ConnectionLost, format!("connection to {address} lost: the broker closed it"))
+                Fail::new(
+                    Exit::ConnectionLost,
+                    format!("connection to {address} lost: the broker closed it"),
+                )
             }
-            _ => Fail::new(Exit::ConnectionLost, format!("connection to {address} lost: {text}")),
+            _ => Fail::new(
+                Exit::ConnectionLost,
+                format!("connection to {address} lost: {text}"),
+            ),
         };
     }
     let message = match err.kind() {
@@ -108,7 +117,10 @@ pub fn from_v5(
         E::MqttState(S::Io(e)) => io_failure(address, host, e, phase),
         E::Tls(e) => Fail::new(Exit::Tls, format!("TLS with {address} failed: {e}")),
         E::Timeout(_) => lost_or_unreachable(address, phase, "timed out"),
-        E::MqttState(S::ServerDisconnect { reason_code, reason_string }) => Fail::new(
+        E::MqttState(S::ServerDisconnect {
+            reason_code,
+            reason_string,
+        }) => Fail::new(
             Exit::ConnectionLost,
             format!(
                 "the broker at {address} disconnected: {}",
@@ -120,14 +132,22 @@ pub fn from_v5(
             phase,
             "the broker stopped answering (no PINGRESP within the keepalive)",
         ),
-        E::MqttState(S::ConnectionAborted) => lost_or_unreachable(address, phase, "the broker closed it"),
+        E::MqttState(S::ConnectionAborted) => {
+            lost_or_unreachable(address, phase, "the broker closed it")
+        }
         other => lost_or_unreachable(address, phase, &other.to_string()),
     }
 }
 
 fn lost_or_unreachable(address: &str, phase: Phase, why: &str) -> Fail {
     match phase {
-        Phase::Connecting => Fail::new(Exit::Unreachable, format!("cannot connect to {address}: {why}")),
-        Phase::Connected => Fail::new(Exit::ConnectionLost, format!("connection to {address} lost: {why}")),
+        Phase::Connecting => Fail::new(
+            Exit::Unreachable,
+            format!("cannot connect to {address}: {why}"),
+        ),
+        Phase::Connected => Fail::new(
+            Exit::ConnectionLost,
+            format!("connection to {address} lost: {why}"),
+        ),
     }
 }

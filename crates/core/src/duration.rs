@@ -11,7 +11,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     }
     if let Ok(secs) = text.parse::<f64>() {
         if !secs.is_finite() || secs < 0.0 {
-            return Err(format!("'{text}' is not a duration (seconds must be 0 or more)"));
+            return Err(format!(
+                "'{text}' is not a duration (seconds must be 0 or more)"
+            ));
         }
         if secs > 1e9 {
             return Err(format!("'{text}' is too long a duration"));

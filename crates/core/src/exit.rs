@@ -34,15 +34,33 @@ pub enum Exit {
 /// Every exit status with its meaning, in the order documentation shows them.
 pub const TABLE: &[(Exit, &str)] = &[
     (Exit::Ok, "success"),
-    (Exit::Failure, "other failure (reading input, writing output)"),
+    (
+        Exit::Failure,
+        "other failure (reading input, writing output)",
+    ),
     (Exit::Usage, "bad arguments or input; nothing was sent"),
-    (Exit::Unreachable, "broker unreachable: nothing listening, name not resolved, timed out"),
-    (Exit::Refused, "connection refused by the broker (credentials, authorization, client id)"),
+    (
+        Exit::Unreachable,
+        "broker unreachable: nothing listening, name not resolved, timed out",
+    ),
+    (
+        Exit::Refused,
+        "connection refused by the broker (credentials, authorization, client id)",
+    ),
     (Exit::Tls, "TLS failure"),
-    (Exit::ConnectionLost, "connection lost after connecting; work left undone"),
-    (Exit::Rejected, "the broker rejected a subscription or a publish"),
+    (
+        Exit::ConnectionLost,
+        "connection lost after connecting; work left undone",
+    ),
+    (
+        Exit::Rejected,
+        "the broker rejected a subscription or a publish",
+    ),
     (Exit::Timeout, "rsub -W timed out"),
-    (Exit::Interrupted, "interrupted by SIGINT/SIGTERM (after a clean disconnect)"),
+    (
+        Exit::Interrupted,
+        "interrupted by SIGINT/SIGTERM (after a clean disconnect)",
+    ),
 ];
 
 impl Exit {
@@ -77,7 +95,10 @@ pub struct Fail {
 
 impl Fail {
     pub fn new(exit: Exit, message: impl Into<String>) -> Self {
-        Fail { exit, message: message.into() }
+        Fail {
+            exit,
+            message: message.into(),
+        }
     }
 
     /// Bad arguments or input.

@@ -91,11 +91,9 @@ impl ConnectOptions {
         let protocol = match args.protocol {
             ProtocolArg::V311 => Protocol::V311,
             ProtocolArg::V5 => Protocol::V5,
-            ProtocolArg::V31 => {
-                return Err(Fail::usage(
-                    "MQTT 3.1 (mqttv31) is not supported: use -V mqttv311 (the default) or -V mqttv5",
-                ))
-            }
+            ProtocolArg::V31 => return Err(Fail::usage(
+                "MQTT 3.1 (mqttv31) is not supported: use -V mqttv311 (the default) or -V mqttv5",
+            )),
         };
 
         let mut host = args.host.clone();
@@ -186,7 +184,10 @@ impl ConnectOptions {
         }
         Ok(ConnectOptions {
             protocol,
-            transport: Transport::Tcp { host, port: port.unwrap_or(DEFAULT_PORT) },
+            transport: Transport::Tcp {
+                host,
+                port: port.unwrap_or(DEFAULT_PORT),
+            },
             client_id,
             keepalive,
             clean_session: !args.persistent,
@@ -217,7 +218,11 @@ fn check_keepalive(keepalive: Duration) -> Result<(), Fail> {
 /// The first line of a password file, without its line ending.
 fn read_password_file(path: &Path) -> Result<Secret, Fail> {
     let text = std::fs::read(path).map_err(|e| {
-        Fail::usage(format!("--password-file {}: {}", path.display(), crate::io_error_text(&e)))
+        Fail::usage(format!(
+            "--password-file {}: {}",
+            path.display(),
+            crate::io_error_text(&e)
+        ))
     })?;
     let line = text.split(|&b| b == b'\n').next().unwrap_or_default();
     let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -228,7 +233,10 @@ fn read_password_file(path: &Path) -> Result<Secret, Fail> {
         )));
     }
     let line = String::from_utf8(line.to_vec()).map_err(|_| {
-        Fail::usage(format!("--password-file {}: the password is not valid UTF-8", path.display()))
+        Fail::usage(format!(
+            "--password-file {}: the password is not valid UTF-8",
+            path.display()
+        ))
     })?;
     Ok(Secret::new(line))
 }
@@ -276,20 +284,35 @@ mod tests {
         let o = resolve(&["-h", "a", "-L", "mqtt://kai:pw@b:1884/t/x"]).unwrap();
         assert_eq!(o.transport.address(), "b:1884");
         let c = o.credentials.unwrap();
-        assert_eq!((c.username.as_str(), c.password.unwrap().expose()), ("kai", "pw"));
+        assert_eq!(
+            (c.username.as_str(), c.password.unwrap().expose()),
+            ("kai", "pw")
+        );
         assert_eq!(o.url_topic.as_deref(), Some("t/x"));
     }
 
     #[test]
     fn rejects_what_rumqttc_would_panic_on() {
-        assert!(resolve(&["-k", "2"]).unwrap_err().message.contains("keepalive"));
+        assert!(resolve(&["-k", "2"])
+            .unwrap_err()
+            .message
+            .contains("keepalive"));
         assert!(resolve(&["-k", "1500ms"]).is_err());
         assert!(resolve(&["-k", "0"]).is_ok());
         assert!(resolve(&["-c"]).unwrap_err().message.contains("client id"));
         assert!(resolve(&["-c", "-i", ""]).is_err());
         assert!(resolve(&["-c", "-i", "me"]).is_ok());
-        assert!(resolve(&["-u", "kai", "-P", ""]).unwrap_err().message.contains("empty"));
-        assert!(resolve(&["-P", "x"]).unwrap_err().message.contains("username"));
-        assert!(resolve(&["-V", "mqttv31"]).unwrap_err().message.contains("not supported"));
+        assert!(resolve(&["-u", "kai", "-P", ""])
+            .unwrap_err()
+            .message
+            .contains("empty"));
+        assert!(resolve(&["-P", "x"])
+            .unwrap_err()
+            .message
+            .contains("username"));
+        assert!(resolve(&["-V", "mqttv31"])
+            .unwrap_err()
+            .message
+            .contains("not supported"));
     }
 }

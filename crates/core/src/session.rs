@@ -55,13 +55,23 @@ pub struct Message {
 #[derive(Debug)]
 pub enum Event {
     /// A PUBLISH was written to the connection (packet id 0 for QoS 0).
-    Sent { pkid: u16 },
+    Sent {
+        pkid: u16,
+    },
     /// A QoS 1 or 2 PUBLISH is finished: PUBACK, PUBCOMP, or a failing PUBREC (MQTT 5).
     /// `failure` holds the reason when the broker refused it.
-    Acked { pkid: u16, failure: Option<Reason> },
+    Acked {
+        pkid: u16,
+        failure: Option<Reason>,
+    },
     /// SUBACK: per filter, the granted QoS or the failure reason.
-    SubAck { pkid: u16, results: Vec<Result<u8, Reason>> },
-    UnsubAck { pkid: u16 },
+    SubAck {
+        pkid: u16,
+        results: Vec<Result<u8, Reason>>,
+    },
+    UnsubAck {
+        pkid: u16,
+    },
     /// The connection failed; the pump has stopped.
     Lost(Fail),
     /// Our DISCONNECT went out; the pump has stopped.
@@ -134,8 +144,10 @@ impl Pump {
 impl Session {
     /// Connect and wait for CONNACK. Every failure is a [`Fail`] with its exit status.
     pub async fn connect(opts: &ConnectOptions) -> anyhow::Result<Session> {
-        let shared =
-            Arc::new(Shared { trace: Trace::new(&opts.client_id, opts.debug), lost: Mutex::default() });
+        let shared = Arc::new(Shared {
+            trace: Trace::new(&opts.client_id, opts.debug),
+            lost: Mutex::default(),
+        });
         let Transport::Tcp { host, port } = &opts.transport;
         let address = opts.transport.address();
         let (event_tx, events) = mpsc::unbounded_channel();
@@ -175,11 +187,23 @@ impl Session {
                 eventloop.set_network_options(network);
                 let first = tokio::time::timeout(opts.connect_timeout, eventloop.poll()).await;
                 let connected = match first {
-                    Err(_) => return Err(connect_error::connect_timeout(&address, opts.connect_timeout).into()),
-                    Ok(Err(e)) => return Err(connect_error::from_v4(&e, &address, host, Phase::Connecting).into()),
+                    Err(_) => {
+                        return Err(
+                            connect_error::connect_timeout(&address, opts.connect_timeout).into(),
+                        )
+                    }
+                    Ok(Err(e)) => {
+                        return Err(
+                            connect_error::from_v4(&e, &address, host, Phase::Connecting).into(),
+                        )
+                    }
                     Ok(Ok(rumqttc::Event::Incoming(rumqttc::Packet::ConnAck(ack)))) => {
-                        shared.trace.incoming_v4(&rumqttc::Packet::ConnAck(ack.clone()));
-                        Connected { session_present: ack.session_present }
+                        shared
+                            .trace
+                            .incoming_v4(&rumqttc::Packet::ConnAck(ack.clone()));
+                        Connected {
+                            session_present: ack.session_present,
+                        }
                     }
                     Ok(Ok(other)) => {
                         return Err(Fail::new(
@@ -189,7 +213,11 @@ impl Session {
                         .into())
                     }
                 };
-                (Client::V4(client), connected, tokio::spawn(pump_v4(eventloop, pump)))
+                (
+                    Client::V4(client),
+                    connected,
+                    tokio::spawn(pump_v4(eventloop, pump)),
+                )
             }
             Protocol::V5 => {
                 let mut mo = rumqttc::v5::MqttOptions::new(&opts.client_id, host.as_str(), *port);
@@ -221,11 +249,21 @@ impl Session {
                 let (client, mut eventloop) = rumqttc::v5::AsyncClient::new(mo, REQUEST_CAPACITY);
                 let first = tokio::time::timeout(opts.connect_timeout, eventloop.poll()).await;
                 let connected = match first {
-                    Err(_) => return Err(connect_error::connect_timeout(&address, opts.connect_timeout).into()),
-                    Ok(Err(e)) => return Err(connect_error::from_v5(&e, &address, host, Phase::Connecting).into()),
+                    Err(_) => {
+                        return Err(
+                            connect_error::connect_timeout(&address, opts.connect_timeout).into(),
+                        )
+                    }
+                    Ok(Err(e)) => {
+                        return Err(
+                            connect_error::from_v5(&e, &address, host, Phase::Connecting).into(),
+                        )
+                    }
                     Ok(Ok(rumqttc::v5::Event::Incoming(v5b::Packet::ConnAck(ack)))) => {
                         shared.trace.incoming_v5(&v5b::Packet::ConnAck(ack.clone()));
-                        Connected { session_present: ack.session_present }
+                        Connected {
+                            session_present: ack.session_present,
+                        }
                     }
                     Ok(Ok(other)) => {
                         return Err(Fail::new(
@@ -235,10 +273,22 @@ impl Session {
                         .into())
                     }
                 };
-                (Client::V5(client), connected, tokio::spawn(pump_v5(eventloop, pump)))
+                (
+                    Client::V5(client),
+                    connected,
+                    tokio::spawn(pump_v5(eventloop, pump)),
+                )
             }
         };
-        Ok(Session { client, shared, address, connected, events, messages, pump })
+        Ok(Session {
+            client,
+            shared,
+            address,
+            connected,
+            events,
+            messages,
+            pump,
+        })
     }
 
     /// `host:port` of the broker, for messages.
@@ -248,26 +298,46 @@ impl Session {
 
     /// Queue a PUBLISH; waits while the request queue is full. The packet goes out when the
     /// pump gets to it: [`Event::Sent`] and [`Event::Acked`] tell when it did.
-    pub async fn publish(&self, topic: &str, payload: Bytes, qos: u8, retain: bool) -> anyhow::Result<()> {
-        self.shared.trace.note_publish(topic, qos, retain, payload.len());
+    pub async fn publish(
+        &self,
+        topic: &str,
+        payload: Bytes,
+        qos: u8,
+        retain: bool,
+    ) -> anyhow::Result<()> {
+        self.shared
+            .trace
+            .note_publish(topic, qos, retain, payload.len());
         let sent = match &self.client {
-            Client::V4(c) => c.publish_bytes(topic, qos_v4(qos), retain, payload).await.is_ok(),
-            Client::V5(c) => c.publish_bytes(topic, qos_v5(qos), retain, payload).await.is_ok(),
+            Client::V4(c) => c
+                .publish_bytes(topic, qos_v4(qos), retain, payload)
+                .await
+                .is_ok(),
+            Client::V5(c) => c
+                .publish_bytes(topic, qos_v5(qos), retain, payload)
+                .await
+                .is_ok(),
         };
         self.check(sent)
     }
 
     /// Queue a PUBLISH if the request queue has room; `Ok(false)` when it is full. For tools
     /// that read messages too: waiting for room there could wait on themselves.
-    pub fn try_publish(&self, topic: &str, payload: Bytes, qos: u8, retain: bool) -> anyhow::Result<bool> {
+    pub fn try_publish(
+        &self,
+        topic: &str,
+        payload: Bytes,
+        qos: u8,
+        retain: bool,
+    ) -> anyhow::Result<bool> {
         let len = payload.len();
         let result = match &self.client {
-            Client::V4(c) => c.try_publish(topic, qos_v4(qos), retain, payload).map_err(|e| {
-                matches!(e, rumqttc::ClientError::TryRequest(_))
-            }),
-            Client::V5(c) => c.try_publish(topic, qos_v5(qos), retain, payload).map_err(|e| {
-                matches!(e, rumqttc::v5::ClientError::TryRequest(_))
-            }),
+            Client::V4(c) => c
+                .try_publish(topic, qos_v4(qos), retain, payload)
+                .map_err(|e| matches!(e, rumqttc::ClientError::TryRequest(_))),
+            Client::V5(c) => c
+                .try_publish(topic, qos_v5(qos), retain, payload)
+                .map_err(|e| matches!(e, rumqttc::v5::ClientError::TryRequest(_))),
         };
         match result {
             Ok(()) => {
@@ -285,11 +355,15 @@ impl Session {
         self.shared.trace.note_subscribe(filters);
         let sent = match &self.client {
             Client::V4(c) => {
-                let list = filters.iter().map(|(f, q)| rumqttc::SubscribeFilter::new(f.clone(), qos_v4(*q)));
+                let list = filters
+                    .iter()
+                    .map(|(f, q)| rumqttc::SubscribeFilter::new(f.clone(), qos_v4(*q)));
                 c.subscribe_many(list).await.is_ok()
             }
             Client::V5(c) => {
-                let list = filters.iter().map(|(f, q)| v5b::Filter::new(f.clone(), qos_v5(*q)));
+                let list = filters
+                    .iter()
+                    .map(|(f, q)| v5b::Filter::new(f.clone(), qos_v5(*q)));
                 c.subscribe_many(list).await.is_ok()
             }
         };
@@ -316,9 +390,16 @@ impl Session {
 
     /// Why the pump stopped, as far as it said.
     fn lost_error(&self) -> Fail {
-        let lost = self.shared.lost.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let (exit, message) =
-            lost.unwrap_or((Exit::ConnectionLost, format!("connection to {} lost", self.address)));
+        let lost = self
+            .shared
+            .lost
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let (exit, message) = lost.unwrap_or((
+            Exit::ConnectionLost,
+            format!("connection to {} lost", self.address),
+        ));
         Fail::new(exit, message)
     }
 
@@ -368,7 +449,11 @@ impl Session {
     /// Send DISCONNECT after everything queued before it, and wait (at most `limit`) until it
     /// went out: only then is every earlier QoS 0 publish written. Events seen on the way are
     /// handed to `on_event`.
-    pub async fn disconnect(&mut self, limit: Duration, mut on_event: impl FnMut(&Event)) -> Result<(), Fail> {
+    pub async fn disconnect(
+        &mut self,
+        limit: Duration,
+        mut on_event: impl FnMut(&Event),
+    ) -> Result<(), Fail> {
         self.stop_messages();
         let queued = match &self.client {
             Client::V4(c) => c.disconnect().await.is_ok(),
@@ -389,7 +474,11 @@ impl Session {
             tokio::time::timeout(limit, wait).await.unwrap_or_else(|_| {
                 Err(Fail::new(
                     Exit::ConnectionLost,
-                    format!("DISCONNECT to {} not sent within {}", self.address, crate::duration::show(limit)),
+                    format!(
+                        "DISCONNECT to {} not sent within {}",
+                        self.address,
+                        crate::duration::show(limit)
+                    ),
                 ))
             })
         } else {
@@ -441,8 +530,14 @@ async fn pump_v4(mut eventloop: rumqttc::EventLoop, pump: Pump) {
                         })
                         .await
                     }
-                    P::PubAck(a) => pump.event(Event::Acked { pkid: a.pkid, failure: None }),
-                    P::PubComp(a) => pump.event(Event::Acked { pkid: a.pkid, failure: None }),
+                    P::PubAck(a) => pump.event(Event::Acked {
+                        pkid: a.pkid,
+                        failure: None,
+                    }),
+                    P::PubComp(a) => pump.event(Event::Acked {
+                        pkid: a.pkid,
+                        failure: None,
+                    }),
                     P::SubAck(a) => {
                         let results = a
                             .return_codes
@@ -452,7 +547,10 @@ async fn pump_v4(mut eventloop: rumqttc::EventLoop, pump: Pump) {
                                 rumqttc::SubscribeReasonCode::Failure => Err(Reason::new(0x80)),
                             })
                             .collect();
-                        pump.event(Event::SubAck { pkid: a.pkid, results })
+                        pump.event(Event::SubAck {
+                            pkid: a.pkid,
+                            results,
+                        })
                     }
                     P::UnsubAck(a) => pump.event(Event::UnsubAck { pkid: a.pkid }),
                     _ => {}
@@ -471,7 +569,12 @@ async fn pump_v4(mut eventloop: rumqttc::EventLoop, pump: Pump) {
             }
             Err(e) => {
                 // Polling again would reconnect at once, with no backoff: stop here.
-                pump.lost(connect_error::from_v4(&e, &pump.address, &pump.host, Phase::Connected));
+                pump.lost(connect_error::from_v4(
+                    &e,
+                    &pump.address,
+                    &pump.host,
+                    Phase::Connected,
+                ));
                 return;
             }
         }
@@ -500,29 +603,44 @@ async fn pump_v5(mut eventloop: rumqttc::v5::EventLoop, pump: Pump) {
                     P::PubAck(a) => {
                         let code = reason::v5_puback(&a.reason);
                         let text = a.properties.and_then(|p| p.reason_string);
-                        pump.event(Event::Acked { pkid: a.pkid, failure: failure(code, text) })
+                        pump.event(Event::Acked {
+                            pkid: a.pkid,
+                            failure: failure(code, text),
+                        })
                     }
                     P::PubRec(a) => {
                         // A failing PUBREC ends the QoS 2 exchange: no PUBCOMP will follow.
                         let code = reason::v5_pubrec(&a.reason);
                         if code >= 0x80 {
                             let text = a.properties.and_then(|p| p.reason_string);
-                            pump.event(Event::Acked { pkid: a.pkid, failure: failure(code, text) })
+                            pump.event(Event::Acked {
+                                pkid: a.pkid,
+                                failure: failure(code, text),
+                            })
                         }
                     }
                     P::PubComp(a) => {
                         let code = reason::v5_pubcomp(&a.reason);
                         let text = a.properties.and_then(|p| p.reason_string);
-                        pump.event(Event::Acked { pkid: a.pkid, failure: failure(code, text) })
+                        pump.event(Event::Acked {
+                            pkid: a.pkid,
+                            failure: failure(code, text),
+                        })
                     }
                     P::SubAck(a) => {
                         let text = a.properties.and_then(|p| p.reason_string);
                         let results = a
                             .return_codes
                             .iter()
-                            .map(|c| reason::v5_suback(c).map_err(|code| Reason::with_text(code, text.clone())))
+                            .map(|c| {
+                                reason::v5_suback(c)
+                                    .map_err(|code| Reason::with_text(code, text.clone()))
+                            })
                             .collect();
-                        pump.event(Event::SubAck { pkid: a.pkid, results })
+                        pump.event(Event::SubAck {
+                            pkid: a.pkid,
+                            results,
+                        })
                     }
                     P::UnsubAck(a) => pump.event(Event::UnsubAck { pkid: a.pkid }),
                     _ => {}
@@ -540,7 +658,12 @@ async fn pump_v5(mut eventloop: rumqttc::v5::EventLoop, pump: Pump) {
                 }
             }
             Err(e) => {
-                pump.lost(connect_error::from_v5(&e, &pump.address, &pump.host, Phase::Connected));
+                pump.lost(connect_error::from_v5(
+                    &e,
+                    &pump.address,
+                    &pump.host,
+                    Phase::Connected,
+                ));
                 return;
             }
         }

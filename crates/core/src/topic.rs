@@ -51,7 +51,10 @@ fn check_common(topic: &str) -> Result<(), String> {
         ));
     }
     if topic.contains('\0') {
-        return Err(format!("topic '{}' contains a NUL character", shorten(topic).escape_default()));
+        return Err(format!(
+            "topic '{}' contains a NUL character",
+            shorten(topic).escape_default()
+        ));
     }
     Ok(())
 }

@@ -70,10 +70,21 @@ impl Trace {
             opts.keepalive.as_secs()
         );
         if let Some(c) = &opts.credentials {
-            let _ = write!(text, ", u'{}', p{}", c.username, u8::from(c.password.is_some()));
+            let _ = write!(
+                text,
+                ", u'{}', p{}",
+                c.username,
+                u8::from(c.password.is_some())
+            );
         }
         if let Some(w) = &opts.will {
-            let _ = write!(text, ", will '{}' q{} r{}", w.topic, w.qos, u8::from(w.retain));
+            let _ = write!(
+                text,
+                ", will '{}' q{} r{}",
+                w.topic,
+                w.qos,
+                u8::from(w.retain)
+            );
         }
         text.push(')');
         self.line(format_args!("{text}"));
@@ -81,7 +92,12 @@ impl Trace {
 
     pub fn note_publish(&self, topic: &str, qos: u8, retain: bool, len: usize) {
         if self.enabled {
-            lock(&self.publishes).push_back(PublishNote { topic: topic.to_string(), qos, retain, len });
+            lock(&self.publishes).push_back(PublishNote {
+                topic: topic.to_string(),
+                qos,
+                retain,
+                len,
+            });
         }
     }
 
@@ -169,7 +185,11 @@ impl Trace {
                         rumqttc::SubscribeReasonCode::Failure => "failure (0x80)".to_string(),
                     })
                     .collect();
-                self.line(format_args!("received SUBACK (m{}, {})", a.pkid, codes.join(", ")))
+                self.line(format_args!(
+                    "received SUBACK (m{}, {})",
+                    a.pkid,
+                    codes.join(", ")
+                ))
             }
             P::UnsubAck(a) => self.line(format_args!("received UNSUBACK (m{})", a.pkid)),
             P::PingResp => self.line(format_args!("received PINGRESP")),
@@ -226,12 +246,23 @@ impl Trace {
                         Err(code) => Reason::new(code).to_string(),
                     })
                     .collect();
-                self.line(format_args!("received SUBACK (m{}, {})", a.pkid, codes.join(", ")))
+                self.line(format_args!(
+                    "received SUBACK (m{}, {})",
+                    a.pkid,
+                    codes.join(", ")
+                ))
             }
             P::UnsubAck(a) => {
-                let codes: Vec<String> =
-                    a.reasons.iter().map(|r| Reason::new(reason::v5_unsuback(r)).to_string()).collect();
-                self.line(format_args!("received UNSUBACK (m{}, {})", a.pkid, codes.join(", ")))
+                let codes: Vec<String> = a
+                    .reasons
+                    .iter()
+                    .map(|r| Reason::new(reason::v5_unsuback(r)).to_string())
+                    .collect();
+                self.line(format_args!(
+                    "received UNSUBACK (m{}, {})",
+                    a.pkid,
+                    codes.join(", ")
+                ))
             }
             P::PingResp(_) => self.line(format_args!("received PINGRESP")),
             P::PingReq(_) => self.line(format_args!("received PINGREQ")),
@@ -246,7 +277,15 @@ impl Trace {
         }
     }
 
-    fn received_publish(&self, dup: bool, qos: u8, retain: bool, pkid: u16, topic: &str, len: usize) {
+    fn received_publish(
+        &self,
+        dup: bool,
+        qos: u8,
+        retain: bool,
+        pkid: u16,
+        topic: &str,
+        len: usize,
+    ) {
         self.line(format_args!(
             "received PUBLISH (d{}, q{qos}, r{}, m{pkid}, '{topic}', ... ({len} bytes))",
             u8::from(dup),

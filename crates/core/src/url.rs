@@ -50,7 +50,10 @@ pub fn parse(url: &str) -> Result<BrokerUrl, String> {
         "ws" => Scheme::Ws,
         "wss" => Scheme::Wss,
         other => {
-            return Err(format!("unknown URL scheme '{other}://'; known: {}", Scheme::KNOWN));
+            return Err(format!(
+                "unknown URL scheme '{other}://'; known: {}",
+                Scheme::KNOWN
+            ));
         }
     };
     let (authority, path) = match rest.split_once('/') {
@@ -80,17 +83,27 @@ pub fn parse(url: &str) -> Result<BrokerUrl, String> {
     if host.is_empty() {
         return Err("URL has no host".into());
     }
-    Ok(BrokerUrl { scheme, username, password, host, port, path })
+    Ok(BrokerUrl {
+        scheme,
+        username,
+        password,
+        host,
+        port,
+        path,
+    })
 }
 
 fn split_host_port(hostport: &str) -> Result<(String, Option<u16>), String> {
     // IPv6 literal: [::1]:1883
     if let Some(rest) = hostport.strip_prefix('[') {
-        let (host, after) =
-            rest.split_once(']').ok_or("URL host: unclosed '[' in an IPv6 address")?;
+        let (host, after) = rest
+            .split_once(']')
+            .ok_or("URL host: unclosed '[' in an IPv6 address")?;
         let port = match after {
             "" => None,
-            p => Some(parse_port(p.strip_prefix(':').ok_or("URL: junk after ']'")?)?),
+            p => Some(parse_port(
+                p.strip_prefix(':').ok_or("URL: junk after ']'")?,
+            )?),
         };
         return Ok((host.to_string(), port));
     }
@@ -146,14 +159,19 @@ mod tests {
     #[test]
     fn minimal_and_ipv6() {
         let u = parse("mqtts://h").unwrap();
-        assert_eq!((u.scheme, u.host.as_str(), u.port, u.path), (Scheme::Mqtts, "h", None, None));
+        assert_eq!(
+            (u.scheme, u.host.as_str(), u.port, u.path),
+            (Scheme::Mqtts, "h", None, None)
+        );
         let u = parse("mqtt://[::1]:1883/t").unwrap();
         assert_eq!((u.host.as_str(), u.port), ("::1", Some(1883)));
     }
 
     #[test]
     fn errors_name_the_problem() {
-        assert!(parse("http://x").unwrap_err().contains("unknown URL scheme 'http://'"));
+        assert!(parse("http://x")
+            .unwrap_err()
+            .contains("unknown URL scheme 'http://'"));
         assert!(parse("broker:1883").unwrap_err().contains("scheme"));
         assert!(parse("mqtt://:99999").unwrap_err().contains("port"));
         assert!(parse("mqtt://").unwrap_err().contains("no host"));
