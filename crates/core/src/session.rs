@@ -25,6 +25,7 @@ use tokio::task::JoinHandle;
 use crate::connect_error::{self, Phase};
 use crate::exit::{Exit, Fail};
 use crate::options::{ConnectOptions, Protocol, Transport};
+use crate::properties::PublishProperties;
 use crate::reason::{self, Reason};
 use crate::trace::Trace;
 
@@ -49,6 +50,8 @@ pub struct Message {
     pub qos: u8,
     pub retain: bool,
     pub dup: bool,
+    /// MQTT 5 properties, when the message carried any.
+    pub properties: Option<Box<PublishProperties>>,
 }
 
 /// What happened on the connection, apart from received messages.
@@ -527,6 +530,7 @@ async fn pump_v4(mut eventloop: rumqttc::EventLoop, pump: Pump) {
                             qos: p.qos as u8,
                             retain: p.retain,
                             dup: p.dup,
+                            properties: None,
                         })
                         .await
                     }
@@ -597,6 +601,7 @@ async fn pump_v5(mut eventloop: rumqttc::v5::EventLoop, pump: Pump) {
                             qos: p.qos as u8,
                             retain: p.retain,
                             dup: p.dup,
+                            properties: PublishProperties::from_v5(p.properties),
                         })
                         .await
                     }
