@@ -72,7 +72,11 @@ where
             return Exit::Failure.into();
         }
     };
-    match runtime.block_on(body) {
+    let outcome = runtime.block_on(body);
+    // A read of stdin blocks a runtime thread that cannot be cancelled; waiting for it at
+    // shutdown would hang rpub -l after Ctrl+C. Nothing else is left running by now.
+    runtime.shutdown_background();
+    match outcome {
         Ok(exit) => exit.into(),
         Err(err) => report(tool, &err).into(),
     }

@@ -35,8 +35,11 @@ pub const MAX_PACKET_SIZE: usize = 268_435_455;
 /// Requests queued towards the event loop before `publish` waits.
 const REQUEST_CAPACITY: usize = 512;
 
-/// Unacknowledged QoS 1/2 publishes in flight (MQTT 5: capped by the broker's receive maximum).
-const INFLIGHT: u16 = 100;
+/// Unacknowledged QoS 1/2 publishes in flight. Mosquitto takes 20 by default
+/// (`max_inflight_messages`) and over MQTT 3.1.1 answers the 21st QoS 2 PUBLISH with a PUBREC
+/// that looks like success but drops the message, since 3.1.1 has no reason codes to say
+/// otherwise. MQTT 5 brokers announce their receive maximum, which caps this further.
+const INFLIGHT: u16 = 20;
 
 /// Received messages buffered between the pump and the tool's output.
 const MESSAGE_BUFFER: usize = 256;

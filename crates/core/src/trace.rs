@@ -103,7 +103,10 @@ impl Trace {
 
     pub fn note_subscribe(&self, filters: &[(String, u8)]) {
         if self.enabled {
-            let list: Vec<String> = filters.iter().map(|(f, q)| format!("'{f}' q{q}")).collect();
+            let list: Vec<String> = filters
+                .iter()
+                .map(|(f, q)| format!("'{f}', q{q}"))
+                .collect();
             lock(&self.subscribes).push_back(list.join(", "));
         }
     }
@@ -158,11 +161,13 @@ impl Trace {
         }
         match packet {
             P::ConnAck(a) => {
+                // As mosquitto prints it: "received CONNACK (0)".
                 let (code, name) = reason::v4_connack(&a.code);
-                self.line(format_args!(
-                    "received CONNACK ({code}: {name}, session present {})",
-                    u8::from(a.session_present)
-                ))
+                match (code, a.session_present) {
+                    (0, false) => self.line(format_args!("received CONNACK (0)")),
+                    (0, true) => self.line(format_args!("received CONNACK (0, session present)")),
+                    _ => self.line(format_args!("received CONNACK ({code}: {name})")),
+                }
             }
             P::Publish(p) => self.received_publish(
                 p.dup,
@@ -207,11 +212,14 @@ impl Trace {
         }
         match packet {
             P::ConnAck(a) => {
-                let r = Reason::new(reason::v5_connack(&a.code));
-                self.line(format_args!(
-                    "received CONNACK ({r}, session present {})",
-                    u8::from(a.session_present)
-                ))
+                // MQTT 5 names its reason codes, success included.
+                let reason = Reason::new(reason::v5_connack(&a.code));
+                let present = if a.session_present {
+                    ", session present"
+                } else {
+                    ""
+                };
+                self.line(format_args!("received CONNACK ({reason}{present})"))
             }
             P::Publish(p) => self.received_publish(
                 p.dup,
