@@ -1,0 +1,158 @@
+//! The first scenario of every MQTT tutorial: `rsub -v -t hello` in one shell, `rpub -t hello
+//! -m world` in another; with `-d` both print a mosquitto-style trace of the packets.
+//! Also: where the tools take the broker from (flags, environment, `-L` URL).
+
+use crate::util::{bin, rpub, rsub, run, unused_port, Broker, Sub, SHORT};
+
+#[test]
+fn hello_world_verbose() {
+    let b = Broker::start();
+    let t = format!("{}/hello", topic!());
+    let sub = Sub::subscribed(rsub(&b).args(["-v", "-t", &t, "-C", "1"]));
+    run(rpub(&b).args(["-t", &t, "-m", "world"]), SHORT)
+        .code(0)
+        .stdout("")
+        .stderr_empty();
+    sub.finish(SHORT).code(0).stdout(format!("{t} world\n"));
+}
+
+#[test]
+fn hello_world_payload_only() {
+    let b = Broker::start();
+    let t = topic!();
+    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "-C", "1"]));
+    run(rpub(&b).args(["-t", &t, "-m", "world"]), SHORT).code(0);
+    sub.finish(SHORT).code(0).stdout("world\n");
+}
+
+#[test]
+fn rpub_debug_trace_shows_the_packets() {
+    let b = Broker::start();
+    let t = topic!();
+    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "-C", "1"]));
+    let out = run(
+        rpub(&b).args(["-d", "-i", "hello-pub", "-q", "1", "-t", &t, "-m", "world"]),
+        SHORT,
+    );
+    out.code(0);
+    for expected in [
+        "Client hello-pub sending CONNECT".to_string(),
+        "Client hello-pub received CONNACK (0)".to_string(),
+        format!("Client hello-pub sending PUBLISH (d0, q1, r0, m1, '{t}', ... (5 bytes))"),
+        "Client hello-pub received PUBACK (m1)".to_string(),
+        "Client hello-pub sending DISCONNECT".to_string(),
+    ] {
+        if !out.stderr.lines().any(|line| line.starts_with(&expected)) {
+            out.fail(&format!("no trace line starting with {expected:?}"));
+        }
+    }
+    // The order of a publish at QoS 1: CONNECT, CONNACK, PUBLISH, PUBACK, DISCONNECT.
+    let position = |needle: &str| out.stderr.find(needle).unwrap_or_else(|| out.fail(needle));
+    let order = [
+        "sending CONNECT",
+        "received CONNACK",
+        "sending PUBLISH",
+        "received PUBACK",
+        "sending DISCONNECT",
+    ]
+    .map(position);
+    if !order.windows(2).all(|w| w[0] < w[1]) {
+        out.fail("trace lines out of order");
+    }
+    sub.finish(SHORT).code(0).stdout("world\n");
+}
+
+#[test]
+fn rsub_debug_trace_shows_the_packets() {
+    let b = Broker::start();
+    let t = topic!();
+    let sub = Sub::subscribed(rsub(&b).args(["-i", "hello-sub", "-t", &t, "-C", "1"]));
+    run(rpub(&b).args(["-t", &t, "-m", "world"]), SHORT).code(0);
+    let out = sub.finish(SHORT);
+    out.code(0).stdout("world\n");
+    for expected in [
+        "Client hello-sub sending CONNECT".to_string(),
+        "Client hello-sub received CONNACK (0)".to_string(),
+        format!("Client hello-sub sending SUBSCRIBE (m1, '{t}', q0)"),
+        "Client hello-sub received SUBACK (m1, q0)".to_string(),
+        format!("Client hello-sub received PUBLISH (d0, q0, r0, m0, '{t}', ... (5 bytes))"),
+        "Client hello-sub sending DISCONNECT".to_string(),
+    ] {
+        if !out.stderr.lines().any(|line| line.starts_with(&expected)) {
+            out.fail(&format!("no trace line starting with {expected:?}"));
+        }
+    }
+    // The trace is the only thing on stderr: one packet per line.
+    if let Some(line) = out
+        .stderr_lines()
+        .into_iter()
+        .find(|l| !l.starts_with("Client hello-sub "))
+    {
+        out.fail(&format!("stderr line that is not a trace line: {line:?}"));
+    }
+}
+
+#[test]
+fn broker_from_environment() {
+    let b = Broker::start();
+    let t = topic!();
+    let sub = Sub::subscribed(
+        bin("rsub")
+            .env("MQTT_HOST", "127.0.0.1")
+            .env("MQTT_PORT", b.port().to_string())
+            .args(["-t", &t, "-C", "1"]),
+    );
+    let out = run(
+        bin("rpub")
+            .env("MQTT_HOST", "127.0.0.1")
+            .env("MQTT_PORT", b.port().to_string())
+            .args(["-t", &t, "-m", "from env"]),
+        SHORT,
+    );
+    out.code(0);
+    sub.finish(SHORT).code(0).stdout("from env\n");
+}
+
+#[test]
+fn port_flag_wins_over_environment() {
+    let b = Broker::start();
+    let t = topic!();
+    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "-C", "1"]));
+    let out = run(
+        bin("rpub")
+            .env("MQTT_PORT", unused_port().to_string())
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &b.port().to_string(),
+                "-t",
+                &t,
+                "-m",
+                "flag wins",
+            ]),
+        SHORT,
+    );
+    out.code(0);
+    sub.finish(SHORT).code(0).stdout("flag wins\n");
+}
+
+#[test]
+fn broker_and_topic_from_url() {
+    let b = Broker::start();
+    let t = topic!();
+    let sub = Sub::subscribed(rsub(&b).args(["-v", "-t", &t, "-C", "1"]));
+    let url = format!("mqtt://127.0.0.1:{}/{t}", b.port());
+    run(bin("rpub").args(["-L", &url, "-m", "via url"]), SHORT).code(0);
+    sub.finish(SHORT).code(0).stdout(format!("{t} via url\n"));
+}
+
+#[test]
+fn rsub_takes_its_topic_from_url() {
+    let b = Broker::start();
+    let t = topic!();
+    let url = format!("mqtt://127.0.0.1:{}/{t}", b.port());
+    let sub = Sub::subscribed(bin("rsub").args(["-L", &url, "-C", "1"]));
+    run(rpub(&b).args(["-t", &t, "-m", "via url"]), SHORT).code(0);
+    sub.finish(SHORT).code(0).stdout("via url\n");
+}

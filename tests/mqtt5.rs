@@ -1,0 +1,157 @@
+//! MQTT 5 on both sides (`-V mqttv5`, `-V 5`): the same behaviour as MQTT 3.1.1, and the broker
+//! really sees a version 5 client (mosquitto logs `p5` for it, `p2` for 3.1.1).
+
+use crate::util::{assert_counting, rpub, rsub, run, Broker, Output, Sub, SHORT};
+
+/// Checks that mosquitto logged the client `id` as connecting with protocol `p` (2 or 5).
+#[track_caller]
+fn assert_protocol(b: &Broker, out: &Output, id: &str, p: u8) {
+    let needle = format!(" as {id} (p{p},");
+    if !b.log().contains(&needle) {
+        out.fail(&format!("the broker log should show {needle:?}"));
+    }
+}
+
+#[test]
+fn hello_world_mqttv5() {
+    let b = Broker::start();
+    let t = topic!();
+    let sub =
+        Sub::subscribed(rsub(&b).args(["-V", "mqttv5", "-i", "sub5", "-v", "-t", &t, "-C", "1"]));
+    let out = run(
+        rpub(&b).args(["-V", "mqttv5", "-i", "pub5", "-t", &t, "-m", "world"]),
+        SHORT,
+    );
+    out.code(0).stderr_empty();
+    assert_protocol(&b, &out, "pub5", 5);
+    let out = sub.finish(SHORT);
+    out.code(0).stdout(format!("{t} world\n"));
+    assert_protocol(&b, &out, "sub5", 5);
+}
+
+#[test]
+fn default_is_mqttv311() {
+    let b = Broker::start();
+    let t = topic!();
+    let out = run(rpub(&b).args(["-i", "pub311", "-t", &t, "-m", "x"]), SHORT);
+    out.code(0);
+    assert_protocol(&b, &out, "pub311", 2);
+    let out = run(
+        rpub(&b).args(["-V", "311", "-i", "pub311b", "-t", &t, "-m", "x"]),
+        SHORT,
+    );
+    out.code(0);
+    assert_protocol(&b, &out, "pub311b", 2);
+}
+
+#[test]
+fn counted_qos1_with_v5_short_name() {
+    let b = Broker::start();
+    let t = topic!();
+    let sub = Sub::subscribed(rsub(&b).args(["-V", "5", "-q", "1", "-t", &t, "-C", "30"]));
+    let out = run(
+        rpub(&b).args([
+            "-V",
+            "5",
+            "-i",
+            "pub5q1",
+            "-q",
+            "1",
+            "-t",
+            &t,
+            "-m",
+            "{n}",
+            "--count",
+            "30",
+            "--interval",
+            "0",
+        ]),
+        SHORT,
+    );
+    out.code(0);
+    assert_protocol(&b, &out, "pub5q1", 5);
+    let out = sub.finish(SHORT);
+    out.code(0);
+    assert_counting(&out.stdout_lines(), "MQTT 5 QoS 1");
+    if out.stdout_lines().len() != 30 {
+        out.fail("expected 30 messages");
+    }
+}
+
+#[test]
+fn counted_qos2_mqttv5() {
+    let b = Broker::start();
+    let t = topic!();
+    let sub = Sub::subscribed(rsub(&b).args(["-V", "mqttv5", "-q", "2", "-t", &t, "-C", "20"]));
+    run(
+        rpub(&b).args([
+            "-V",
+            "mqttv5",
+            "-q",
+            "2",
+            "-t",
+            &t,
+            "-m",
+            "{n}",
+            "--count",
+            "20",
+            "--interval",
+            "0",
+        ]),
+        SHORT,
+    )
+    .code(0);
+    let out = sub.finish(SHORT);
+    out.code(0);
+    assert_counting(&out.stdout_lines(), "MQTT 5 QoS 2");
+    if out.stdout_lines().len() != 20 {
+        out.fail("expected 20 messages");
+    }
+}
+
+#[test]
+fn retained_mqttv5() {
+    let b = Broker::start();
+    let t = topic!();
+    run(
+        rpub(&b).args(["-V", "5", "-r", "-t", &t, "-m", "kept"]),
+        SHORT,
+    )
+    .code(0);
+    run(rsub(&b).args(["-V", "5", "-t", &t, "-C", "1"]), SHORT)
+        .code(0)
+        .stdout("kept\n");
+    run(rsub(&b).args(["-V", "5", "-R", "-t", &t, "-W", "1"]), SHORT)
+        .code(27)
+        .stdout("");
+}
+
+#[test]
+fn wrong_password_mqttv5_is_refused() {
+    let b = Broker::with_users(&[("Kai", "1234")], "");
+    let out = run(
+        rpub(&b).args([
+            "-V", "5", "-u", "Kai", "-P", "wrongpw", "-t", "x", "-m", "y",
+        ]),
+        SHORT,
+    );
+    out.code(4).one_error_line("rpub").never_shows("wrongpw");
+    let out = run(
+        rsub(&b).args(["-V", "5", "-u", "Kai", "-P", "wrongpw", "-t", "x"]),
+        SHORT,
+    );
+    out.code(4).one_error_line("rsub").never_shows("wrongpw");
+}
+
+#[test]
+fn connack_reason_name_in_v5_trace() {
+    let b = Broker::start();
+    let t = topic!();
+    let out = run(rpub(&b).args(["-V", "5", "-d", "-t", &t, "-m", "x"]), SHORT);
+    out.code(0).stderr_mentions("received CONNACK (");
+    // MQTT 5 names the reason: 0 is "Success".
+    let connack = out.stderr.lines().find(|l| l.contains("received CONNACK"));
+    if !connack.is_some_and(|l| l.to_lowercase().contains("success")) {
+        out.fail("the MQTT 5 CONNACK line should name its reason (Success)");
+    }
+}

@@ -1,0 +1,44 @@
+//! End-to-end tests for `rpub` and `rsub`: the real binaries against a real Mosquitto broker.
+//!
+//! Every test starts its own broker on a free loopback port and uses its own topics, so tests
+//! share nothing and run in parallel. They check only what a user sees: bytes on stdout, the
+//! line on stderr, the exit code. The harness lives in `util`.
+
+// Broker, command builders, timeouts, background subscribers, failure reports.
+#[macro_use]
+mod util;
+
+// Broker access control: MQTT 5 reason codes for refused publishes.
+mod acl;
+// Authentication: users, passwords from flags, environment and files; secrets never shown.
+mod auth;
+// Arguments and input the tools must refuse with exit 2 before connecting.
+mod bad_input;
+// A broker that goes away under a connected client: exit 6, one line.
+mod connection_lost;
+// Exit conditions of rsub: -C, -W, -E, and a closed stdout pipe.
+mod exits;
+// The first scenario: one message from rpub to rsub, with and without the packet trace.
+mod hello;
+// Talking to the mosquitto_pub/mosquitto_sub reference clients in both directions.
+mod interop;
+// MQTT 5 (-V mqttv5 / -V 5) on both sides.
+mod mqtt5;
+// Connection options as the broker sees them: client id, keepalive, sessions, -U.
+mod options;
+// Payload sources of rpub (-f, -s, -l, -n) and byte-exact delivery.
+mod payloads;
+// {n}, {i}, {time}, {ts} in rpub's topic and message.
+mod placeholders;
+// Counted delivery at QoS 0, 1 and 2, and a bulk transfer.
+mod qos;
+// Retained messages: delivery to later subscribers, -R, --retained-only, clearing.
+mod retained;
+// Ctrl+C (SIGINT) and SIGTERM: exit 130 after a clean DISCONNECT, nothing lost.
+mod signals;
+// Brokers that cannot be reached: exit 3 with the address named.
+mod unreachable;
+// Will messages: published when a client vanishes, not when it says goodbye.
+mod will;
+// Topic filters with + and #, several filters, filtering out.
+mod wildcards;

@@ -1,0 +1,117 @@
+//! The harness every end-to-end test uses: a private Mosquitto broker per test
+//! ([`Broker`]), command builders for rpub, rsub and the mosquitto clients that never see the
+//! host's `MQTT_*` environment, runs with hard timeouts ([`run`], [`Sub`]), unique topics
+//! ([`topic!`]) and checks that report stdout, stderr and the broker log when they fail.
+
+#![allow(dead_code)] // Not every test module uses every helper.
+
+mod broker;
+mod process;
+
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+pub use broker::{require_executable, unused_port, Broker};
+pub use process::{run, run_stdin, Output, Sub};
+
+/// Long enough for anything a single short command does, even on a loaded 2-core CI machine.
+pub const SHORT: Duration = Duration::from_secs(10);
+/// For bulk transfers.
+pub const LONG: Duration = Duration::from_secs(60);
+
+/// The environment variables the tools read; removed from every command so that the host's
+/// settings never leak into a test.
+const TOOL_ENV: [&str; 4] = ["MQTT_HOST", "MQTT_PORT", "MQTT_USERNAME", "MQTT_PASSWORD"];
+
+/// The path of one of our binaries (cargo builds them before the tests).
+pub fn exe(name: &str) -> &'static str {
+    match name {
+        "rpub" => env!("CARGO_BIN_EXE_rpub"),
+        "rsub" => env!("CARGO_BIN_EXE_rsub"),
+        other => panic!("unknown binary {other}"),
+    }
+}
+
+/// A bare `rpub` or `rsub` command, with a clean environment but no arguments.
+pub fn bin(name: &str) -> Command {
+    let mut cmd = Command::new(exe(name));
+    for var in TOOL_ENV {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+/// `rpub -h 127.0.0.1 -p PORT`.
+pub fn rpub(broker: &Broker) -> Command {
+    at_broker(bin("rpub"), broker)
+}
+
+/// `rsub -h 127.0.0.1 -p PORT`.
+pub fn rsub(broker: &Broker) -> Command {
+    at_broker(bin("rsub"), broker)
+}
+
+/// `mosquitto_pub -h 127.0.0.1 -p PORT` (the reference client).
+pub fn mosquitto_pub(broker: &Broker) -> Command {
+    let exe = require_executable("mosquitto_pub", &["/usr/bin/mosquitto_pub"]);
+    at_broker(Command::new(exe), broker)
+}
+
+/// `mosquitto_sub -h 127.0.0.1 -p PORT` (the reference client).
+pub fn mosquitto_sub(broker: &Broker) -> Command {
+    let exe = require_executable("mosquitto_sub", &["/usr/bin/mosquitto_sub"]);
+    at_broker(Command::new(exe), broker)
+}
+
+fn at_broker(mut cmd: Command, broker: &Broker) -> Command {
+    cmd.args(["-h", "127.0.0.1", "-p", &broker.port().to_string()]);
+    cmd
+}
+
+/// Makes a topic unique to one call site: `rpubsub/<module>/<test>/<counter>`.
+pub fn unique_topic(function_path: &str) -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let path = function_path.trim_end_matches("::here");
+    let path = path.strip_prefix("integration::").unwrap_or(path);
+    format!("rpubsub/{}/{n}", path.replace("::", "/"))
+}
+
+/// A topic prefix no other test uses, named after the test function that asks for it.
+macro_rules! topic {
+    () => {{
+        fn here() {}
+        $crate::util::unique_topic(::std::any::type_name_of_val(&here))
+    }};
+}
+
+/// `len` reproducible pseudo-random bytes (xorshift64*): every byte value occurs, including
+/// invalid UTF-8, NUL and newlines.
+pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        out.extend_from_slice(&state.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+/// Checks that `lines` are exactly the decimal numbers `1..=lines.len()` in order.
+#[track_caller]
+pub fn assert_counting(lines: &[String], what: &str) {
+    for (i, line) in lines.iter().enumerate() {
+        if line != &(i + 1).to_string() {
+            panic!(
+                "{what}: line {} is {line:?}, expected {}; all lines: {lines:?}\n{}",
+                i + 1,
+                i + 1,
+                broker::live_broker_logs()
+            );
+        }
+    }
+}
