@@ -80,8 +80,7 @@ fn rpub_qos1_delivers_every_message_across_three_broker_restarts() {
     const N: usize = 100_000;
     let mut sub = Sub::subscribed(rsub(&b).args(["-c", "-i", "counter", "-q", "1", "-t", &t]));
     let n = N.to_string();
-    let publisher =
-        Sub::spawn(rpub(&b).args(["-q", "1", "-t", &t, "-m", "{n}", "--count", &n]));
+    let publisher = Sub::spawn(rpub(&b).args(["-q", "1", "-t", &t, "-m", "{n}", "--count", &n]));
     for _ in 0..3 {
         // Let some messages through, then take the broker down under the publisher.
         let seen = sub.stdout_lines().len();

@@ -157,6 +157,12 @@ impl ConnectOptions {
 
         let keepalive = args.keepalive.unwrap_or(DEFAULT_KEEPALIVE);
         check_keepalive(keepalive)?;
+        if keepalive.is_zero() && protocol == Protocol::V5 {
+            // rumqttc's MQTT 5 client cannot turn the keepalive off.
+            return Err(Fail::usage(
+                "keepalive 0 (off) is not available with MQTT 5: use 5 s or more",
+            ));
+        }
 
         let client_id = match (&args.id, &args.id_prefix) {
             (Some(id), _) => id.clone(),
