@@ -769,7 +769,7 @@ fn delivered_text(samples: &[Sample], expected: Option<u64>) -> String {
     match counted.iter().min() {
         Some(min) if counted.len() == samples.len() => {
             format!(
-                "LOST: min {min} of {expected}, {whole}/{} whole",
+                "LOST: min {min}/{expected}, {whole}/{} whole",
                 samples.len()
             )
         }
@@ -894,7 +894,7 @@ fn report(
     );
     let _ = writeln!(
         r,
-        "{:<32} {:>10} {:>10} {:>13} {:>14}  {:<34} delivered, ours",
+        "{:<32} {:>10} {:>10} {:>13} {:>14}  {:<38} delivered, ours",
         "case", "mosquitto", "ours", "ratio", "goal", "delivered, mosquitto"
     );
     for case in cases {
@@ -914,7 +914,7 @@ fn report(
             };
             let _ = writeln!(
                 r,
-                "{name:<32} {:>10} {:>10} {:>13} {:>14}  {:<34} {}",
+                "{name:<32} {:>10} {:>10} {:>13} {:>14}  {:<38} {}",
                 show_time(theirs),
                 show_time(ours),
                 ratio_cell(case, ours, theirs),
