@@ -53,6 +53,8 @@ pub struct Message {
     pub qos: u8,
     pub retain: bool,
     pub dup: bool,
+    /// The packet id the broker gave it (0 for QoS 0); rsub's `-F %m`.
+    pub pkid: u16,
     /// MQTT 5 properties, when the message carried any.
     pub properties: Option<Box<PublishProperties>>,
 }
@@ -327,6 +329,41 @@ impl Session {
         self.check(sent)
     }
 
+    /// Queue a PUBLISH with MQTT 5 properties; waits while the request queue is full. Over
+    /// MQTT 3.1.1, which cannot carry properties, they are left out.
+    pub async fn publish_with(
+        &self,
+        topic: &str,
+        payload: Bytes,
+        qos: u8,
+        retain: bool,
+        properties: Option<&PublishProperties>,
+    ) -> anyhow::Result<()> {
+        let Some(properties) = properties else {
+            return self.publish(topic, payload, qos, retain).await;
+        };
+        self.shared
+            .trace
+            .note_publish(topic, qos, retain, payload.len());
+        let sent = match &self.client {
+            Client::V4(c) => c
+                .publish_bytes(topic, qos_v4(qos), retain, payload)
+                .await
+                .is_ok(),
+            Client::V5(c) => c
+                .publish_bytes_with_properties(
+                    topic,
+                    qos_v5(qos),
+                    retain,
+                    payload,
+                    properties.to_v5(),
+                )
+                .await
+                .is_ok(),
+        };
+        self.check(sent)
+    }
+
     /// Queue a PUBLISH if the request queue has room; `Ok(false)` when it is full. For tools
     /// that read messages too: waiting for room there could wait on themselves.
     pub fn try_publish(
@@ -533,6 +570,7 @@ async fn pump_v4(mut eventloop: rumqttc::EventLoop, pump: Pump) {
                             qos: p.qos as u8,
                             retain: p.retain,
                             dup: p.dup,
+                            pkid: p.pkid,
                             properties: None,
                         })
                         .await
@@ -604,6 +642,7 @@ async fn pump_v5(mut eventloop: rumqttc::v5::EventLoop, pump: Pump) {
                             qos: p.qos as u8,
                             retain: p.retain,
                             dup: p.dup,
+                            pkid: p.pkid,
                             properties: PublishProperties::from_v5(p.properties),
                         })
                         .await
