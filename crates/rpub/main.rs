@@ -5,6 +5,7 @@
 //! Flags and their meanings follow mosquitto_pub; the connection flags are shared with rsub
 //! through `rpubsub_core`.
 
+mod replay;
 mod source;
 mod template;
 mod tracker;
@@ -20,16 +21,18 @@ use rpubsub_core::args::{ConnectArgs, HelpArgs};
 use rpubsub_core::cli;
 use rpubsub_core::duration::parse_duration;
 use rpubsub_core::exit::{Exit, Fail};
-use rpubsub_core::options::ConnectOptions;
+use rpubsub_core::options::{ConnectOptions, Protocol};
+use rpubsub_core::progress;
 use rpubsub_core::session::Session;
 use rpubsub_core::stop::Stop;
 use rpubsub_core::topic::check_topic_name;
 
+use crate::replay::ReplayOptions;
 use crate::source::Source;
 use crate::template::Template;
 use crate::tracker::Tracker;
 
-const TOOL: &str = "rpub";
+pub(crate) const TOOL: &str = "rpub";
 
 /// How long the final DISCONNECT may take before rpub gives up on it.
 const DISCONNECT_LIMIT: Duration = Duration::from_secs(10);
@@ -43,7 +46,7 @@ const DISCONNECT_LIMIT: Duration = Duration::from_secs(10);
     disable_help_flag = true,
     disable_version_flag = true,
     after_help = after_help(),
-    group(ArgGroup::new("source").required(true).args(["message", "file", "stdin_file", "stdin_line", "null_message"])),
+    group(ArgGroup::new("source").required(true).args(["message", "file", "stdin_file", "stdin_line", "stdin_json", "null_message"])),
 )]
 struct Cli {
     #[command(flatten)]
@@ -83,6 +86,23 @@ struct Cli {
     #[arg(short = 'n', long = "null-message", help_heading = "Payload (one of)")]
     null_message: bool,
 
+    /// Publish the messages of JSON lines on stdin (as rsub --json writes them), each with its own topic, payload, qos, retain and properties
+    #[arg(long = "stdin-json", visible_alias = "json", help_heading = "Payload (one of)",
+          conflicts_with_all = ["repeat", "interval", "topic"])]
+    stdin_json: bool,
+
+    /// With --stdin-json: keep the time gaps between the lines' "received" times
+    #[arg(long, requires = "stdin_json", help_heading = "Replay")]
+    replay_timing: bool,
+
+    /// With --replay-timing: play N times faster (0.5 = half speed) [default: 1]
+    #[arg(long, value_name = "N", requires = "replay_timing", value_parser = parse_speed, help_heading = "Replay")]
+    speed: Option<f64>,
+
+    /// On exit, print on stderr how many messages were sent and acknowledged, bytes, time and rate
+    #[arg(long)]
+    stats: bool,
+
     /// Quality of service: 0, 1 or 2
     #[arg(short = 'q', long, value_name = "QOS", default_value_t = 0,
           value_parser = clap::value_parser!(u8).range(0..=2))]
@@ -121,6 +141,16 @@ fn after_help() -> String {
     ))
 }
 
+/// `--speed`: a positive factor.
+fn parse_speed(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!(
+            "'{text}' is not a speed: give a number above 0, e.g. 10 or 0.5"
+        )),
+    }
+}
+
 fn main() -> ExitCode {
     let cli: Cli = match cli::parse(TOOL) {
         Ok(cli) => cli,
@@ -132,30 +162,105 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<Exit> {
     let opts = ConnectOptions::from_args(&cli.connect, TOOL)?;
-    let topic = cli
-        .topic
-        .clone()
-        .or_else(|| opts.url_topic.clone())
-        .ok_or_else(|| {
-            Fail::usage("no topic: give one with -t TOPIC (or as in -L mqtt://host/TOPIC)")
-        })?;
-    check_topic_name(&topic).map_err(Fail::usage)?;
-    let source = Source::from_flags(
-        cli.message.as_deref(),
-        cli.file.as_deref(),
-        cli.stdin_file,
-        cli.stdin_line,
-    )
-    .await?;
+    let topic = if cli.stdin_json {
+        // Each line names its own topic.
+        String::new()
+    } else {
+        let topic = cli
+            .topic
+            .clone()
+            .or_else(|| opts.url_topic.clone())
+            .ok_or_else(|| {
+                Fail::usage("no topic: give one with -t TOPIC (or as in -L mqtt://host/TOPIC)")
+            })?;
+        check_topic_name(&topic).map_err(Fail::usage)?;
+        topic
+    };
+    let source = if cli.stdin_json {
+        None
+    } else {
+        Some(
+            Source::from_flags(
+                cli.message.as_deref(),
+                cli.file.as_deref(),
+                cli.stdin_file,
+                cli.stdin_line,
+            )
+            .await?,
+        )
+    };
 
     let mut session = Session::connect(&opts).await?;
     let mut stop = Stop::install()?;
-    let mut tracker = Tracker::new(cli.qos, cli.verbose);
+    let bar = (progress::wanted(cli.connect.quiet)
+        && (cli.repeat.is_some() || cli.stdin_line || cli.stdin_json))
+        .then(|| {
+            let total = cli.repeat.filter(|&n| n > 0);
+            let unit = match (cli.stdin_json, cli.qos) {
+                (true, _) => "done",
+                (false, 0) => "sent",
+                (false, _) => "acknowledged",
+            };
+            progress::bar(total, unit)
+        });
+    let mut tracker = Tracker::new(cli.verbose, bar);
+    let started = std::time::Instant::now();
+    let outcome = publish_all(
+        &cli,
+        &topic,
+        source,
+        &opts,
+        &mut session,
+        &mut tracker,
+        &mut stop,
+    )
+    .await;
+    progress::clear();
+    if cli.stats {
+        let elapsed = started.elapsed();
+        let acked = if tracker.queued_acked > 0 {
+            format!(", {} acknowledged", tracker.acked)
+        } else {
+            String::new()
+        };
+        eprintln!(
+            "{TOOL}: {} messages, {} sent{acked}, {} in {} ({})",
+            tracker.queued,
+            tracker.written.max(tracker.written_qos0),
+            progress::bytes(tracker.bytes),
+            progress::elapsed(elapsed),
+            progress::rate(tracker.done(), elapsed)
+        );
+    }
+    outcome
+}
 
+/// Publish everything, wait for the acknowledgements, disconnect.
+async fn publish_all(
+    cli: &Cli,
+    topic: &str,
+    source: Option<Source>,
+    opts: &ConnectOptions,
+    session: &mut Session,
+    tracker: &mut Tracker,
+    stop: &mut Stop,
+) -> anyhow::Result<Exit> {
+    let mut skipped = None;
     let outcome = match source {
-        Source::Lines => publish_lines(&cli, &topic, &mut session, &mut tracker, &mut stop).await,
-        Source::Payload(payload) => {
-            publish_repeated(&cli, &topic, payload, &mut session, &mut tracker, &mut stop).await
+        None => {
+            let replay = ReplayOptions {
+                qos: cli.qos,
+                retain: cli.retain,
+                speed: cli.replay_timing.then(|| cli.speed.unwrap_or(1.0)),
+                properties: opts.protocol == Protocol::V5,
+            };
+            replay::publish_json(&replay, session, tracker, stop)
+                .await
+                .map(|s| skipped = Some(s))
+        }
+        Some(Source::Lines) => publish_lines(cli, topic, session, tracker, stop).await,
+        Some(Source::Payload(payload)) => {
+            publish_repeated(cli, topic, payload, session, tracker, stop).await
         }
     };
     // On error the connection is gone or the input failed; the error says what was undone.
@@ -163,7 +268,7 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
 
     // Everything is queued: wait until it is acknowledged, then leave cleanly. A second
     // Ctrl+C exits at once (see Stop); the first one lets the acknowledgements arrive.
-    while cli.qos > 0 && tracker.outstanding() > 0 {
+    while tracker.unacknowledged() > 0 {
         match session.next_event().await {
             Some(event) => tracker.handle(event)?,
             None => {
@@ -174,8 +279,18 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         }
     }
     let closed = session.disconnect(DISCONNECT_LIMIT, |_| {}).await;
-    drain_tail(&mut tracker, closed)?;
+    drain_tail(tracker, closed)?;
     tracker.verdict()?;
+    if let Some(s) = skipped.filter(|s| s.skipped > 0) {
+        return Err(Fail::new(
+            Exit::Failure,
+            format!(
+                "{} of {} input lines skipped (see above); everything else was sent",
+                s.skipped, s.lines
+            ),
+        )
+        .into());
+    }
     Ok(if stop.requested() {
         Exit::Interrupted
     } else {
@@ -188,7 +303,7 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
 fn drain_tail(tracker: &mut Tracker, closed: Result<(), Fail>) -> anyhow::Result<()> {
     match closed {
         Ok(()) => {
-            tracker.written = tracker.queued.max(tracker.written);
+            tracker.all_written();
             Ok(())
         }
         Err(fail) => Err(tracker.lost(fail).into()),
@@ -246,11 +361,12 @@ async fn publish_repeated(
             Some(t) => Bytes::from(t.render(index)),
             None => payload.clone(),
         };
+        let len = this_payload.len();
         session
             .publish(&this_topic, this_payload, cli.qos, cli.retain)
             .await
             .map_err(|e| lost(tracker, e))?;
-        tracker.queued(&this_topic);
+        tracker.queued(&this_topic, cli.qos, len);
         index += 1;
         while let Some(event) = session.try_event() {
             tracker.handle(event)?;
@@ -290,7 +406,7 @@ async fn publish_lines(
                 if !line.is_empty() {
                     let payload = Bytes::copy_from_slice(&line);
                     session.publish(topic, payload, cli.qos, cli.retain).await.map_err(|e| lost(tracker, e))?;
-                    tracker.queued(topic);
+                    tracker.queued(topic, cli.qos, line.len());
                 }
                 line.clear();
                 if n == 0 {
@@ -302,7 +418,7 @@ async fn publish_lines(
 }
 
 /// A failed publish means the connection is gone: add what was left undone.
-fn lost(tracker: &Tracker, err: anyhow::Error) -> anyhow::Error {
+pub(crate) fn lost(tracker: &Tracker, err: anyhow::Error) -> anyhow::Error {
     match err.downcast::<Fail>() {
         Ok(fail) => tracker.lost(fail).into(),
         Err(other) => other,

@@ -1,4 +1,6 @@
-//! Which publishes are done: written for QoS 0, acknowledged for QoS 1 and 2.
+//! Which publishes are done: written for QoS 0, acknowledged for QoS 1 and 2. Messages of
+//! one run may mix QoS levels (a JSON replay): a written QoS 0 PUBLISH is known by its
+//! packet id 0.
 //!
 //! rpub exits 0 only when every message it took is done, so this is where "nothing lost"
 //! is counted. Packet ids wrap and are reused, so completion is counted, not matched; ids
@@ -7,18 +9,26 @@
 use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 
+use indicatif::ProgressBar;
+
 use rpubsub_core::exit::{Exit, Fail};
+use rpubsub_core::progress;
 use rpubsub_core::reason::Reason;
 use rpubsub_core::session::Event;
 
 /// Counts of one run.
 pub struct Tracker {
-    qos: u8,
     verbose: bool,
     /// Handed to the session.
     pub queued: u64,
+    /// Of those, QoS 1 or 2 (they are done when acknowledged, the others when written).
+    pub queued_acked: u64,
+    /// Payload bytes handed to the session (`--stats`).
+    pub bytes: u64,
     /// Written to the connection.
     pub written: u64,
+    /// Of those, QoS 0.
+    pub written_qos0: u64,
     /// Acknowledged (QoS 1/2), refusals included.
     pub acked: u64,
     /// Refused by the broker in an MQTT 5 PUBACK/PUBREC/PUBCOMP.
@@ -28,39 +38,66 @@ pub struct Tracker {
     unwritten: VecDeque<(u64, String)>,
     /// `-v`: packet id to (number, topic) of messages written but not acknowledged.
     unacked: HashMap<u16, (u64, String)>,
+    /// The progress bar on a terminal: its position is the number of messages done.
+    progress: Option<ProgressBar>,
 }
 
 impl Tracker {
-    pub fn new(qos: u8, verbose: bool) -> Tracker {
+    pub fn new(verbose: bool, progress: Option<ProgressBar>) -> Tracker {
         Tracker {
-            qos,
             verbose,
             queued: 0,
+            queued_acked: 0,
+            bytes: 0,
             written: 0,
+            written_qos0: 0,
             acked: 0,
             rejected: 0,
             first_rejection: None,
             unwritten: VecDeque::new(),
             unacked: HashMap::new(),
+            progress,
         }
     }
 
     /// A message was handed to the session.
-    pub fn queued(&mut self, topic: &str) {
+    pub fn queued(&mut self, topic: &str, qos: u8, len: usize) {
         self.queued += 1;
+        self.bytes += len as u64;
+        if qos > 0 {
+            self.queued_acked += 1;
+        }
         if self.verbose {
             self.unwritten.push_back((self.queued, topic.to_string()));
         }
     }
 
+    /// Messages done: QoS 0 written, QoS 1/2 acknowledged.
+    pub fn done(&self) -> u64 {
+        self.written_qos0 + self.acked
+    }
+
     /// Messages not done yet.
     pub fn outstanding(&self) -> u64 {
-        let done = if self.qos == 0 {
-            self.written
-        } else {
-            self.acked
-        };
-        self.queued - done
+        self.queued.saturating_sub(self.done())
+    }
+
+    /// QoS 1/2 messages not acknowledged yet.
+    pub fn unacknowledged(&self) -> u64 {
+        self.queued_acked.saturating_sub(self.acked)
+    }
+
+    /// After the DISCONNECT went out: every QoS 0 message before it was written.
+    pub fn all_written(&mut self) {
+        self.written = self.queued.max(self.written);
+        self.written_qos0 = self.queued - self.queued_acked;
+        self.show_progress();
+    }
+
+    fn show_progress(&self) {
+        if let Some(bar) = &self.progress {
+            bar.set_position(self.done());
+        }
     }
 
     /// Account for one session event. A lost connection is an error that says how many
@@ -69,9 +106,13 @@ impl Tracker {
         match event {
             Event::Sent { pkid } => {
                 self.written += 1;
+                if pkid == 0 {
+                    self.written_qos0 += 1;
+                    self.show_progress();
+                }
                 if self.verbose {
                     if let Some((n, topic)) = self.unwritten.pop_front() {
-                        if self.qos == 0 {
+                        if pkid == 0 {
                             report(n, &topic, "sent");
                         } else {
                             self.unacked.insert(pkid, (n, topic));
@@ -81,6 +122,7 @@ impl Tracker {
             }
             Event::Acked { pkid, failure } => {
                 self.acked += 1;
+                self.show_progress();
                 let entry = if self.verbose {
                     self.unacked.remove(&pkid)
                 } else {
@@ -113,7 +155,7 @@ impl Tracker {
         if left == 0 {
             return fail;
         }
-        let what = if self.qos == 0 {
+        let what = if self.queued_acked == 0 {
             "not sent"
         } else {
             "not acknowledged"
@@ -145,7 +187,9 @@ impl Tracker {
 
 /// `-v`: one line per finished message on stdout.
 fn report(n: u64, topic: &str, status: &str) {
-    let mut out = std::io::stdout().lock();
-    // A closed stdout only ends the report, never the publishing.
-    let _ = writeln!(out, "{n} {topic} {status}");
+    progress::suspend(|| {
+        let mut out = std::io::stdout().lock();
+        // A closed stdout only ends the report, never the publishing.
+        let _ = writeln!(out, "{n} {topic} {status}");
+    });
 }
