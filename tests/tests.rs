@@ -18,6 +18,8 @@ mod bad_input;
 mod connection_lost;
 // Exit conditions of rsub: -C, -W, -E, and a closed stdout pipe.
 mod exits;
+// -F formats side by side with mosquitto_sub -F: every specifier, flags, width, precision.
+mod format;
 // The first scenario: one message from rpub to rsub, with and without the packet trace.
 mod hello;
 // Talking to the mosquitto_pub/mosquitto_sub reference clients in both directions.
