@@ -20,6 +20,8 @@ mod connection_lost;
 mod exits;
 // -F formats side by side with mosquitto_sub -F: every specifier, flags, width, precision.
 mod format;
+// --json lines, --pretty, --timestamp; capture with rsub --json and replay with rpub.
+mod json;
 // The first scenario: one message from rpub to rsub, with and without the packet trace.
 mod hello;
 // Talking to the mosquitto_pub/mosquitto_sub reference clients in both directions.
