@@ -14,6 +14,8 @@ mod acl;
 mod auth;
 // Arguments and input the tools must refuse with exit 2 before connecting.
 mod bad_input;
+// --expect and --expect-json health checks: matched, not matched, timed out.
+mod expect;
 // A broker that goes away under a connected client: exit 6, one line.
 mod connection_lost;
 // Exit conditions of rsub: -C, -W, -E, and a closed stdout pipe.
@@ -40,6 +42,8 @@ mod qos;
 mod retained;
 // Ctrl+C (SIGINT) and SIGTERM: exit 130 after a clean DISCONNECT, nothing lost.
 mod signals;
+// Colour, progress bar, live counter under a pseudo-terminal; none of it in pipes; --stats.
+mod terminal;
 // Brokers that cannot be reached: exit 3 with the address named.
 mod unreachable;
 // Will messages: published when a client vanishes, not when it says goodbye.
