@@ -67,7 +67,7 @@ fn nothing_matched_in_time_exits_27() {
     let errors = out.stderr_lines();
     if !errors
         .iter()
-        .any(|l| l.starts_with("rsub: timed out after 1s"))
+        .any(|l| *l == "rsub: timed out after 1s: none of 2 messages matched")
     {
         out.fail("expected the timeout line");
     }

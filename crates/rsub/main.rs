@@ -275,6 +275,8 @@ struct Subscriber<'a> {
     filters: Vec<String>,
     output: Output,
     printed: u64,
+    /// Messages that passed the filters, matched or not (for the --expect timeout line).
+    seen: u64,
     /// Payload bytes of the printed messages (`--stats`, live counter).
     bytes: u64,
     /// Exit after this many printed messages: `-C`, or 1 with `--expect`.
@@ -298,6 +300,7 @@ impl<'a> Subscriber<'a> {
             filters,
             output: Output::new(style, !cli.no_newline, cli.pretty),
             printed: 0,
+            seen: 0,
             bytes: 0,
             count: cli.count.or(expect.as_ref().map(|_| 1)),
             expect,
@@ -339,7 +342,10 @@ impl<'a> Subscriber<'a> {
                 _ = stop.wait() => return Ok(Exit::Interrupted),
                 _ = &mut timeout => {
                     let waited = self.cli.timeout.map(show).unwrap_or_default();
-                    cli::warn(TOOL, format_args!("timed out after {waited} ({} messages printed)", self.printed));
+                    match &self.expect {
+                        Some(_) => cli::warn(TOOL, format_args!("timed out after {waited}: none of {} messages matched", self.seen)),
+                        None => cli::warn(TOOL, format_args!("timed out after {waited} ({} messages printed)", self.printed)),
+                    }
                     return Ok(Exit::Timeout);
                 }
                 next = session.next() => match next {
@@ -422,6 +428,7 @@ impl<'a> Subscriber<'a> {
         if self.cli.no_retained && message.retain {
             return Ok(None);
         }
+        self.seen += 1;
         if self
             .expect
             .as_ref()
