@@ -65,10 +65,7 @@ fn nothing_matched_in_time_exits_27() {
     let out = sub.finish(SHORT);
     out.code(27).stdout("");
     let errors = out.stderr_lines();
-    if !errors
-        .iter()
-        .any(|l| *l == "rsub: timed out after 1s: none of 2 messages matched")
-    {
+    if !errors.contains(&"rsub: timed out after 1s: none of 2 messages matched") {
         out.fail("expected the timeout line");
     }
 }

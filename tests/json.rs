@@ -269,21 +269,21 @@ fn capture_then_replay_on_another_broker_is_byte_exact_with_timing() {
             payload: b"text".to_vec(),
             qos: "1",
             extra: &[],
-            pause_ms: 300,
+            pause_ms: 400,
         },
         Sent {
             topic: "d",
             payload: random_bytes(77, 2),
             qos: "2",
             extra: v5_props,
-            pause_ms: 100,
+            pause_ms: 250,
         },
         Sent {
             topic: "a",
             payload: (0..=255u8).collect(),
             qos: "1",
             extra: &[],
-            pause_ms: 600,
+            pause_ms: 700,
         },
         Sent {
             topic: "e",
@@ -346,12 +346,13 @@ fn capture_then_replay_on_another_broker_is_byte_exact_with_timing() {
             }
         }
     }
-    // The gaps between messages are kept within a tolerance.
+    // The gaps between messages are kept within a tolerance: 200 ms or a third of the gap,
+    // for a loaded 2-core CI machine starting processes in parallel.
     for i in 1..a.len() {
         let gap_a = received_ns(&a[i]) - received_ns(&a[i - 1]);
         let gap_b = received_ns(&b[i]) - received_ns(&b[i - 1]);
         let off_ms = (gap_a - gap_b).abs() / 1_000_000;
-        if off_ms > 150 {
+        if off_ms > (gap_a / 1_000_000 / 3).max(200) {
             replayed.fail(&format!(
                 "gap before message {i}: captured {} ms, replayed {} ms",
                 gap_a / 1_000_000,

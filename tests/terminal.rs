@@ -33,7 +33,12 @@ fn shell_words(cmd: &Command) -> String {
 /// Runs `cmd` (plus shell redirections in `tail`) with stdin, stdout and stderr on a
 /// pseudo-terminal; everything the terminal showed is the Output's stdout.
 fn in_terminal(cmd: &Command, tail: &str, env: &[(&str, &str)]) -> Output {
-    let line = format!("{} {tail}", shell_words(cmd));
+    in_terminal_after("", cmd, tail, env)
+}
+
+/// As [`in_terminal`], with `head` (a shell pipeline feeding stdin) before the command.
+fn in_terminal_after(head: &str, cmd: &Command, tail: &str, env: &[(&str, &str)]) -> Output {
+    let line = format!("{head} {} {tail}", shell_words(cmd));
     let mut script = Command::new(script());
     script
         .args(["-qfec", &line, "/dev/null"])
@@ -114,12 +119,15 @@ fn progress_bar_on_a_terminal_only() {
     let out = run(&mut publish, SHORT);
     out.code(0).stderr_empty().stdout("");
 
-    // -l and a JSON replay: a counter without a total.
-    let lines = b.dir().join("lines.txt");
-    std::fs::write(&lines, "a\nb\nc\n").unwrap();
+    // -l: a counter without a total, while lines come in slowly.
     let mut publish = rpub(&b);
     publish.args(["-q", "1", "-t", &t, "-l"]);
-    let out = in_terminal(&publish, &format!("< '{}'", lines.display()), &[]);
+    let out = in_terminal_after(
+        "(echo a; sleep 0.5; echo b; sleep 0.5; echo c) |",
+        &publish,
+        "",
+        &[],
+    );
     out.code(0);
     if !out.stdout_str().contains("acknowledged") {
         out.fail("expected a progress counter for -l");

@@ -38,6 +38,8 @@ mod payloads;
 mod placeholders;
 // Counted delivery at QoS 0, 1 and 2, and a bulk transfer.
 mod qos;
+// Reconnecting after broker restarts, resending what was not acknowledged, dead brokers.
+mod reconnect;
 // Retained messages: delivery to later subscribers, -R, --retained-only, clearing.
 mod retained;
 // Ctrl+C (SIGINT) and SIGTERM: exit 130 after a clean DISCONNECT, nothing lost.

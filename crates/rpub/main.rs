@@ -190,8 +190,13 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         )
     };
 
-    let mut session = Session::connect(&opts).await?;
+    // The handler goes first: a Ctrl+C that comes just after CONNACK must still end the run
+    // cleanly; one during connecting ends it at once, with nothing sent.
     let mut stop = Stop::install()?;
+    let mut session = tokio::select! {
+        session = Session::connect(&opts) => session?,
+        _ = stop.wait() => return Ok(Exit::Interrupted),
+    };
     let bar = (progress::wanted(cli.connect.quiet)
         && (cli.repeat.is_some() || cli.stdin_line || cli.stdin_json))
         .then(|| {
@@ -362,11 +367,11 @@ async fn publish_repeated(
             None => payload.clone(),
         };
         let len = this_payload.len();
-        session
+        let seq = session
             .publish(&this_topic, this_payload, cli.qos, cli.retain)
             .await
             .map_err(|e| lost(tracker, e))?;
-        tracker.queued(&this_topic, cli.qos, len);
+        tracker.queued(seq, &this_topic, cli.qos, len);
         index += 1;
         while let Some(event) = session.try_event() {
             tracker.handle(event)?;
@@ -405,8 +410,11 @@ async fn publish_lines(
                 }
                 if !line.is_empty() {
                     let payload = Bytes::copy_from_slice(&line);
-                    session.publish(topic, payload, cli.qos, cli.retain).await.map_err(|e| lost(tracker, e))?;
-                    tracker.queued(topic, cli.qos, line.len());
+                    let seq = session
+                        .publish(topic, payload, cli.qos, cli.retain)
+                        .await
+                        .map_err(|e| lost(tracker, e))?;
+                    tracker.queued(seq, topic, cli.qos, line.len());
                 }
                 line.clear();
                 if n == 0 {

@@ -141,6 +141,7 @@ pub async fn publish_json(
             other => other,
         };
         let len = record.payload.len();
+        let seq = tracker.next_seq();
         session
             .publish_with(
                 &record.topic,
@@ -151,7 +152,7 @@ pub async fn publish_json(
             )
             .await
             .map_err(|e| crate::lost(tracker, e))?;
-        tracker.queued(&record.topic, qos, len);
+        tracker.queued(seq, &record.topic, qos, len);
         while let Some(event) = session.try_event() {
             tracker.handle(event)?;
         }

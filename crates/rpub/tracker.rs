@@ -3,10 +3,10 @@
 //! packet id 0.
 //!
 //! rpub exits 0 only when every message it took is done, so this is where "nothing lost"
-//! is counted. Packet ids wrap and are reused, so completion is counted, not matched; ids
-//! are mapped to message numbers only for `-v`, which reports each message by number.
+//! is counted. The session numbers every publish and reports progress by that number, so
+//! counts stay exact across reconnects (when unfinished publishes are sent again).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::io::Write;
 
 use indicatif::ProgressBar;
@@ -34,10 +34,8 @@ pub struct Tracker {
     /// Refused by the broker in an MQTT 5 PUBACK/PUBREC/PUBCOMP.
     pub rejected: u64,
     first_rejection: Option<Reason>,
-    /// `-v`: (number, topic) of queued messages not yet written, in order.
-    unwritten: VecDeque<(u64, String)>,
-    /// `-v`: packet id to (number, topic) of messages written but not acknowledged.
-    unacked: HashMap<u16, (u64, String)>,
+    /// `-v`: topics of unfinished messages by sequence number.
+    topics: HashMap<u64, String>,
     /// The progress bar on a terminal: its position is the number of messages done.
     progress: Option<ProgressBar>,
 }
@@ -54,22 +52,27 @@ impl Tracker {
             acked: 0,
             rejected: 0,
             first_rejection: None,
-            unwritten: VecDeque::new(),
-            unacked: HashMap::new(),
+            topics: HashMap::new(),
             progress,
         }
     }
 
-    /// A message was handed to the session.
-    pub fn queued(&mut self, topic: &str, qos: u8, len: usize) {
+    /// A message of `len` payload bytes was handed to the session, which numbered it `seq`.
+    pub fn queued(&mut self, seq: u64, topic: &str, qos: u8, len: usize) {
         self.queued += 1;
         self.bytes += len as u64;
         if qos > 0 {
             self.queued_acked += 1;
         }
         if self.verbose {
-            self.unwritten.push_back((self.queued, topic.to_string()));
+            self.topics.insert(seq, topic.to_string());
         }
+    }
+
+    /// The sequence number the session gives the next publish: it numbers them 1, 2, 3...
+    /// in the order they are handed over (for `Session::publish_with`, which does not say).
+    pub fn next_seq(&self) -> u64 {
+        self.queued + 1
     }
 
     /// Messages done: QoS 0 written, QoS 1/2 acknowledged.
@@ -104,39 +107,29 @@ impl Tracker {
     /// messages were not done.
     pub fn handle(&mut self, event: Event) -> anyhow::Result<()> {
         match event {
-            Event::Sent { pkid } => {
+            Event::Sent { seq, pkid } => {
                 self.written += 1;
                 if pkid == 0 {
                     self.written_qos0 += 1;
                     self.show_progress();
-                }
-                if self.verbose {
-                    if let Some((n, topic)) = self.unwritten.pop_front() {
-                        if pkid == 0 {
-                            report(n, &topic, "sent");
-                        } else {
-                            self.unacked.insert(pkid, (n, topic));
-                        }
+                    if let Some(topic) = self.topics.remove(&seq) {
+                        report(seq, &topic, "sent");
                     }
                 }
             }
-            Event::Acked { pkid, failure } => {
+            Event::Acked { seq, failure, .. } => {
                 self.acked += 1;
                 self.show_progress();
-                let entry = if self.verbose {
-                    self.unacked.remove(&pkid)
-                } else {
-                    None
-                };
+                let topic = seq.and_then(|seq| Some((seq, self.topics.remove(&seq)?)));
                 match failure {
                     None => {
-                        if let Some((n, topic)) = entry {
+                        if let Some((n, topic)) = topic {
                             report(n, &topic, "acknowledged");
                         }
                     }
                     Some(reason) => {
                         self.rejected += 1;
-                        if let Some((n, topic)) = entry {
+                        if let Some((n, topic)) = topic {
                             report(n, &topic, &format!("rejected: {reason}"));
                         }
                         self.first_rejection.get_or_insert(reason);
@@ -144,7 +137,12 @@ impl Tracker {
                 }
             }
             Event::Lost(fail) => return Err(self.lost(fail).into()),
-            Event::Closed | Event::SubAck { .. } | Event::UnsubAck { .. } => {}
+            // The session reconnects and sends unfinished publishes again by itself.
+            Event::Disconnected
+            | Event::Reconnected { .. }
+            | Event::Closed
+            | Event::SubAck { .. }
+            | Event::UnsubAck { .. } => {}
         }
         Ok(())
     }

@@ -214,8 +214,13 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
     let style = output_style(&cli)?;
     let expect = Expect::new(&cli.expect, &cli.expect_json).map_err(Fail::usage)?;
 
-    let mut session = Session::connect(&opts).await?;
+    // The handler goes first: a Ctrl+C that comes just after CONNACK must still end the run
+    // cleanly; one during connecting ends it at once, with nothing sent.
     let mut stop = Stop::install()?;
+    let mut session = tokio::select! {
+        session = Session::connect(&opts) => session?,
+        _ = stop.wait() => return Ok(Exit::Interrupted),
+    };
     // As mosquitto_sub: the -W clock starts once connected.
     let deadline = cli.timeout.map(|t| Instant::now() + t);
     let started = std::time::Instant::now();
@@ -317,14 +322,7 @@ impl<'a> Subscriber<'a> {
         stop: &mut Stop,
         deadline: Option<Instant>,
     ) -> anyhow::Result<Exit> {
-        if !self.filters.is_empty() {
-            let list: Vec<(String, u8)> = self
-                .filters
-                .iter()
-                .map(|f| (f.clone(), self.cli.qos))
-                .collect();
-            session.subscribe(&list).await?;
-        }
+        self.subscribe(session).await?;
         for filter in &self.cli.unsubscribe {
             session.unsubscribe(filter).await?;
             self.unsubscribing += 1;
@@ -349,6 +347,10 @@ impl<'a> Subscriber<'a> {
                     return Ok(Exit::Timeout);
                 }
                 next = session.next() => match next {
+                    // A new session after a reconnect has forgotten the subscriptions.
+                    Some(Incoming::Event(Event::Reconnected { session_present: false })) => {
+                        self.subscribe(session).await?;
+                    }
                     Some(Incoming::Event(event)) => if let Some(exit) = self.event(event)? { return Ok(exit) },
                     Some(Incoming::Message(message)) => {
                         if let Some(exit) = self.message(session, message)? {
@@ -370,6 +372,19 @@ impl<'a> Subscriber<'a> {
                 }
             }
         }
+    }
+
+    /// Subscribe to every filter, in one SUBSCRIBE.
+    async fn subscribe(&self, session: &Session) -> anyhow::Result<()> {
+        if self.filters.is_empty() {
+            return Ok(());
+        }
+        let list: Vec<(String, u8)> = self
+            .filters
+            .iter()
+            .map(|f| (f.clone(), self.cli.qos))
+            .collect();
+        session.subscribe(&list).await
     }
 
     /// Acknowledgements and connection events; `Some` ends the run.
@@ -401,7 +416,10 @@ impl<'a> Subscriber<'a> {
                 Ok(self.done_subscribing())
             }
             Event::Lost(fail) => Err(fail.into()),
-            Event::Closed | Event::Sent { .. } | Event::Acked { .. } => Ok(None),
+            Event::Closed | Event::Sent { .. } | Event::Acked { .. } | Event::Disconnected => {
+                Ok(None)
+            }
+            Event::Reconnected { .. } => Ok(None),
         }
     }
 

@@ -12,6 +12,7 @@ pub mod duration;
 pub mod exit;
 pub mod message_json;
 pub mod options;
+pub mod outbox;
 pub mod progress;
 pub mod properties;
 pub mod reason;
