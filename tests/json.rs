@@ -481,3 +481,28 @@ fn properties_over_mqtt311_are_left_out_with_a_warning() {
         .stderr_mentions("MQTT 3.1.1 cannot carry them");
     sub.finish(SHORT).code(0).stdout("p\n");
 }
+
+#[test]
+fn conflicting_output_and_replay_flags_are_refused() {
+    let b = Broker::start();
+    for (tool, args) in [
+        ("rpub", &["--stdin-json", "--speed", "10"][..]),
+        (
+            "rpub",
+            &["--stdin-json", "--replay-timing", "--speed", "0"][..],
+        ),
+        (
+            "rpub",
+            &["--stdin-json", "--replay-timing", "--speed", "fast"][..],
+        ),
+        ("rpub", &["--stdin-json", "-t", "x"][..]),
+        ("rpub", &["--replay-timing", "-t", "x", "-m", "y"][..]),
+        ("rsub", &["-t", "x", "--json", "-F", "%t"][..]),
+        ("rsub", &["-t", "x", "--timestamp", "-F", "%t"][..]),
+        ("rsub", &["-t", "x", "--timestamp", "--json"][..]),
+        ("rsub", &["-t", "x", "--color", "sometimes"][..]),
+    ] {
+        let mut cmd = if tool == "rpub" { rpub(&b) } else { rsub(&b) };
+        run(cmd.args(args), SHORT).code(2).one_error_line(tool);
+    }
+}

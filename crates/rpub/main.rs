@@ -99,10 +99,6 @@ struct Cli {
     #[arg(long, value_name = "N", requires = "replay_timing", value_parser = parse_speed, help_heading = "Replay")]
     speed: Option<f64>,
 
-    /// On exit, print on stderr how many messages were sent and acknowledged, bytes, time and rate
-    #[arg(long)]
-    stats: bool,
-
     /// Quality of service: 0, 1 or 2
     #[arg(short = 'q', long, value_name = "QOS", default_value_t = 0,
           value_parser = clap::value_parser!(u8).range(0..=2))]
@@ -127,6 +123,10 @@ struct Cli {
     /// Print a line per message once it is done (sent for QoS 0, acknowledged for QoS 1/2)
     #[arg(short = 'v', long)]
     verbose: bool,
+
+    /// On exit, print on stderr how many messages were sent and acknowledged, bytes, time and rate
+    #[arg(long)]
+    stats: bool,
 
     #[command(flatten, next_help_heading = "Connection")]
     connect: ConnectArgs,
@@ -161,6 +161,12 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<Exit> {
+    // clap's `requires` does not see through the payload group, so check here.
+    if cli.replay_timing && !cli.stdin_json {
+        return Err(
+            Fail::usage("--replay-timing replays JSON lines: it needs --stdin-json").into(),
+        );
+    }
     let opts = ConnectOptions::from_args(&cli.connect, TOOL)?;
     let topic = if cli.stdin_json {
         // Each line names its own topic.
