@@ -5,6 +5,7 @@
 //! Flags and their meanings follow mosquitto_pub; the connection flags are shared with rsub
 //! through `rpubsub_core`.
 
+mod request;
 mod source;
 mod template;
 mod tracker;
@@ -18,9 +19,12 @@ use tokio::io::AsyncBufReadExt;
 
 use rpubsub_core::args::{ConnectArgs, HelpArgs};
 use rpubsub_core::cli;
-use rpubsub_core::duration::parse_duration;
-use rpubsub_core::exit::{Exit, Fail};
+use rpubsub_core::duration::{parse_duration, parse_interval};
+use rpubsub_core::exit::{exit_of, Exit, Fail};
 use rpubsub_core::options::ConnectOptions;
+use rpubsub_core::properties::{
+    parse_payload_format, parse_user_property, set_once, PublishProperties,
+};
 use rpubsub_core::session::Session;
 use rpubsub_core::stop::Stop;
 use rpubsub_core::topic::check_topic_name;
@@ -108,6 +112,44 @@ struct Cli {
     #[arg(short = 'v', long)]
     verbose: bool,
 
+    /// A user property of each message; repeatable
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_user_property,
+          help_heading = "MQTT 5 (with -V mqttv5)")]
+    user_property: Vec<(String, String)>,
+
+    /// Content type of the payload (a MIME type, say)
+    #[arg(long, value_name = "TYPE", help_heading = "MQTT 5 (with -V mqttv5)")]
+    content_type: Option<String>,
+
+    /// The payload is utf8 text (the broker may check) or bytes
+    #[arg(long, value_name = "utf8|bytes", value_parser = parse_payload_format,
+          help_heading = "MQTT 5 (with -V mqttv5)")]
+    payload_format: Option<u8>,
+
+    /// The broker drops the message if not delivered within this long (seconds or a duration)
+    #[arg(long, value_name = "DURATION", value_parser = parse_interval,
+          help_heading = "MQTT 5 (with -V mqttv5)")]
+    message_expiry: Option<u32>,
+
+    /// Topic a receiver should answer on
+    #[arg(long, value_name = "TOPIC", help_heading = "MQTT 5 (with -V mqttv5)")]
+    response_topic: Option<String>,
+
+    /// Correlation data: lets the requester match an answer to its request
+    #[arg(long, value_name = "DATA", help_heading = "MQTT 5 (with -V mqttv5)")]
+    correlation_data: Option<String>,
+
+    /// Topic alias N (1 up to the broker's maximum): repeated messages send N instead of the topic
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..),
+          help_heading = "MQTT 5 (with -V mqttv5)")]
+    topic_alias: Option<u16>,
+
+    /// Request/response: publish with a response topic and correlation data, print the answer and exit; exit 27 if none comes within DURATION [default: 10s]
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "10s",
+          value_parser = parse_duration, conflicts_with_all = ["repeat", "stdin_line"],
+          help_heading = "MQTT 5 (with -V mqttv5)")]
+    wait_response: Option<Duration>,
+
     #[command(flatten, next_help_heading = "Connection")]
     connect: ConnectArgs,
 }
@@ -148,14 +190,65 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
     )
     .await?;
 
+    let mut properties = publish_properties(&cli, &opts)?;
+    if let (Some(1), Source::Payload(payload)) = (properties.payload_format, &source) {
+        if std::str::from_utf8(payload).is_err() {
+            return Err(Fail::usage(
+                "the payload format is utf8 but the payload is not valid UTF-8 (use --payload-format bytes)",
+            )
+            .into());
+        }
+    }
+    if cli.wait_response.is_some() {
+        request::prepare(&mut properties, &opts.client_id);
+    }
+
     let mut session = Session::connect(&opts).await?;
     let mut stop = Stop::install()?;
     let mut tracker = Tracker::new(cli.qos, cli.verbose);
 
-    let outcome = match source {
-        Source::Lines => publish_lines(&cli, &topic, &mut session, &mut tracker, &mut stop).await,
-        Source::Payload(payload) => {
-            publish_repeated(&cli, &topic, payload, &mut session, &mut tracker, &mut stop).await
+    let outcome = match (source, cli.wait_response) {
+        (Source::Payload(payload), Some(wait)) => {
+            let req = request::Request {
+                topic: &topic,
+                payload,
+                qos: cli.qos,
+                retain: cli.retain,
+                properties: &properties,
+                wait,
+            };
+            let answered = request::run(req, &mut session, &mut tracker, &mut stop).await;
+            // No answer is not a broken connection: still leave cleanly.
+            if answered
+                .as_ref()
+                .is_err_and(|e| exit_of(e) == Exit::Timeout)
+            {
+                let _ = session.disconnect(DISCONNECT_LIMIT, |_| {}).await;
+            }
+            answered.map(|_| ())
+        }
+        (Source::Lines, _) => {
+            publish_lines(
+                &cli,
+                &topic,
+                &properties,
+                &mut session,
+                &mut tracker,
+                &mut stop,
+            )
+            .await
+        }
+        (Source::Payload(payload), None) => {
+            publish_repeated(
+                &cli,
+                &topic,
+                payload,
+                &properties,
+                &mut session,
+                &mut tracker,
+                &mut stop,
+            )
+            .await
         }
     };
     // On error the connection is gone or the input failed; the error says what was undone.
@@ -183,6 +276,94 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
     })
 }
 
+/// The MQTT 5 properties of every message: `-D publish ...` plus their own flags (a property
+/// given both ways is refused). Refused, naming the flag, with MQTT 3.1.1.
+fn publish_properties(cli: &Cli, opts: &ConnectOptions) -> Result<PublishProperties, Fail> {
+    let flags = [
+        ("--user-property", !cli.user_property.is_empty()),
+        ("--content-type", cli.content_type.is_some()),
+        ("--payload-format", cli.payload_format.is_some()),
+        ("--message-expiry", cli.message_expiry.is_some()),
+        ("--response-topic", cli.response_topic.is_some()),
+        ("--correlation-data", cli.correlation_data.is_some()),
+        ("--topic-alias", cli.topic_alias.is_some()),
+        ("--wait-response", cli.wait_response.is_some()),
+    ];
+    for (flag, given) in flags {
+        if given {
+            opts.require_mqtt5(flag)?;
+        }
+    }
+    let mut p = opts.mqtt5.publish.clone();
+    let twice = |e: String| Fail::usage(format!("{e} (by its flag and by -D)"));
+    p.user_properties.extend(cli.user_property.iter().cloned());
+    set_once(
+        &mut p.content_type,
+        cli.content_type.clone(),
+        "the content type",
+    )
+    .map_err(twice)?;
+    set_once(
+        &mut p.payload_format,
+        cli.payload_format,
+        "the payload format",
+    )
+    .map_err(twice)?;
+    set_once(
+        &mut p.message_expiry,
+        cli.message_expiry,
+        "the message expiry",
+    )
+    .map_err(twice)?;
+    set_once(
+        &mut p.response_topic,
+        cli.response_topic.clone(),
+        "the response topic",
+    )
+    .map_err(twice)?;
+    set_once(
+        &mut p.correlation_data,
+        cli.correlation_data
+            .clone()
+            .map(|d| Bytes::from(d.into_bytes())),
+        "the correlation data",
+    )
+    .map_err(twice)?;
+    set_once(&mut p.topic_alias, cli.topic_alias, "the topic alias").map_err(twice)?;
+    if let Some(topic) = &p.response_topic {
+        check_topic_name(topic).map_err(|e| Fail::usage(format!("response topic: {e}")))?;
+    }
+    Ok(p)
+}
+
+/// With a topic alias, the first message names its topic and the alias; later messages to
+/// the same topic send the alias alone (an empty topic), which is what aliases are for.
+struct WireTopic {
+    alias: bool,
+    last: Option<String>,
+}
+
+impl WireTopic {
+    fn new(properties: &PublishProperties) -> WireTopic {
+        WireTopic {
+            alias: properties.topic_alias.is_some(),
+            last: None,
+        }
+    }
+
+    /// The topic to put in this PUBLISH.
+    fn of<'t>(&mut self, topic: &'t str) -> &'t str {
+        if !self.alias {
+            return topic;
+        }
+        if self.last.as_deref() == Some(topic) {
+            return "";
+        }
+        self.last = Some(topic.to_string());
+        topic
+    }
+}
+
 /// After DISCONNECT: QoS 0 messages are done only if the DISCONNECT itself went out, since
 /// requests leave in order.
 fn drain_tail(tracker: &mut Tracker, closed: Result<(), Fail>) -> anyhow::Result<()> {
@@ -200,10 +381,12 @@ async fn publish_repeated(
     cli: &Cli,
     topic: &str,
     payload: Bytes,
+    properties: &PublishProperties,
     session: &mut Session,
     tracker: &mut Tracker,
     stop: &mut Stop,
 ) -> anyhow::Result<()> {
+    let mut wire = WireTopic::new(properties);
     let count = cli.repeat.unwrap_or(1);
     let placeholders = cli.repeat.is_some() && !cli.no_placeholders;
     let topic_template = Template::parse(topic);
@@ -247,7 +430,13 @@ async fn publish_repeated(
             None => payload.clone(),
         };
         session
-            .publish(&this_topic, this_payload, cli.qos, cli.retain)
+            .publish_with(
+                wire.of(&this_topic),
+                this_payload,
+                cli.qos,
+                cli.retain,
+                Some(properties),
+            )
             .await
             .map_err(|e| lost(tracker, e))?;
         tracker.queued(&this_topic);
@@ -263,10 +452,12 @@ async fn publish_repeated(
 async fn publish_lines(
     cli: &Cli,
     topic: &str,
+    properties: &PublishProperties,
     session: &mut Session,
     tracker: &mut Tracker,
     stop: &mut Stop,
 ) -> anyhow::Result<()> {
+    let mut wire = WireTopic::new(properties);
     let mut input = tokio::io::BufReader::with_capacity(64 * 1024, tokio::io::stdin());
     let mut line = Vec::new();
     loop {
@@ -289,7 +480,10 @@ async fn publish_lines(
                 }
                 if !line.is_empty() {
                     let payload = Bytes::copy_from_slice(&line);
-                    session.publish(topic, payload, cli.qos, cli.retain).await.map_err(|e| lost(tracker, e))?;
+                    session
+                        .publish_with(wire.of(topic), payload, cli.qos, cli.retain, Some(properties))
+                        .await
+                        .map_err(|e| lost(tracker, e))?;
                     tracker.queued(topic);
                 }
                 line.clear();

@@ -20,6 +20,7 @@ use rpubsub_core::cli;
 use rpubsub_core::duration::{parse_duration, show};
 use rpubsub_core::exit::{Exit, Fail};
 use rpubsub_core::options::ConnectOptions;
+use rpubsub_core::properties::{set_once, SubscribeOptions, MAX_SUBSCRIPTION_ID};
 use rpubsub_core::session::{Event, Incoming, Message, Session};
 use rpubsub_core::stop::Stop;
 use rpubsub_core::topic::{check_topic_filter, matches};
@@ -94,6 +95,25 @@ struct Cli {
     #[arg(short = 'N', long = "no-newline")]
     no_newline: bool,
 
+    /// Do not receive the messages this client publishes itself (the clears of --remove-retained)
+    #[arg(long, help_heading = "MQTT 5 (with -V mqttv5)")]
+    no_local: bool,
+
+    /// Keep the retain flag of forwarded messages as it was published
+    #[arg(long, help_heading = "MQTT 5 (with -V mqttv5)")]
+    retain_as_published: bool,
+
+    /// Retained messages at subscribe: 0 always, 1 only for a new subscription, 2 never
+    #[arg(long, value_name = "0|1|2", value_parser = clap::value_parser!(u8).range(0..=2),
+          help_heading = "MQTT 5 (with -V mqttv5)")]
+    retain_handling: Option<u8>,
+
+    /// Tag the subscriptions with ID (1 to 268435455); -v shows it on each message
+    #[arg(long, value_name = "ID",
+          value_parser = clap::value_parser!(u32).range(1..=MAX_SUBSCRIPTION_ID as i64),
+          help_heading = "MQTT 5 (with -V mqttv5)")]
+    subscription_id: Option<u32>,
+
     #[command(flatten, next_help_heading = "Connection")]
     connect: ConnectArgs,
 }
@@ -133,11 +153,13 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         }
     }
 
+    let options = subscribe_options(&cli, &opts)?;
+
     let mut session = Session::connect(&opts).await?;
     let mut stop = Stop::install()?;
     // As mosquitto_sub: the -W clock starts once connected.
     let deadline = cli.timeout.map(|t| Instant::now() + t);
-    let mut sub = Subscriber::new(&cli, filters);
+    let mut sub = Subscriber::new(&cli, filters, options, &opts);
     let outcome = sub.run(&mut session, &mut stop, deadline).await;
     let flushed = sub.output.flush();
     let _ = session.disconnect(DISCONNECT_LIMIT, |_| {}).await;
@@ -153,10 +175,38 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
     }
 }
 
+/// The MQTT 5 subscription options from their flags and `-D subscribe`; refused, naming the
+/// flag, on an MQTT 3.1.1 session.
+fn subscribe_options(cli: &Cli, opts: &ConnectOptions) -> Result<SubscribeOptions, Fail> {
+    let mut options = opts.mqtt5.subscribe.clone();
+    for (flag, given) in [
+        ("--no-local", cli.no_local),
+        ("--retain-as-published", cli.retain_as_published),
+        ("--retain-handling", cli.retain_handling.is_some()),
+        ("--subscription-id", cli.subscription_id.is_some()),
+    ] {
+        if given {
+            opts.require_mqtt5(flag)?;
+        }
+    }
+    options.no_local = cli.no_local;
+    options.retain_as_published = cli.retain_as_published;
+    options.retain_handling = cli.retain_handling.unwrap_or(0);
+    set_once(
+        &mut options.subscription_id,
+        cli.subscription_id,
+        "the subscription id",
+    )
+    .map_err(|e| Fail::usage(format!("{e} (by --subscription-id and by -D)")))?;
+    Ok(options)
+}
+
 /// The state of one subscribing run.
 struct Subscriber<'a> {
     cli: &'a Cli,
     filters: Vec<String>,
+    options: SubscribeOptions,
+    unsubscribe_user_properties: &'a [(String, String)],
     output: Output,
     printed: u64,
     /// UNSUBACKs still expected.
@@ -167,10 +217,17 @@ struct Subscriber<'a> {
 }
 
 impl<'a> Subscriber<'a> {
-    fn new(cli: &'a Cli, filters: Vec<String>) -> Self {
+    fn new(
+        cli: &'a Cli,
+        filters: Vec<String>,
+        options: SubscribeOptions,
+        opts: &'a ConnectOptions,
+    ) -> Self {
         Subscriber {
             cli,
             filters,
+            options,
+            unsubscribe_user_properties: &opts.mqtt5.unsubscribe_user_properties,
             output: Output::new(cli.verbose, !cli.no_newline),
             printed: 0,
             unsubscribing: 0,
@@ -191,10 +248,12 @@ impl<'a> Subscriber<'a> {
                 .iter()
                 .map(|f| (f.clone(), self.cli.qos))
                 .collect();
-            session.subscribe(&list).await?;
+            session.subscribe(&list, &self.options).await?;
         }
         for filter in &self.cli.unsubscribe {
-            session.unsubscribe(filter).await?;
+            session
+                .unsubscribe(filter, self.unsubscribe_user_properties)
+                .await?;
             self.unsubscribing += 1;
         }
         let timeout = async {

@@ -1,5 +1,5 @@
 //! Writing received messages to stdout: the payload bytes unchanged (binary-safe), with the
-//! topic first under `-v`, and a newline unless `-N`.
+//! topic first under `-v` (and MQTT 5 properties after the payload), and a newline unless `-N`.
 //!
 //! Output is buffered and flushed when no more messages are waiting, so a burst costs one
 //! write instead of one per message, while a lone message still shows at once.
@@ -30,6 +30,9 @@ impl Output {
             self.out.write_all(b" ")?;
         }
         self.out.write_all(&message.payload)?;
+        if self.verbose {
+            write_properties(&mut self.out, message)?;
+        }
         if self.newline {
             self.out.write_all(b"\n")?;
         }
@@ -38,5 +41,14 @@ impl Output {
 
     pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
+    }
+}
+
+/// `-v`: the MQTT 5 properties a message carried, after the payload on the same line:
+/// ` [content-type=text/plain, user-property=unit=C]`. Nothing when it carried none.
+fn write_properties(out: &mut impl Write, message: &Message) -> io::Result<()> {
+    match &message.properties {
+        Some(properties) => write!(out, " [{properties}]"),
+        None => Ok(()),
     }
 }

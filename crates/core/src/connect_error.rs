@@ -127,6 +127,14 @@ pub fn from_v5(
                 Reason::with_text(*reason_code as u8, reason_string.clone())
             ),
         ),
+        // The client refuses to send an alias above the broker's CONNACK maximum; the broker
+        // would close the connection for it.
+        E::MqttState(S::InvalidAlias { alias, max }) => Fail::new(
+            Exit::Rejected,
+            format!(
+                "topic alias {alias} is above the maximum of {max} the broker at {address} accepts; nothing more was sent"
+            ),
+        ),
         E::MqttState(S::AwaitPingResp) => lost_or_unreachable(
             address,
             phase,
@@ -149,5 +157,52 @@ fn lost_or_unreachable(address: &str, phase: Phase, why: &str) -> Fail {
             Exit::ConnectionLost,
             format!("connection to {address} lost: {why}"),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rumqttc::v5::mqttbytes::v5::DisconnectReasonCode;
+
+    #[test]
+    fn server_disconnect_is_named_with_code_and_reason_string() {
+        let err =
+            rumqttc::v5::ConnectionError::MqttState(rumqttc::v5::StateError::ServerDisconnect {
+                reason_code: DisconnectReasonCode::SessionTakenOver,
+                reason_string: Some("another client took the id".into()),
+            });
+        let fail = from_v5(&err, "b:1883", "b", Phase::Connected);
+        assert_eq!(fail.exit, Exit::ConnectionLost);
+        assert_eq!(
+            fail.message,
+            "the broker at b:1883 disconnected: session taken over (0x8e): another client took the id"
+        );
+    }
+
+    #[test]
+    fn refused_connack_is_named_with_code() {
+        let err = rumqttc::v5::ConnectionError::ConnectionRefused(
+            v5b::ConnectReturnCode::BadUserNamePassword,
+        );
+        let fail = from_v5(&err, "b:1883", "b", Phase::Connecting);
+        assert_eq!(fail.exit, Exit::Refused);
+        assert_eq!(
+            fail.message,
+            "the broker at b:1883 refused the connection: bad user name or password (0x86)"
+        );
+    }
+
+    #[test]
+    fn topic_alias_over_the_broker_maximum() {
+        let err = rumqttc::v5::ConnectionError::MqttState(rumqttc::v5::StateError::InvalidAlias {
+            alias: 20,
+            max: 10,
+        });
+        let fail = from_v5(&err, "b:1883", "b", Phase::Connected);
+        assert_eq!(fail.exit, Exit::Rejected);
+        assert!(fail
+            .message
+            .starts_with("topic alias 20 is above the maximum of 10"));
     }
 }

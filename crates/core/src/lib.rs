@@ -8,10 +8,12 @@
 pub mod args;
 pub mod cli;
 pub mod connect_error;
+pub mod connect_v5;
 pub mod duration;
 pub mod exit;
 pub mod options;
 pub mod properties;
+pub mod property_flag;
 pub mod reason;
 pub mod secret;
 pub mod session;

@@ -13,6 +13,10 @@ use bytes::Bytes;
 
 use crate::args::{ConnectArgs, ProtocolArg};
 use crate::exit::Fail;
+use crate::properties::{
+    set_once, ConnectProperties, PublishProperties, SubscribeOptions, WillProperties,
+};
+use crate::property_flag::{Command, Defined};
 use crate::secret::Secret;
 use crate::topic::check_topic_name;
 use crate::url::{self, Scheme};
@@ -83,6 +87,22 @@ pub struct ConnectOptions {
     pub quiet: bool,
     /// The topic part of `-L mqtt://host/topic`: a publish topic for rpub, a filter for rsub.
     pub url_topic: Option<String>,
+    /// MQTT 5 only (any of it with MQTT 3.1.1 is refused here): CONNECT and will
+    /// properties, and what `-D` gave for the tool's own packets.
+    pub mqtt5: Mqtt5Options,
+}
+
+/// The MQTT 5 settings of a session, from their flags and `-D`.
+#[derive(Debug, Clone, Default)]
+pub struct Mqtt5Options {
+    pub connect: ConnectProperties,
+    pub will: WillProperties,
+    /// `-D publish ...`: rpub starts from these and adds its own flags.
+    pub publish: PublishProperties,
+    /// `-D subscribe ...`: subscription id and user properties.
+    pub subscribe: SubscribeOptions,
+    /// `-D unsubscribe user-property ...`.
+    pub unsubscribe_user_properties: Vec<(String, String)>,
 }
 
 impl ConnectOptions {
@@ -174,6 +194,8 @@ impl ConnectOptions {
             }
         };
 
+        let mqtt5 = mqtt5_options(args, tool, protocol, will.is_some())?;
+
         if args.connect_timeout.is_zero() {
             return Err(Fail::usage("--connect-timeout must be longer than 0"));
         }
@@ -197,8 +219,138 @@ impl ConnectOptions {
             debug: args.debug,
             quiet: args.quiet,
             url_topic,
+            mqtt5,
         })
     }
+
+    /// Refuse an MQTT 5 feature on an MQTT 3.1.1 session, naming the flag that asked for it
+    /// (rather than dropping it without a word).
+    pub fn require_mqtt5(&self, flag: &str) -> Result<(), Fail> {
+        require_mqtt5(self.protocol, flag)
+    }
+}
+
+fn require_mqtt5(protocol: Protocol, flag: &str) -> Result<(), Fail> {
+    match protocol {
+        Protocol::V5 => Ok(()),
+        Protocol::V311 => Err(Fail::usage(format!("{flag} is MQTT 5 only: add -V mqttv5"))),
+    }
+}
+
+/// The MQTT 5 connection flags and every `-D`, merged; a property given by its flag and by
+/// `-D` is refused as given twice.
+fn mqtt5_options(
+    args: &ConnectArgs,
+    tool: &str,
+    protocol: Protocol,
+    has_will: bool,
+) -> Result<Mqtt5Options, Fail> {
+    let first_d = args.property.occurrences.first().map(|words| {
+        let named: Vec<&str> = words.iter().take(2).map(String::as_str).collect();
+        format!("-D {}", named.join(" "))
+    });
+    let flags: [(&str, bool); 12] = [
+        (first_d.as_deref().unwrap_or("-D"), first_d.is_some()),
+        ("-x/--session-expiry", args.session_expiry.is_some()),
+        ("--receive-maximum", args.receive_maximum.is_some()),
+        ("--maximum-packet-size", args.maximum_packet_size.is_some()),
+        (
+            "--connect-user-property",
+            !args.connect_user_property.is_empty(),
+        ),
+        ("--will-delay", args.will_delay.is_some()),
+        ("--will-message-expiry", args.will_message_expiry.is_some()),
+        ("--will-content-type", args.will_content_type.is_some()),
+        ("--will-payload-format", args.will_payload_format.is_some()),
+        ("--will-response-topic", args.will_response_topic.is_some()),
+        (
+            "--will-correlation-data",
+            args.will_correlation_data.is_some(),
+        ),
+        ("--will-user-property", !args.will_user_property.is_empty()),
+    ];
+    for (flag, given) in flags {
+        if given {
+            require_mqtt5(protocol, flag)?;
+        }
+    }
+
+    let defined = Defined::parse_all(&args.property.occurrences, Command::for_tool(tool))
+        .map_err(Fail::usage)?;
+    if !has_will && !defined.will.is_empty() {
+        return Err(Fail::usage(
+            "-D will: there is no will message to carry the property; add --will-topic",
+        ));
+    }
+    let mut connect = defined.connect;
+    let mut will = defined.will;
+    let twice = |e: String| Fail::usage(format!("{e} (by its flag and by -D)"));
+    set_once(
+        &mut connect.session_expiry,
+        args.session_expiry,
+        "the session expiry",
+    )
+    .map_err(twice)?;
+    set_once(
+        &mut connect.receive_maximum,
+        args.receive_maximum,
+        "the receive maximum",
+    )
+    .map_err(twice)?;
+    set_once(
+        &mut connect.maximum_packet_size,
+        args.maximum_packet_size,
+        "the maximum packet size",
+    )
+    .map_err(twice)?;
+    connect
+        .user_properties
+        .extend(args.connect_user_property.iter().cloned());
+    set_once(&mut will.delay_interval, args.will_delay, "the will delay").map_err(twice)?;
+    set_once(
+        &mut will.message_expiry,
+        args.will_message_expiry,
+        "the will message expiry",
+    )
+    .map_err(twice)?;
+    set_once(
+        &mut will.content_type,
+        args.will_content_type.clone(),
+        "the will content type",
+    )
+    .map_err(twice)?;
+    set_once(
+        &mut will.payload_format,
+        args.will_payload_format,
+        "the will payload format",
+    )
+    .map_err(twice)?;
+    set_once(
+        &mut will.response_topic,
+        args.will_response_topic.clone(),
+        "the will response topic",
+    )
+    .map_err(twice)?;
+    set_once(
+        &mut will.correlation_data,
+        args.will_correlation_data
+            .clone()
+            .map(|d| Bytes::from(d.into_bytes())),
+        "the will correlation data",
+    )
+    .map_err(twice)?;
+    will.user_properties
+        .extend(args.will_user_property.iter().cloned());
+    if let Some(topic) = &will.response_topic {
+        check_topic_name(topic).map_err(|e| Fail::usage(format!("will response topic: {e}")))?;
+    }
+    Ok(Mqtt5Options {
+        connect,
+        will,
+        publish: defined.publish,
+        subscribe: defined.subscribe,
+        unsubscribe_user_properties: defined.unsubscribe_user_properties,
+    })
 }
 
 /// MQTT carries the keepalive as whole seconds in two bytes; mosquitto refuses under 5 s.
@@ -243,7 +395,7 @@ fn read_password_file(path: &Path) -> Result<Secret, Fail> {
 
 /// Twelve hex digits that differ between processes and runs, for default client ids:
 /// two tools started on two lab machines must not take over each other's session.
-fn random_suffix() -> String {
+pub fn random_suffix() -> String {
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u32(std::process::id());
     if let Ok(now) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
@@ -289,6 +441,81 @@ mod tests {
             ("kai", "pw")
         );
         assert_eq!(o.url_topic.as_deref(), Some("t/x"));
+    }
+
+    #[test]
+    fn mqtt5_flags_are_refused_with_mqtt311_naming_the_flag() {
+        for (args, flag) in [
+            (&["-x", "60"][..], "-x/--session-expiry"),
+            (&["--receive-maximum", "5"][..], "--receive-maximum"),
+            (
+                &["--maximum-packet-size", "500"][..],
+                "--maximum-packet-size",
+            ),
+            (
+                &["--connect-user-property", "a=b"][..],
+                "--connect-user-property",
+            ),
+            (
+                &["--will-topic", "w", "--will-delay", "5"][..],
+                "--will-delay",
+            ),
+            (
+                &["-D", "connect", "receive-maximum", "5"][..],
+                "-D connect receive-maximum",
+            ),
+        ] {
+            let message = resolve(args).unwrap_err().message;
+            assert_eq!(message, format!("{flag} is MQTT 5 only: add -V mqttv5"));
+            let mut v5 = vec!["-V", "5"];
+            v5.extend_from_slice(args);
+            assert!(resolve(&v5).is_ok(), "{args:?} with -V 5");
+        }
+    }
+
+    #[test]
+    fn mqtt5_flags_and_d_merge() {
+        let o = resolve(&[
+            "-V",
+            "5",
+            "-x",
+            "inf",
+            "--will-topic",
+            "w",
+            "--will-user-property",
+            "a=1",
+            "-D",
+            "will",
+            "user-property",
+            "b",
+            "2",
+            "-D",
+            "publish",
+            "content-type",
+            "text/plain",
+        ])
+        .unwrap();
+        assert_eq!(o.mqtt5.connect.session_expiry, Some(u32::MAX));
+        assert_eq!(o.mqtt5.will.user_properties.len(), 2);
+        assert_eq!(o.mqtt5.publish.content_type.as_deref(), Some("text/plain"));
+        let e = resolve(&[
+            "-V",
+            "5",
+            "-x",
+            "5",
+            "-D",
+            "connect",
+            "session-expiry-interval",
+            "6",
+        ])
+        .unwrap_err();
+        assert!(e.message.contains("given twice"), "{}", e.message);
+        let e = resolve(&["-V", "5", "-D", "will", "content-type", "x"]).unwrap_err();
+        assert!(e.message.contains("--will-topic"), "{}", e.message);
+        let e = resolve(&["-V", "5", "-D", "subscribe", "user-property", "a", "b"]).unwrap_err();
+        assert!(e
+            .message
+            .contains("use one of connect, publish, will, disconnect"));
     }
 
     #[test]

@@ -25,7 +25,7 @@ use tokio::task::JoinHandle;
 use crate::connect_error::{self, Phase};
 use crate::exit::{Exit, Fail};
 use crate::options::{ConnectOptions, Protocol, Transport};
-use crate::properties::PublishProperties;
+use crate::properties::{PublishProperties, SubscribeOptions};
 use crate::reason::{self, Reason};
 use crate::trace::Trace;
 
@@ -252,6 +252,7 @@ impl Session {
                         None,
                     ));
                 }
+                crate::connect_v5::apply(&mut mo, opts);
                 let (client, mut eventloop) = rumqttc::v5::AsyncClient::new(mo, REQUEST_CAPACITY);
                 let first = tokio::time::timeout(opts.connect_timeout, eventloop.poll()).await;
                 let connected = match first {
@@ -327,6 +328,41 @@ impl Session {
         self.check(sent)
     }
 
+    /// As [`Session::publish`], with MQTT 5 properties. The tools refuse property flags on an
+    /// MQTT 3.1.1 session before connecting; this refuses them again rather than drop them.
+    pub async fn publish_with(
+        &self,
+        topic: &str,
+        payload: Bytes,
+        qos: u8,
+        retain: bool,
+        properties: Option<&PublishProperties>,
+    ) -> anyhow::Result<()> {
+        let Some(properties) = properties.filter(|p| !p.is_empty()) else {
+            return self.publish(topic, payload, qos, retain).await;
+        };
+        let sent = match &self.client {
+            Client::V4(_) => {
+                return Err(Fail::usage("MQTT 5 properties need -V mqttv5").into());
+            }
+            Client::V5(c) => {
+                self.shared
+                    .trace
+                    .note_publish(topic, qos, retain, payload.len());
+                c.publish_bytes_with_properties(
+                    topic,
+                    qos_v5(qos),
+                    retain,
+                    payload,
+                    properties.to_v5(),
+                )
+                .await
+                .is_ok()
+            }
+        };
+        self.check(sent)
+    }
+
     /// Queue a PUBLISH if the request queue has room; `Ok(false)` when it is full. For tools
     /// that read messages too: waiting for room there could wait on themselves.
     pub fn try_publish(
@@ -356,11 +392,21 @@ impl Session {
         }
     }
 
-    /// Subscribe to filters with their QoS, in one SUBSCRIBE.
-    pub async fn subscribe(&self, filters: &[(String, u8)]) -> anyhow::Result<()> {
-        self.shared.trace.note_subscribe(filters);
+    /// Subscribe to filters with their QoS, in one SUBSCRIBE, with the same MQTT 5
+    /// subscription options for each (refused on MQTT 3.1.1 unless they are the defaults).
+    pub async fn subscribe(
+        &self,
+        filters: &[(String, u8)],
+        options: &SubscribeOptions,
+    ) -> anyhow::Result<()> {
+        self.shared
+            .trace
+            .note_subscribe(filters, &options.trace_text());
         let sent = match &self.client {
             Client::V4(c) => {
+                if !options.is_default() {
+                    return Err(Fail::usage("subscription options need -V mqttv5").into());
+                }
                 let list = filters
                     .iter()
                     .map(|(f, q)| rumqttc::SubscribeFilter::new(f.clone(), qos_v4(*q)));
@@ -369,18 +415,37 @@ impl Session {
             Client::V5(c) => {
                 let list = filters
                     .iter()
-                    .map(|(f, q)| v5b::Filter::new(f.clone(), qos_v5(*q)));
-                c.subscribe_many(list).await.is_ok()
+                    .map(|(f, q)| options.filter_v5(f, qos_v5(*q)));
+                match options.properties_v5() {
+                    Some(props) => c.subscribe_many_with_properties(list, props).await.is_ok(),
+                    None => c.subscribe_many(list).await.is_ok(),
+                }
             }
         };
         self.check(sent)
     }
 
-    pub async fn unsubscribe(&self, filter: &str) -> anyhow::Result<()> {
+    /// Unsubscribe from one filter; MQTT 5 user properties go with it when given.
+    pub async fn unsubscribe(
+        &self,
+        filter: &str,
+        user_properties: &[(String, String)],
+    ) -> anyhow::Result<()> {
         self.shared.trace.note_unsubscribe(filter);
         let sent = match &self.client {
-            Client::V4(c) => c.unsubscribe(filter).await.is_ok(),
-            Client::V5(c) => c.unsubscribe(filter).await.is_ok(),
+            Client::V4(c) => {
+                if !user_properties.is_empty() {
+                    return Err(Fail::usage("UNSUBSCRIBE user properties need -V mqttv5").into());
+                }
+                c.unsubscribe(filter).await.is_ok()
+            }
+            Client::V5(c) if user_properties.is_empty() => c.unsubscribe(filter).await.is_ok(),
+            Client::V5(c) => {
+                let props = v5b::UnsubscribeProperties {
+                    user_properties: user_properties.to_vec(),
+                };
+                c.unsubscribe_with_properties(filter, props).await.is_ok()
+            }
         };
         self.check(sent)
     }
