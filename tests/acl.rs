@@ -21,7 +21,7 @@ fn v5_publish_denied_at_qos1_exits_7() {
     );
     out.code(7)
         .one_error_line("rpub")
-        .stderr_mentions("authori");
+        .stderr_mentions("rpub: the broker rejected 1 of 1 messages: not authorized (0x87)");
 }
 
 #[test]
@@ -35,7 +35,7 @@ fn v5_publish_denied_at_qos2_exits_7() {
     );
     out.code(7)
         .one_error_line("rpub")
-        .stderr_mentions("authori");
+        .stderr_mentions("rpub: the broker rejected 1 of 1 messages: not authorized (0x87)");
 }
 
 #[test]
@@ -75,4 +75,23 @@ fn v311_publish_denied_is_silently_dropped() {
         SHORT,
     )
     .code(0);
+}
+
+/// `-v` names the refusal per message; the other messages of the run are still delivered
+/// and the exit status still says 7.
+#[test]
+fn v5_some_publishes_denied_are_counted() {
+    let b = broker_with_acl();
+    let out = run(
+        rpub(&b).args([
+            "-V", "5", "-u", "Kai", "-P", "1234", "-q", "1", "-v", "-t", "{i}/x", "-m", "m",
+            "--count", "2",
+        ]),
+        SHORT,
+    );
+    // Topics "0/x" and "1/x": both outside allowed/#.
+    out.code(7)
+        .stdout("1 0/x rejected: not authorized (0x87)\n2 1/x rejected: not authorized (0x87)\n")
+        .one_error_line("rpub")
+        .stderr_mentions("rejected 2 of 2 messages: not authorized (0x87)");
 }

@@ -129,7 +129,8 @@ pub struct ConnectArgs {
     // MQTT 5 connection settings, kept together; refused with MQTT 3.1.1.
     /// Keep the session this long after disconnecting: seconds, a duration, or inf [default: 0; inf with -c]
     #[arg(short = 'x', long = "session-expiry", value_name = "EXPIRY",
-          value_parser = parse_session_expiry, help_heading = "MQTT 5 (with -V mqttv5)")]
+          value_parser = parse_session_expiry, allow_negative_numbers = true,
+          help_heading = "MQTT 5 (with -V mqttv5)")]
     pub session_expiry: Option<u32>,
 
     /// QoS 1/2 messages the broker may send before this client acknowledges them
