@@ -17,7 +17,7 @@ set -eu
 while IFS= read -r line; do
   payload=${line#"$REQ "}
   payload=${payload%% \[*}
-  rt=$(printf '%s\n' "$line" | sed -n 's/.*response-topic=\([^,]*\),.*/\1/p')
+  rt=$(printf '%s\n' "$line" | sed -n 's/.*response-topic=\([^],]*\).*/\1/p')
   cd=$(printf '%s\n' "$line" | sed -n 's/.*correlation-data=\([^],]*\).*/\1/p')
   "$RPUB" -V 5 -h 127.0.0.1 -p "$PORT" -t "$rt" --correlation-data "$cd" -m "pong $payload"
 done

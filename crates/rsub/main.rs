@@ -55,7 +55,7 @@ struct Cli {
           value_parser = clap::value_parser!(u8).range(0..=2))]
     qos: u8,
 
-    /// Print the topic before the payload: "topic payload"
+    /// Print the topic before the payload, and MQTT 5 properties after it: "topic payload [name=value, ...]"
     #[arg(short = 'v', long)]
     verbose: bool,
 
