@@ -21,6 +21,7 @@ use rpubsub_core::duration::{parse_duration, show};
 use rpubsub_core::exit::{Exit, Fail};
 use rpubsub_core::options::ConnectOptions;
 use rpubsub_core::properties::{set_once, SubscribeOptions, MAX_SUBSCRIPTION_ID};
+use rpubsub_core::reason::Reason;
 use rpubsub_core::session::{Event, Incoming, Message, Session};
 use rpubsub_core::stop::Stop;
 use rpubsub_core::topic::{check_topic_filter, matches};
@@ -297,22 +298,35 @@ impl<'a> Subscriber<'a> {
     fn event(&mut self, event: Event) -> anyhow::Result<Option<Exit>> {
         match event {
             Event::SubAck { results, .. } => {
-                let mut rejected = 0;
-                for (filter, result) in self.filters.iter().zip(&results) {
-                    if let Err(reason) = result {
-                        rejected += 1;
-                        cli::warn(
-                            TOOL,
-                            format_args!("subscription to '{filter}' rejected: {reason}"),
-                        );
-                    }
+                let rejected: Vec<(&String, &Reason)> = self
+                    .filters
+                    .iter()
+                    .zip(&results)
+                    .filter_map(|(filter, result)| result.as_ref().err().map(|r| (filter, r)))
+                    .collect();
+                // All refused: the run is over, and one line says why. Some refused: each is
+                // named and the rest carries on.
+                if !rejected.is_empty() && rejected.len() == results.len() {
+                    let message = match rejected.as_slice() {
+                        [(filter, reason)] => {
+                            format!("the broker rejected the subscription to '{filter}': {reason}")
+                        }
+                        all => {
+                            let each: Vec<String> =
+                                all.iter().map(|(f, r)| format!("'{f}': {r}")).collect();
+                            format!(
+                                "the broker rejected every subscription: {}",
+                                each.join("; ")
+                            )
+                        }
+                    };
+                    return Err(Fail::new(Exit::Rejected, message).into());
                 }
-                if rejected > 0 && rejected == results.len() {
-                    return Err(Fail::new(
-                        Exit::Rejected,
-                        "the broker rejected every subscription",
-                    )
-                    .into());
+                for (filter, reason) in &rejected {
+                    cli::warn(
+                        TOOL,
+                        format_args!("subscription to '{filter}' rejected: {reason}"),
+                    );
                 }
                 self.subscribed = true;
                 Ok(self.done_subscribing())
