@@ -176,3 +176,33 @@ fn v311_refused_subscription_exits_7() {
         .one_error_line("rsub")
         .stderr_mentions("rejected the subscription to 'denied/x': unspecified error (0x80)");
 }
+
+/// rpub --wait-response subscribes to its response topic first: refused, it says so and
+/// exits 7 without publishing the request.
+#[test]
+fn v5_refused_response_subscription_exits_7() {
+    let (_dir, b) = broker_refusing_subscriptions();
+    let out = run(
+        rpub(&b).args([
+            "-V",
+            "5",
+            "-t",
+            "allowed/request",
+            "-m",
+            "ping",
+            "--response-topic",
+            "denied/answers",
+            "--wait-response",
+            "5",
+            "-i",
+            "requester",
+        ]),
+        SHORT,
+    );
+    out.code(7).one_error_line("rpub").stderr_mentions(
+        "rpub: subscription to the response topic 'denied/answers' rejected: not authorized (0x87)",
+    );
+    if b.log().contains("Received PUBLISH") {
+        out.fail("the request must not be published");
+    }
+}

@@ -123,14 +123,25 @@ fn no_responder_times_out_with_27() {
     let b = Broker::start();
     let t = topic!();
     let out = run(
-        rpub(&b).args(["-V", "5", "--wait-response", "0.5", "-t", &t, "-m", "ping"]),
+        rpub(&b).args([
+            "-V",
+            "5",
+            "--wait-response",
+            "0.5",
+            "-t",
+            &t,
+            "-m",
+            "ping",
+            "-i",
+            "requester",
+        ]),
         SHORT,
     );
     out.code(27)
         .stdout("")
         .one_error_line("rpub")
         .stderr_mentions("no response on 'rpub/response/");
-    if !b.log().contains("disconnected.") {
+    if !b.log().contains("Client requester disconnected.") {
         out.fail("rpub should still disconnect cleanly after the timeout");
     }
 }

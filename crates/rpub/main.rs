@@ -218,10 +218,11 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
                 wait,
             };
             let answered = request::run(req, &mut session, &mut tracker, &mut stop).await;
-            // No answer is not a broken connection: still leave cleanly.
+            // No answer, or a refused response subscription, leaves the connection fine:
+            // still leave cleanly.
             if answered
                 .as_ref()
-                .is_err_and(|e| exit_of(e) == Exit::Timeout)
+                .is_err_and(|e| matches!(exit_of(e), Exit::Timeout | Exit::Rejected))
             {
                 let _ = session.disconnect(DISCONNECT_LIMIT, |_| {}).await;
             }
