@@ -38,6 +38,8 @@ mod property_flag;
 mod qos;
 // rpub --wait-response: request/response with responders built from rsub and rpub.
 mod request_response;
+// Reconnecting after broker restarts, resending what was not acknowledged, dead brokers.
+mod reconnect;
 // Retained messages: delivery to later subscribers, -R, --retained-only, clearing.
 mod retained;
 // Ctrl+C (SIGINT) and SIGTERM: exit 130 after a clean DISCONNECT, nothing lost.

@@ -139,7 +139,7 @@ struct Cli {
     #[arg(long, value_name = "DATA", help_heading = "MQTT 5 (with -V mqttv5)")]
     correlation_data: Option<String>,
 
-    /// Topic alias N (1 up to the broker's maximum): repeated messages send N instead of the topic
+    /// Topic alias N (1 up to the broker's maximum), sent with the topic on each message
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..),
           help_heading = "MQTT 5 (with -V mqttv5)")]
     topic_alias: Option<u16>,
@@ -337,34 +337,6 @@ fn publish_properties(cli: &Cli, opts: &ConnectOptions) -> Result<PublishPropert
     Ok(p)
 }
 
-/// With a topic alias, the first message names its topic and the alias; later messages to
-/// the same topic send the alias alone (an empty topic), which is what aliases are for.
-struct WireTopic {
-    alias: bool,
-    last: Option<String>,
-}
-
-impl WireTopic {
-    fn new(properties: &PublishProperties) -> WireTopic {
-        WireTopic {
-            alias: properties.topic_alias.is_some(),
-            last: None,
-        }
-    }
-
-    /// The topic to put in this PUBLISH.
-    fn of<'t>(&mut self, topic: &'t str) -> &'t str {
-        if !self.alias {
-            return topic;
-        }
-        if self.last.as_deref() == Some(topic) {
-            return "";
-        }
-        self.last = Some(topic.to_string());
-        topic
-    }
-}
-
 /// After DISCONNECT: QoS 0 messages are done only if the DISCONNECT itself went out, since
 /// requests leave in order.
 fn drain_tail(tracker: &mut Tracker, closed: Result<(), Fail>) -> anyhow::Result<()> {
@@ -387,7 +359,6 @@ async fn publish_repeated(
     tracker: &mut Tracker,
     stop: &mut Stop,
 ) -> anyhow::Result<()> {
-    let mut wire = WireTopic::new(properties);
     let count = cli.repeat.unwrap_or(1);
     let placeholders = cli.repeat.is_some() && !cli.no_placeholders;
     let topic_template = Template::parse(topic);
@@ -430,9 +401,9 @@ async fn publish_repeated(
             Some(t) => Bytes::from(t.render(index)),
             None => payload.clone(),
         };
-        session
+        let seq = session
             .publish_with(
-                wire.of(&this_topic),
+                &this_topic,
                 this_payload,
                 cli.qos,
                 cli.retain,
@@ -440,7 +411,7 @@ async fn publish_repeated(
             )
             .await
             .map_err(|e| lost(tracker, e))?;
-        tracker.queued(&this_topic);
+        tracker.queued(seq, &this_topic);
         index += 1;
         while let Some(event) = session.try_event() {
             tracker.handle(event)?;
@@ -458,7 +429,6 @@ async fn publish_lines(
     tracker: &mut Tracker,
     stop: &mut Stop,
 ) -> anyhow::Result<()> {
-    let mut wire = WireTopic::new(properties);
     let mut input = tokio::io::BufReader::with_capacity(64 * 1024, tokio::io::stdin());
     let mut line = Vec::new();
     loop {
@@ -481,11 +451,11 @@ async fn publish_lines(
                 }
                 if !line.is_empty() {
                     let payload = Bytes::copy_from_slice(&line);
-                    session
-                        .publish_with(wire.of(topic), payload, cli.qos, cli.retain, Some(properties))
+                    let seq = session
+                        .publish_with(topic, payload, cli.qos, cli.retain, Some(properties))
                         .await
                         .map_err(|e| lost(tracker, e))?;
-                    tracker.queued(topic);
+                    tracker.queued(seq, topic);
                 }
                 line.clear();
                 if n == 0 {

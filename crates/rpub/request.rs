@@ -62,9 +62,8 @@ pub async fn run(
         no_local: true,
         ..SubscribeOptions::default()
     };
-    session
-        .subscribe(&[(response_topic.to_string(), req.qos)], &options)
-        .await?;
+    let subscription = [(response_topic.to_string(), req.qos)];
+    session.subscribe(&subscription, &options).await?;
     loop {
         match session.next_event().await {
             Some(Event::SubAck { results, .. }) => {
@@ -82,7 +81,7 @@ pub async fn run(
         }
     }
 
-    session
+    let seq = session
         .publish_with(
             req.topic,
             req.payload,
@@ -91,7 +90,7 @@ pub async fn run(
             Some(req.properties),
         )
         .await?;
-    tracker.queued(req.topic);
+    tracker.queued(seq, req.topic);
 
     let deadline = Instant::now() + req.wait;
     let mut answered = false;
@@ -111,6 +110,10 @@ pub async fn run(
                 .into());
             }
             next = session.next() => match next {
+                // A new session after a reconnect has forgotten the response subscription.
+                Some(Incoming::Event(Event::Reconnected { session_present: false })) => {
+                    session.subscribe(&subscription, &options).await?;
+                }
                 Some(Incoming::Event(event)) => tracker.handle(event)?,
                 Some(Incoming::Message(message)) => {
                     let matches = message.topic == response_topic.as_bytes()

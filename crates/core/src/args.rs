@@ -199,6 +199,14 @@ pub struct ConnectArgs {
     #[command(flatten)]
     pub property: PropertyArgs,
     // End of the MQTT 5 connection settings.
+    /// Exit when the connection drops instead of reconnecting
+    #[arg(long)]
+    pub no_reconnect: bool,
+
+    /// Give up after N failed reconnect attempts in a row [default: never]
+    #[arg(long, value_name = "N", conflicts_with = "no_reconnect")]
+    pub reconnect_max: Option<u32>,
+
     /// Print every MQTT packet sent and received on stderr
     #[arg(short = 'd', long)]
     pub debug: bool,

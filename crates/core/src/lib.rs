@@ -12,6 +12,7 @@ pub mod connect_v5;
 pub mod duration;
 pub mod exit;
 pub mod options;
+pub mod outbox;
 pub mod properties;
 pub mod property_flag;
 pub mod reason;
