@@ -203,8 +203,13 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         request::prepare(&mut properties, &opts.client_id);
     }
 
-    let mut session = Session::connect(&opts).await?;
+    // The handlers go in before connecting: a Ctrl+C right after CONNACK must not find the
+    // default action (instant death) still in place. One while connecting ends the attempt.
     let mut stop = Stop::install()?;
+    let mut session = tokio::select! {
+        session = Session::connect(&opts) => session?,
+        _ = stop.wait() => return Ok(Exit::Interrupted),
+    };
     let mut tracker = Tracker::new(cli.qos, cli.verbose);
 
     let outcome = match (source, cli.wait_response) {

@@ -156,8 +156,13 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
 
     let options = subscribe_options(&cli, &opts)?;
 
-    let mut session = Session::connect(&opts).await?;
+    // The handlers go in before connecting: a Ctrl+C right after CONNACK must not find the
+    // default action (instant death) still in place. One while connecting ends the attempt.
     let mut stop = Stop::install()?;
+    let mut session = tokio::select! {
+        session = Session::connect(&opts) => session?,
+        _ = stop.wait() => return Ok(Exit::Interrupted),
+    };
     // As mosquitto_sub: the -W clock starts once connected.
     let deadline = cli.timeout.map(|t| Instant::now() + t);
     let mut sub = Subscriber::new(&cli, filters, options, &opts);
