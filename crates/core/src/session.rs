@@ -493,14 +493,14 @@ impl Session {
         filters: &[(String, u8)],
         options: &SubscribeOptions,
     ) -> anyhow::Result<()> {
+        if matches!(self.client, Client::V4(_)) && !options.is_default() {
+            return Err(Fail::usage("subscription options need -V mqttv5").into());
+        }
         self.shared
             .trace
             .note_subscribe(filters, &options.trace_text());
         let sent = match &self.client {
             Client::V4(c) => {
-                if !options.is_default() {
-                    return Err(Fail::usage("subscription options need -V mqttv5").into());
-                }
                 let list = filters
                     .iter()
                     .map(|(f, q)| rumqttc::SubscribeFilter::new(f.clone(), qos_v4(*q)));
@@ -525,14 +525,12 @@ impl Session {
         filter: &str,
         user_properties: &[(String, String)],
     ) -> anyhow::Result<()> {
+        if matches!(self.client, Client::V4(_)) && !user_properties.is_empty() {
+            return Err(Fail::usage("UNSUBSCRIBE user properties need -V mqttv5").into());
+        }
         self.shared.trace.note_unsubscribe(filter);
         let sent = match &self.client {
-            Client::V4(c) => {
-                if !user_properties.is_empty() {
-                    return Err(Fail::usage("UNSUBSCRIBE user properties need -V mqttv5").into());
-                }
-                c.unsubscribe(filter).await.is_ok()
-            }
+            Client::V4(c) => c.unsubscribe(filter).await.is_ok(),
             Client::V5(c) if user_properties.is_empty() => c.unsubscribe(filter).await.is_ok(),
             Client::V5(c) => {
                 let props = v5b::UnsubscribeProperties {
