@@ -36,6 +36,8 @@ mod qos;
 mod retained;
 // Ctrl+C (SIGINT) and SIGTERM: exit 130 after a clean DISCONNECT, nothing lost.
 mod signals;
+// TLS to Mosquitto with certificates made per test: mutual TLS, key formats, every failure.
+mod tls;
 // Brokers that cannot be reached: exit 3 with the address named.
 mod unreachable;
 // Will messages: published when a client vanishes, not when it says goodbye.
