@@ -32,6 +32,8 @@ mod payloads;
 mod placeholders;
 // Counted delivery at QoS 0, 1 and 2, and a bulk transfer.
 mod qos;
+// --proxy through a real tinyproxy: plain, TLS and WebSocket tunnels; credentials; refusals.
+mod proxy;
 // Retained messages: delivery to later subscribers, -R, --retained-only, clearing.
 mod retained;
 // Ctrl+C (SIGINT) and SIGTERM: exit 130 after a clean DISCONNECT, nothing lost.
@@ -40,6 +42,10 @@ mod signals;
 mod tls;
 // Brokers that cannot be reached: exit 3 with the address named.
 mod unreachable;
+// MQTT over a Unix domain socket (--unix) to Mosquitto's socket listener.
+mod unix_socket;
+// MQTT over WebSockets (ws://, wss://) against amqtt, crossing to TCP and back.
+mod websocket;
 // Will messages: published when a client vanishes, not when it says goodbye.
 mod will;
 // Topic filters with + and #, several filters, filtering out.

@@ -238,6 +238,18 @@ fn websocket_failure(
         {
             return tls_io_failure(address, io);
         }
+        let hung_up = matches!(
+            io.kind(),
+            io::ErrorKind::UnexpectedEof
+                | io::ErrorKind::ConnectionReset
+                | io::ErrorKind::ConnectionAborted
+        );
+        if hung_up && phase == Phase::Connecting {
+            return Fail::new(
+                Exit::Unreachable,
+                format!("cannot connect to {address}: the server hung up on the WebSocket upgrade (is it a WebSocket listener?)"),
+            );
+        }
         return io_failure(address, host, io, phase);
     }
     let text = err.to_string();
@@ -287,7 +299,10 @@ fn proxy_failure(address: &str, err: &(dyn std::error::Error + 'static)) -> Fail
         .map(|rest| rest.trim_end_matches('.'))
     {
         let meaning = match code {
-            "407" => " (proxy authentication required: --proxy http://user:password@host:port)",
+            // 407 is the standard answer; tinyproxy, for one, answers 401.
+            "401" | "407" => {
+                " (the proxy wants a valid user and password: --proxy http://user:password@host:port)"
+            }
             "403" => " (forbidden by the proxy)",
             "502" | "503" | "504" => " (the proxy could not reach the broker)",
             _ => "",

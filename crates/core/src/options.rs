@@ -545,4 +545,58 @@ mod tests {
             .message
             .contains("not supported"));
     }
+
+    #[test]
+    fn transports_and_their_default_ports() {
+        let address = |args: &[&str]| resolve(args).unwrap().transport.address();
+        assert_eq!(address(&["--cafile", "ca.crt"]), "localhost:8883");
+        assert_eq!(
+            address(&["--cafile", "ca.crt", "-p", "1234"]),
+            "localhost:1234"
+        );
+        assert_eq!(address(&["-L", "mqtts://h"]), "h:8883");
+        assert_eq!(address(&["-L", "ws://h"]), "ws://h:80/");
+        assert_eq!(address(&["-L", "wss://h/mqtt"]), "wss://h:443/mqtt");
+        assert_eq!(
+            address(&["-L", "ws://[::1]:9001/mqtt"]),
+            "ws://[::1]:9001/mqtt"
+        );
+        assert_eq!(address(&["--unix", "/run/mqtt.sock"]), "/run/mqtt.sock");
+        // A ws path is not a topic.
+        assert_eq!(resolve(&["-L", "ws://h/mqtt"]).unwrap().url_topic, None);
+        let o = resolve(&["-L", "mqtts://h", "--insecure", "--tls-version", "tlsv1.3"]).unwrap();
+        let tls = o.transport.tls().unwrap();
+        assert!(tls.insecure && tls.tls13_only && tls.os_certs);
+        let o = resolve(&["--cafile", "ca.crt", "--cert", "c", "--key", "k"]).unwrap();
+        let tls = o.transport.tls().unwrap();
+        assert!(!tls.os_certs && tls.client.is_some());
+    }
+
+    #[test]
+    fn transport_conflicts() {
+        let message = |args: &[&str]| resolve(args).unwrap_err().message;
+        assert!(message(&["-L", "mqtt://h", "--cafile", "ca"]).contains("mqtts://"));
+        assert!(message(&["-L", "ws://h", "--insecure"]).contains("wss://"));
+        assert!(message(&["--cert", "c"]).contains("--key"));
+        assert!(message(&["--unix", "/s", "-p", "1"]).contains("-h/-p"));
+        assert!(message(&["--unix", "/s", "--cafile", "ca"]).contains("Unix"));
+        assert!(message(&["--unix", "/s", "--proxy", "http://p:1"]).contains("--proxy"));
+        assert!(message(&["--tls-alpn", ""]).contains("--tls-alpn"));
+    }
+
+    #[test]
+    fn proxy_urls() {
+        let p = resolve(&["--proxy", "http://kai:p%40ss@proxy.lan:3128"])
+            .unwrap()
+            .proxy
+            .unwrap();
+        assert_eq!((p.host.as_str(), p.port), ("proxy.lan", 3128));
+        let c = p.credentials.unwrap();
+        assert_eq!(c.password.unwrap().expose(), "p@ss");
+        let message = |args: &[&str]| resolve(args).unwrap_err().message;
+        assert!(message(&["--proxy", "socks5h://h:1080"]).contains("not supported"));
+        assert!(message(&["--proxy", "http://h"]).contains("port"));
+        assert!(message(&["--proxy", "http://h:1/x"]).contains("no path"));
+        assert!(!message(&["--proxy", "http://u:secret@h:0"]).contains("secret"));
+    }
 }

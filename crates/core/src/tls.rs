@@ -360,7 +360,7 @@ pub fn explain(err: &Error) -> String {
                 if presented.is_empty() {
                     "no host at all".to_string()
                 } else {
-                    presented.join(", ")
+                    presented.iter().map(|n| presented_name(n)).collect::<Vec<_>>().join(", ")
                 }
             ),
             C::Revoked => "the broker's certificate has been revoked".into(),
@@ -406,6 +406,17 @@ pub fn explain(err: &Error) -> String {
     }
 }
 
+/// rustls shows a certificate's names as `DnsName("host")` or `IpAddress(1.2.3.4)`: keep
+/// the name.
+fn presented_name(name: &str) -> &str {
+    for (open, close) in [("DnsName(\"", "\")"), ("IpAddress(", ")")] {
+        if let Some(inner) = name.strip_prefix(open).and_then(|n| n.strip_suffix(close)) {
+            return inner;
+        }
+    }
+    name
+}
+
 fn server_name(name: &ServerName<'_>) -> String {
     match name {
         ServerName::DnsName(dns) => dns.as_ref().to_string(),
@@ -444,5 +455,12 @@ mod tests {
         assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
         assert_eq!(utc(951_782_400), "2000-02-29 00:00:00 UTC");
         assert_eq!(utc(1_577_836_799), "2019-12-31 23:59:59 UTC");
+    }
+
+    #[test]
+    fn certificate_names() {
+        assert_eq!(presented_name("DnsName(\"localhost\")"), "localhost");
+        assert_eq!(presented_name("IpAddress(127.0.0.1)"), "127.0.0.1");
+        assert_eq!(presented_name("other"), "other");
     }
 }
