@@ -8,7 +8,8 @@
 use std::time::Duration;
 
 use crate::util::{
-    bin, run, Output, Pki, Sub, TlsBroker, EXPIRED, OTHER_NAME, SERVER, SHORT, WRONG_NAME,
+    bin, run, OpensslServer, Output, Pki, Sub, TlsBroker, EXPIRED, OTHER_NAME, SERVER, SHORT,
+    WRONG_NAME,
 };
 
 /// `tool` against the TLS listener at `host` with `tls` flags and `rest`.
@@ -130,6 +131,53 @@ fn url_with_mqtts_and_a_ca_directory() {
 }
 
 #[test]
+fn alpn_protocols_are_offered_and_checked() {
+    let pki = Pki::new();
+    let (cert, key) = (pki.path("server.crt"), pki.path("server.key"));
+    // A server that wants "mqtt" sees both protocols offered, picks it, and then, being no
+    // MQTT broker, never answers CONNECT: the connect timeout ends it.
+    let server = OpensslServer::start(&cert, &key, "mqtt");
+    let port = server.port.to_string();
+    let out = run(
+        bin("rpub")
+            .args(["-h", "localhost", "-p", &port, "--connect-timeout", "1"])
+            .args(pki.ca_args())
+            .args([
+                "--tls-alpn",
+                "x-test",
+                "--tls-alpn",
+                "mqtt",
+                "-t",
+                "x",
+                "-m",
+                "y",
+            ]),
+        SHORT,
+    );
+    out.code(3).one_error_line("rpub");
+    if !server
+        .log()
+        .contains("ALPN protocols advertised by the client: x-test, mqtt")
+    {
+        out.fail(&format!(
+            "the server did not see both ALPN protocols:\n{}",
+            server.log()
+        ));
+    }
+    // Offering only what it does not speak: it refuses the handshake.
+    let server = OpensslServer::start(&cert, &key, "mqtt");
+    let port = server.port.to_string();
+    let out = run(
+        bin("rsub")
+            .args(["-h", "localhost", "-p", &port])
+            .args(pki.ca_args())
+            .args(["--tls-alpn", "x-other", "-t", "x"]),
+        SHORT,
+    );
+    assert_tls_failure(&out, "rsub", &["none of the ALPN protocols offered"]);
+}
+
+#[test]
 fn unknown_ca() {
     let pki = Pki::new();
     let tb = TlsBroker::start(&pki, SERVER, false);
@@ -148,6 +196,43 @@ fn system_roots_do_not_know_a_private_ca() {
     let out = tool("rpub", &tb, "localhost", &os, &["-t", "x", "-m", "y"]);
     // With ca-certificates installed: unknown issuer; without: no roots at all. Both exit 5.
     out.code(5).one_error_line("rpub").stdout("");
+}
+
+#[test]
+fn system_roots_skip_a_broken_certificate_with_a_warning() {
+    let pki = Pki::new();
+    let tb = TlsBroker::start(&pki, SERVER, false);
+    // The system store (rustls-native-certs reads SSL_CERT_FILE instead of the platform's
+    // when it is set): one certificate that is PEM but not a certificate, then our CA.
+    let bundle = pki.dir().join("system-bundle.pem");
+    let broken = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGUgYXQgYWxs\n-----END CERTIFICATE-----\n";
+    let ca = std::fs::read_to_string(pki.path("ca.crt")).unwrap();
+    std::fs::write(&bundle, format!("{broken}{ca}")).unwrap();
+
+    let t = topic!();
+    let sub = Sub::subscribed(
+        bin("rsub")
+            .env("SSL_CERT_FILE", &bundle)
+            .args(tb.at("localhost"))
+            .args(["--tls-use-os-certs", "-t", &t, "-C", "1"]),
+    );
+    let out = run(
+        bin("rpub")
+            .env("SSL_CERT_FILE", &bundle)
+            .args(tb.at("localhost"))
+            .args([
+                "--tls-use-os-certs",
+                "-t",
+                &t,
+                "-m",
+                "trusted by the system",
+            ]),
+        SHORT,
+    );
+    out.code(0)
+        .one_error_line("rpub")
+        .stderr_mentions("warning: skipped 1 system CA certificate");
+    sub.finish(SHORT).code(0).stdout("trusted by the system\n");
 }
 
 #[test]

@@ -17,7 +17,7 @@ use std::time::Duration;
 pub use broker::{require_executable, unused_port, Broker};
 pub use pki::{Pki, TlsBroker, EXPIRED, OTHER_NAME, SERVER, WRONG_NAME};
 pub use process::{run, run_stdin, Output, Sub};
-pub use servers::{Amqtt, Tinyproxy};
+pub use servers::{Amqtt, OpensslServer, Tinyproxy};
 
 /// Long enough for anything a single short command does, even on a loaded 2-core CI machine.
 pub const SHORT: Duration = Duration::from_secs(10);

@@ -1,6 +1,6 @@
 //! Other real servers the transport tests need besides Mosquitto: the amqtt broker (Debian's
-//! mosquitto 2.0.11 has no WebSocket listener; amqtt, from PyPI, has) and the tinyproxy HTTP
-//! proxy. Each runs on free loopback ports with its config and log in a temporary directory
+//! mosquitto 2.0.11 has no WebSocket listener; amqtt, from PyPI, has), the tinyproxy HTTP
+//! proxy, and `openssl s_server`, a TLS server that checks ALPN (mosquitto 2.0.11 does not). Each runs on free loopback ports with its config and log in a temporary directory
 //! and is killed when dropped. A missing program is a failure with an install hint.
 
 use std::fs::{self, File};
@@ -46,10 +46,11 @@ struct Server {
 impl Server {
     fn spawn(program: &Path, args: &[&str], dir: TempDir, log: PathBuf) -> Server {
         let out = File::create(&log).expect("create server log");
+        // A pipe nobody writes to: `openssl s_server` quits at the end of its input.
         let child = Command::new(program)
             .args(args)
             .current_dir(dir.path())
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(out.try_clone().expect("dup log"))
             .stderr(out)
             .spawn()
@@ -210,5 +211,48 @@ impl Tinyproxy {
     /// The proxy's log, for failure reports.
     pub fn log(&self) -> String {
         fs::read_to_string(self.server.dir.path().join("tinyproxy.log")).unwrap_or_default()
+    }
+}
+
+/// `openssl s_server` on 127.0.0.1 with a certificate and an ALPN protocol it insists on:
+/// it logs the protocols a client offers and refuses a client that offers none it knows.
+pub struct OpensslServer {
+    server: Server,
+    pub port: u16,
+}
+
+impl OpensslServer {
+    pub fn start(certfile: &str, keyfile: &str, alpn: &str) -> OpensslServer {
+        let program = find_executable("openssl", &["/usr/bin/openssl"])
+            .unwrap_or_else(|| panic!("`openssl` not found: apt-get install openssl"));
+        let dir = tempfile::Builder::new()
+            .prefix("rpubsub-s_server-")
+            .tempdir()
+            .expect("create s_server temp dir");
+        let port = unused_port();
+        let log = dir.path().join("s_server.log");
+        let accept = format!("127.0.0.1:{port}");
+        let server = Server::spawn(
+            &program,
+            &[
+                "s_server", "-accept", &accept, "-cert", certfile, "-key", keyfile, "-alpn", alpn,
+                "-naccept", "1",
+            ],
+            dir,
+            log,
+        );
+        // Not probed with a connection: it serves exactly one (-naccept 1).
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !server.log().contains("ACCEPT") {
+            if Instant::now() > deadline {
+                panic!("openssl s_server did not start:\n{}", server.log());
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        OpensslServer { server, port }
+    }
+
+    pub fn log(&self) -> String {
+        self.server.log()
     }
 }

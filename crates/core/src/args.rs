@@ -54,7 +54,7 @@ pub struct ConnectArgs {
     #[arg(short = 'h', long, env = "MQTT_HOST", value_name = "HOST")]
     pub host: Option<String>,
 
-    /// Broker port [default: 1883]
+    /// Broker port [default: 1883, with TLS 8883]
     #[arg(short = 'p', long, env = "MQTT_PORT", value_name = "PORT",
           value_parser = clap::value_parser!(u16).range(1..))]
     pub port: Option<u16>,
@@ -138,7 +138,12 @@ pub struct ConnectArgs {
     pub tls_alpn: Vec<String>,
 
     /// Lowest TLS version to accept: tlsv1.2 (the default) or tlsv1.3
-    #[arg(long, value_name = "VERSION", help_heading = "TLS and transport")]
+    #[arg(
+        long,
+        value_name = "VERSION",
+        hide_possible_values = true,
+        help_heading = "TLS and transport"
+    )]
     pub tls_version: Option<TlsVersionArg>,
 
     /// Do not check that the broker's certificate names the host (the chain is still verified)
