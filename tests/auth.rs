@@ -237,3 +237,20 @@ fn wrong_password_in_the_url_is_refused_and_not_shown() {
     let out = run(bin("rpub").args(["-d", "-L", &url, "-m", "y"]), SHORT);
     out.code(4).never_shows("wrongpw");
 }
+
+/// `--help` names the variable, never its value.
+#[test]
+fn help_never_shows_the_password_from_the_environment() {
+    for tool in ["rpub", "rsub"] {
+        let out = run(
+            crate::util::bin(tool)
+                .env("MQTT_PASSWORD", "s3cr3t-from-env")
+                .arg("--help"),
+            SHORT,
+        );
+        out.code(0).never_shows("s3cr3t-from-env");
+        if !out.stdout_str().contains("MQTT_PASSWORD") {
+            out.fail("--help should point at MQTT_PASSWORD");
+        }
+    }
+}

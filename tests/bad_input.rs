@@ -109,4 +109,72 @@ bad_input! {
     rsub_count_not_a_number: "rsub" ["-C", "many", "-t", "x"] mentions "many";
     rsub_timeout_not_a_duration: "rsub" ["-W", "eventually", "-t", "x"] mentions "eventually";
     rsub_filter_out_bad: "rsub" ["-t", "x/#", "-T", "a/#/b"];
+    rsub_unsubscribe_bad: "rsub" ["-U", "a/#/b"];
+    rsub_count_zero: "rsub" ["-C", "0", "-t", "x"];
+    rsub_negative_timeout: "rsub" ["-W", "-1", "-t", "x"];
+    rsub_retained_only_and_no_retained: "rsub" ["--retained-only", "-R", "-t", "x"];
+
+    rpub_file_is_a_directory: "rpub" ["-f", env!("CARGO_MANIFEST_DIR"), "-t", "x"] mentions "directory";
+    rpub_password_file_is_a_directory: "rpub" ["-u", "Kai", "--password-file", env!("CARGO_MANIFEST_DIR"), "-t", "x", "-m", "y"]
+        mentions "directory";
+    rpub_empty_password_file: "rpub" ["-u", "Kai", "--password-file", "/dev/null", "-t", "x", "-m", "y"]
+        mentions "empty";
+    rpub_empty_password: "rpub" ["-u", "Kai", "-P", "", "-t", "x", "-m", "y"] mentions "empty";
+    rpub_password_without_username: "rpub" ["-P", "secret", "-t", "x", "-m", "y"] mentions "username";
+    rpub_id_and_id_prefix: "rpub" ["-i", "a", "-I", "b", "-t", "x", "-m", "y"];
+    rpub_keepalive_0_with_mqtt5: "rpub" ["-V", "5", "-k", "0", "-t", "x", "-m", "y"] mentions "keepalive";
+    rpub_reconnect_max_and_no_reconnect: "rpub" ["--no-reconnect", "--reconnect-max", "3", "-t", "x", "-m", "y"];
+    rpub_zero_connect_timeout: "rpub" ["--connect-timeout", "0", "-t", "x", "-m", "y"] mentions "connect-timeout";
+    rpub_interval_without_count: "rpub" ["--interval", "1s", "-t", "x", "-m", "y"];
+    rpub_lines_with_count: "rpub" ["-l", "--count", "3", "-t", "x"];
+    rpub_url_percent_garbage: "rpub" ["-L", "mqtt://kai:%zz@h/t", "-m", "y"] mentions "password";
+    rpub_url_without_host: "rpub" ["-L", "mqtt:///t", "-m", "y"] mentions "host";
+}
+
+/// Arguments that are not UTF-8 cannot name a topic (MQTT topics are UTF-8).
+#[test]
+fn rpub_topic_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let out = run(
+        bin("rpub")
+            .env("MQTT_PORT", unused_port().to_string())
+            .arg("-t")
+            .arg(std::ffi::OsStr::from_bytes(b"a\xffb"))
+            .args(["-m", "y"]),
+        SHORT,
+    );
+    out.code(2)
+        .stdout("")
+        .one_error_line("rpub")
+        .stderr_mentions("UTF-8");
+}
+
+/// A payload over the broker's `max_packet_size`: MQTT 5 brokers announce the limit, so rpub
+/// refuses the message without sending it (exit 7, naming both sizes).
+#[test]
+fn payload_over_the_mqtt5_brokers_maximum_packet_size() {
+    let b = crate::util::Broker::with_config("max_packet_size 1000");
+    let big = "a".repeat(2_000);
+    let out = run(
+        crate::util::rpub(&b).args(["-V", "5", "-q", "1", "-t", "big", "-m", &big]),
+        SHORT,
+    );
+    out.code(7).no_panic().one_error_line("rpub");
+    out.stderr_mentions("maximum packet size")
+        .stderr_mentions("(1000 bytes)");
+}
+
+/// MQTT 3.1.1 has no way to announce the limit: the broker drops the connection. rpub must
+/// not send the same message into the same wall forever: three strikes, then exit 6.
+#[test]
+fn payload_over_the_mqtt311_brokers_maximum_packet_size_does_not_loop() {
+    let b = crate::util::Broker::with_config("max_packet_size 1000");
+    let big = "a".repeat(2_000);
+    let out = run(
+        crate::util::rpub(&b).args(["-q", "1", "-t", "big", "-m", &big]),
+        SHORT,
+    );
+    out.code(6).no_panic();
+    out.stderr_mentions("maximum packet size?");
+    out.stderr_mentions("1 of 1 messages not acknowledged");
 }

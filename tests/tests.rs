@@ -34,6 +34,8 @@ mod placeholders;
 mod qos;
 // --proxy through a real tinyproxy: plain, TLS and WebSocket tunnels; credentials; refusals.
 mod proxy;
+// Reconnecting after broker restarts, resending what was not acknowledged, dead brokers.
+mod reconnect;
 // Retained messages: delivery to later subscribers, -R, --retained-only, clearing.
 mod retained;
 // Ctrl+C (SIGINT) and SIGTERM: exit 130 after a clean DISCONNECT, nothing lost.

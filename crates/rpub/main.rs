@@ -246,11 +246,11 @@ async fn publish_repeated(
             Some(t) => Bytes::from(t.render(index)),
             None => payload.clone(),
         };
-        session
+        let seq = session
             .publish(&this_topic, this_payload, cli.qos, cli.retain)
             .await
             .map_err(|e| lost(tracker, e))?;
-        tracker.queued(&this_topic);
+        tracker.queued(seq, &this_topic);
         index += 1;
         while let Some(event) = session.try_event() {
             tracker.handle(event)?;
@@ -289,8 +289,11 @@ async fn publish_lines(
                 }
                 if !line.is_empty() {
                     let payload = Bytes::copy_from_slice(&line);
-                    session.publish(topic, payload, cli.qos, cli.retain).await.map_err(|e| lost(tracker, e))?;
-                    tracker.queued(topic);
+                    let seq = session
+                        .publish(topic, payload, cli.qos, cli.retain)
+                        .await
+                        .map_err(|e| lost(tracker, e))?;
+                    tracker.queued(seq, topic);
                 }
                 line.clear();
                 if n == 0 {

@@ -1,10 +1,10 @@
 //! Which publishes are done: written for QoS 0, acknowledged for QoS 1 and 2.
 //!
 //! rpub exits 0 only when every message it took is done, so this is where "nothing lost"
-//! is counted. Packet ids wrap and are reused, so completion is counted, not matched; ids
-//! are mapped to message numbers only for `-v`, which reports each message by number.
+//! is counted. The session numbers every publish and reports progress by that number, so
+//! counts stay exact across reconnects (when unfinished publishes are sent again).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::io::Write;
 
 use rpubsub_core::exit::{Exit, Fail};
@@ -24,10 +24,8 @@ pub struct Tracker {
     /// Refused by the broker in an MQTT 5 PUBACK/PUBREC/PUBCOMP.
     pub rejected: u64,
     first_rejection: Option<Reason>,
-    /// `-v`: (number, topic) of queued messages not yet written, in order.
-    unwritten: VecDeque<(u64, String)>,
-    /// `-v`: packet id to (number, topic) of messages written but not acknowledged.
-    unacked: HashMap<u16, (u64, String)>,
+    /// `-v`: topics of unfinished messages by sequence number.
+    topics: HashMap<u64, String>,
 }
 
 impl Tracker {
@@ -40,16 +38,15 @@ impl Tracker {
             acked: 0,
             rejected: 0,
             first_rejection: None,
-            unwritten: VecDeque::new(),
-            unacked: HashMap::new(),
+            topics: HashMap::new(),
         }
     }
 
-    /// A message was handed to the session.
-    pub fn queued(&mut self, topic: &str) {
+    /// A message was handed to the session, which numbered it `seq`.
+    pub fn queued(&mut self, seq: u64, topic: &str) {
         self.queued += 1;
         if self.verbose {
-            self.unwritten.push_back((self.queued, topic.to_string()));
+            self.topics.insert(seq, topic.to_string());
         }
     }
 
@@ -60,41 +57,33 @@ impl Tracker {
         } else {
             self.acked
         };
-        self.queued - done
+        self.queued.saturating_sub(done)
     }
 
     /// Account for one session event. A lost connection is an error that says how many
     /// messages were not done.
     pub fn handle(&mut self, event: Event) -> anyhow::Result<()> {
         match event {
-            Event::Sent { pkid } => {
+            Event::Sent { seq, .. } => {
                 self.written += 1;
-                if self.verbose {
-                    if let Some((n, topic)) = self.unwritten.pop_front() {
-                        if self.qos == 0 {
-                            report(n, &topic, "sent");
-                        } else {
-                            self.unacked.insert(pkid, (n, topic));
-                        }
+                if self.qos == 0 {
+                    if let Some(topic) = self.topics.remove(&seq) {
+                        report(seq, &topic, "sent");
                     }
                 }
             }
-            Event::Acked { pkid, failure } => {
+            Event::Acked { seq, failure, .. } => {
                 self.acked += 1;
-                let entry = if self.verbose {
-                    self.unacked.remove(&pkid)
-                } else {
-                    None
-                };
+                let topic = seq.and_then(|seq| Some((seq, self.topics.remove(&seq)?)));
                 match failure {
                     None => {
-                        if let Some((n, topic)) = entry {
+                        if let Some((n, topic)) = topic {
                             report(n, &topic, "acknowledged");
                         }
                     }
                     Some(reason) => {
                         self.rejected += 1;
-                        if let Some((n, topic)) = entry {
+                        if let Some((n, topic)) = topic {
                             report(n, &topic, &format!("rejected: {reason}"));
                         }
                         self.first_rejection.get_or_insert(reason);
@@ -102,7 +91,12 @@ impl Tracker {
                 }
             }
             Event::Lost(fail) => return Err(self.lost(fail).into()),
-            Event::Closed | Event::SubAck { .. } | Event::UnsubAck { .. } => {}
+            // The session reconnects and sends unfinished publishes again by itself.
+            Event::Disconnected
+            | Event::Reconnected { .. }
+            | Event::Closed
+            | Event::SubAck { .. }
+            | Event::UnsubAck { .. } => {}
         }
         Ok(())
     }

@@ -185,14 +185,7 @@ impl<'a> Subscriber<'a> {
         stop: &mut Stop,
         deadline: Option<Instant>,
     ) -> anyhow::Result<Exit> {
-        if !self.filters.is_empty() {
-            let list: Vec<(String, u8)> = self
-                .filters
-                .iter()
-                .map(|f| (f.clone(), self.cli.qos))
-                .collect();
-            session.subscribe(&list).await?;
-        }
+        self.subscribe(session).await?;
         for filter in &self.cli.unsubscribe {
             session.unsubscribe(filter).await?;
             self.unsubscribing += 1;
@@ -214,6 +207,10 @@ impl<'a> Subscriber<'a> {
                     return Ok(Exit::Timeout);
                 }
                 next = session.next() => match next {
+                    // A new session after a reconnect has forgotten the subscriptions.
+                    Some(Incoming::Event(Event::Reconnected { session_present: false })) => {
+                        self.subscribe(session).await?;
+                    }
                     Some(Incoming::Event(event)) => if let Some(exit) = self.event(event)? { return Ok(exit) },
                     Some(Incoming::Message(message)) => {
                         if let Some(exit) = self.message(session, message)? {
@@ -232,6 +229,19 @@ impl<'a> Subscriber<'a> {
                 }
             }
         }
+    }
+
+    /// Subscribe to every filter, in one SUBSCRIBE.
+    async fn subscribe(&self, session: &Session) -> anyhow::Result<()> {
+        if self.filters.is_empty() {
+            return Ok(());
+        }
+        let list: Vec<(String, u8)> = self
+            .filters
+            .iter()
+            .map(|f| (f.clone(), self.cli.qos))
+            .collect();
+        session.subscribe(&list).await
     }
 
     /// Acknowledgements and connection events; `Some` ends the run.
@@ -263,7 +273,10 @@ impl<'a> Subscriber<'a> {
                 Ok(self.done_subscribing())
             }
             Event::Lost(fail) => Err(fail.into()),
-            Event::Closed | Event::Sent { .. } | Event::Acked { .. } => Ok(None),
+            Event::Closed | Event::Sent { .. } | Event::Acked { .. } | Event::Disconnected => {
+                Ok(None)
+            }
+            Event::Reconnected { .. } => Ok(None),
         }
     }
 

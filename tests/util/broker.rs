@@ -275,6 +275,16 @@ impl Broker {
         self.kill_child();
     }
 
+    /// Sends a signal (`STOP`, `CONT`, ...) to the broker process.
+    pub fn signal(&self, signal: &str) {
+        if let Some(child) = self.child.as_ref() {
+            let _ = Command::new("kill")
+                .arg(format!("-{signal}"))
+                .arg(child.id().to_string())
+                .status();
+        }
+    }
+
     /// Kills the broker at once (SIGKILL): clients see their connections drop.
     pub fn kill(&mut self) {
         self.kill_child();
@@ -284,6 +294,12 @@ impl Broker {
     /// an administrator restarting the service would.
     pub fn restart(&mut self) {
         self.kill_child();
+        self.relaunch();
+    }
+
+    /// Starts the broker again after [`Broker::stop`] or [`Broker::kill`]: same port, same
+    /// configuration (and, with `persistence true`, the sessions it saved).
+    pub fn relaunch(&mut self) {
         let mosquitto = require_executable("mosquitto", &["/usr/sbin/mosquitto"]);
         // The port was ours a moment ago; give the kernel a few tries to release it.
         let mut last = String::new();
@@ -299,6 +315,11 @@ impl Broker {
 
     fn kill_child(&mut self) {
         if let Some(mut child) = self.child.take() {
+            // A stopped (SIGSTOP) broker must still die.
+            let _ = Command::new("kill")
+                .arg("-CONT")
+                .arg(child.id().to_string())
+                .status();
             let _ = child.kill();
             let _ = child.wait();
         }

@@ -184,6 +184,14 @@ pub struct ConnectArgs {
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub connect_timeout: Duration,
 
+    /// Exit when the connection drops instead of reconnecting
+    #[arg(long)]
+    pub no_reconnect: bool,
+
+    /// Give up after N failed reconnect attempts in a row [default: never]
+    #[arg(long, value_name = "N", conflicts_with = "no_reconnect")]
+    pub reconnect_max: Option<u32>,
+
     /// Print every MQTT packet sent and received on stderr
     #[arg(short = 'd', long)]
     pub debug: bool,

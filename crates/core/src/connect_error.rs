@@ -104,7 +104,13 @@ pub fn from_v4(err: &rumqttc::ConnectionError, address: &str, host: &str, phase:
     match err {
         E::ConnectionRefused(code) => refused_v4(address, code),
         E::Io(e) => io_failure(address, host, e, phase),
-        E::MqttState(rumqttc::StateError::Io(e)) => io_failure(address, host, e, phase),
+        E::MqttState(rumqttc::StateError::Io(e))
+        | E::MqttState(rumqttc::StateError::Deserialization(rumqttc::Error::Io(e))) => {
+            io_failure(address, host, e, phase)
+        }
+        E::MqttState(rumqttc::StateError::Deserialization(
+            rumqttc::Error::OutgoingPacketTooLarge { pkt_size, max },
+        )) => too_large(address, *pkt_size, *max),
         E::Tls(e) => tls_failure(address, e),
         E::Websocket(e) => websocket_failure(address, host, e, phase),
         E::ResponseValidation(e) => not_mqtt_over_ws(address, e),
@@ -136,11 +142,13 @@ pub fn from_v5(
     match err {
         E::ConnectionRefused(code) => refused_v5(address, code),
         E::Io(e) => io_failure(address, host, e, phase),
-        E::MqttState(S::Io(e)) => io_failure(address, host, e, phase),
-        // rumqttc's MQTT 5 decoder error does not name its cause: unwrap it here.
-        E::MqttState(S::Deserialization(rumqttc::v5::mqttbytes::Error::Io(e))) => {
+        E::MqttState(S::Io(e))
+        | E::MqttState(S::Deserialization(rumqttc::v5::mqttbytes::Error::Io(e))) => {
             io_failure(address, host, e, phase)
         }
+        E::MqttState(S::Deserialization(
+            rumqttc::v5::mqttbytes::Error::OutgoingPacketTooLarge { pkt_size, max },
+        )) => too_large(address, *pkt_size as usize, *max as usize),
         E::Tls(e) => tls_failure(address, e),
         E::Websocket(e) => websocket_failure(address, host, e, phase),
         E::ResponseValidation(e) => not_mqtt_over_ws(address, e),
@@ -168,6 +176,14 @@ pub fn from_v5(
         }
         other => other_failure(address, host, other, phase),
     }
+}
+
+/// A publish over the broker's maximum packet size (MQTT 5 brokers announce it).
+fn too_large(address: &str, size: usize, max: usize) -> Fail {
+    Fail::new(
+        Exit::Rejected,
+        format!("a packet of {size} bytes is over the maximum packet size of the broker at {address} ({max} bytes)"),
+    )
 }
 
 fn lost_or_unreachable(address: &str, phase: Phase, why: &str) -> Fail {

@@ -11,6 +11,7 @@ pub mod connect_error;
 pub mod duration;
 pub mod exit;
 pub mod options;
+pub mod outbox;
 pub mod properties;
 pub mod reason;
 pub mod secret;

@@ -154,9 +154,19 @@ pub struct Will {
     pub retain: bool,
 }
 
+/// What to do when an established connection drops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reconnect {
+    pub enabled: bool,
+    /// Failed attempts in a row before giving up; `None`: keep trying.
+    pub max: Option<u32>,
+}
+
 /// Validated connection settings.
 #[derive(Debug, Clone)]
 pub struct ConnectOptions {
+    /// `rpub` or `rsub`: names default client ids and prefixes messages.
+    pub tool: String,
     pub protocol: Protocol,
     pub transport: Transport,
     pub client_id: String,
@@ -165,6 +175,7 @@ pub struct ConnectOptions {
     pub credentials: Option<Credentials>,
     pub will: Option<Will>,
     pub connect_timeout: Duration,
+    pub reconnect: Reconnect,
     pub debug: bool,
     pub quiet: bool,
     /// The topic part of `-L mqtt://host/topic`: a publish topic for rpub, a filter for rsub.
@@ -233,6 +244,12 @@ impl ConnectOptions {
 
         let keepalive = args.keepalive.unwrap_or(DEFAULT_KEEPALIVE);
         check_keepalive(keepalive)?;
+        if keepalive.is_zero() && protocol == Protocol::V5 {
+            // rumqttc's MQTT 5 client cannot turn the keepalive off.
+            return Err(Fail::usage(
+                "keepalive 0 (off) is not available with MQTT 5: use 5 s or more",
+            ));
+        }
 
         let client_id = match (&args.id, &args.id_prefix) {
             (Some(id), _) => id.clone(),
@@ -266,6 +283,7 @@ impl ConnectOptions {
         }
 
         Ok(ConnectOptions {
+            tool: tool.to_string(),
             protocol,
             transport,
             client_id,
@@ -274,6 +292,10 @@ impl ConnectOptions {
             credentials,
             will,
             connect_timeout: args.connect_timeout,
+            reconnect: Reconnect {
+                enabled: !args.no_reconnect,
+                max: args.reconnect_max,
+            },
             debug: args.debug,
             quiet: args.quiet,
             url_topic,

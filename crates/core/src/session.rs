@@ -13,6 +13,7 @@
 //! tool cannot write its output fast enough the pump waits, stops reading the socket, and
 //! TCP pushes back on the broker. Memory stays bounded whatever the message rate.
 
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -24,7 +25,8 @@ use tokio::task::JoinHandle;
 
 use crate::connect_error::{self, Phase};
 use crate::exit::{Exit, Fail};
-use crate::options::{ConnectOptions, Protocol};
+use crate::options::{ConnectOptions, Protocol, Reconnect};
+use crate::outbox::Outbox;
 use crate::properties::PublishProperties;
 use crate::reason::{self, Reason};
 use crate::trace::Trace;
@@ -61,14 +63,17 @@ pub struct Message {
 /// What happened on the connection, apart from received messages.
 #[derive(Debug)]
 pub enum Event {
-    /// A PUBLISH was written to the connection (packet id 0 for QoS 0).
+    /// A PUBLISH was written to the connection (packet id 0 for QoS 0). `seq` is the number
+    /// [`Session::publish`] returned; a publish sent again after a reconnect is reported again.
     Sent {
         pkid: u16,
+        seq: u64,
     },
     /// A QoS 1 or 2 PUBLISH is finished: PUBACK, PUBCOMP, or a failing PUBREC (MQTT 5).
     /// `failure` holds the reason when the broker refused it.
     Acked {
         pkid: u16,
+        seq: Option<u64>,
         failure: Option<Reason>,
     },
     /// SUBACK: per filter, the granted QoS or the failure reason.
@@ -79,7 +84,14 @@ pub enum Event {
     UnsubAck {
         pkid: u16,
     },
-    /// The connection failed; the pump has stopped.
+    /// The connection dropped; the pump is reconnecting (a line on stderr says so).
+    Disconnected,
+    /// Connected again. Without a resumed session the broker has forgotten subscriptions;
+    /// unfinished publishes are sent again either way.
+    Reconnected {
+        session_present: bool,
+    },
+    /// The connection failed for good; the pump has stopped.
     Lost(Fail),
     /// Our DISCONNECT went out; the pump has stopped.
     Closed,
@@ -106,6 +118,7 @@ enum Client {
 /// What the pump shares with the session handle.
 struct Shared {
     trace: Trace,
+    outbox: Outbox,
     /// Set when the pump stops on an error, so a failed request can say why.
     lost: Mutex<Option<(Exit, String)>>,
 }
@@ -126,6 +139,14 @@ struct Pump {
     shared: Arc<Shared>,
     address: String,
     host: String,
+    tool: String,
+    reconnect: Reconnect,
+    connect_timeout: Duration,
+    /// Publishes finished since the last reconnect, and connections in a row that dropped
+    /// with publishes waiting and none finished: a broker that closes the connection on a
+    /// message (one over its maximum packet size, say) would otherwise get it again forever.
+    finished_since_connect: AtomicU64,
+    fruitless: AtomicU32,
     events: mpsc::UnboundedSender<Event>,
     messages: mpsc::Sender<Message>,
 }
@@ -141,6 +162,73 @@ impl Pump {
         let _ = self.messages.send(message).await;
     }
 
+    /// The PUBLISH with this packet id was written.
+    fn written(&self, pkid: u16) {
+        let entry = self.shared.outbox.written(pkid);
+        self.shared.trace.sent_publish(pkid, entry.as_ref());
+        if pkid == 0 {
+            self.progress();
+        }
+        if let Some(entry) = entry {
+            self.event(Event::Sent {
+                pkid,
+                seq: entry.seq,
+            });
+        }
+    }
+
+    /// A QoS 1/2 publish is finished.
+    fn acked(&self, pkid: u16, failure: Option<Reason>) {
+        let seq = self.shared.outbox.finished(pkid);
+        self.progress();
+        self.event(Event::Acked { pkid, seq, failure });
+    }
+
+    fn progress(&self) {
+        self.finished_since_connect.fetch_add(1, Relaxed);
+    }
+
+    /// The connection dropped: was it the third time in a row that publishes were waiting
+    /// and none got through?
+    fn stuck(&self) -> bool {
+        let stalled = self.shared.outbox.unfinished() > 0
+            && self.finished_since_connect.swap(0, Relaxed) == 0;
+        let times = if stalled {
+            self.fruitless.fetch_add(1, Relaxed) + 1
+        } else {
+            0
+        };
+        if !stalled {
+            self.fruitless.store(0, Relaxed);
+        }
+        times >= 3
+    }
+
+    /// One line on stderr about the connection (loss, retry, recovery).
+    fn say(&self, text: std::fmt::Arguments<'_>) {
+        crate::cli::warn(&self.tool, text);
+    }
+
+    /// After a failure: may we try again, and how long to wait first? `None`: give up.
+    fn retry_after(&self, fail: &Fail, attempt: u32) -> Option<Duration> {
+        let retryable = matches!(fail.exit, Exit::ConnectionLost | Exit::Unreachable);
+        if !retryable || !self.reconnect.enabled {
+            return None;
+        }
+        if attempt == 0 && self.stuck() {
+            self.say(format_args!(
+                "the broker closed the connection {} times in a row while the same messages were sent; \
+                 is one over its maximum packet size?",
+                self.fruitless.load(Relaxed)
+            ));
+            return None;
+        }
+        if self.reconnect.max.is_some_and(|max| attempt >= max) {
+            return None;
+        }
+        Some(backoff(attempt))
+    }
+
     fn lost(&self, fail: Fail) {
         *self.shared.lost.lock().unwrap_or_else(|e| e.into_inner()) =
             Some((fail.exit, fail.message.clone()));
@@ -153,6 +241,7 @@ impl Session {
     pub async fn connect(opts: &ConnectOptions) -> anyhow::Result<Session> {
         let shared = Arc::new(Shared {
             trace: Trace::new(&opts.client_id, opts.debug),
+            outbox: Outbox::new(opts.debug),
             lost: Mutex::default(),
         });
         let host = &opts.transport.host();
@@ -163,6 +252,11 @@ impl Session {
             shared: shared.clone(),
             address: address.clone(),
             host: host.clone(),
+            tool: opts.tool.clone(),
+            reconnect: opts.reconnect,
+            connect_timeout: opts.connect_timeout,
+            finished_since_connect: Default::default(),
+            fruitless: Default::default(),
             events: event_tx,
             messages: message_tx,
         };
@@ -307,18 +401,18 @@ impl Session {
         &self.address
     }
 
-    /// Queue a PUBLISH; waits while the request queue is full. The packet goes out when the
-    /// pump gets to it: [`Event::Sent`] and [`Event::Acked`] tell when it did.
+    /// Queue a PUBLISH; waits while the request queue is full. Returns the publish's sequence
+    /// number: [`Event::Sent`] and [`Event::Acked`] carry it when it went out and when it
+    /// was acknowledged.
     pub async fn publish(
         &self,
         topic: &str,
         payload: Bytes,
         qos: u8,
         retain: bool,
-    ) -> anyhow::Result<()> {
-        self.shared
-            .trace
-            .note_publish(topic, qos, retain, payload.len());
+    ) -> anyhow::Result<u64> {
+        // The entry goes first: the pump may write the request before `send` returns.
+        let seq = self.shared.outbox.queue(topic, &payload, qos, retain, None);
         let sent = match &self.client {
             Client::V4(c) => c
                 .publish_bytes(topic, qos_v4(qos), retain, payload)
@@ -329,7 +423,10 @@ impl Session {
                 .await
                 .is_ok(),
         };
-        self.check(sent)
+        if !sent {
+            self.shared.outbox.refused();
+        }
+        self.check(sent).map(|()| seq)
     }
 
     /// Queue a PUBLISH if the request queue has room; `Ok(false)` when it is full. For tools
@@ -341,7 +438,8 @@ impl Session {
         qos: u8,
         retain: bool,
     ) -> anyhow::Result<bool> {
-        let len = payload.len();
+        // The entry goes first: the pump may write the request before this returns.
+        self.shared.outbox.queue(topic, &payload, qos, retain, None);
         let result = match &self.client {
             Client::V4(c) => c
                 .try_publish(topic, qos_v4(qos), retain, payload)
@@ -350,11 +448,11 @@ impl Session {
                 .try_publish(topic, qos_v5(qos), retain, payload)
                 .map_err(|e| matches!(e, rumqttc::v5::ClientError::TryRequest(_))),
         };
+        if result.is_err() {
+            self.shared.outbox.refused();
+        }
         match result {
-            Ok(()) => {
-                self.shared.trace.note_publish(topic, qos, retain, len);
-                Ok(true)
-            }
+            Ok(()) => Ok(true),
             // TryRequest means "full"; anything else means the event loop is gone.
             Err(true) if !self.pump.is_finished() => Ok(false),
             Err(_) => Err(self.lost_error().into()),
@@ -523,9 +621,32 @@ fn qos_v5(qos: u8) -> rumqttc::v5::mqttbytes::QoS {
     }
 }
 
-/// Poll an MQTT 3.1.1 event loop until DISCONNECT went out or the connection failed.
+/// Reconnect delays: 1 s doubling to 30 s, with up to 20% jitter so that a room full of
+/// clients does not hit a restarted broker in the same instant.
+fn backoff(attempt: u32) -> Duration {
+    let base = Duration::from_secs(1u64 << attempt.min(5)).min(Duration::from_secs(30));
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    base + base.mul_f64(f64::from(nanos % 200) / 1000.0)
+}
+
+/// rumqttc's pending list after a failure, split the way recovery needs it.
+struct Pending<R> {
+    /// Publishes rumqttc had written (they carry packet ids), in its order.
+    written: Vec<R>,
+    written_pkids: Vec<u16>,
+    /// QoS 2 publishes that had their PUBREC: only their PUBREL is left.
+    released: Vec<u16>,
+    /// Everything else, drained from the request channel.
+    rest: Vec<R>,
+}
+
+/// Poll an MQTT 3.1.1 event loop until DISCONNECT went out, or the connection failed and
+/// could not be restored.
 async fn pump_v4(mut eventloop: rumqttc::EventLoop, pump: Pump) {
-    use rumqttc::{Event as E, Packet as P};
+    use rumqttc::{Event as E, Packet as P, Request as R};
     loop {
         match eventloop.poll().await {
             Ok(E::Incoming(packet)) => {
@@ -542,14 +663,8 @@ async fn pump_v4(mut eventloop: rumqttc::EventLoop, pump: Pump) {
                         })
                         .await
                     }
-                    P::PubAck(a) => pump.event(Event::Acked {
-                        pkid: a.pkid,
-                        failure: None,
-                    }),
-                    P::PubComp(a) => pump.event(Event::Acked {
-                        pkid: a.pkid,
-                        failure: None,
-                    }),
+                    P::PubAck(a) => pump.acked(a.pkid, None),
+                    P::PubComp(a) => pump.acked(a.pkid, None),
                     P::SubAck(a) => {
                         let results = a
                             .return_codes
@@ -571,7 +686,7 @@ async fn pump_v4(mut eventloop: rumqttc::EventLoop, pump: Pump) {
             Ok(E::Outgoing(out)) => {
                 pump.shared.trace.outgoing(&out);
                 match out {
-                    Outgoing::Publish(pkid) => pump.event(Event::Sent { pkid }),
+                    Outgoing::Publish(pkid) => pump.written(pkid),
                     Outgoing::Disconnect => {
                         pump.event(Event::Closed);
                         return;
@@ -580,22 +695,117 @@ async fn pump_v4(mut eventloop: rumqttc::EventLoop, pump: Pump) {
                 }
             }
             Err(e) => {
-                // Polling again would reconnect at once, with no backoff: stop here.
-                pump.lost(connect_error::from_v4(
-                    &e,
-                    &pump.address,
-                    &pump.host,
-                    Phase::Connected,
-                ));
-                return;
+                let fail = connect_error::from_v4(&e, &pump.address, &pump.host, Phase::Connected);
+                // rumqttc has moved its unfinished work into `pending`; take it before a
+                // reconnect into a new session clears it.
+                let mut pending = Pending {
+                    written: vec![],
+                    written_pkids: vec![],
+                    released: vec![],
+                    rest: vec![],
+                };
+                for request in eventloop.pending.drain(..) {
+                    match request {
+                        R::Publish(p) if p.pkid != 0 => {
+                            pending.written_pkids.push(p.pkid);
+                            pending.written.push(R::Publish(p));
+                        }
+                        R::PubRel(r) => pending.released.push(r.pkid),
+                        // Acknowledgements belong to the broker's old session.
+                        R::PubAck(_) | R::PubRec(_) | R::PubComp(_) => {}
+                        other => pending.rest.push(other),
+                    }
+                }
+                pump.shared.outbox.requeue_written(&pending.written_pkids);
+                let Some(session_present) = reconnect_v4(&mut eventloop, &pump, fail).await else {
+                    return;
+                };
+                let mut restored = Vec::new();
+                if session_present {
+                    restored.extend(pending.written);
+                    restored.extend(
+                        pending
+                            .released
+                            .iter()
+                            .map(|&pkid| R::PubRel(rumqttc::PubRel::new(pkid))),
+                    );
+                } else {
+                    // A new session: PUBREL would release nothing; send those publishes again.
+                    for (pkid, entry) in pump.shared.outbox.recover(&pending.released).republish {
+                        let mut p = rumqttc::Publish::from_bytes(
+                            entry.topic.unwrap_or_default(),
+                            qos_v4(entry.qos),
+                            entry.payload.unwrap_or_default(),
+                        );
+                        p.retain = entry.retain;
+                        p.pkid = pkid;
+                        p.dup = true;
+                        restored.push(R::Publish(p));
+                    }
+                    restored.extend(pending.written);
+                }
+                restored.extend(pending.rest);
+                for request in restored.into_iter().rev() {
+                    eventloop.pending.push_front(request);
+                }
+                pump.event(Event::Reconnected { session_present });
             }
         }
     }
 }
 
-/// Poll an MQTT 5 event loop; as [`pump_v4`], with reason codes.
+/// Connect again after `fail`, with backoff; `Some(session_present)` once connected, `None`
+/// after giving up (the loss was reported).
+async fn reconnect_v4(eventloop: &mut rumqttc::EventLoop, pump: &Pump, fail: Fail) -> Option<bool> {
+    let mut last = fail;
+    let mut attempt = 0;
+    loop {
+        let Some(delay) = pump.retry_after(&last, attempt) else {
+            pump.lost(gave_up(last, attempt));
+            return None;
+        };
+        if attempt == 0 {
+            pump.event(Event::Disconnected);
+        }
+        pump.say(format_args!(
+            "{}; reconnecting in {}",
+            last.message,
+            crate::duration::show(round(delay))
+        ));
+        tokio::time::sleep(delay).await;
+        attempt += 1;
+        pump.shared
+            .trace
+            .line(format_args!("sending CONNECT (reconnect {attempt})"));
+        match tokio::time::timeout(pump.connect_timeout, eventloop.poll()).await {
+            Ok(Ok(rumqttc::Event::Incoming(rumqttc::Packet::ConnAck(ack)))) => {
+                pump.shared
+                    .trace
+                    .incoming_v4(&rumqttc::Packet::ConnAck(ack.clone()));
+                pump.say(format_args!(
+                    "reconnected to {}{}",
+                    pump.address,
+                    resumed(ack.session_present)
+                ));
+                return Some(ack.session_present);
+            }
+            Ok(Ok(other)) => {
+                last = Fail::new(
+                    Exit::ConnectionLost,
+                    format!("{} answered CONNECT with {other:?}", pump.address),
+                );
+            }
+            Ok(Err(e)) => {
+                last = connect_error::from_v4(&e, &pump.address, &pump.host, Phase::Connecting)
+            }
+            Err(_) => last = connect_error::connect_timeout(&pump.address, pump.connect_timeout),
+        }
+    }
+}
+
+/// Poll an MQTT 5 event loop; as [`pump_v4`], with reason codes and properties.
 async fn pump_v5(mut eventloop: rumqttc::v5::EventLoop, pump: Pump) {
-    use rumqttc::v5::Event as E;
+    use rumqttc::v5::{Event as E, Request as R};
     use v5b::Packet as P;
     loop {
         match eventloop.poll().await {
@@ -616,29 +826,20 @@ async fn pump_v5(mut eventloop: rumqttc::v5::EventLoop, pump: Pump) {
                     P::PubAck(a) => {
                         let code = reason::v5_puback(&a.reason);
                         let text = a.properties.and_then(|p| p.reason_string);
-                        pump.event(Event::Acked {
-                            pkid: a.pkid,
-                            failure: failure(code, text),
-                        })
+                        pump.acked(a.pkid, failure(code, text))
                     }
                     P::PubRec(a) => {
                         // A failing PUBREC ends the QoS 2 exchange: no PUBCOMP will follow.
                         let code = reason::v5_pubrec(&a.reason);
                         if code >= 0x80 {
                             let text = a.properties.and_then(|p| p.reason_string);
-                            pump.event(Event::Acked {
-                                pkid: a.pkid,
-                                failure: failure(code, text),
-                            })
+                            pump.acked(a.pkid, failure(code, text))
                         }
                     }
                     P::PubComp(a) => {
                         let code = reason::v5_pubcomp(&a.reason);
                         let text = a.properties.and_then(|p| p.reason_string);
-                        pump.event(Event::Acked {
-                            pkid: a.pkid,
-                            failure: failure(code, text),
-                        })
+                        pump.acked(a.pkid, failure(code, text))
                     }
                     P::SubAck(a) => {
                         let text = a.properties.and_then(|p| p.reason_string);
@@ -662,7 +863,7 @@ async fn pump_v5(mut eventloop: rumqttc::v5::EventLoop, pump: Pump) {
             Ok(E::Outgoing(out)) => {
                 pump.shared.trace.outgoing(&out);
                 match out {
-                    Outgoing::Publish(pkid) => pump.event(Event::Sent { pkid }),
+                    Outgoing::Publish(pkid) => pump.written(pkid),
                     Outgoing::Disconnect => {
                         pump.event(Event::Closed);
                         return;
@@ -671,16 +872,140 @@ async fn pump_v5(mut eventloop: rumqttc::v5::EventLoop, pump: Pump) {
                 }
             }
             Err(e) => {
-                pump.lost(connect_error::from_v5(
-                    &e,
-                    &pump.address,
-                    &pump.host,
-                    Phase::Connected,
-                ));
-                return;
+                let fail = connect_error::from_v5(&e, &pump.address, &pump.host, Phase::Connected);
+                let mut pending = Pending {
+                    written: vec![],
+                    written_pkids: vec![],
+                    released: vec![],
+                    rest: vec![],
+                };
+                for request in eventloop.pending.drain(..) {
+                    match request {
+                        R::Publish(p) if p.pkid != 0 => {
+                            pending.written_pkids.push(p.pkid);
+                            pending.written.push(R::Publish(p));
+                        }
+                        R::PubRel(r) => pending.released.push(r.pkid),
+                        R::PubAck(_) | R::PubRec(_) | R::PubComp(_) => {}
+                        other => pending.rest.push(other),
+                    }
+                }
+                pump.shared.outbox.requeue_written(&pending.written_pkids);
+                let Some(session_present) = reconnect_v5(&mut eventloop, &pump, fail).await else {
+                    return;
+                };
+                let mut restored = Vec::new();
+                if session_present {
+                    restored.extend(pending.written);
+                    restored.extend(
+                        pending
+                            .released
+                            .iter()
+                            .map(|&pkid| R::PubRel(v5b::PubRel::new(pkid, None))),
+                    );
+                } else {
+                    for (pkid, entry) in pump.shared.outbox.recover(&pending.released).republish {
+                        let mut p = v5b::Publish::new(
+                            entry.topic.unwrap_or_default(),
+                            qos_v5(entry.qos),
+                            entry.payload.unwrap_or_default(),
+                            entry.properties.map(|p| p.to_v5()),
+                        );
+                        p.retain = entry.retain;
+                        p.pkid = pkid;
+                        p.dup = true;
+                        restored.push(R::Publish(p));
+                    }
+                    restored.extend(pending.written);
+                }
+                restored.extend(pending.rest);
+                for request in restored.into_iter().rev() {
+                    eventloop.pending.push_front(request);
+                }
+                pump.event(Event::Reconnected { session_present });
             }
         }
     }
+}
+
+/// As [`reconnect_v4`], for MQTT 5.
+async fn reconnect_v5(
+    eventloop: &mut rumqttc::v5::EventLoop,
+    pump: &Pump,
+    fail: Fail,
+) -> Option<bool> {
+    let mut last = fail;
+    let mut attempt = 0;
+    loop {
+        let Some(delay) = pump.retry_after(&last, attempt) else {
+            pump.lost(gave_up(last, attempt));
+            return None;
+        };
+        if attempt == 0 {
+            pump.event(Event::Disconnected);
+        }
+        pump.say(format_args!(
+            "{}; reconnecting in {}",
+            last.message,
+            crate::duration::show(round(delay))
+        ));
+        tokio::time::sleep(delay).await;
+        attempt += 1;
+        pump.shared
+            .trace
+            .line(format_args!("sending CONNECT (reconnect {attempt})"));
+        match tokio::time::timeout(pump.connect_timeout, eventloop.poll()).await {
+            Ok(Ok(rumqttc::v5::Event::Incoming(v5b::Packet::ConnAck(ack)))) => {
+                pump.shared
+                    .trace
+                    .incoming_v5(&v5b::Packet::ConnAck(ack.clone()));
+                pump.say(format_args!(
+                    "reconnected to {}{}",
+                    pump.address,
+                    resumed(ack.session_present)
+                ));
+                return Some(ack.session_present);
+            }
+            Ok(Ok(other)) => {
+                last = Fail::new(
+                    Exit::ConnectionLost,
+                    format!("{} answered CONNECT with {other:?}", pump.address),
+                );
+            }
+            Ok(Err(e)) => {
+                last = connect_error::from_v5(&e, &pump.address, &pump.host, Phase::Connecting)
+            }
+            Err(_) => last = connect_error::connect_timeout(&pump.address, pump.connect_timeout),
+        }
+    }
+}
+
+/// The final word after reconnecting failed `attempts` times.
+fn gave_up(last: Fail, attempts: u32) -> Fail {
+    if attempts == 0 {
+        return last;
+    }
+    // Whatever the last attempt said, the connection is what was lost.
+    Fail::new(
+        Exit::ConnectionLost,
+        format!(
+            "gave up reconnecting after {attempts} attempts: {}",
+            last.message
+        ),
+    )
+}
+
+fn resumed(session_present: bool) -> &'static str {
+    if session_present {
+        " (session resumed)"
+    } else {
+        " (new session)"
+    }
+}
+
+/// Delays shown to people in tenths of a second.
+fn round(d: Duration) -> Duration {
+    Duration::from_millis(d.as_millis() as u64 / 100 * 100)
 }
 
 fn failure(code: u8, text: Option<String>) -> Option<Reason> {

@@ -2,9 +2,10 @@
 //! shape mosquitto_pub/mosquitto_sub print, so the lines people already grep for still match.
 //!
 //! rumqttc reports an outgoing PUBLISH or SUBSCRIBE only by packet id, after it wrote it. The
-//! session therefore notes each request's details here when it queues it; requests leave in
-//! queue order, so the next note belongs to the next packet of that kind the event loop
-//! reports. Nothing is noted when the trace is off, keeping the hot path free.
+//! details of a PUBLISH come from the session's outbox (which follows every publish anyway);
+//! SUBSCRIBE and UNSUBSCRIBE details are noted here when queued: requests leave in queue
+//! order, so the next note belongs to the next packet of that kind. Nothing is noted when
+//! the trace is off, keeping the hot path free.
 //!
 //! A password is never part of a line: CONNECT shows only whether one is set.
 
@@ -17,21 +18,13 @@ use rumqttc::v5::mqttbytes::v5 as v5b;
 use rumqttc::Outgoing;
 
 use crate::options::ConnectOptions;
+use crate::outbox::Entry;
 use crate::reason::{self, Reason};
-
-/// What the trace prints for a PUBLISH.
-struct PublishNote {
-    topic: String,
-    qos: u8,
-    retain: bool,
-    len: usize,
-}
 
 /// The packet trace of one session; a no-op unless `-d` was given.
 pub struct Trace {
     enabled: bool,
     client: String,
-    publishes: Mutex<VecDeque<PublishNote>>,
     subscribes: Mutex<VecDeque<String>>,
     unsubscribes: Mutex<VecDeque<String>>,
 }
@@ -41,7 +34,6 @@ impl Trace {
         Trace {
             enabled,
             client: client_id.to_string(),
-            publishes: Mutex::default(),
             subscribes: Mutex::default(),
             unsubscribes: Mutex::default(),
         }
@@ -90,14 +82,20 @@ impl Trace {
         self.line(format_args!("{text}"));
     }
 
-    pub fn note_publish(&self, topic: &str, qos: u8, retain: bool, len: usize) {
-        if self.enabled {
-            lock(&self.publishes).push_back(PublishNote {
-                topic: topic.to_string(),
-                qos,
-                retain,
-                len,
-            });
+    /// A PUBLISH went out; `entry` is what the outbox knew of it.
+    pub fn sent_publish(&self, pkid: u16, entry: Option<&Entry>) {
+        if !self.enabled {
+            return;
+        }
+        match entry {
+            Some(e) => self.line(format_args!(
+                "sending PUBLISH (d0, q{}, r{}, m{pkid}, '{}', ... ({} bytes))",
+                e.qos,
+                u8::from(e.retain),
+                e.topic.as_deref().unwrap_or_default(),
+                e.len
+            )),
+            None => self.line(format_args!("sending PUBLISH (m{pkid})")),
         }
     }
 
@@ -123,16 +121,8 @@ impl Trace {
             return;
         }
         match out {
-            Outgoing::Publish(pkid) => match lock(&self.publishes).pop_front() {
-                Some(n) => self.line(format_args!(
-                    "sending PUBLISH (d0, q{}, r{}, m{pkid}, '{}', ... ({} bytes))",
-                    n.qos,
-                    u8::from(n.retain),
-                    n.topic,
-                    n.len
-                )),
-                None => self.line(format_args!("sending PUBLISH (m{pkid}, resent)")),
-            },
+            // Printed by `sent_publish`, which knows the topic.
+            Outgoing::Publish(_) => {}
             Outgoing::Subscribe(pkid) => {
                 let what = lock(&self.subscribes).pop_front().unwrap_or_default();
                 self.line(format_args!("sending SUBSCRIBE (m{pkid}, {what})"))

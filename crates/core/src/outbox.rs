@@ -1,0 +1,184 @@
+//! The outbox: every PUBLISH handed to rumqttc until it is finished, so that nothing
+//! accepted is lost when the connection drops and comes back.
+//!
+//! rumqttc keeps unacknowledged publishes across a reconnect only when the broker resumes the
+//! session; with a new session it drops them, together with the requests it had not yet
+//! written. And once a QoS 2 PUBLISH has its PUBREC, rumqttc keeps only the packet id, so the
+//! message cannot be sent again at all if the broker forgot it. The outbox fills those gaps:
+//!
+//! - each publish gets a sequence number and an entry, queued in the order the requests
+//!   leave (requests are FIFO, so the event loop's next "PUBLISH written" is the next entry);
+//! - a written QoS 1/2 entry moves to `inflight` under its packet id until acknowledged
+//!   (its payload kept only for QoS 2, the case rumqttc cannot recover);
+//! - after a reconnect the pump asks [`Outbox::recover`] what to send again.
+//!
+//! The same entries carry what the `-d` trace prints for an outgoing PUBLISH.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+
+use bytes::Bytes;
+
+use crate::properties::PublishProperties;
+
+/// One publish on its way.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub seq: u64,
+    pub qos: u8,
+    pub retain: bool,
+    pub len: usize,
+    /// Kept for the trace and for QoS 2 recovery.
+    pub topic: Option<String>,
+    /// Kept only for QoS 2.
+    pub payload: Option<Bytes>,
+    pub properties: Option<PublishProperties>,
+}
+
+#[derive(Default)]
+struct State {
+    next_seq: u64,
+    /// Handed to rumqttc, not yet written, oldest first.
+    queued: VecDeque<Entry>,
+    /// Written QoS 1/2 publishes by packet id, until acknowledged.
+    inflight: HashMap<u16, Entry>,
+}
+
+/// What must go out again after a reconnect.
+pub struct Recovery {
+    /// QoS 2 publishes whose PUBREL rumqttc would send into a session the broker no longer
+    /// has: send the whole PUBLISH again instead, by packet id.
+    pub republish: Vec<(u16, Entry)>,
+}
+
+pub struct Outbox {
+    keep_topics: bool,
+    state: Mutex<State>,
+}
+
+impl Outbox {
+    /// `keep_topics`: remember topics of every publish (for the trace).
+    pub fn new(keep_topics: bool) -> Outbox {
+        Outbox {
+            keep_topics,
+            state: Mutex::default(),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        // A poisoned lock means a panic elsewhere; the data is still consistent enough to
+        // finish, and the outbox must not add a second panic.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A publish is about to be handed to rumqttc; returns its sequence number.
+    pub fn queue(
+        &self,
+        topic: &str,
+        payload: &Bytes,
+        qos: u8,
+        retain: bool,
+        properties: Option<&PublishProperties>,
+    ) -> u64 {
+        let mut s = self.state();
+        s.next_seq += 1;
+        let keep = qos == 2;
+        let entry = Entry {
+            seq: s.next_seq,
+            qos,
+            retain,
+            len: payload.len(),
+            topic: (keep || self.keep_topics).then(|| topic.to_string()),
+            payload: keep.then(|| payload.clone()),
+            properties: if keep { properties.cloned() } else { None },
+        };
+        s.queued.push_back(entry);
+        s.next_seq
+    }
+
+    /// The request of the last [`Outbox::queue`] could not be handed over after all.
+    pub fn refused(&self) {
+        self.state().queued.pop_back();
+    }
+
+    /// The event loop wrote a PUBLISH with this packet id (0 for QoS 0).
+    pub fn written(&self, pkid: u16) -> Option<Entry> {
+        let mut s = self.state();
+        let entry = s.queued.pop_front()?;
+        if pkid != 0 {
+            s.inflight.insert(pkid, entry.clone());
+        }
+        Some(entry)
+    }
+
+    /// A QoS 1/2 publish is finished (acknowledged, or refused with a reason code).
+    pub fn finished(&self, pkid: u16) -> Option<u64> {
+        self.state().inflight.remove(&pkid).map(|e| e.seq)
+    }
+
+    /// The connection dropped; rumqttc has moved what it had into its pending list: the
+    /// publishes it had written (these `pkids`), then PUBRELs, then the requests it drained
+    /// from the channel. The written ones will be written again: their entries go back to
+    /// the front of the queue, in the order they will be sent.
+    pub fn requeue_written(&self, pkids: &[u16]) {
+        let mut s = self.state();
+        for pkid in pkids.iter().rev() {
+            if let Some(entry) = s.inflight.remove(pkid) {
+                s.queued.push_front(entry);
+            }
+        }
+    }
+
+    /// After a reconnect into a new session: the QoS 2 publishes that had their PUBREC
+    /// (rumqttc would only send PUBREL for them) must be published again; their entries go
+    /// to the front of the queue, before anything else waiting.
+    pub fn recover(&self, released: &[u16]) -> Recovery {
+        let mut s = self.state();
+        let mut republish = Vec::new();
+        for pkid in released {
+            if let Some(entry) = s.inflight.remove(pkid) {
+                republish.push((*pkid, entry));
+            }
+        }
+        for (_, entry) in republish.iter().rev() {
+            s.queued.push_front(entry.clone());
+        }
+        Recovery { republish }
+    }
+
+    /// Publishes not finished: queued or in flight.
+    pub fn unfinished(&self) -> usize {
+        let s = self.state();
+        s.queued.len() + s.inflight.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn follows_requests_in_order() {
+        let o = Outbox::new(false);
+        let p = Bytes::from_static(b"x");
+        assert_eq!(o.queue("a", &p, 1, false, None), 1);
+        assert_eq!(o.queue("b", &p, 2, false, None), 2);
+        assert_eq!(o.written(7).map(|e| e.seq), Some(1));
+        assert_eq!(o.written(8).map(|e| e.topic), Some(Some("b".to_string())));
+        assert_eq!(o.finished(7), Some(1));
+        assert_eq!(o.unfinished(), 1);
+        let r = o.recover(&[8]);
+        assert_eq!(r.republish.len(), 1);
+        assert_eq!(r.republish[0].1.payload.as_deref(), Some(&b"x"[..]));
+        // The republished entry is queued again for its second "written".
+        assert_eq!(o.written(8).map(|e| e.seq), Some(2));
+    }
+
+    #[test]
+    fn refused_requests_leave_no_entry() {
+        let o = Outbox::new(true);
+        o.queue("a", &Bytes::new(), 0, false, None);
+        o.refused();
+        assert!(o.written(0).is_none());
+    }
+}
