@@ -202,8 +202,9 @@ fn system_roots_do_not_know_a_private_ca() {
 fn system_roots_skip_a_broken_certificate_with_a_warning() {
     let pki = Pki::new();
     let tb = TlsBroker::start(&pki, SERVER, false);
-    // The system store (rustls-native-certs reads SSL_CERT_FILE instead of the platform's
-    // when it is set): one certificate that is PEM but not a certificate, then our CA.
+    // The system store (rustls-native-certs reads SSL_CERT_FILE and SSL_CERT_DIR instead of
+    // the platform's when either is set): one certificate that is PEM but not a certificate,
+    // then our CA.
     let bundle = pki.dir().join("system-bundle.pem");
     let broken = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGUgYXQgYWxs\n-----END CERTIFICATE-----\n";
     let ca = std::fs::read_to_string(pki.path("ca.crt")).unwrap();
@@ -213,12 +214,14 @@ fn system_roots_skip_a_broken_certificate_with_a_warning() {
     let sub = Sub::subscribed(
         bin("rsub")
             .env("SSL_CERT_FILE", &bundle)
+            .env_remove("SSL_CERT_DIR")
             .args(tb.at("localhost"))
             .args(["--tls-use-os-certs", "-t", &t, "-C", "1"]),
     );
     let out = run(
         bin("rpub")
             .env("SSL_CERT_FILE", &bundle)
+            .env_remove("SSL_CERT_DIR")
             .args(tb.at("localhost"))
             .args([
                 "--tls-use-os-certs",

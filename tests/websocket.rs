@@ -100,6 +100,22 @@ fn wss_with_our_ca_both_ways() {
     .stderr_empty();
     sub.finish(SHORT).code(0).stdout("from wss\n");
 
+    // TLS to the plain ws:// listener: a TLS failure, at once.
+    let plain = format!("wss://localhost:{}/mqtt", amqtt.ws_port);
+    let out = run(
+        bin("rpub")
+            .args(["-L", &plain])
+            .args(pki.ca_args())
+            .args(["-t", &t, "-m", "x"]),
+        SHORT,
+    );
+    out.code(5)
+        .one_error_line("rpub")
+        .stderr_mentions("TLS with wss://localhost");
+    if out.elapsed > Duration::from_secs(5) {
+        out.fail("should fail at once, not at the connect timeout");
+    }
+
     // The certificate is checked over wss as over mqtts.
     let out = run(
         bin("rpub")

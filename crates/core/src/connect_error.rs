@@ -222,7 +222,11 @@ fn tls_io_failure(address: &str, err: &io::Error) -> Fail {
         None => match err.kind() {
             K::UnexpectedEof | K::ConnectionReset | K::ConnectionAborted => tls_failed(
                 address,
-                "the broker closed the connection during the handshake (is this a plain MQTT port? TLS usually is 8883, plain MQTT 1883)",
+                if address.starts_with("wss:") {
+                    "the server closed the connection during the handshake (is this a plain ws:// port?)"
+                } else {
+                    "the broker closed the connection during the handshake (is this a plain MQTT port? TLS usually is 8883, plain MQTT 1883)"
+                },
             ),
             _ => tls_failed(address, &crate::io_error_text(err)),
         },

@@ -344,7 +344,9 @@ fn resolve_transport(
         if path.as_os_str().is_empty() {
             return Err(Fail::usage("--unix: empty socket path"));
         }
-        return Ok(Transport::Unix { path: path.clone() });
+        // Absolute, so that messages name the socket unambiguously.
+        let path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+        return Ok(Transport::Unix { path });
     }
 
     let host = host.unwrap_or_else(|| "localhost".to_string());

@@ -397,7 +397,7 @@ pub fn explain(err: &Error) -> String {
             other => format!("the broker sent the TLS alert '{other:?}'"),
         },
         Error::InvalidMessage(_) => {
-            "the answer is not TLS (is this a plain MQTT port? plain MQTT usually is 1883, TLS 8883)".into()
+            "the answer is not TLS (is this a port without TLS? MQTT over TLS usually is 8883)".into()
         }
         Error::NoApplicationProtocol => {
             "the broker accepts none of the ALPN protocols offered (--tls-alpn)".into()
