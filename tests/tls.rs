@@ -136,7 +136,7 @@ fn alpn_protocols_are_offered_and_checked() {
     let (cert, key) = (pki.path("server.crt"), pki.path("server.key"));
     // A server that wants "mqtt" sees both protocols offered, picks it, and then, being no
     // MQTT broker, never answers CONNECT: the connect timeout ends it.
-    let server = OpensslServer::start(&cert, &key, "mqtt");
+    let server = OpensslServer::start(&cert, &key, "mqtt", &[]);
     let port = server.port.to_string();
     let out = run(
         bin("rpub")
@@ -165,7 +165,7 @@ fn alpn_protocols_are_offered_and_checked() {
         ));
     }
     // Offering only what it does not speak: it refuses the handshake.
-    let server = OpensslServer::start(&cert, &key, "mqtt");
+    let server = OpensslServer::start(&cert, &key, "mqtt", &[]);
     let port = server.port.to_string();
     let out = run(
         bin("rsub")
@@ -175,6 +175,41 @@ fn alpn_protocols_are_offered_and_checked() {
         SHORT,
     );
     assert_tls_failure(&out, "rsub", &["none of the ALPN protocols offered"]);
+}
+
+#[test]
+fn tls_version_is_enforced() {
+    let pki = Pki::new();
+    let (cert, key) = (pki.path("server.crt"), pki.path("server.key"));
+    // A server that speaks TLS 1.2 only: --tls-version tlsv1.3 refuses it...
+    let server = OpensslServer::start(&cert, &key, "mqtt", &["-tls1_2"]);
+    let out = run(
+        bin("rpub")
+            .args(["-h", "localhost", "-p", &server.port.to_string()])
+            .args(pki.ca_args())
+            .args(["--tls-version", "tlsv1.3", "-t", "x", "-m", "y"]),
+        SHORT,
+    );
+    assert_tls_failure(&out, "rpub", &["TLS version", "--tls-version"]);
+    // ...while the default (TLS 1.2 or 1.3) gets through the handshake; s_server is no MQTT
+    // broker, so the connect timeout ends it.
+    let server = OpensslServer::start(&cert, &key, "mqtt", &["-tls1_2"]);
+    let out = run(
+        bin("rpub")
+            .args(["-h", "localhost", "-p", &server.port.to_string()])
+            .args(pki.ca_args())
+            .args(["--connect-timeout", "1", "-t", "x", "-m", "y"]),
+        SHORT,
+    );
+    out.code(3)
+        .one_error_line("rpub")
+        .stderr_mentions("no answer");
+    if !server.log().contains("CIPHER is ECDHE") {
+        out.fail(&format!(
+            "no TLS 1.2 handshake in the server's log:\n{}",
+            server.log()
+        ));
+    }
 }
 
 #[test]
@@ -413,7 +448,7 @@ fn plain_mqtt_to_a_tls_port() {
 fn unreadable_tls_files_are_bad_input() {
     let pki = Pki::new();
     let missing_dir = pki.path("nope");
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
         (&["--cafile", "/nonexistent/ca.crt"], "no such file"),
         (&["--cafile", &pki.path("client.key")], "no PEM certificate"),
         (
@@ -437,6 +472,17 @@ fn unreadable_tls_files_are_bad_input() {
             "no PEM private key",
         ),
         (&["--capath", &missing_dir], "--capath"),
+        (
+            &[
+                "--cafile",
+                &pki.path("ca.crt"),
+                "--cert",
+                &pki.path("client.crt"),
+                "--key",
+                &pki.path("client-encrypted.key"),
+            ],
+            "the key is encrypted",
+        ),
     ];
     for (args, says) in cases {
         let out = run(

@@ -3,7 +3,7 @@
 //!
 //! One [`Pki`] per test: a CA; a broker certificate for `localhost` and `127.0.0.1`; the same
 //! names expired, and a certificate for another name; a client certificate with its key as
-//! PKCS#8, SEC1 and (RSA) PKCS#1; and a second CA with a client certificate of its own, which
+//! PKCS#8, SEC1, encrypted PKCS#8 and (RSA) PKCS#1; and a second CA with a client certificate of its own, which
 //! our broker does not trust. Every file is PEM in the Pki's own temporary directory.
 
 use std::fs;
@@ -79,6 +79,18 @@ impl Pki {
             "-traditional",
             "-out",
             "client-sec1.key",
+        ]);
+        pki.openssl(&[
+            "pkcs8",
+            "-topk8",
+            "-in",
+            "client.key",
+            "-v2",
+            "aes256",
+            "-passout",
+            "pass:secret",
+            "-out",
+            "client-encrypted.key",
         ]);
         pki.openssl(&[
             "genpkey",

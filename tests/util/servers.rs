@@ -215,14 +215,16 @@ impl Tinyproxy {
 }
 
 /// `openssl s_server` on 127.0.0.1 with a certificate and an ALPN protocol it insists on:
-/// it logs the protocols a client offers and refuses a client that offers none it knows.
+/// it logs the protocols a client offers and refuses a client that offers none it knows, and
+/// it can be held to one TLS version. It serves one connection.
 pub struct OpensslServer {
     server: Server,
     pub port: u16,
 }
 
 impl OpensslServer {
-    pub fn start(certfile: &str, keyfile: &str, alpn: &str) -> OpensslServer {
+    /// `extra`: more s_server options (`-tls1_2` to speak TLS 1.2 only).
+    pub fn start(certfile: &str, keyfile: &str, alpn: &str, extra: &[&str]) -> OpensslServer {
         let program = find_executable("openssl", &["/usr/bin/openssl"])
             .unwrap_or_else(|| panic!("`openssl` not found: apt-get install openssl"));
         let dir = tempfile::Builder::new()
@@ -232,15 +234,12 @@ impl OpensslServer {
         let port = unused_port();
         let log = dir.path().join("s_server.log");
         let accept = format!("127.0.0.1:{port}");
-        let server = Server::spawn(
-            &program,
-            &[
-                "s_server", "-accept", &accept, "-cert", certfile, "-key", keyfile, "-alpn", alpn,
-                "-naccept", "1",
-            ],
-            dir,
-            log,
-        );
+        let mut args = vec![
+            "s_server", "-accept", &accept, "-cert", certfile, "-key", keyfile, "-alpn", alpn,
+            "-naccept", "1",
+        ];
+        args.extend_from_slice(extra);
+        let server = Server::spawn(&program, &args, dir, log);
         // Not probed with a connection: it serves exactly one (-naccept 1).
         let deadline = Instant::now() + Duration::from_secs(10);
         while !server.log().contains("ACCEPT") {
