@@ -36,18 +36,26 @@ mod placeholders;
 mod property_flag;
 // Counted delivery at QoS 0, 1 and 2, and a bulk transfer.
 mod qos;
-// rpub --wait-response: request/response with responders built from rsub and rpub.
-mod request_response;
+// --proxy through a real tinyproxy: plain, TLS and WebSocket tunnels; credentials; refusals.
+mod proxy;
 // Reconnecting after broker restarts, resending what was not acknowledged, dead brokers.
 mod reconnect;
+// rpub --wait-response: request/response with responders built from rsub and rpub.
+mod request_response;
 // Retained messages: delivery to later subscribers, -R, --retained-only, clearing.
 mod retained;
 // Ctrl+C (SIGINT) and SIGTERM: exit 130 after a clean DISCONNECT, nothing lost.
 mod signals;
 // MQTT 5 subscription options: no local, retain handling, retain as published, ids.
 mod subscription_options;
+// TLS to Mosquitto with certificates made per test: mutual TLS, key formats, every failure.
+mod tls;
 // Brokers that cannot be reached: exit 3 with the address named.
 mod unreachable;
+// MQTT over a Unix domain socket (--unix) to Mosquitto's socket listener.
+mod unix_socket;
+// MQTT over WebSockets (ws://, wss://) against amqtt, crossing to TCP and back.
+mod websocket;
 // Will messages: published when a client vanishes, not when it says goodbye.
 mod will;
 // Topic filters with + and #, several filters, filtering out.

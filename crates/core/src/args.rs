@@ -29,6 +29,15 @@ pub enum ProtocolArg {
     V31,
 }
 
+/// `--tls-version`: the lowest version accepted. rustls speaks TLS 1.2 and 1.3 only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TlsVersionArg {
+    #[value(name = "tlsv1.2")]
+    Tls12,
+    #[value(name = "tlsv1.3")]
+    Tls13,
+}
+
 /// `--help` and `--version`, long only, since `-h` and `-V` belong to mosquitto's meanings.
 #[derive(Debug, Args)]
 pub struct HelpArgs {
@@ -47,7 +56,7 @@ pub struct ConnectArgs {
     #[arg(short = 'h', long, env = "MQTT_HOST", value_name = "HOST")]
     pub host: Option<String>,
 
-    /// Broker port [default: 1883]
+    /// Broker port [default: 1883, with TLS 8883]
     #[arg(short = 'p', long, env = "MQTT_PORT", value_name = "PORT",
           value_parser = clap::value_parser!(u16).range(1..))]
     pub port: Option<u16>,
@@ -101,9 +110,60 @@ pub struct ConnectArgs {
     #[arg(short = 'c', long = "disable-clean-session")]
     pub persistent: bool,
 
-    /// Broker URL: mqtt://[user[:pass]@]host[:port][/topic]
+    /// Broker URL: mqtt://, mqtts://, ws:// or wss://[user[:pass]@]host[:port][/topic or /path]
     #[arg(short = 'L', long = "url", value_name = "URL")]
     pub url: Option<String>,
+
+    // How the bytes travel: TLS, a Unix socket, a proxy. Any TLS flag turns TLS on.
+    /// Trust the CA certificates in FILE (PEM); turns TLS on
+    #[arg(long, value_name = "FILE", help_heading = "TLS and transport")]
+    pub cafile: Option<PathBuf>,
+
+    /// Trust the CA certificates in the PEM files of DIR; turns TLS on
+    #[arg(long, value_name = "DIR", help_heading = "TLS and transport")]
+    pub capath: Option<PathBuf>,
+
+    /// Client certificate (PEM) for mutual TLS; needs --key
+    #[arg(long, value_name = "FILE", help_heading = "TLS and transport")]
+    pub cert: Option<PathBuf>,
+
+    /// Private key of --cert (PEM: PKCS#8, PKCS#1 or SEC1; not encrypted)
+    #[arg(long, value_name = "FILE", help_heading = "TLS and transport")]
+    pub key: Option<PathBuf>,
+
+    /// Trust the system's CA certificates (also the default when TLS is on without --cafile/--capath)
+    #[arg(long, help_heading = "TLS and transport")]
+    pub tls_use_os_certs: bool,
+
+    /// Offer this ALPN protocol in the TLS handshake; repeatable
+    #[arg(long, value_name = "PROTO", help_heading = "TLS and transport")]
+    pub tls_alpn: Vec<String>,
+
+    /// Lowest TLS version to accept: tlsv1.2 (the default) or tlsv1.3
+    #[arg(
+        long,
+        value_name = "VERSION",
+        hide_possible_values = true,
+        help_heading = "TLS and transport"
+    )]
+    pub tls_version: Option<TlsVersionArg>,
+
+    /// Do not check that the broker's certificate names the host (the chain is still verified)
+    #[arg(long, help_heading = "TLS and transport")]
+    pub insecure: bool,
+
+    /// Connect to the broker's Unix domain socket PATH instead of host and port
+    #[arg(
+        long,
+        value_name = "PATH",
+        conflicts_with = "url",
+        help_heading = "TLS and transport"
+    )]
+    pub unix: Option<PathBuf>,
+
+    /// Reach the broker through an HTTP proxy: http://[user[:pass]@]host:port
+    #[arg(long, value_name = "URL", help_heading = "TLS and transport")]
+    pub proxy: Option<String>,
 
     /// Topic of the will message the broker publishes if this client vanishes
     #[arg(long, value_name = "TOPIC")]

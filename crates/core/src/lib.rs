@@ -19,8 +19,10 @@ pub mod reason;
 pub mod secret;
 pub mod session;
 pub mod stop;
+pub mod tls;
 pub mod topic;
 pub mod trace;
+pub mod transport;
 pub mod url;
 
 /// An I/O error as one short phrase ("No such file or directory"), without Rust's

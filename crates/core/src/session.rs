@@ -25,11 +25,12 @@ use tokio::task::JoinHandle;
 
 use crate::connect_error::{self, Phase};
 use crate::exit::{Exit, Fail};
-use crate::options::{ConnectOptions, Protocol, Reconnect, Transport};
+use crate::options::{ConnectOptions, Protocol, Reconnect};
 use crate::outbox::Outbox;
 use crate::properties::{PublishProperties, SubscribeOptions};
 use crate::reason::{self, Reason};
 use crate::trace::Trace;
+use crate::transport;
 
 /// MQTT's own limit (a four-byte remaining length), instead of rumqttc's 10 KiB default.
 pub const MAX_PACKET_SIZE: usize = 268_435_455;
@@ -243,7 +244,7 @@ impl Session {
             outbox: Outbox::new(opts.debug),
             lost: Mutex::default(),
         });
-        let Transport::Tcp { host, port } = &opts.transport;
+        let host = &opts.transport.host();
         let address = opts.transport.address();
         let (event_tx, events) = mpsc::unbounded_channel();
         let (message_tx, messages) = mpsc::channel(MESSAGE_BUFFER);
@@ -266,7 +267,7 @@ impl Session {
 
         let (client, connected, pump) = match opts.protocol {
             Protocol::V311 => {
-                let mut mo = rumqttc::MqttOptions::new(&opts.client_id, host.as_str(), *port);
+                let mut mo = transport::mqtt_options_v4(opts)?;
                 mo.set_keep_alive(opts.keepalive)
                     .set_clean_session(opts.clean_session)
                     .set_max_packet_size(MAX_PACKET_SIZE, MAX_PACKET_SIZE)
@@ -293,9 +294,11 @@ impl Session {
                         )
                     }
                     Ok(Err(e)) => {
-                        return Err(
-                            connect_error::from_v4(&e, &address, host, Phase::Connecting).into(),
+                        return Err(transport::diagnose(
+                            opts,
+                            connect_error::from_v4(&e, &address, host, Phase::Connecting),
                         )
+                        .into())
                     }
                     Ok(Ok(rumqttc::Event::Incoming(rumqttc::Packet::ConnAck(ack)))) => {
                         shared
@@ -320,7 +323,7 @@ impl Session {
                 )
             }
             Protocol::V5 => {
-                let mut mo = rumqttc::v5::MqttOptions::new(&opts.client_id, host.as_str(), *port);
+                let mut mo = transport::mqtt_options_v5(opts)?;
                 if !opts.keepalive.is_zero() {
                     mo.set_keep_alive(opts.keepalive);
                 }
@@ -356,9 +359,11 @@ impl Session {
                         )
                     }
                     Ok(Err(e)) => {
-                        return Err(
-                            connect_error::from_v5(&e, &address, host, Phase::Connecting).into(),
+                        return Err(transport::diagnose(
+                            opts,
+                            connect_error::from_v5(&e, &address, host, Phase::Connecting),
                         )
+                        .into())
                     }
                     Ok(Ok(rumqttc::v5::Event::Incoming(v5b::Packet::ConnAck(ack)))) => {
                         shared.trace.incoming_v5(&v5b::Packet::ConnAck(ack.clone()));
