@@ -142,11 +142,13 @@ struct Pump {
     tool: String,
     reconnect: Reconnect,
     connect_timeout: Duration,
-    /// Publishes finished since the last reconnect, and connections in a row that dropped
-    /// with publishes waiting and none finished: a broker that closes the connection on a
-    /// message (one over its maximum packet size, say) would otherwise get it again forever.
+    /// Publishes finished since the last reconnect, and connections in a row that the broker
+    /// dropped at once, with publishes waiting and none finished: a broker that closes the
+    /// connection on a message (one over its maximum packet size, say) would otherwise get
+    /// it again forever.
     finished_since_connect: AtomicU64,
     fruitless: AtomicU32,
+    connected_at: Mutex<std::time::Instant>,
     events: mpsc::UnboundedSender<Event>,
     messages: mpsc::Sender<Message>,
 }
@@ -188,11 +190,18 @@ impl Pump {
         self.finished_since_connect.fetch_add(1, Relaxed);
     }
 
-    /// The connection dropped: was it the third time in a row that publishes were waiting
-    /// and none got through?
+    /// The connection dropped: was it the third time in a row that it dropped within a
+    /// second of connecting, publishes waiting and none through? (A broker restarted by
+    /// hand drops a connection that had time to work; one refusing a packet drops it at once.)
     fn stuck(&self) -> bool {
+        let quick = self
+            .connected_at
+            .lock()
+            .map(|at| at.elapsed() < Duration::from_secs(1))
+            .unwrap_or(false);
         let stalled = self.shared.outbox.unfinished() > 0
-            && self.finished_since_connect.swap(0, Relaxed) == 0;
+            && self.finished_since_connect.swap(0, Relaxed) == 0
+            && quick;
         let times = if stalled {
             self.fruitless.fetch_add(1, Relaxed) + 1
         } else {
@@ -257,6 +266,7 @@ impl Session {
             connect_timeout: opts.connect_timeout,
             finished_since_connect: Default::default(),
             fruitless: Default::default(),
+            connected_at: Mutex::new(std::time::Instant::now()),
             events: event_tx,
             messages: message_tx,
         };
@@ -846,6 +856,9 @@ async fn reconnect_v4(eventloop: &mut rumqttc::EventLoop, pump: &Pump, fail: Fai
                     pump.address,
                     resumed(ack.session_present)
                 ));
+                if let Ok(mut at) = pump.connected_at.lock() {
+                    *at = std::time::Instant::now();
+                }
                 return Some(ack.session_present);
             }
             Ok(Ok(other)) => {
@@ -1023,6 +1036,9 @@ async fn reconnect_v5(
                     pump.address,
                     resumed(ack.session_present)
                 ));
+                if let Ok(mut at) = pump.connected_at.lock() {
+                    *at = std::time::Instant::now();
+                }
                 return Some(ack.session_present);
             }
             Ok(Ok(other)) => {
