@@ -80,9 +80,22 @@ fn rpub_qos1_delivers_every_message_across_three_broker_restarts() {
     const N: usize = 100_000;
     let mut sub = Sub::subscribed(rsub(&b).args(["-c", "-i", "counter", "-q", "1", "-t", &t]));
     let n = N.to_string();
-    let publisher = Sub::spawn(rpub(&b).args(["-q", "1", "-t", &t, "-m", "{n}", "--count", &n]));
-    for _ in 0..3 {
-        // Let some messages through, then take the broker down under the publisher.
+    let mut publisher =
+        Sub::spawn(rpub(&b).args(["-q", "1", "-t", &t, "-m", "{n}", "--count", &n]));
+    for restart in 0..3 {
+        // Let some messages through after rpub is back, then take the broker down under it.
+        while publisher
+            .output_so_far()
+            .1
+            .matches("reconnected to")
+            .count()
+            < restart
+        {
+            if publisher.has_exited() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let seen = sub.stdout_lines().len();
         let until = Instant::now() + SHORT;
         while sub.stdout_lines().len() < seen + 2_000 && Instant::now() < until {

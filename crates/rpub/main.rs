@@ -6,6 +6,7 @@
 //! through `rpubsub_core`.
 
 mod replay;
+mod request;
 mod source;
 mod template;
 mod tracker;
@@ -19,10 +20,13 @@ use tokio::io::AsyncBufReadExt;
 
 use rpubsub_core::args::{ConnectArgs, HelpArgs};
 use rpubsub_core::cli;
-use rpubsub_core::duration::parse_duration;
-use rpubsub_core::exit::{Exit, Fail};
+use rpubsub_core::duration::{parse_duration, parse_interval};
+use rpubsub_core::exit::{exit_of, Exit, Fail};
 use rpubsub_core::options::{ConnectOptions, Protocol};
 use rpubsub_core::progress;
+use rpubsub_core::properties::{
+    parse_payload_format, parse_user_property, set_once, PublishProperties,
+};
 use rpubsub_core::session::Session;
 use rpubsub_core::stop::Stop;
 use rpubsub_core::topic::check_topic_name;
@@ -127,6 +131,43 @@ struct Cli {
     /// On exit, print on stderr how many messages were sent and acknowledged, bytes, time and rate
     #[arg(long)]
     stats: bool,
+    /// A user property of each message; repeatable
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_user_property,
+          help_heading = "MQTT 5 (with -V mqttv5)")]
+    user_property: Vec<(String, String)>,
+
+    /// Content type of the payload (a MIME type, say)
+    #[arg(long, value_name = "TYPE", help_heading = "MQTT 5 (with -V mqttv5)")]
+    content_type: Option<String>,
+
+    /// The payload is utf8 text (the broker may check) or bytes
+    #[arg(long, value_name = "utf8|bytes", value_parser = parse_payload_format,
+          help_heading = "MQTT 5 (with -V mqttv5)")]
+    payload_format: Option<u8>,
+
+    /// The broker drops the message if not delivered within this long (seconds or a duration)
+    #[arg(long, value_name = "DURATION", value_parser = parse_interval,
+          help_heading = "MQTT 5 (with -V mqttv5)")]
+    message_expiry: Option<u32>,
+
+    /// Topic a receiver should answer on
+    #[arg(long, value_name = "TOPIC", help_heading = "MQTT 5 (with -V mqttv5)")]
+    response_topic: Option<String>,
+
+    /// Correlation data: lets the requester match an answer to its request
+    #[arg(long, value_name = "DATA", help_heading = "MQTT 5 (with -V mqttv5)")]
+    correlation_data: Option<String>,
+
+    /// Topic alias N (1 up to the broker's maximum), sent with the topic on each message
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..),
+          help_heading = "MQTT 5 (with -V mqttv5)")]
+    topic_alias: Option<u16>,
+
+    /// Request/response: publish with a response topic and correlation data, print the answer and exit; exit 27 if none comes within DURATION [default: 10s]
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "10s",
+          value_parser = parse_duration, conflicts_with_all = ["repeat", "stdin_line"],
+          help_heading = "MQTT 5 (with -V mqttv5)")]
+    wait_response: Option<Duration>,
 
     #[command(flatten, next_help_heading = "Connection")]
     connect: ConnectArgs,
@@ -196,8 +237,27 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         )
     };
 
-    // The handler goes first: a Ctrl+C that comes just after CONNACK must still end the run
-    // cleanly; one during connecting ends it at once, with nothing sent.
+    let mut properties = publish_properties(&cli, &opts)?;
+    if cli.stdin_json && !properties.is_empty() {
+        return Err(Fail::usage(
+            "--stdin-json takes the properties of each message from its line, not from flags or -D",
+        )
+        .into());
+    }
+    if let (Some(1), Some(Source::Payload(payload))) = (properties.payload_format, &source) {
+        if std::str::from_utf8(payload).is_err() {
+            return Err(Fail::usage(
+                "the payload format is utf8 but the payload is not valid UTF-8 (use --payload-format bytes)",
+            )
+            .into());
+        }
+    }
+    if cli.wait_response.is_some() {
+        request::prepare(&mut properties, &opts.client_id);
+    }
+
+    // The handlers go in before connecting: a Ctrl+C right after CONNACK must not find the
+    // default action (instant death) still in place. One while connecting ends the attempt.
     let mut stop = Stop::install()?;
     let mut session = tokio::select! {
         session = Session::connect(&opts) => session?,
@@ -218,9 +278,12 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
     let started = std::time::Instant::now();
     let outcome = publish_all(
         &cli,
-        &topic,
-        source,
-        &opts,
+        Work {
+            topic: &topic,
+            source,
+            properties: &properties,
+            mqtt5: opts.protocol == Protocol::V5,
+        },
         &mut session,
         &mut tracker,
         &mut stop,
@@ -246,16 +309,29 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
     outcome
 }
 
+/// What to publish: the topic and payload source from the flags (none for `--stdin-json`,
+/// whose lines say), the properties of every message, and whether the session is MQTT 5.
+struct Work<'a> {
+    topic: &'a str,
+    source: Option<Source>,
+    properties: &'a PublishProperties,
+    mqtt5: bool,
+}
+
 /// Publish everything, wait for the acknowledgements, disconnect.
 async fn publish_all(
     cli: &Cli,
-    topic: &str,
-    source: Option<Source>,
-    opts: &ConnectOptions,
+    work: Work<'_>,
     session: &mut Session,
     tracker: &mut Tracker,
     stop: &mut Stop,
 ) -> anyhow::Result<Exit> {
+    let Work {
+        topic,
+        source,
+        properties,
+        mqtt5,
+    } = work;
     let mut skipped = None;
     let outcome = match source {
         None => {
@@ -263,15 +339,35 @@ async fn publish_all(
                 qos: cli.qos,
                 retain: cli.retain,
                 speed: cli.replay_timing.then(|| cli.speed.unwrap_or(1.0)),
-                properties: opts.protocol == Protocol::V5,
+                properties: mqtt5,
             };
             replay::publish_json(&replay, session, tracker, stop)
                 .await
                 .map(|s| skipped = Some(s))
         }
-        Some(Source::Lines) => publish_lines(cli, topic, session, tracker, stop).await,
+        Some(Source::Payload(payload)) if cli.wait_response.is_some() => {
+            let req = request::Request {
+                topic,
+                payload,
+                qos: cli.qos,
+                retain: cli.retain,
+                properties,
+                wait: cli.wait_response.unwrap_or(Duration::from_secs(10)),
+            };
+            let answered = request::run(req, session, tracker, stop).await;
+            // No answer, or a refused response subscription, leaves the connection fine:
+            // still leave cleanly.
+            if answered
+                .as_ref()
+                .is_err_and(|e| matches!(exit_of(e), Exit::Timeout | Exit::Rejected))
+            {
+                let _ = session.disconnect(DISCONNECT_LIMIT, |_| {}).await;
+            }
+            answered.map(|_| ())
+        }
+        Some(Source::Lines) => publish_lines(cli, topic, properties, session, tracker, stop).await,
         Some(Source::Payload(payload)) => {
-            publish_repeated(cli, topic, payload, session, tracker, stop).await
+            publish_repeated(cli, topic, payload, properties, session, tracker, stop).await
         }
     };
     // On error the connection is gone or the input failed; the error says what was undone.
@@ -309,6 +405,66 @@ async fn publish_all(
     })
 }
 
+/// The MQTT 5 properties of every message: `-D publish ...` plus their own flags (a property
+/// given both ways is refused). Refused, naming the flag, with MQTT 3.1.1.
+fn publish_properties(cli: &Cli, opts: &ConnectOptions) -> Result<PublishProperties, Fail> {
+    let flags = [
+        ("--user-property", !cli.user_property.is_empty()),
+        ("--content-type", cli.content_type.is_some()),
+        ("--payload-format", cli.payload_format.is_some()),
+        ("--message-expiry", cli.message_expiry.is_some()),
+        ("--response-topic", cli.response_topic.is_some()),
+        ("--correlation-data", cli.correlation_data.is_some()),
+        ("--topic-alias", cli.topic_alias.is_some()),
+        ("--wait-response", cli.wait_response.is_some()),
+    ];
+    for (flag, given) in flags {
+        if given {
+            opts.require_mqtt5(flag)?;
+        }
+    }
+    let mut p = opts.mqtt5.publish.clone();
+    let twice = |e: String| Fail::usage(format!("{e} (by its flag and by -D)"));
+    p.user_properties.extend(cli.user_property.iter().cloned());
+    set_once(
+        &mut p.content_type,
+        cli.content_type.clone(),
+        "the content type",
+    )
+    .map_err(twice)?;
+    set_once(
+        &mut p.payload_format,
+        cli.payload_format,
+        "the payload format",
+    )
+    .map_err(twice)?;
+    set_once(
+        &mut p.message_expiry,
+        cli.message_expiry,
+        "the message expiry",
+    )
+    .map_err(twice)?;
+    set_once(
+        &mut p.response_topic,
+        cli.response_topic.clone(),
+        "the response topic",
+    )
+    .map_err(twice)?;
+    set_once(
+        &mut p.correlation_data,
+        cli.correlation_data
+            .clone()
+            .map(|d| Bytes::from(d.into_bytes())),
+        "the correlation data",
+    )
+    .map_err(twice)?;
+    set_once(&mut p.topic_alias, cli.topic_alias, "the topic alias").map_err(twice)?;
+    if let Some(topic) = &p.response_topic {
+        check_topic_name(topic).map_err(|e| Fail::usage(format!("response topic: {e}")))?;
+    }
+    Ok(p)
+}
+
 /// After DISCONNECT: QoS 0 messages are done only if the DISCONNECT itself went out, since
 /// requests leave in order.
 fn drain_tail(tracker: &mut Tracker, closed: Result<(), Fail>) -> anyhow::Result<()> {
@@ -326,6 +482,7 @@ async fn publish_repeated(
     cli: &Cli,
     topic: &str,
     payload: Bytes,
+    properties: &PublishProperties,
     session: &mut Session,
     tracker: &mut Tracker,
     stop: &mut Stop,
@@ -374,7 +531,13 @@ async fn publish_repeated(
         };
         let len = this_payload.len();
         let seq = session
-            .publish(&this_topic, this_payload, cli.qos, cli.retain)
+            .publish_with(
+                &this_topic,
+                this_payload,
+                cli.qos,
+                cli.retain,
+                Some(properties),
+            )
             .await
             .map_err(|e| lost(tracker, e))?;
         tracker.queued(seq, &this_topic, cli.qos, len);
@@ -390,6 +553,7 @@ async fn publish_repeated(
 async fn publish_lines(
     cli: &Cli,
     topic: &str,
+    properties: &PublishProperties,
     session: &mut Session,
     tracker: &mut Tracker,
     stop: &mut Stop,
@@ -417,7 +581,7 @@ async fn publish_lines(
                 if !line.is_empty() {
                     let payload = Bytes::copy_from_slice(&line);
                     let seq = session
-                        .publish(topic, payload, cli.qos, cli.retain)
+                        .publish_with(topic, payload, cli.qos, cli.retain, Some(properties))
                         .await
                         .map_err(|e| lost(tracker, e))?;
                     tracker.queued(seq, topic, cli.qos, line.len());

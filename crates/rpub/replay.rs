@@ -141,8 +141,7 @@ pub async fn publish_json(
             other => other,
         };
         let len = record.payload.len();
-        let seq = tracker.next_seq();
-        session
+        let seq = session
             .publish_with(
                 &record.topic,
                 record.payload,

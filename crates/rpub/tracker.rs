@@ -69,12 +69,6 @@ impl Tracker {
         }
     }
 
-    /// The sequence number the session gives the next publish: it numbers them 1, 2, 3...
-    /// in the order they are handed over (for `Session::publish_with`, which does not say).
-    pub fn next_seq(&self) -> u64 {
-        self.queued + 1
-    }
-
     /// Messages done: QoS 0 written, QoS 1/2 acknowledged.
     pub fn done(&self) -> u64 {
         self.written_qos0 + self.acked

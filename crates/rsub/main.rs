@@ -26,6 +26,8 @@ use rpubsub_core::duration::{parse_duration, show};
 use rpubsub_core::exit::{Exit, Fail};
 use rpubsub_core::options::ConnectOptions;
 use rpubsub_core::progress;
+use rpubsub_core::properties::{set_once, SubscribeOptions, MAX_SUBSCRIPTION_ID};
+use rpubsub_core::reason::Reason;
 use rpubsub_core::session::{Event, Incoming, Message, Session};
 use rpubsub_core::stop::Stop;
 use rpubsub_core::topic::{check_topic_filter, matches};
@@ -62,7 +64,7 @@ struct Cli {
           value_parser = clap::value_parser!(u8).range(0..=2))]
     qos: u8,
 
-    /// Print the topic before the payload: "topic payload"
+    /// Print the topic before the payload, and MQTT 5 properties after it: "topic payload [name=value, ...]"
     #[arg(short = 'v', long)]
     verbose: bool,
 
@@ -147,6 +149,24 @@ struct Cli {
     /// On exit, print on stderr how many messages and bytes arrived, in how long
     #[arg(long, help_heading = "Output")]
     stats: bool,
+    /// Do not receive the messages this client publishes itself (the clears of --remove-retained)
+    #[arg(long, help_heading = "MQTT 5 (with -V mqttv5)")]
+    no_local: bool,
+
+    /// Keep the retain flag of forwarded messages as it was published
+    #[arg(long, help_heading = "MQTT 5 (with -V mqttv5)")]
+    retain_as_published: bool,
+
+    /// Retained messages at subscribe: 0 always, 1 only for a new subscription, 2 never
+    #[arg(long, value_name = "0|1|2", value_parser = clap::value_parser!(u8).range(0..=2),
+          help_heading = "MQTT 5 (with -V mqttv5)")]
+    retain_handling: Option<u8>,
+
+    /// Tag the subscriptions with ID (1 to 268435455); -v shows it on each message
+    #[arg(long, value_name = "ID",
+          value_parser = clap::value_parser!(u32).range(1..=MAX_SUBSCRIPTION_ID as i64),
+          help_heading = "MQTT 5 (with -V mqttv5)")]
+    subscription_id: Option<u32>,
 
     #[command(flatten, next_help_heading = "Connection")]
     connect: ConnectArgs,
@@ -213,9 +233,10 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
 
     let style = output_style(&cli)?;
     let expect = Expect::new(&cli.expect, &cli.expect_json).map_err(Fail::usage)?;
+    let options = subscribe_options(&cli, &opts)?;
 
-    // The handler goes first: a Ctrl+C that comes just after CONNACK must still end the run
-    // cleanly; one during connecting ends it at once, with nothing sent.
+    // The handlers go in before connecting: a Ctrl+C right after CONNACK must not find the
+    // default action (instant death) still in place. One while connecting ends the attempt.
     let mut stop = Stop::install()?;
     let mut session = tokio::select! {
         session = Session::connect(&opts) => session?,
@@ -224,7 +245,7 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
     // As mosquitto_sub: the -W clock starts once connected.
     let deadline = cli.timeout.map(|t| Instant::now() + t);
     let started = std::time::Instant::now();
-    let mut sub = Subscriber::new(&cli, filters, style, expect);
+    let mut sub = Subscriber::new(&cli, filters, options, &opts, style, expect);
     let outcome = sub.run(&mut session, &mut stop, deadline).await;
     let flushed = sub.output.flush();
     let _ = session.disconnect(DISCONNECT_LIMIT, |_| {}).await;
@@ -274,10 +295,38 @@ fn output_style(cli: &Cli) -> Result<Style, Fail> {
     })
 }
 
+/// The MQTT 5 subscription options from their flags and `-D subscribe`; refused, naming the
+/// flag, on an MQTT 3.1.1 session.
+fn subscribe_options(cli: &Cli, opts: &ConnectOptions) -> Result<SubscribeOptions, Fail> {
+    let mut options = opts.mqtt5.subscribe.clone();
+    for (flag, given) in [
+        ("--no-local", cli.no_local),
+        ("--retain-as-published", cli.retain_as_published),
+        ("--retain-handling", cli.retain_handling.is_some()),
+        ("--subscription-id", cli.subscription_id.is_some()),
+    ] {
+        if given {
+            opts.require_mqtt5(flag)?;
+        }
+    }
+    options.no_local = cli.no_local;
+    options.retain_as_published = cli.retain_as_published;
+    options.retain_handling = cli.retain_handling.unwrap_or(0);
+    set_once(
+        &mut options.subscription_id,
+        cli.subscription_id,
+        "the subscription id",
+    )
+    .map_err(|e| Fail::usage(format!("{e} (by --subscription-id and by -D)")))?;
+    Ok(options)
+}
+
 /// The state of one subscribing run.
 struct Subscriber<'a> {
     cli: &'a Cli,
     filters: Vec<String>,
+    options: SubscribeOptions,
+    unsubscribe_user_properties: &'a [(String, String)],
     output: Output,
     printed: u64,
     /// Messages that passed the filters, matched or not (for the --expect timeout line).
@@ -297,12 +346,21 @@ struct Subscriber<'a> {
 }
 
 impl<'a> Subscriber<'a> {
-    fn new(cli: &'a Cli, filters: Vec<String>, style: Style, expect: Option<Expect>) -> Self {
+    fn new(
+        cli: &'a Cli,
+        filters: Vec<String>,
+        options: SubscribeOptions,
+        opts: &'a ConnectOptions,
+        style: Style,
+        expect: Option<Expect>,
+    ) -> Self {
         let counter = (progress::wanted(cli.connect.quiet) && !std::io::stdout().is_terminal())
             .then(progress::counter);
         Subscriber {
             cli,
             filters,
+            options,
+            unsubscribe_user_properties: &opts.mqtt5.unsubscribe_user_properties,
             output: Output::new(style, !cli.no_newline, cli.pretty),
             printed: 0,
             seen: 0,
@@ -324,7 +382,9 @@ impl<'a> Subscriber<'a> {
     ) -> anyhow::Result<Exit> {
         self.subscribe(session).await?;
         for filter in &self.cli.unsubscribe {
-            session.unsubscribe(filter).await?;
+            session
+                .unsubscribe(filter, self.unsubscribe_user_properties)
+                .await?;
             self.unsubscribing += 1;
         }
         let timeout = async {
@@ -384,29 +444,42 @@ impl<'a> Subscriber<'a> {
             .iter()
             .map(|f| (f.clone(), self.cli.qos))
             .collect();
-        session.subscribe(&list).await
+        session.subscribe(&list, &self.options).await
     }
 
     /// Acknowledgements and connection events; `Some` ends the run.
     fn event(&mut self, event: Event) -> anyhow::Result<Option<Exit>> {
         match event {
             Event::SubAck { results, .. } => {
-                let mut rejected = 0;
-                for (filter, result) in self.filters.iter().zip(&results) {
-                    if let Err(reason) = result {
-                        rejected += 1;
-                        cli::warn(
-                            TOOL,
-                            format_args!("subscription to '{filter}' rejected: {reason}"),
-                        );
-                    }
+                let rejected: Vec<(&String, &Reason)> = self
+                    .filters
+                    .iter()
+                    .zip(&results)
+                    .filter_map(|(filter, result)| result.as_ref().err().map(|r| (filter, r)))
+                    .collect();
+                // All refused: the run is over, and one line says why. Some refused: each is
+                // named and the rest carries on.
+                if !rejected.is_empty() && rejected.len() == results.len() {
+                    let message = match rejected.as_slice() {
+                        [(filter, reason)] => {
+                            format!("the broker rejected the subscription to '{filter}': {reason}")
+                        }
+                        all => {
+                            let each: Vec<String> =
+                                all.iter().map(|(f, r)| format!("'{f}': {r}")).collect();
+                            format!(
+                                "the broker rejected every subscription: {}",
+                                each.join("; ")
+                            )
+                        }
+                    };
+                    return Err(Fail::new(Exit::Rejected, message).into());
                 }
-                if rejected > 0 && rejected == results.len() {
-                    return Err(Fail::new(
-                        Exit::Rejected,
-                        "the broker rejected every subscription",
-                    )
-                    .into());
+                for (filter, reason) in &rejected {
+                    cli::warn(
+                        TOOL,
+                        format_args!("subscription to '{filter}' rejected: {reason}"),
+                    );
                 }
                 self.subscribed = true;
                 Ok(self.done_subscribing())

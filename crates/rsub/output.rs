@@ -1,7 +1,7 @@
 //! Writing received messages to stdout, in one of three styles: plain (the payload bytes
-//! unchanged, binary-safe, with the topic first under `-v`, an optional receive timestamp
-//! and a newline unless `-N`), a `-F` format (format.rs), or `--json` lines (the schema in
-//! `rpubsub_core::message_json`).
+//! unchanged, binary-safe, with the topic first under `-v` and MQTT 5 properties after the
+//! payload, an optional receive timestamp and a newline unless `-N`), a `-F` format
+//! (format.rs), or `--json` lines (the schema in `rpubsub_core::message_json`).
 //!
 //! Output is buffered and flushed when no more messages are waiting, so a burst costs one
 //! write instead of one per message, while a lone message still shows at once.
@@ -95,6 +95,9 @@ impl Output {
                     self.out.write_all(b" ")?;
                 }
                 self.out.write_all(&message.payload)?;
+                if *verbose {
+                    write_properties(&mut self.out, message)?;
+                }
             }
             Style::Format(format) => {
                 format.render(&mut self.out, message, received, self.pretty)?;
@@ -126,4 +129,13 @@ pub fn check_time_format(format: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// `-v`: the MQTT 5 properties a message carried, after the payload on the same line:
+/// ` [content-type=text/plain, user-property=unit=C]`. Nothing when it carried none.
+fn write_properties(out: &mut impl Write, message: &Message) -> io::Result<()> {
+    match &message.properties {
+        Some(properties) => write!(out, " [{properties}]"),
+        None => Ok(()),
+    }
 }
