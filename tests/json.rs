@@ -497,6 +497,10 @@ fn conflicting_output_and_replay_flags_are_refused() {
         ),
         ("rpub", &["--stdin-json", "-t", "x"][..]),
         ("rpub", &["--replay-timing", "-t", "x", "-m", "y"][..]),
+        (
+            "rpub",
+            &["--stdin-json", "-V", "5", "--content-type", "text/plain"][..],
+        ),
         ("rsub", &["-t", "x", "--json", "-F", "%t"][..]),
         ("rsub", &["-t", "x", "--timestamp", "-F", "%t"][..]),
         ("rsub", &["-t", "x", "--timestamp", "--json"][..]),
