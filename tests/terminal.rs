@@ -110,11 +110,13 @@ fn progress_bar_on_a_terminal_only() {
     if !shown.contains("/40 acknowledged") || !shown.contains("ETA") {
         out.fail("expected a progress bar with count, total and ETA");
     }
-    // --quiet hides it; a pipe never sees it.
-    let out = in_terminal(&publish, "--quiet", &[]);
-    out.code(0);
-    if out.stdout_str().contains("/40") {
-        out.fail("--quiet: no progress bar");
+    // --quiet and -d (whose trace fills stderr) hide it; a pipe never sees it.
+    for flag in ["--quiet", "-d"] {
+        let out = in_terminal(&publish, flag, &[]);
+        out.code(0);
+        if out.stdout_str().contains("/40") {
+            out.fail(&format!("{flag}: no progress bar"));
+        }
     }
     let out = run(&mut publish, SHORT);
     out.code(0).stderr_empty().stdout("");

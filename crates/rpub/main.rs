@@ -263,7 +263,7 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         session = Session::connect(&opts) => session?,
         _ = stop.wait() => return Ok(Exit::Interrupted),
     };
-    let bar = (progress::wanted(cli.connect.quiet)
+    let bar = (progress::wanted(cli.connect.quiet, cli.connect.debug)
         && (cli.repeat.is_some() || cli.stdin_line || cli.stdin_json))
         .then(|| {
             let total = cli.repeat.filter(|&n| n > 0);

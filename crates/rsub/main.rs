@@ -354,8 +354,9 @@ impl<'a> Subscriber<'a> {
         style: Style,
         expect: Option<Expect>,
     ) -> Self {
-        let counter = (progress::wanted(cli.connect.quiet) && !std::io::stdout().is_terminal())
-            .then(progress::counter);
+        let counter = (progress::wanted(cli.connect.quiet, cli.connect.debug)
+            && !std::io::stdout().is_terminal())
+        .then(progress::counter);
         Subscriber {
             cli,
             filters,

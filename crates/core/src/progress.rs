@@ -1,8 +1,8 @@
 //! Progress for people watching a terminal: rpub's progress bar and rsub's live counter on
 //! stderr (indicatif), and the `--stats` summary both tools print on exit.
 //!
-//! A bar is drawn only when stderr is a terminal and `--quiet` is off, so pipes, files and
-//! CI logs never see it. While one is shown, warnings (`cli::warn`) and report lines go
+//! A bar is drawn only when stderr is a terminal and neither `--quiet` nor `-d` is on, so
+//! pipes, files and CI logs never see it. While one is shown, warnings (`cli::warn`) and report lines go
 //! through [`suspend`], which clears the bar, prints, and redraws it, so lines never tear it.
 
 use std::io::IsTerminal;
@@ -14,9 +14,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 /// The bar or counter on screen, if any.
 static CURRENT: Mutex<Option<ProgressBar>> = Mutex::new(None);
 
-/// Should progress be drawn? Only for a person: stderr is a terminal and not `--quiet`.
-pub fn wanted(quiet: bool) -> bool {
-    !quiet && std::io::stderr().is_terminal()
+/// Should progress be drawn? Only for a person: stderr is a terminal, not `--quiet`, and not
+/// `-d`, whose packet trace fills stderr anyway (redrawing a bar around every trace line
+/// would cost more than the publishing).
+pub fn wanted(quiet: bool, debug: bool) -> bool {
+    !quiet && !debug && std::io::stderr().is_terminal()
 }
 
 /// rpub's bar: with a known total, position, rate and ETA; without, a spinner with count and
