@@ -788,6 +788,13 @@ async fn pump_v4(mut eventloop: rumqttc::EventLoop, pump: Pump) {
                         other => pending.rest.push(other),
                     }
                 }
+                // A publish rumqttc held back for a packet id still in use was never written
+                // and would block every later request in the new connection: it goes out
+                // first among the unwritten ones, under a fresh id.
+                if let Some(mut p) = eventloop.state.collision.take() {
+                    p.pkid = 0;
+                    pending.rest.insert(0, R::Publish(p));
+                }
                 pump.shared.outbox.requeue_written(&pending.written_pkids);
                 let Some(session_present) = reconnect_v4(&mut eventloop, &pump, fail).await else {
                     return;
@@ -965,6 +972,13 @@ async fn pump_v5(mut eventloop: rumqttc::v5::EventLoop, pump: Pump) {
                         R::PubAck(_) | R::PubRec(_) | R::PubComp(_) => {}
                         other => pending.rest.push(other),
                     }
+                }
+                // A publish rumqttc held back for a packet id still in use was never written
+                // and would block every later request in the new connection: it goes out
+                // first among the unwritten ones, under a fresh id.
+                if let Some(mut p) = eventloop.state.collision.take() {
+                    p.pkid = 0;
+                    pending.rest.insert(0, R::Publish(p));
                 }
                 pump.shared.outbox.requeue_written(&pending.written_pkids);
                 let Some(session_present) = reconnect_v5(&mut eventloop, &pump, fail).await else {
