@@ -135,12 +135,22 @@ fn wrong_password_mqttv5_is_refused() {
         ]),
         SHORT,
     );
-    out.code(4).one_error_line("rpub").never_shows("wrongpw");
+    // mosquitto 2.0 answers a wrong password with "not authorized" in MQTT 5 as well.
+    out.code(4)
+        .one_error_line("rpub")
+        .stderr_mentions(&format!(
+            "rpub: the broker at {} refused the connection: not authorized (0x87)",
+            b.addr()
+        ))
+        .never_shows("wrongpw");
     let out = run(
         rsub(&b).args(["-V", "5", "-u", "Kai", "-P", "wrongpw", "-t", "x"]),
         SHORT,
     );
-    out.code(4).one_error_line("rsub").never_shows("wrongpw");
+    out.code(4)
+        .one_error_line("rsub")
+        .stderr_mentions("refused the connection: not authorized (0x87)")
+        .never_shows("wrongpw");
 }
 
 #[test]
@@ -154,4 +164,25 @@ fn connack_reason_name_in_v5_trace() {
     if !connack.is_some_and(|l| l.to_lowercase().contains("success")) {
         out.fail("the MQTT 5 CONNACK line should name its reason (Success)");
     }
+}
+
+/// Success codes above 0 are not errors: "no matching subscribers" (0x10) in PUBACK shows in
+/// the trace, and rpub exits 0. (mosquitto answers QoS 2 with a plain success PUBREC.)
+#[test]
+fn success_reason_codes_show_in_the_trace() {
+    let b = Broker::start();
+    let t = topic!();
+    let out = run(
+        rpub(&b).args(["-V", "5", "-d", "-q", "1", "-t", &t, "-m", "x"]),
+        SHORT,
+    );
+    out.code(0)
+        .stderr_mentions("received PUBACK (m1, no matching subscribers (0x10))");
+    let out = run(
+        rpub(&b).args(["-V", "5", "-d", "-q", "2", "-t", &t, "-m", "x"]),
+        SHORT,
+    );
+    out.code(0)
+        .stderr_mentions("received PUBREC (m1, success (0x00))")
+        .stderr_mentions("received PUBCOMP (m1, success (0x00))");
 }

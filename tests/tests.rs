@@ -14,32 +14,56 @@ mod acl;
 mod auth;
 // Arguments and input the tools must refuse with exit 2 before connecting.
 mod bad_input;
+// --expect and --expect-json health checks: matched, not matched, timed out.
+mod expect;
 // A broker that goes away under a connected client: exit 6, one line.
 mod connection_lost;
 // Exit conditions of rsub: -C, -W, -E, and a closed stdout pipe.
 mod exits;
+// -F formats side by side with mosquitto_sub -F: every specifier, flags, width, precision.
+mod format;
+// --json lines, --pretty, --timestamp; capture with rsub --json and replay with rpub.
+mod json;
 // The first scenario: one message from rpub to rsub, with and without the packet trace.
 mod hello;
 // Talking to the mosquitto_pub/mosquitto_sub reference clients in both directions.
 mod interop;
 // MQTT 5 (-V mqttv5 / -V 5) on both sides.
 mod mqtt5;
+// MQTT 5 properties: publish, connect and will properties, as the broker applies them.
+mod mqtt5_properties;
 // Connection options as the broker sees them: client id, keepalive, sessions, -U.
 mod options;
 // Payload sources of rpub (-f, -s, -l, -n) and byte-exact delivery.
 mod payloads;
 // {n}, {i}, {time}, {ts} in rpub's topic and message.
 mod placeholders;
+// mosquitto's -D COMMAND IDENTIFIER VALUE: accepted as mosquitto takes it, mistakes named.
+mod property_flag;
 // Counted delivery at QoS 0, 1 and 2, and a bulk transfer.
 mod qos;
+// --proxy through a real tinyproxy: plain, TLS and WebSocket tunnels; credentials; refusals.
+mod proxy;
 // Reconnecting after broker restarts, resending what was not acknowledged, dead brokers.
 mod reconnect;
+// rpub --wait-response: request/response with responders built from rsub and rpub.
+mod request_response;
 // Retained messages: delivery to later subscribers, -R, --retained-only, clearing.
 mod retained;
 // Ctrl+C (SIGINT) and SIGTERM: exit 130 after a clean DISCONNECT, nothing lost.
 mod signals;
+// MQTT 5 subscription options: no local, retain handling, retain as published, ids.
+mod subscription_options;
+// TLS to Mosquitto with certificates made per test: mutual TLS, key formats, every failure.
+mod tls;
+// Colour, progress bar, live counter under a pseudo-terminal; none of it in pipes; --stats.
+mod terminal;
 // Brokers that cannot be reached: exit 3 with the address named.
 mod unreachable;
+// MQTT over a Unix domain socket (--unix) to Mosquitto's socket listener.
+mod unix_socket;
+// MQTT over WebSockets (ws://, wss://) against amqtt, crossing to TCP and back.
+mod websocket;
 // Will messages: published when a client vanishes, not when it says goodbye.
 mod will;
 // Topic filters with + and #, several filters, filtering out.

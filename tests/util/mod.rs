@@ -6,14 +6,18 @@
 #![allow(dead_code)] // Not every test module uses every helper.
 
 mod broker;
+mod pki;
 mod process;
+mod servers;
 
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 pub use broker::{require_executable, unused_port, Broker};
+pub use pki::{Pki, TlsBroker, EXPIRED, OTHER_NAME, SERVER, WRONG_NAME};
 pub use process::{run, run_stdin, Output, Sub};
+pub use servers::{Amqtt, OpensslServer, Tinyproxy};
 
 /// Long enough for anything a single short command does, even on a loaded 2-core CI machine.
 pub const SHORT: Duration = Duration::from_secs(10);

@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use clap::{ArgAction, Args, ValueEnum};
 
-use crate::duration::parse_duration;
+use crate::duration::{parse_duration, parse_interval, parse_session_expiry};
+use crate::properties::{parse_payload_format, parse_user_property};
+use crate::property_flag::PropertyArgs;
 use crate::secret::Secret;
 
 /// MQTT protocol versions as `-V` takes them.
@@ -25,6 +27,15 @@ pub enum ProtocolArg {
     /// MQTT 3.1: accepted by name only to explain that it is not supported
     #[value(name = "mqttv31", alias = "31", hide = true)]
     V31,
+}
+
+/// `--tls-version`: the lowest version accepted. rustls speaks TLS 1.2 and 1.3 only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TlsVersionArg {
+    #[value(name = "tlsv1.2")]
+    Tls12,
+    #[value(name = "tlsv1.3")]
+    Tls13,
 }
 
 /// `--help` and `--version`, long only, since `-h` and `-V` belong to mosquitto's meanings.
@@ -45,7 +56,7 @@ pub struct ConnectArgs {
     #[arg(short = 'h', long, env = "MQTT_HOST", value_name = "HOST")]
     pub host: Option<String>,
 
-    /// Broker port [default: 1883]
+    /// Broker port [default: 1883, with TLS 8883]
     #[arg(short = 'p', long, env = "MQTT_PORT", value_name = "PORT",
           value_parser = clap::value_parser!(u16).range(1..))]
     pub port: Option<u16>,
@@ -99,9 +110,60 @@ pub struct ConnectArgs {
     #[arg(short = 'c', long = "disable-clean-session")]
     pub persistent: bool,
 
-    /// Broker URL: mqtt://[user[:pass]@]host[:port][/topic]
+    /// Broker URL: mqtt://, mqtts://, ws:// or wss://[user[:pass]@]host[:port][/topic or /path]
     #[arg(short = 'L', long = "url", value_name = "URL")]
     pub url: Option<String>,
+
+    // How the bytes travel: TLS, a Unix socket, a proxy. Any TLS flag turns TLS on.
+    /// Trust the CA certificates in FILE (PEM); turns TLS on
+    #[arg(long, value_name = "FILE", help_heading = "TLS and transport")]
+    pub cafile: Option<PathBuf>,
+
+    /// Trust the CA certificates in the PEM files of DIR; turns TLS on
+    #[arg(long, value_name = "DIR", help_heading = "TLS and transport")]
+    pub capath: Option<PathBuf>,
+
+    /// Client certificate (PEM) for mutual TLS; needs --key
+    #[arg(long, value_name = "FILE", help_heading = "TLS and transport")]
+    pub cert: Option<PathBuf>,
+
+    /// Private key of --cert (PEM: PKCS#8, PKCS#1 or SEC1; not encrypted)
+    #[arg(long, value_name = "FILE", help_heading = "TLS and transport")]
+    pub key: Option<PathBuf>,
+
+    /// Trust the system's CA certificates (also the default when TLS is on without --cafile/--capath)
+    #[arg(long, help_heading = "TLS and transport")]
+    pub tls_use_os_certs: bool,
+
+    /// Offer this ALPN protocol in the TLS handshake; repeatable
+    #[arg(long, value_name = "PROTO", help_heading = "TLS and transport")]
+    pub tls_alpn: Vec<String>,
+
+    /// Lowest TLS version to accept: tlsv1.2 (the default) or tlsv1.3
+    #[arg(
+        long,
+        value_name = "VERSION",
+        hide_possible_values = true,
+        help_heading = "TLS and transport"
+    )]
+    pub tls_version: Option<TlsVersionArg>,
+
+    /// Do not check that the broker's certificate names the host (the chain is still verified)
+    #[arg(long, help_heading = "TLS and transport")]
+    pub insecure: bool,
+
+    /// Connect to the broker's Unix domain socket PATH instead of host and port
+    #[arg(
+        long,
+        value_name = "PATH",
+        conflicts_with = "url",
+        help_heading = "TLS and transport"
+    )]
+    pub unix: Option<PathBuf>,
+
+    /// Reach the broker through an HTTP proxy: http://[user[:pass]@]host:port
+    #[arg(long, value_name = "URL", help_heading = "TLS and transport")]
+    pub proxy: Option<String>,
 
     /// Topic of the will message the broker publishes if this client vanishes
     #[arg(long, value_name = "TOPIC")]
@@ -124,6 +186,79 @@ pub struct ConnectArgs {
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub connect_timeout: Duration,
 
+    // MQTT 5 connection settings, kept together; refused with MQTT 3.1.1.
+    /// Keep the session this long after disconnecting: seconds, a duration, or inf [default: 0; inf with -c]
+    #[arg(short = 'x', long = "session-expiry", value_name = "EXPIRY",
+          value_parser = parse_session_expiry, allow_negative_numbers = true,
+          help_heading = "MQTT 5 (with -V mqttv5)")]
+    pub session_expiry: Option<u32>,
+
+    /// QoS 1/2 messages the broker may send before this client acknowledges them
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..),
+          help_heading = "MQTT 5 (with -V mqttv5)")]
+    pub receive_maximum: Option<u16>,
+
+    /// The largest packet to accept (bytes); the broker drops bigger messages for this client
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u32).range(1..),
+          help_heading = "MQTT 5 (with -V mqttv5)")]
+    pub maximum_packet_size: Option<u32>,
+
+    /// A user property sent with CONNECT; repeatable
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_user_property,
+          help_heading = "MQTT 5 (with -V mqttv5)")]
+    pub connect_user_property: Vec<(String, String)>,
+
+    /// Publish the will this long after the connection is lost (seconds or a duration; sooner if the session expires first, see -x)
+    #[arg(long, value_name = "DURATION", value_parser = parse_interval, requires = "will_topic",
+          help_heading = "MQTT 5 (with -V mqttv5)")]
+    pub will_delay: Option<u32>,
+
+    /// The will message expires after this long (seconds or a duration)
+    #[arg(long, value_name = "DURATION", value_parser = parse_interval, requires = "will_topic",
+          help_heading = "MQTT 5 (with -V mqttv5)")]
+    pub will_message_expiry: Option<u32>,
+
+    /// Content type of the will message (a MIME type, say)
+    #[arg(
+        long,
+        value_name = "TYPE",
+        requires = "will_topic",
+        help_heading = "MQTT 5 (with -V mqttv5)"
+    )]
+    pub will_content_type: Option<String>,
+
+    /// The will payload is utf8 text or bytes
+    #[arg(long, value_name = "utf8|bytes", value_parser = parse_payload_format,
+          requires = "will_topic", help_heading = "MQTT 5 (with -V mqttv5)")]
+    pub will_payload_format: Option<u8>,
+
+    /// Response topic of the will message
+    #[arg(
+        long,
+        value_name = "TOPIC",
+        requires = "will_topic",
+        help_heading = "MQTT 5 (with -V mqttv5)"
+    )]
+    pub will_response_topic: Option<String>,
+
+    /// Correlation data of the will message
+    #[arg(
+        long,
+        value_name = "DATA",
+        requires = "will_topic",
+        help_heading = "MQTT 5 (with -V mqttv5)"
+    )]
+    pub will_correlation_data: Option<String>,
+
+    /// A user property of the will message; repeatable
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_user_property,
+          requires = "will_topic", help_heading = "MQTT 5 (with -V mqttv5)")]
+    pub will_user_property: Vec<(String, String)>,
+
+    /// `-D COMMAND IDENTIFIER VALUE`, repeatable (see `property_flag.rs`).
+    #[command(flatten)]
+    pub property: PropertyArgs,
+    // End of the MQTT 5 connection settings.
     /// Exit when the connection drops instead of reconnecting
     #[arg(long)]
     pub no_reconnect: bool,

@@ -7,6 +7,7 @@
 use std::future::Future;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
 use clap::error::ErrorKind;
 use clap::Parser;
@@ -14,6 +15,9 @@ use clap::Parser;
 use crate::exit::{exit_of, Exit};
 
 static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// The running tool's name, for warnings printed from code that is not told it.
+static TOOL: OnceLock<String> = OnceLock::new();
 
 /// `--quiet`: no error or warning lines on stderr (the exit status still tells).
 pub fn set_quiet(quiet: bool) {
@@ -23,8 +27,16 @@ pub fn set_quiet(quiet: bool) {
 /// Print `tool: message` on stderr unless `--quiet`.
 pub fn warn(tool: &str, message: impl std::fmt::Display) {
     if !QUIET.load(Ordering::Relaxed) {
-        eprintln!("{tool}: {message}");
+        // Through the progress bar, if one is drawn, so the line does not tear it.
+        crate::progress::suspend(|| eprintln!("{tool}: {message}"));
     }
+}
+
+/// Print `tool: warning: message` on stderr unless `--quiet`, naming the tool [`parse`] was
+/// called for.
+pub fn warning(message: impl std::fmt::Display) {
+    let tool = TOOL.get().map(String::as_str).unwrap_or("rpubsub");
+    warn(tool, format_args!("warning: {message}"));
 }
 
 /// Help text that shows `{n}` as written: clap turns a literal `{n}` in help into a newline,
@@ -36,6 +48,7 @@ pub fn literal_braces(text: &str) -> String {
 /// Parse the command line. `--help`/`--version` print and exit 0; any mistake prints one
 /// line naming it and exits 2.
 pub fn parse<T: Parser>(tool: &str) -> Result<T, ExitCode> {
+    let _ = TOOL.set(tool.to_string());
     match T::try_parse() {
         Ok(cli) => Ok(cli),
         Err(err) => match err.kind() {

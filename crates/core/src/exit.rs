@@ -25,7 +25,8 @@ pub enum Exit {
     ConnectionLost = 6,
     /// The broker rejected a subscription or a publish (SUBACK, PUBACK or PUBREC reason code).
     Rejected = 7,
-    /// `rsub -W` ran out before its exit condition was met (27, as mosquitto_sub).
+    /// `rsub -W` ran out before its exit condition was met (27, as mosquitto_sub), or
+    /// `rpub --wait-response` got no answer in time.
     Timeout = 27,
     /// Stopped by SIGINT or SIGTERM, after a clean DISCONNECT.
     Interrupted = 130,
@@ -56,7 +57,10 @@ pub const TABLE: &[(Exit, &str)] = &[
         Exit::Rejected,
         "the broker rejected a subscription or a publish",
     ),
-    (Exit::Timeout, "rsub -W timed out"),
+    (
+        Exit::Timeout,
+        "timed out: rsub -W, or no answer to rpub --wait-response",
+    ),
     (
         Exit::Interrupted,
         "interrupted by SIGINT/SIGTERM (after a clean disconnect)",

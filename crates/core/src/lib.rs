@@ -8,17 +8,23 @@
 pub mod args;
 pub mod cli;
 pub mod connect_error;
+pub mod connect_v5;
 pub mod duration;
 pub mod exit;
+pub mod message_json;
 pub mod options;
 pub mod outbox;
+pub mod progress;
 pub mod properties;
+pub mod property_flag;
 pub mod reason;
 pub mod secret;
 pub mod session;
 pub mod stop;
+pub mod tls;
 pub mod topic;
 pub mod trace;
+pub mod transport;
 pub mod url;
 
 /// An I/O error as one short phrase ("No such file or directory"), without Rust's

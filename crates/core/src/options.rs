@@ -6,13 +6,17 @@
 //! (an empty password).
 
 use std::hash::{BuildHasher, Hasher};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bytes::Bytes;
 
-use crate::args::{ConnectArgs, ProtocolArg};
+use crate::args::{ConnectArgs, ProtocolArg, TlsVersionArg};
 use crate::exit::Fail;
+use crate::properties::{
+    set_once, ConnectProperties, PublishProperties, SubscribeOptions, WillProperties,
+};
+use crate::property_flag::{Command, Defined};
 use crate::secret::Secret;
 use crate::topic::check_topic_name;
 use crate::url::{self, Scheme};
@@ -39,16 +43,102 @@ impl Protocol {
 /// How the bytes reach the broker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transport {
+    /// Plain MQTT over TCP.
     Tcp { host: String, port: u16 },
+    /// MQTT over TLS over TCP (`mqtts://`, or any TLS flag).
+    Tls {
+        host: String,
+        port: u16,
+        tls: TlsOptions,
+    },
+    /// MQTT over a WebSocket (`ws://host:port/path`).
+    Ws {
+        host: String,
+        port: u16,
+        path: String,
+    },
+    /// MQTT over a WebSocket over TLS (`wss://host:port/path`).
+    Wss {
+        host: String,
+        port: u16,
+        path: String,
+        tls: TlsOptions,
+    },
+    /// MQTT over a Unix domain socket (`--unix PATH`).
+    Unix { path: PathBuf },
 }
 
 impl Transport {
-    /// `host:port` as errors show it (IPv6 in brackets).
+    /// How errors name the broker: `host:port` (IPv6 in brackets), the WebSocket URL, or the
+    /// socket path.
     pub fn address(&self) -> String {
         match self {
-            Transport::Tcp { host, port } if host.contains(':') => format!("[{host}]:{port}"),
-            Transport::Tcp { host, port } => format!("{host}:{port}"),
+            Transport::Tcp { host, port } | Transport::Tls { host, port, .. } => {
+                host_port(host, *port)
+            }
+            Transport::Ws { host, port, path } => format!("ws://{}{path}", host_port(host, *port)),
+            Transport::Wss {
+                host, port, path, ..
+            } => format!("wss://{}{path}", host_port(host, *port)),
+            Transport::Unix { path } => path.display().to_string(),
         }
+    }
+
+    /// The host name to resolve (the socket path for a Unix socket), for error messages.
+    pub fn host(&self) -> String {
+        match self {
+            Transport::Tcp { host, .. }
+            | Transport::Tls { host, .. }
+            | Transport::Ws { host, .. }
+            | Transport::Wss { host, .. } => host.clone(),
+            Transport::Unix { path } => path.display().to_string(),
+        }
+    }
+
+    /// The TLS settings, when the transport uses TLS.
+    pub fn tls(&self) -> Option<&TlsOptions> {
+        match self {
+            Transport::Tls { tls, .. } | Transport::Wss { tls, .. } => Some(tls),
+            _ => None,
+        }
+    }
+}
+
+fn host_port(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+/// TLS settings as given; `tls.rs` turns them into a rustls configuration when connecting.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsOptions {
+    pub cafile: Option<PathBuf>,
+    pub capath: Option<PathBuf>,
+    /// Client certificate and key for mutual TLS.
+    pub client: Option<(PathBuf, PathBuf)>,
+    /// Trust the system's roots: asked for, or no --cafile/--capath given.
+    pub os_certs: bool,
+    pub alpn: Vec<String>,
+    /// Only TLS 1.3 (`--tls-version tlsv1.3`); otherwise 1.2 and 1.3.
+    pub tls13_only: bool,
+    /// Skip the host name check, still verifying the chain.
+    pub insecure: bool,
+}
+
+/// An HTTP proxy that tunnels the connection with CONNECT.
+#[derive(Debug, Clone)]
+pub struct Proxy {
+    pub host: String,
+    pub port: u16,
+    pub credentials: Option<Credentials>,
+}
+
+impl Proxy {
+    pub fn address(&self) -> String {
+        host_port(&self.host, self.port)
     }
 }
 
@@ -94,6 +184,24 @@ pub struct ConnectOptions {
     pub quiet: bool,
     /// The topic part of `-L mqtt://host/topic`: a publish topic for rpub, a filter for rsub.
     pub url_topic: Option<String>,
+    /// `--proxy`: an HTTP proxy to tunnel through.
+    pub proxy: Option<Proxy>,
+    /// MQTT 5 only (any of it with MQTT 3.1.1 is refused here): CONNECT and will
+    /// properties, and what `-D` gave for the tool's own packets.
+    pub mqtt5: Mqtt5Options,
+}
+
+/// The MQTT 5 settings of a session, from their flags and `-D`.
+#[derive(Debug, Clone, Default)]
+pub struct Mqtt5Options {
+    pub connect: ConnectProperties,
+    pub will: WillProperties,
+    /// `-D publish ...`: rpub starts from these and adds its own flags.
+    pub publish: PublishProperties,
+    /// `-D subscribe ...`: subscription id and user properties.
+    pub subscribe: SubscribeOptions,
+    /// `-D unsubscribe user-property ...`.
+    pub unsubscribe_user_properties: Vec<(String, String)>,
 }
 
 impl ConnectOptions {
@@ -112,21 +220,11 @@ impl ConnectOptions {
         let mut username = args.username.clone();
         let mut password = args.password.clone();
         let mut url_topic = None;
+        let mut scheme = Scheme::Mqtt;
+        let mut ws_path = None;
         if let Some(text) = &args.url {
             let url = url::parse(text).map_err(|e| Fail::usage(format!("-L/--url: {e}")))?;
-            match url.scheme {
-                Scheme::Mqtt => {}
-                other => {
-                    return Err(Fail::usage(format!(
-                        "-L/--url: the {} scheme is not supported by this build; use mqtt://",
-                        match other {
-                            Scheme::Mqtts => "mqtts:// (TLS)",
-                            Scheme::Ws => "ws:// (WebSocket)",
-                            _ => "wss:// (WebSocket over TLS)",
-                        }
-                    )))
-                }
-            }
+            scheme = url.scheme;
             // The URL names the broker: its parts win over -h/-p/-u/-P and the environment.
             host = Some(url.host);
             port = url.port.or(port);
@@ -134,7 +232,16 @@ impl ConnectOptions {
                 username = url.username;
                 password = url.password.or(password);
             }
-            url_topic = url.path;
+            match scheme {
+                Scheme::Mqtt | Scheme::Mqtts => url_topic = url.path,
+                // For WebSockets the path is the HTTP path of the upgrade request.
+                Scheme::Ws | Scheme::Wss => ws_path = url.path,
+            }
+        }
+        let transport = resolve_transport(args, scheme, host, port, ws_path)?;
+        let proxy = args.proxy.as_deref().map(parse_proxy).transpose()?;
+        if proxy.is_some() && matches!(transport, Transport::Unix { .. }) {
+            return Err(Fail::usage("--proxy cannot be used with --unix"));
         }
 
         if let Some(file) = &args.password_file {
@@ -191,21 +298,16 @@ impl ConnectOptions {
             }
         };
 
+        let mqtt5 = mqtt5_options(args, tool, protocol, will.is_some())?;
+
         if args.connect_timeout.is_zero() {
             return Err(Fail::usage("--connect-timeout must be longer than 0"));
         }
 
-        let host = host.unwrap_or_else(|| "localhost".to_string());
-        if host.is_empty() {
-            return Err(Fail::usage("empty host name (-h)"));
-        }
         Ok(ConnectOptions {
             tool: tool.to_string(),
             protocol,
-            transport: Transport::Tcp {
-                host,
-                port: port.unwrap_or(DEFAULT_PORT),
-            },
+            transport,
             client_id,
             keepalive,
             clean_session: !args.persistent,
@@ -219,8 +321,290 @@ impl ConnectOptions {
             debug: args.debug,
             quiet: args.quiet,
             url_topic,
+            mqtt5,
+            proxy,
         })
     }
+
+    /// Refuse an MQTT 5 feature on an MQTT 3.1.1 session, naming the flag that asked for it
+    /// (rather than dropping it without a word).
+    pub fn require_mqtt5(&self, flag: &str) -> Result<(), Fail> {
+        require_mqtt5(self.protocol, flag)
+    }
+}
+
+fn require_mqtt5(protocol: Protocol, flag: &str) -> Result<(), Fail> {
+    match protocol {
+        Protocol::V5 => Ok(()),
+        Protocol::V311 => Err(Fail::usage(format!("{flag} is MQTT 5 only: add -V mqttv5"))),
+    }
+}
+
+/// The MQTT 5 connection flags and every `-D`, merged; a property given by its flag and by
+/// `-D` is refused as given twice.
+fn mqtt5_options(
+    args: &ConnectArgs,
+    tool: &str,
+    protocol: Protocol,
+    has_will: bool,
+) -> Result<Mqtt5Options, Fail> {
+    let first_d = args.property.occurrences.first().map(|words| {
+        let named: Vec<&str> = words.iter().take(2).map(String::as_str).collect();
+        format!("-D {}", named.join(" "))
+    });
+    let flags: [(&str, bool); 12] = [
+        (first_d.as_deref().unwrap_or("-D"), first_d.is_some()),
+        ("-x/--session-expiry", args.session_expiry.is_some()),
+        ("--receive-maximum", args.receive_maximum.is_some()),
+        ("--maximum-packet-size", args.maximum_packet_size.is_some()),
+        (
+            "--connect-user-property",
+            !args.connect_user_property.is_empty(),
+        ),
+        ("--will-delay", args.will_delay.is_some()),
+        ("--will-message-expiry", args.will_message_expiry.is_some()),
+        ("--will-content-type", args.will_content_type.is_some()),
+        ("--will-payload-format", args.will_payload_format.is_some()),
+        ("--will-response-topic", args.will_response_topic.is_some()),
+        (
+            "--will-correlation-data",
+            args.will_correlation_data.is_some(),
+        ),
+        ("--will-user-property", !args.will_user_property.is_empty()),
+    ];
+    for (flag, given) in flags {
+        if given {
+            require_mqtt5(protocol, flag)?;
+        }
+    }
+
+    let defined = Defined::parse_all(&args.property.occurrences, Command::for_tool(tool))
+        .map_err(Fail::usage)?;
+    if !has_will && !defined.will.is_empty() {
+        return Err(Fail::usage(
+            "-D will: there is no will message to carry the property; add --will-topic",
+        ));
+    }
+    let mut connect = defined.connect;
+    let mut will = defined.will;
+    let twice = |e: String| Fail::usage(format!("{e} (by its flag and by -D)"));
+    set_once(
+        &mut connect.session_expiry,
+        args.session_expiry,
+        "the session expiry",
+    )
+    .map_err(twice)?;
+    set_once(
+        &mut connect.receive_maximum,
+        args.receive_maximum,
+        "the receive maximum",
+    )
+    .map_err(twice)?;
+    set_once(
+        &mut connect.maximum_packet_size,
+        args.maximum_packet_size,
+        "the maximum packet size",
+    )
+    .map_err(twice)?;
+    connect
+        .user_properties
+        .extend(args.connect_user_property.iter().cloned());
+    set_once(&mut will.delay_interval, args.will_delay, "the will delay").map_err(twice)?;
+    set_once(
+        &mut will.message_expiry,
+        args.will_message_expiry,
+        "the will message expiry",
+    )
+    .map_err(twice)?;
+    set_once(
+        &mut will.content_type,
+        args.will_content_type.clone(),
+        "the will content type",
+    )
+    .map_err(twice)?;
+    set_once(
+        &mut will.payload_format,
+        args.will_payload_format,
+        "the will payload format",
+    )
+    .map_err(twice)?;
+    set_once(
+        &mut will.response_topic,
+        args.will_response_topic.clone(),
+        "the will response topic",
+    )
+    .map_err(twice)?;
+    set_once(
+        &mut will.correlation_data,
+        args.will_correlation_data
+            .clone()
+            .map(|d| Bytes::from(d.into_bytes())),
+        "the will correlation data",
+    )
+    .map_err(twice)?;
+    will.user_properties
+        .extend(args.will_user_property.iter().cloned());
+    if let Some(topic) = &will.response_topic {
+        check_topic_name(topic).map_err(|e| Fail::usage(format!("will response topic: {e}")))?;
+    }
+    Ok(Mqtt5Options {
+        connect,
+        will,
+        publish: defined.publish,
+        subscribe: defined.subscribe,
+        unsubscribe_user_properties: defined.unsubscribe_user_properties,
+    })
+}
+
+/// Pick the transport from -L's scheme, the TLS flags and --unix, with the port each
+/// defaults to: 1883 plain, 8883 with TLS, 80 for ws://, 443 for wss://.
+fn resolve_transport(
+    args: &ConnectArgs,
+    scheme: Scheme,
+    host: Option<String>,
+    port: Option<u16>,
+    ws_path: Option<String>,
+) -> Result<Transport, Fail> {
+    let tls_flag = [
+        (args.cafile.is_some(), "--cafile"),
+        (args.capath.is_some(), "--capath"),
+        (args.cert.is_some(), "--cert"),
+        (args.tls_use_os_certs, "--tls-use-os-certs"),
+        (!args.tls_alpn.is_empty(), "--tls-alpn"),
+        (args.tls_version.is_some(), "--tls-version"),
+        (args.insecure, "--insecure"),
+    ]
+    .into_iter()
+    .find_map(|(given, name)| given.then_some(name));
+
+    if args.cert.is_some() != args.key.is_some() {
+        return Err(Fail::usage(
+            "--cert and --key go together: the client certificate and its private key",
+        ));
+    }
+    if let Some(path) = &args.unix {
+        if args.host.is_some() || args.port.is_some() {
+            return Err(Fail::usage(
+                "--unix replaces the host and port: leave out -h/-p (and MQTT_HOST/MQTT_PORT)",
+            ));
+        }
+        if let Some(flag) = tls_flag {
+            return Err(Fail::usage(format!(
+                "{flag}: TLS is not available over a Unix socket (--unix)"
+            )));
+        }
+        if path.as_os_str().is_empty() {
+            return Err(Fail::usage("--unix: empty socket path"));
+        }
+        // Absolute, so that messages name the socket unambiguously.
+        let path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+        return Ok(Transport::Unix { path });
+    }
+
+    let host = host.unwrap_or_else(|| "localhost".to_string());
+    if host.is_empty() {
+        return Err(Fail::usage("empty host name (-h)"));
+    }
+    let tls = match (scheme, tls_flag) {
+        (Scheme::Mqtt, Some(flag)) if args.url.is_some() => {
+            return Err(Fail::usage(format!(
+                "{flag} asks for TLS but -L says mqtt:// (plain): use mqtts://"
+            )))
+        }
+        (Scheme::Ws, Some(flag)) => {
+            return Err(Fail::usage(format!(
+                "{flag} asks for TLS but -L says ws:// (plain): use wss://"
+            )))
+        }
+        (Scheme::Mqtts | Scheme::Wss, _) | (Scheme::Mqtt, Some(_)) => Some(TlsOptions {
+            cafile: args.cafile.clone(),
+            capath: args.capath.clone(),
+            client: args.cert.clone().zip(args.key.clone()),
+            os_certs: args.tls_use_os_certs || (args.cafile.is_none() && args.capath.is_none()),
+            alpn: args.tls_alpn.clone(),
+            tls13_only: args.tls_version == Some(TlsVersionArg::Tls13),
+            insecure: args.insecure,
+        }),
+        _ => None,
+    };
+    if tls
+        .as_ref()
+        .is_some_and(|t| t.alpn.iter().any(|p| p.is_empty() || p.len() > 255))
+    {
+        return Err(Fail::usage(
+            "--tls-alpn: a protocol name is 1 to 255 bytes long",
+        ));
+    }
+    let path = || {
+        let path = ws_path.clone().unwrap_or_default();
+        format!("/{path}")
+    };
+    Ok(match (scheme, tls) {
+        (Scheme::Ws, _) => Transport::Ws {
+            host,
+            port: port.unwrap_or(Scheme::Ws.default_port()),
+            path: path(),
+        },
+        (Scheme::Wss, Some(tls)) => Transport::Wss {
+            host,
+            port: port.unwrap_or(Scheme::Wss.default_port()),
+            path: path(),
+            tls,
+        },
+        (_, Some(tls)) => Transport::Tls {
+            host,
+            port: port.unwrap_or(Scheme::Mqtts.default_port()),
+            tls,
+        },
+        (_, None) => Transport::Tcp {
+            host,
+            port: port.unwrap_or(DEFAULT_PORT),
+        },
+    })
+}
+
+/// `--proxy http://[user[:password]@]host:port`. rumqttc tunnels through HTTP proxies only;
+/// a SOCKS proxy is refused rather than ignored.
+fn parse_proxy(text: &str) -> Result<Proxy, Fail> {
+    let (scheme, _) = text.split_once("://").unwrap_or(("", text));
+    match scheme.to_ascii_lowercase().as_str() {
+        "http" => {}
+        "socks5h" | "socks5" | "socks4" | "socks4a" | "socks" => {
+            return Err(Fail::usage(format!(
+                "--proxy: {scheme}:// proxies are not supported (only HTTP proxies that allow CONNECT: http://host:port)"
+            )))
+        }
+        "https" => {
+            return Err(Fail::usage(
+                "--proxy: https:// proxies are not supported (only http://host:port; the MQTT connection itself can still use TLS)",
+            ))
+        }
+        _ => {
+            return Err(Fail::usage(
+                "--proxy: give the proxy as http://[user[:password]@]host:port",
+            ))
+        }
+    }
+    // The proxy URL has the broker URL's shape (user, password, host, port) under http://.
+    let url = url::parse(&format!("mqtt://{}", &text[scheme.len() + 3..]))
+        .map_err(|e| Fail::usage(format!("--proxy: {}", e.replace("URL", "proxy URL"))))?;
+    if url.path.is_some() {
+        return Err(Fail::usage(
+            "--proxy: a proxy URL has no path: http://[user[:password]@]host:port",
+        ));
+    }
+    let port = url
+        .port
+        .ok_or_else(|| Fail::usage("--proxy: the proxy URL needs a port: http://host:port"))?;
+    let credentials = url.username.map(|username| Credentials {
+        username,
+        password: url.password,
+    });
+    Ok(Proxy {
+        host: url.host,
+        port,
+        credentials,
+    })
 }
 
 /// MQTT carries the keepalive as whole seconds in two bytes; mosquitto refuses under 5 s.
@@ -265,7 +649,7 @@ fn read_password_file(path: &Path) -> Result<Secret, Fail> {
 
 /// Twelve hex digits that differ between processes and runs, for default client ids:
 /// two tools started on two lab machines must not take over each other's session.
-fn random_suffix() -> String {
+pub fn random_suffix() -> String {
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u32(std::process::id());
     if let Ok(now) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
@@ -314,6 +698,81 @@ mod tests {
     }
 
     #[test]
+    fn mqtt5_flags_are_refused_with_mqtt311_naming_the_flag() {
+        for (args, flag) in [
+            (&["-x", "60"][..], "-x/--session-expiry"),
+            (&["--receive-maximum", "5"][..], "--receive-maximum"),
+            (
+                &["--maximum-packet-size", "500"][..],
+                "--maximum-packet-size",
+            ),
+            (
+                &["--connect-user-property", "a=b"][..],
+                "--connect-user-property",
+            ),
+            (
+                &["--will-topic", "w", "--will-delay", "5"][..],
+                "--will-delay",
+            ),
+            (
+                &["-D", "connect", "receive-maximum", "5"][..],
+                "-D connect receive-maximum",
+            ),
+        ] {
+            let message = resolve(args).unwrap_err().message;
+            assert_eq!(message, format!("{flag} is MQTT 5 only: add -V mqttv5"));
+            let mut v5 = vec!["-V", "5"];
+            v5.extend_from_slice(args);
+            assert!(resolve(&v5).is_ok(), "{args:?} with -V 5");
+        }
+    }
+
+    #[test]
+    fn mqtt5_flags_and_d_merge() {
+        let o = resolve(&[
+            "-V",
+            "5",
+            "-x",
+            "inf",
+            "--will-topic",
+            "w",
+            "--will-user-property",
+            "a=1",
+            "-D",
+            "will",
+            "user-property",
+            "b",
+            "2",
+            "-D",
+            "publish",
+            "content-type",
+            "text/plain",
+        ])
+        .unwrap();
+        assert_eq!(o.mqtt5.connect.session_expiry, Some(u32::MAX));
+        assert_eq!(o.mqtt5.will.user_properties.len(), 2);
+        assert_eq!(o.mqtt5.publish.content_type.as_deref(), Some("text/plain"));
+        let e = resolve(&[
+            "-V",
+            "5",
+            "-x",
+            "5",
+            "-D",
+            "connect",
+            "session-expiry-interval",
+            "6",
+        ])
+        .unwrap_err();
+        assert!(e.message.contains("given twice"), "{}", e.message);
+        let e = resolve(&["-V", "5", "-D", "will", "content-type", "x"]).unwrap_err();
+        assert!(e.message.contains("--will-topic"), "{}", e.message);
+        let e = resolve(&["-V", "5", "-D", "subscribe", "user-property", "a", "b"]).unwrap_err();
+        assert!(e
+            .message
+            .contains("use one of connect, publish, will, disconnect"));
+    }
+
+    #[test]
     fn rejects_what_rumqttc_would_panic_on() {
         assert!(resolve(&["-k", "2"])
             .unwrap_err()
@@ -336,5 +795,59 @@ mod tests {
             .unwrap_err()
             .message
             .contains("not supported"));
+    }
+
+    #[test]
+    fn transports_and_their_default_ports() {
+        let address = |args: &[&str]| resolve(args).unwrap().transport.address();
+        assert_eq!(address(&["--cafile", "ca.crt"]), "localhost:8883");
+        assert_eq!(
+            address(&["--cafile", "ca.crt", "-p", "1234"]),
+            "localhost:1234"
+        );
+        assert_eq!(address(&["-L", "mqtts://h"]), "h:8883");
+        assert_eq!(address(&["-L", "ws://h"]), "ws://h:80/");
+        assert_eq!(address(&["-L", "wss://h/mqtt"]), "wss://h:443/mqtt");
+        assert_eq!(
+            address(&["-L", "ws://[::1]:9001/mqtt"]),
+            "ws://[::1]:9001/mqtt"
+        );
+        assert_eq!(address(&["--unix", "/run/mqtt.sock"]), "/run/mqtt.sock");
+        // A ws path is not a topic.
+        assert_eq!(resolve(&["-L", "ws://h/mqtt"]).unwrap().url_topic, None);
+        let o = resolve(&["-L", "mqtts://h", "--insecure", "--tls-version", "tlsv1.3"]).unwrap();
+        let tls = o.transport.tls().unwrap();
+        assert!(tls.insecure && tls.tls13_only && tls.os_certs);
+        let o = resolve(&["--cafile", "ca.crt", "--cert", "c", "--key", "k"]).unwrap();
+        let tls = o.transport.tls().unwrap();
+        assert!(!tls.os_certs && tls.client.is_some());
+    }
+
+    #[test]
+    fn transport_conflicts() {
+        let message = |args: &[&str]| resolve(args).unwrap_err().message;
+        assert!(message(&["-L", "mqtt://h", "--cafile", "ca"]).contains("mqtts://"));
+        assert!(message(&["-L", "ws://h", "--insecure"]).contains("wss://"));
+        assert!(message(&["--cert", "c"]).contains("--key"));
+        assert!(message(&["--unix", "/s", "-p", "1"]).contains("-h/-p"));
+        assert!(message(&["--unix", "/s", "--cafile", "ca"]).contains("Unix"));
+        assert!(message(&["--unix", "/s", "--proxy", "http://p:1"]).contains("--proxy"));
+        assert!(message(&["--tls-alpn", ""]).contains("--tls-alpn"));
+    }
+
+    #[test]
+    fn proxy_urls() {
+        let p = resolve(&["--proxy", "http://kai:p%40ss@proxy.lan:3128"])
+            .unwrap()
+            .proxy
+            .unwrap();
+        assert_eq!((p.host.as_str(), p.port), ("proxy.lan", 3128));
+        let c = p.credentials.unwrap();
+        assert_eq!(c.password.unwrap().expose(), "p@ss");
+        let message = |args: &[&str]| resolve(args).unwrap_err().message;
+        assert!(message(&["--proxy", "socks5h://h:1080"]).contains("not supported"));
+        assert!(message(&["--proxy", "http://h"]).contains("port"));
+        assert!(message(&["--proxy", "http://h:1/x"]).contains("no path"));
+        assert!(!message(&["--proxy", "http://u:secret@h:0"]).contains("secret"));
     }
 }

@@ -25,11 +25,12 @@ use tokio::task::JoinHandle;
 
 use crate::connect_error::{self, Phase};
 use crate::exit::{Exit, Fail};
-use crate::options::{ConnectOptions, Protocol, Reconnect, Transport};
+use crate::options::{ConnectOptions, Protocol, Reconnect};
 use crate::outbox::Outbox;
-use crate::properties::PublishProperties;
+use crate::properties::{PublishProperties, SubscribeOptions};
 use crate::reason::{self, Reason};
 use crate::trace::Trace;
+use crate::transport;
 
 /// MQTT's own limit (a four-byte remaining length), instead of rumqttc's 10 KiB default.
 pub const MAX_PACKET_SIZE: usize = 268_435_455;
@@ -55,6 +56,8 @@ pub struct Message {
     pub qos: u8,
     pub retain: bool,
     pub dup: bool,
+    /// The packet id the broker gave it (0 for QoS 0); rsub's `-F %m`.
+    pub pkid: u16,
     /// MQTT 5 properties, when the message carried any.
     pub properties: Option<Box<PublishProperties>>,
 }
@@ -141,11 +144,13 @@ struct Pump {
     tool: String,
     reconnect: Reconnect,
     connect_timeout: Duration,
-    /// Publishes finished since the last reconnect, and connections in a row that dropped
-    /// with publishes waiting and none finished: a broker that closes the connection on a
-    /// message (one over its maximum packet size, say) would otherwise get it again forever.
+    /// Publishes finished since the last reconnect, and connections in a row that the broker
+    /// dropped at once, with publishes waiting and none finished: a broker that closes the
+    /// connection on a message (one over its maximum packet size, say) would otherwise get
+    /// it again forever.
     finished_since_connect: AtomicU64,
     fruitless: AtomicU32,
+    connected_at: Mutex<std::time::Instant>,
     events: mpsc::UnboundedSender<Event>,
     messages: mpsc::Sender<Message>,
 }
@@ -187,11 +192,18 @@ impl Pump {
         self.finished_since_connect.fetch_add(1, Relaxed);
     }
 
-    /// The connection dropped: was it the third time in a row that publishes were waiting
-    /// and none got through?
+    /// The connection dropped: was it the third time in a row that it dropped within a
+    /// second of connecting, publishes waiting and none through? (A broker restarted by
+    /// hand drops a connection that had time to work; one refusing a packet drops it at once.)
     fn stuck(&self) -> bool {
+        let quick = self
+            .connected_at
+            .lock()
+            .map(|at| at.elapsed() < Duration::from_secs(1))
+            .unwrap_or(false);
         let stalled = self.shared.outbox.unfinished() > 0
-            && self.finished_since_connect.swap(0, Relaxed) == 0;
+            && self.finished_since_connect.swap(0, Relaxed) == 0
+            && quick;
         let times = if stalled {
             self.fruitless.fetch_add(1, Relaxed) + 1
         } else {
@@ -243,7 +255,7 @@ impl Session {
             outbox: Outbox::new(opts.debug),
             lost: Mutex::default(),
         });
-        let Transport::Tcp { host, port } = &opts.transport;
+        let host = &opts.transport.host();
         let address = opts.transport.address();
         let (event_tx, events) = mpsc::unbounded_channel();
         let (message_tx, messages) = mpsc::channel(MESSAGE_BUFFER);
@@ -256,6 +268,7 @@ impl Session {
             connect_timeout: opts.connect_timeout,
             finished_since_connect: Default::default(),
             fruitless: Default::default(),
+            connected_at: Mutex::new(std::time::Instant::now()),
             events: event_tx,
             messages: message_tx,
         };
@@ -266,7 +279,7 @@ impl Session {
 
         let (client, connected, pump) = match opts.protocol {
             Protocol::V311 => {
-                let mut mo = rumqttc::MqttOptions::new(&opts.client_id, host.as_str(), *port);
+                let mut mo = transport::mqtt_options_v4(opts)?;
                 mo.set_keep_alive(opts.keepalive)
                     .set_clean_session(opts.clean_session)
                     .set_max_packet_size(MAX_PACKET_SIZE, MAX_PACKET_SIZE)
@@ -293,9 +306,11 @@ impl Session {
                         )
                     }
                     Ok(Err(e)) => {
-                        return Err(
-                            connect_error::from_v4(&e, &address, host, Phase::Connecting).into(),
+                        return Err(transport::diagnose(
+                            opts,
+                            connect_error::from_v4(&e, &address, host, Phase::Connecting),
                         )
+                        .into())
                     }
                     Ok(Ok(rumqttc::Event::Incoming(rumqttc::Packet::ConnAck(ack)))) => {
                         shared
@@ -320,7 +335,7 @@ impl Session {
                 )
             }
             Protocol::V5 => {
-                let mut mo = rumqttc::v5::MqttOptions::new(&opts.client_id, host.as_str(), *port);
+                let mut mo = transport::mqtt_options_v5(opts)?;
                 if !opts.keepalive.is_zero() {
                     mo.set_keep_alive(opts.keepalive);
                 }
@@ -346,6 +361,7 @@ impl Session {
                         None,
                     ));
                 }
+                crate::connect_v5::apply(&mut mo, opts);
                 let (client, mut eventloop) = rumqttc::v5::AsyncClient::new(mo, REQUEST_CAPACITY);
                 let first = tokio::time::timeout(opts.connect_timeout, eventloop.poll()).await;
                 let connected = match first {
@@ -355,9 +371,11 @@ impl Session {
                         )
                     }
                     Ok(Err(e)) => {
-                        return Err(
-                            connect_error::from_v5(&e, &address, host, Phase::Connecting).into(),
+                        return Err(transport::diagnose(
+                            opts,
+                            connect_error::from_v5(&e, &address, host, Phase::Connecting),
                         )
+                        .into())
                     }
                     Ok(Ok(rumqttc::v5::Event::Incoming(v5b::Packet::ConnAck(ack)))) => {
                         shared.trace.incoming_v5(&v5b::Packet::ConnAck(ack.clone()));
@@ -424,6 +442,37 @@ impl Session {
         self.check(sent).map(|()| seq)
     }
 
+    /// As [`Session::publish`], with MQTT 5 properties. The tools refuse property flags on an
+    /// MQTT 3.1.1 session before connecting; this refuses them again rather than drop them.
+    pub async fn publish_with(
+        &self,
+        topic: &str,
+        payload: Bytes,
+        qos: u8,
+        retain: bool,
+        properties: Option<&PublishProperties>,
+    ) -> anyhow::Result<u64> {
+        let Some(properties) = properties.filter(|p| !p.is_empty()) else {
+            return self.publish(topic, payload, qos, retain).await;
+        };
+        let Client::V5(c) = &self.client else {
+            return Err(Fail::usage("MQTT 5 properties need -V mqttv5").into());
+        };
+        // The entry goes first: the pump may write the request before `send` returns.
+        let seq = self
+            .shared
+            .outbox
+            .queue(topic, &payload, qos, retain, Some(properties));
+        let sent = c
+            .publish_bytes_with_properties(topic, qos_v5(qos), retain, payload, properties.to_v5())
+            .await
+            .is_ok();
+        if !sent {
+            self.shared.outbox.refused();
+        }
+        self.check(sent).map(|()| seq)
+    }
+
     /// Queue a PUBLISH if the request queue has room; `Ok(false)` when it is full. For tools
     /// that read messages too: waiting for room there could wait on themselves.
     pub fn try_publish(
@@ -454,9 +503,19 @@ impl Session {
         }
     }
 
-    /// Subscribe to filters with their QoS, in one SUBSCRIBE.
-    pub async fn subscribe(&self, filters: &[(String, u8)]) -> anyhow::Result<()> {
-        self.shared.trace.note_subscribe(filters);
+    /// Subscribe to filters with their QoS, in one SUBSCRIBE, with the same MQTT 5
+    /// subscription options for each (refused on MQTT 3.1.1 unless they are the defaults).
+    pub async fn subscribe(
+        &self,
+        filters: &[(String, u8)],
+        options: &SubscribeOptions,
+    ) -> anyhow::Result<()> {
+        if matches!(self.client, Client::V4(_)) && !options.is_default() {
+            return Err(Fail::usage("subscription options need -V mqttv5").into());
+        }
+        self.shared
+            .trace
+            .note_subscribe(filters, &options.trace_text());
         let sent = match &self.client {
             Client::V4(c) => {
                 let list = filters
@@ -467,18 +526,35 @@ impl Session {
             Client::V5(c) => {
                 let list = filters
                     .iter()
-                    .map(|(f, q)| v5b::Filter::new(f.clone(), qos_v5(*q)));
-                c.subscribe_many(list).await.is_ok()
+                    .map(|(f, q)| options.filter_v5(f, qos_v5(*q)));
+                match options.properties_v5() {
+                    Some(props) => c.subscribe_many_with_properties(list, props).await.is_ok(),
+                    None => c.subscribe_many(list).await.is_ok(),
+                }
             }
         };
         self.check(sent)
     }
 
-    pub async fn unsubscribe(&self, filter: &str) -> anyhow::Result<()> {
+    /// Unsubscribe from one filter; MQTT 5 user properties go with it when given.
+    pub async fn unsubscribe(
+        &self,
+        filter: &str,
+        user_properties: &[(String, String)],
+    ) -> anyhow::Result<()> {
+        if matches!(self.client, Client::V4(_)) && !user_properties.is_empty() {
+            return Err(Fail::usage("UNSUBSCRIBE user properties need -V mqttv5").into());
+        }
         self.shared.trace.note_unsubscribe(filter);
         let sent = match &self.client {
             Client::V4(c) => c.unsubscribe(filter).await.is_ok(),
-            Client::V5(c) => c.unsubscribe(filter).await.is_ok(),
+            Client::V5(c) if user_properties.is_empty() => c.unsubscribe(filter).await.is_ok(),
+            Client::V5(c) => {
+                let props = v5b::UnsubscribeProperties {
+                    user_properties: user_properties.to_vec(),
+                };
+                c.unsubscribe_with_properties(filter, props).await.is_ok()
+            }
         };
         self.check(sent)
     }
@@ -654,6 +730,7 @@ async fn pump_v4(mut eventloop: rumqttc::EventLoop, pump: Pump) {
                             qos: p.qos as u8,
                             retain: p.retain,
                             dup: p.dup,
+                            pkid: p.pkid,
                             properties: None,
                         })
                         .await
@@ -710,6 +787,13 @@ async fn pump_v4(mut eventloop: rumqttc::EventLoop, pump: Pump) {
                         R::PubAck(_) | R::PubRec(_) | R::PubComp(_) => {}
                         other => pending.rest.push(other),
                     }
+                }
+                // A publish rumqttc held back for a packet id still in use was never written
+                // and would block every later request in the new connection: it goes out
+                // first among the unwritten ones, under a fresh id.
+                if let Some(mut p) = eventloop.state.collision.take() {
+                    p.pkid = 0;
+                    pending.rest.insert(0, R::Publish(p));
                 }
                 pump.shared.outbox.requeue_written(&pending.written_pkids);
                 let Some(session_present) = reconnect_v4(&mut eventloop, &pump, fail).await else {
@@ -782,6 +866,9 @@ async fn reconnect_v4(eventloop: &mut rumqttc::EventLoop, pump: &Pump, fail: Fai
                     pump.address,
                     resumed(ack.session_present)
                 ));
+                if let Ok(mut at) = pump.connected_at.lock() {
+                    *at = std::time::Instant::now();
+                }
                 return Some(ack.session_present);
             }
             Ok(Ok(other)) => {
@@ -814,6 +901,7 @@ async fn pump_v5(mut eventloop: rumqttc::v5::EventLoop, pump: Pump) {
                             qos: p.qos as u8,
                             retain: p.retain,
                             dup: p.dup,
+                            pkid: p.pkid,
                             properties: PublishProperties::from_v5(p.properties),
                         })
                         .await
@@ -884,6 +972,13 @@ async fn pump_v5(mut eventloop: rumqttc::v5::EventLoop, pump: Pump) {
                         R::PubAck(_) | R::PubRec(_) | R::PubComp(_) => {}
                         other => pending.rest.push(other),
                     }
+                }
+                // A publish rumqttc held back for a packet id still in use was never written
+                // and would block every later request in the new connection: it goes out
+                // first among the unwritten ones, under a fresh id.
+                if let Some(mut p) = eventloop.state.collision.take() {
+                    p.pkid = 0;
+                    pending.rest.insert(0, R::Publish(p));
                 }
                 pump.shared.outbox.requeue_written(&pending.written_pkids);
                 let Some(session_present) = reconnect_v5(&mut eventloop, &pump, fail).await else {
@@ -959,6 +1054,9 @@ async fn reconnect_v5(
                     pump.address,
                     resumed(ack.session_present)
                 ));
+                if let Ok(mut at) = pump.connected_at.lock() {
+                    *at = std::time::Instant::now();
+                }
                 return Some(ack.session_present);
             }
             Ok(Ok(other)) => {

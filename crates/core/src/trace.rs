@@ -99,13 +99,14 @@ impl Trace {
         }
     }
 
-    pub fn note_subscribe(&self, filters: &[(String, u8)]) {
+    /// `options` is how MQTT 5 subscription options read (`, no-local`), empty for none.
+    pub fn note_subscribe(&self, filters: &[(String, u8)], options: &str) {
         if self.enabled {
             let list: Vec<String> = filters
                 .iter()
                 .map(|(f, q)| format!("'{f}', q{q}"))
                 .collect();
-            lock(&self.subscribes).push_back(list.join(", "));
+            lock(&self.subscribes).push_back(format!("{}{options}", list.join(", ")));
         }
     }
 

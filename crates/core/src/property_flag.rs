@@ -1,0 +1,697 @@
+//! mosquitto's generic MQTT 5 property flag, `-D COMMAND IDENTIFIER VALUE` (long form
+//! `--property`), and for user properties `-D COMMAND user-property NAME VALUE`.
+//!
+//! Commands and identifiers are the ones mosquitto_pub/mosquitto_sub take (identifiers as the
+//! MQTT 5 specification names them, words joined by `-`), so a line copied from a mosquitto
+//! script means the same here. Each maps onto the same field as the dedicated flag
+//! (`-D publish content-type X` is `--content-type X`). What mosquitto accepts and then
+//! silently ignores is refused here instead: a command the tool never sends (`-D subscribe`
+//! to rpub), and DISCONNECT properties, which the MQTT library used cannot send.
+//!
+//! Parsing is pure (strings in, properties or one line of error out) so it can be tested and
+//! fuzzed without a broker.
+
+use bytes::Bytes;
+
+use crate::properties::{
+    set_once, ConnectProperties, PublishProperties, SubscribeOptions, WillProperties,
+    MAX_SUBSCRIPTION_ID,
+};
+
+/// The packet a property goes into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    Connect,
+    Publish,
+    Subscribe,
+    Unsubscribe,
+    Will,
+    Disconnect,
+}
+
+impl Command {
+    /// What rpub sends: it never subscribes (its `--wait-response` subscription is its own).
+    pub const RPUB: &'static [Command] = &[
+        Command::Connect,
+        Command::Publish,
+        Command::Will,
+        Command::Disconnect,
+    ];
+    /// What rsub sends: it never publishes anything with properties.
+    pub const RSUB: &'static [Command] = &[
+        Command::Connect,
+        Command::Subscribe,
+        Command::Unsubscribe,
+        Command::Will,
+        Command::Disconnect,
+    ];
+
+    /// The commands a tool takes, by its name.
+    pub fn for_tool(tool: &str) -> &'static [Command] {
+        if tool == "rpub" {
+            Command::RPUB
+        } else {
+            Command::RSUB
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Command::Connect => "connect",
+            Command::Publish => "publish",
+            Command::Subscribe => "subscribe",
+            Command::Unsubscribe => "unsubscribe",
+            Command::Will => "will",
+            Command::Disconnect => "disconnect",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Command> {
+        [
+            Command::Connect,
+            Command::Publish,
+            Command::Subscribe,
+            Command::Unsubscribe,
+            Command::Will,
+            Command::Disconnect,
+        ]
+        .into_iter()
+        .find(|c| c.name().eq_ignore_ascii_case(name))
+    }
+
+    /// The identifiers this command takes, as mosquitto's man pages list them (plus
+    /// subscription-identifier, which MQTT 5 allows in SUBSCRIBE).
+    pub fn identifiers(self) -> &'static [Identifier] {
+        use Identifier as I;
+        match self {
+            Command::Connect => &[
+                I::AuthenticationData,
+                I::AuthenticationMethod,
+                I::MaximumPacketSize,
+                I::ReceiveMaximum,
+                I::RequestProblemInformation,
+                I::RequestResponseInformation,
+                I::SessionExpiryInterval,
+                I::TopicAliasMaximum,
+                I::UserProperty,
+            ],
+            Command::Publish => &[
+                I::ContentType,
+                I::CorrelationData,
+                I::MessageExpiryInterval,
+                I::PayloadFormatIndicator,
+                I::ResponseTopic,
+                I::TopicAlias,
+                I::UserProperty,
+            ],
+            Command::Subscribe => &[I::SubscriptionIdentifier, I::UserProperty],
+            Command::Unsubscribe => &[I::UserProperty],
+            Command::Will => &[
+                I::ContentType,
+                I::CorrelationData,
+                I::MessageExpiryInterval,
+                I::PayloadFormatIndicator,
+                I::ResponseTopic,
+                I::UserProperty,
+                I::WillDelayInterval,
+            ],
+            Command::Disconnect => &[I::SessionExpiryInterval, I::UserProperty],
+        }
+    }
+}
+
+/// A property name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identifier {
+    AuthenticationData,
+    AuthenticationMethod,
+    ContentType,
+    CorrelationData,
+    MaximumPacketSize,
+    MessageExpiryInterval,
+    PayloadFormatIndicator,
+    ReceiveMaximum,
+    RequestProblemInformation,
+    RequestResponseInformation,
+    ResponseTopic,
+    SessionExpiryInterval,
+    SubscriptionIdentifier,
+    TopicAlias,
+    TopicAliasMaximum,
+    UserProperty,
+    WillDelayInterval,
+}
+
+/// What kind of value an identifier takes, and its range.
+enum Kind {
+    Text,
+    Binary,
+    Pair,
+    /// An unsigned number from `min` to `max`.
+    Number {
+        min: u32,
+        max: u32,
+    },
+}
+
+impl Identifier {
+    const ALL: [Identifier; 17] = [
+        Identifier::AuthenticationData,
+        Identifier::AuthenticationMethod,
+        Identifier::ContentType,
+        Identifier::CorrelationData,
+        Identifier::MaximumPacketSize,
+        Identifier::MessageExpiryInterval,
+        Identifier::PayloadFormatIndicator,
+        Identifier::ReceiveMaximum,
+        Identifier::RequestProblemInformation,
+        Identifier::RequestResponseInformation,
+        Identifier::ResponseTopic,
+        Identifier::SessionExpiryInterval,
+        Identifier::SubscriptionIdentifier,
+        Identifier::TopicAlias,
+        Identifier::TopicAliasMaximum,
+        Identifier::UserProperty,
+        Identifier::WillDelayInterval,
+    ];
+
+    pub fn name(self) -> &'static str {
+        use Identifier as I;
+        match self {
+            I::AuthenticationData => "authentication-data",
+            I::AuthenticationMethod => "authentication-method",
+            I::ContentType => "content-type",
+            I::CorrelationData => "correlation-data",
+            I::MaximumPacketSize => "maximum-packet-size",
+            I::MessageExpiryInterval => "message-expiry-interval",
+            I::PayloadFormatIndicator => "payload-format-indicator",
+            I::ReceiveMaximum => "receive-maximum",
+            I::RequestProblemInformation => "request-problem-information",
+            I::RequestResponseInformation => "request-response-information",
+            I::ResponseTopic => "response-topic",
+            I::SessionExpiryInterval => "session-expiry-interval",
+            I::SubscriptionIdentifier => "subscription-identifier",
+            I::TopicAlias => "topic-alias",
+            I::TopicAliasMaximum => "topic-alias-maximum",
+            I::UserProperty => "user-property",
+            I::WillDelayInterval => "will-delay-interval",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Identifier> {
+        Identifier::ALL
+            .into_iter()
+            .find(|i| i.name().eq_ignore_ascii_case(name))
+    }
+
+    fn kind(self) -> Kind {
+        use Identifier as I;
+        match self {
+            I::AuthenticationMethod | I::ContentType | I::ResponseTopic => Kind::Text,
+            I::AuthenticationData | I::CorrelationData => Kind::Binary,
+            I::UserProperty => Kind::Pair,
+            I::MaximumPacketSize => Kind::Number {
+                min: 1,
+                max: u32::MAX,
+            },
+            I::MessageExpiryInterval | I::SessionExpiryInterval | I::WillDelayInterval => {
+                Kind::Number {
+                    min: 0,
+                    max: u32::MAX,
+                }
+            }
+            I::PayloadFormatIndicator
+            | I::RequestProblemInformation
+            | I::RequestResponseInformation => Kind::Number { min: 0, max: 1 },
+            I::ReceiveMaximum | I::TopicAlias => Kind::Number {
+                min: 1,
+                max: u16::MAX as u32,
+            },
+            I::TopicAliasMaximum => Kind::Number {
+                min: 0,
+                max: u16::MAX as u32,
+            },
+            I::SubscriptionIdentifier => Kind::Number {
+                min: 1,
+                max: MAX_SUBSCRIPTION_ID,
+            },
+        }
+    }
+}
+
+/// A property's value, checked against its identifier's type and range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Number(u32),
+    Text(String),
+    Binary(Bytes),
+    Pair(String, String),
+}
+
+/// One parsed `-D`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Property {
+    pub command: Command,
+    pub identifier: Identifier,
+    pub value: Value,
+}
+
+/// Names joined for an error message: "a, b, c".
+fn list<T: Copy>(items: &[T], name: impl Fn(T) -> &'static str) -> String {
+    items
+        .iter()
+        .map(|&i| name(i))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Parse one `-D` occurrence (its 3 or 4 words) for a tool that takes `allowed` commands.
+/// Errors are one line starting with `-D`, naming what is allowed instead.
+pub fn parse(words: &[String], allowed: &[Command]) -> Result<Property, String> {
+    let (command, identifier, values) = match words {
+        [c, i, values @ ..] if !values.is_empty() => (c, i, values),
+        _ => return Err(
+            "-D needs COMMAND IDENTIFIER VALUE (user properties: COMMAND user-property NAME VALUE)"
+                .to_string(),
+        ),
+    };
+    let cmd = Command::from_name(command)
+        .filter(|c| allowed.contains(c))
+        .ok_or_else(|| {
+            format!(
+                "-D {command}: not a command here; use one of {}",
+                list(allowed, Command::name)
+            )
+        })?;
+    let identifiers = cmd.identifiers();
+    let id = Identifier::from_name(identifier)
+        .filter(|i| identifiers.contains(i))
+        .ok_or_else(|| {
+            format!(
+                "-D {} {identifier}: not a {} property; {} takes {}",
+                cmd.name(),
+                cmd.name(),
+                cmd.name(),
+                list(identifiers, Identifier::name)
+            )
+        })?;
+    let what = format!("-D {} {}", cmd.name(), id.name());
+    let value = match (id.kind(), values) {
+        (Kind::Pair, [name, value]) => Value::Pair(name.clone(), value.clone()),
+        (Kind::Pair, _) => return Err(format!("{what} needs a NAME and a VALUE")),
+        (_, [_, _, ..]) => {
+            return Err(format!(
+                "{what} takes one value, not {} (only user-property takes two)",
+                values.len()
+            ))
+        }
+        (Kind::Text, [text]) => Value::Text(text.clone()),
+        (Kind::Binary, [text]) => Value::Binary(Bytes::from(text.clone().into_bytes())),
+        (Kind::Number { min, max }, [text]) => {
+            let number = text
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (u64::from(min)..=u64::from(max)).contains(n))
+                .ok_or_else(|| {
+                    format!("{what}: '{text}' is not a whole number from {min} to {max}")
+                })?;
+            Value::Number(number as u32)
+        }
+        (_, []) => return Err(format!("{what} needs a value")),
+    };
+    Ok(Property {
+        command: cmd,
+        identifier: id,
+        value,
+    })
+}
+
+/// The `-D` flag itself, as clap takes it: each occurrence keeps its own 3 or 4 words (the
+/// derive macro cannot group values by occurrence, so this one arg is written by hand).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PropertyArgs {
+    pub occurrences: Vec<Vec<String>>,
+}
+
+impl PropertyArgs {
+    pub fn is_empty(&self) -> bool {
+        self.occurrences.is_empty()
+    }
+}
+
+const ARG_ID: &str = "property";
+
+impl clap::FromArgMatches for PropertyArgs {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let occurrences = matches
+            .get_occurrences::<String>(ARG_ID)
+            .map(|o| o.map(|words| words.cloned().collect()).collect())
+            .unwrap_or_default();
+        Ok(PropertyArgs { occurrences })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = PropertyArgs::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl clap::Args for PropertyArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        cmd.arg(
+            clap::Arg::new(ARG_ID)
+                .short('D')
+                .long(ARG_ID)
+                .value_names(["COMMAND", "IDENTIFIER", "VALUE"])
+                .num_args(3..=4)
+                .action(clap::ArgAction::Append)
+                .help_heading("MQTT 5 (with -V mqttv5)")
+                .help(
+                    "An MQTT 5 property as mosquitto takes it, e.g. -D publish content-type text/plain, \
+                     -D connect user-property NAME VALUE; repeatable",
+                ),
+        )
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        PropertyArgs::augment_args(cmd)
+    }
+}
+
+/// Everything the `-D` flags of one command line said, sorted by packet.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Defined {
+    pub connect: ConnectProperties,
+    pub will: WillProperties,
+    pub publish: PublishProperties,
+    /// Subscription id and user properties of SUBSCRIBE (the option bits have their own flags).
+    pub subscribe: SubscribeOptions,
+    pub unsubscribe_user_properties: Vec<(String, String)>,
+}
+
+impl Defined {
+    /// Nothing given.
+    pub fn is_empty(&self) -> bool {
+        *self == Defined::default()
+    }
+
+    /// Parse every `-D` of a command line. A property given twice is an error, user
+    /// properties excepted (they are a list).
+    pub fn parse_all(occurrences: &[Vec<String>], allowed: &[Command]) -> Result<Defined, String> {
+        let mut defined = Defined::default();
+        for words in occurrences {
+            let property = parse(words, allowed)?;
+            defined.add(property)?;
+        }
+        Ok(defined)
+    }
+
+    fn add(&mut self, p: Property) -> Result<(), String> {
+        use Identifier as I;
+        let what = format!("-D {} {}", p.command.name(), p.identifier.name());
+        if p.command == Command::Disconnect {
+            return Err(format!(
+                "{what}: DISCONNECT properties cannot be sent (the MQTT library used sends DISCONNECT without them)"
+            ));
+        }
+        let number = match &p.value {
+            Value::Number(n) => Some(*n),
+            _ => None,
+        };
+        let text = match &p.value {
+            Value::Text(t) => Some(t.clone()),
+            _ => None,
+        };
+        let binary = match &p.value {
+            Value::Binary(b) => Some(b.clone()),
+            _ => None,
+        };
+        if let Value::Pair(name, value) = p.value {
+            let pair = (name, value);
+            match p.command {
+                Command::Connect => self.connect.user_properties.push(pair),
+                Command::Publish => self.publish.user_properties.push(pair),
+                Command::Subscribe => self.subscribe.user_properties.push(pair),
+                Command::Unsubscribe => self.unsubscribe_user_properties.push(pair),
+                Command::Will => self.will.user_properties.push(pair),
+                Command::Disconnect => {}
+            }
+            return Ok(());
+        }
+        // Ranges were checked by `parse`, so these narrowing casts never truncate.
+        let u8_of = number.map(|n| n as u8);
+        let u16_of = number.map(|n| n as u16);
+        match (p.command, p.identifier) {
+            (Command::Connect, I::AuthenticationData) => {
+                set_once(&mut self.connect.authentication_data, binary, &what)
+            }
+            (Command::Connect, I::AuthenticationMethod) => {
+                set_once(&mut self.connect.authentication_method, text, &what)
+            }
+            (Command::Connect, I::MaximumPacketSize) => {
+                set_once(&mut self.connect.maximum_packet_size, number, &what)
+            }
+            (Command::Connect, I::ReceiveMaximum) => {
+                set_once(&mut self.connect.receive_maximum, u16_of, &what)
+            }
+            (Command::Connect, I::RequestProblemInformation) => {
+                set_once(&mut self.connect.request_problem_information, u8_of, &what)
+            }
+            (Command::Connect, I::RequestResponseInformation) => {
+                set_once(&mut self.connect.request_response_information, u8_of, &what)
+            }
+            (Command::Connect, I::SessionExpiryInterval) => {
+                set_once(&mut self.connect.session_expiry, number, &what)
+            }
+            (Command::Connect, I::TopicAliasMaximum) => {
+                set_once(&mut self.connect.topic_alias_maximum, u16_of, &what)
+            }
+            (Command::Publish, I::ContentType) => {
+                set_once(&mut self.publish.content_type, text, &what)
+            }
+            (Command::Publish, I::CorrelationData) => {
+                set_once(&mut self.publish.correlation_data, binary, &what)
+            }
+            (Command::Publish, I::MessageExpiryInterval) => {
+                set_once(&mut self.publish.message_expiry, number, &what)
+            }
+            (Command::Publish, I::PayloadFormatIndicator) => {
+                set_once(&mut self.publish.payload_format, u8_of, &what)
+            }
+            (Command::Publish, I::ResponseTopic) => {
+                set_once(&mut self.publish.response_topic, text, &what)
+            }
+            (Command::Publish, I::TopicAlias) => {
+                set_once(&mut self.publish.topic_alias, u16_of, &what)
+            }
+            (Command::Subscribe, I::SubscriptionIdentifier) => {
+                set_once(&mut self.subscribe.subscription_id, number, &what)
+            }
+            (Command::Will, I::ContentType) => set_once(&mut self.will.content_type, text, &what),
+            (Command::Will, I::CorrelationData) => {
+                set_once(&mut self.will.correlation_data, binary, &what)
+            }
+            (Command::Will, I::MessageExpiryInterval) => {
+                set_once(&mut self.will.message_expiry, number, &what)
+            }
+            (Command::Will, I::PayloadFormatIndicator) => {
+                set_once(&mut self.will.payload_format, u8_of, &what)
+            }
+            (Command::Will, I::ResponseTopic) => {
+                set_once(&mut self.will.response_topic, text, &what)
+            }
+            (Command::Will, I::WillDelayInterval) => {
+                set_once(&mut self.will.delay_interval, number, &what)
+            }
+            // `parse` only lets through identifiers of their command.
+            _ => Err(format!("{what}: not supported")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<String> {
+        text.split(' ').map(str::to_string).collect()
+    }
+
+    fn one(text: &str, allowed: &[Command]) -> Result<Property, String> {
+        parse(&words(text), allowed)
+    }
+
+    fn all(list: &[&str], allowed: &[Command]) -> Result<Defined, String> {
+        let occurrences: Vec<Vec<String>> = list.iter().map(|t| words(t)).collect();
+        Defined::parse_all(&occurrences, allowed)
+    }
+
+    #[test]
+    fn publish_properties_map_onto_fields() {
+        let d = all(
+            &[
+                "publish content-type text/plain",
+                "publish correlation-data abc",
+                "publish message-expiry-interval 60",
+                "publish payload-format-indicator 1",
+                "publish response-topic r/1",
+                "publish topic-alias 3",
+                "publish user-property a 1",
+                "publish user-property a 2",
+            ],
+            Command::RPUB,
+        )
+        .unwrap();
+        let p = &d.publish;
+        assert_eq!(p.content_type.as_deref(), Some("text/plain"));
+        assert_eq!(p.correlation_data.as_deref(), Some(&b"abc"[..]));
+        assert_eq!(p.message_expiry, Some(60));
+        assert_eq!(p.payload_format, Some(1));
+        assert_eq!(p.response_topic.as_deref(), Some("r/1"));
+        assert_eq!(p.topic_alias, Some(3));
+        assert_eq!(
+            p.user_properties,
+            vec![("a".into(), "1".into()), ("a".into(), "2".into())]
+        );
+    }
+
+    #[test]
+    fn connect_will_subscribe_unsubscribe() {
+        let d = all(
+            &[
+                "CONNECT session-expiry-interval 4294967295",
+                "connect receive-maximum 10",
+                "connect maximum-packet-size 1000",
+                "connect topic-alias-maximum 0",
+                "connect request-problem-information 0",
+                "connect request-response-information 1",
+                "connect user-property k v",
+                "connect authentication-method m",
+                "connect authentication-data d",
+                "will will-delay-interval 5",
+                "will content-type x",
+                "will user-property wk wv",
+                "subscribe subscription-identifier 268435455",
+                "subscribe user-property s t",
+                "unsubscribe user-property u w",
+            ],
+            Command::RSUB,
+        )
+        .unwrap();
+        assert_eq!(d.connect.session_expiry, Some(u32::MAX));
+        assert_eq!(d.connect.receive_maximum, Some(10));
+        assert_eq!(d.connect.maximum_packet_size, Some(1000));
+        assert_eq!(d.connect.topic_alias_maximum, Some(0));
+        assert_eq!(d.connect.request_problem_information, Some(0));
+        assert_eq!(d.connect.request_response_information, Some(1));
+        assert_eq!(d.connect.user_properties, vec![("k".into(), "v".into())]);
+        assert_eq!(d.connect.authentication_method.as_deref(), Some("m"));
+        assert_eq!(d.will.delay_interval, Some(5));
+        assert_eq!(d.will.content_type.as_deref(), Some("x"));
+        assert_eq!(d.will.user_properties, vec![("wk".into(), "wv".into())]);
+        assert_eq!(d.subscribe.subscription_id, Some(MAX_SUBSCRIPTION_ID));
+        assert_eq!(d.subscribe.user_properties, vec![("s".into(), "t".into())]);
+        assert_eq!(
+            d.unsubscribe_user_properties,
+            vec![("u".into(), "w".into())]
+        );
+        assert!(all(&[], Command::RSUB).unwrap().is_empty());
+    }
+
+    #[test]
+    fn unknown_identifier_names_the_allowed_ones() {
+        let e = one("publish session-expiry-interval 5", Command::RPUB).unwrap_err();
+        assert_eq!(
+            e,
+            "-D publish session-expiry-interval: not a publish property; publish takes \
+             content-type, correlation-data, message-expiry-interval, payload-format-indicator, \
+             response-topic, topic-alias, user-property"
+        );
+        let e = one("will topic-alias 1", Command::RPUB).unwrap_err();
+        assert!(e.contains("will-delay-interval"), "{e}");
+        let e = one("connect bogus 1", Command::RSUB).unwrap_err();
+        assert!(e.contains("connect takes authentication-data"), "{e}");
+    }
+
+    #[test]
+    fn command_must_be_one_the_tool_sends() {
+        let e = one("subscribe user-property a b", Command::RPUB).unwrap_err();
+        assert_eq!(
+            e,
+            "-D subscribe: not a command here; use one of connect, publish, will, disconnect"
+        );
+        let e = one("publish content-type x", Command::RSUB).unwrap_err();
+        assert!(
+            e.contains("connect, subscribe, unsubscribe, will, disconnect"),
+            "{e}"
+        );
+        assert!(one("pubrel user-property a b", Command::RPUB).is_err());
+        assert!(one("", Command::RPUB).is_err());
+    }
+
+    #[test]
+    fn values_are_checked() {
+        let e = one("publish user-property a", Command::RPUB).unwrap_err();
+        assert_eq!(e, "-D publish user-property needs a NAME and a VALUE");
+        let e = one("publish content-type a b", Command::RPUB).unwrap_err();
+        assert!(e.contains("takes one value, not 2"), "{e}");
+        for bad in [
+            "publish topic-alias 0",
+            "publish topic-alias 65536",
+            "publish topic-alias x",
+            "publish topic-alias -1",
+            "publish payload-format-indicator 2",
+            "publish message-expiry-interval 4294967296",
+            "connect receive-maximum 0",
+            "connect maximum-packet-size 0",
+        ] {
+            let e = one(bad, Command::RPUB).unwrap_err();
+            assert!(e.contains("is not a whole number from"), "{bad}: {e}");
+        }
+        assert!(parse(&words("publish"), Command::RPUB).is_err());
+        assert!(parse(&words("publish content-type"), Command::RPUB).is_err());
+    }
+
+    #[test]
+    fn twice_is_an_error_but_user_properties_add_up() {
+        let e = all(
+            &["publish content-type a", "publish content-type b"],
+            Command::RPUB,
+        )
+        .unwrap_err();
+        assert_eq!(e, "-D publish content-type is given twice");
+        assert!(all(
+            &["publish user-property a b", "publish user-property a b"],
+            Command::RPUB
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn disconnect_properties_are_refused_clearly() {
+        let e = all(&["disconnect session-expiry-interval 0"], Command::RPUB).unwrap_err();
+        assert!(e.contains("DISCONNECT properties cannot be sent"), "{e}");
+        // The identifier is still checked first.
+        let e = all(&["disconnect content-type x"], Command::RPUB).unwrap_err();
+        assert!(e.contains("disconnect takes session-expiry-interval, user-property"));
+    }
+
+    #[test]
+    fn any_words_give_an_answer_not_a_panic() {
+        let samples = [
+            "",
+            " ",
+            "connect",
+            "connect  ",
+            "\u{0} \u{0} \u{0}",
+            "will user-property \u{ff} \u{0}",
+            "publish message-expiry-interval 99999999999999999999999",
+            "subscribe subscription-identifier 268435456",
+        ];
+        for s in samples {
+            let _ = one(s, Command::RSUB);
+            let _ = one(s, Command::RPUB);
+        }
+    }
+}

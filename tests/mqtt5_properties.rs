@@ -1,0 +1,473 @@
+//! MQTT 5 properties end to end: what rpub attaches to a message reaches the subscriber (rsub
+//! `-v` shows it after the payload; mosquitto_sub's `-F` agrees), the broker honours message
+//! expiry, session expiry, maximum packet size, topic aliases and will properties, and every
+//! one of these flags is refused with MQTT 3.1.1 instead of being dropped.
+
+use std::time::{Duration, Instant};
+
+use crate::util::{mosquitto_pub, mosquitto_sub, rpub, rsub, run, Broker, Sub, SHORT};
+
+#[test]
+fn user_properties_round_trip_to_rsub() {
+    let b = Broker::start();
+    let t = topic!();
+    let sub = Sub::subscribed(rsub(&b).args(["-V", "5", "-v", "-t", &t, "-C", "1"]));
+    run(
+        rpub(&b).args([
+            "-V",
+            "5",
+            "-t",
+            &t,
+            "-m",
+            "21.5",
+            "--user-property",
+            "unit=celsius",
+            "--user-property",
+            "room=kitchen",
+            "-D",
+            "publish",
+            "user-property",
+            "sensor",
+            "s-1",
+        ]),
+        SHORT,
+    )
+    .code(0)
+    .stderr_empty();
+    sub.finish(SHORT).code(0).stdout(format!(
+        "{t} 21.5 [user-property=sensor=s-1, user-property=unit=celsius, user-property=room=kitchen]\n"
+    ));
+}
+
+#[test]
+fn every_publish_property_reaches_rsub() {
+    let b = Broker::start();
+    let t = topic!();
+    let sub = Sub::subscribed(rsub(&b).args(["-V", "5", "-v", "-t", &t, "-C", "1"]));
+    run(
+        rpub(&b).args([
+            "-V",
+            "5",
+            "-q",
+            "1",
+            "-t",
+            &t,
+            "-m",
+            "{}",
+            "--content-type",
+            "application/json",
+            "--payload-format",
+            "utf8",
+            "--message-expiry",
+            "1h",
+            "--response-topic",
+            "replies/1",
+            "--correlation-data",
+            "req-7",
+        ]),
+        SHORT,
+    )
+    .code(0)
+    .stderr_empty();
+    sub.finish(SHORT).code(0).stdout(format!(
+        "{t} {{}} [payload-format=utf8, message-expiry=3600s, response-topic=replies/1, \
+         correlation-data=req-7, content-type=application/json]\n"
+    ));
+}
+
+#[test]
+fn without_verbose_only_the_payload_is_printed() {
+    let b = Broker::start();
+    let t = topic!();
+    let sub = Sub::subscribed(rsub(&b).args(["-V", "5", "-t", &t, "-C", "1"]));
+    run(
+        rpub(&b).args(["-V", "5", "-t", &t, "-m", "x", "--user-property", "a=b"]),
+        SHORT,
+    )
+    .code(0);
+    sub.finish(SHORT).code(0).stdout("x\n");
+}
+
+/// mosquitto_sub prints user properties with `-F %P` as `key:value`, space-separated.
+#[test]
+fn user_properties_from_rpub_reach_mosquitto_sub() {
+    let b = Broker::start();
+    let t = topic!();
+    // A retained marker is the first line mosquitto_sub prints once it is subscribed.
+    let marker = format!("{t}/ready");
+    run(
+        rpub(&b).args(["-V", "5", "-r", "-t", &marker, "-m", "ready"]),
+        SHORT,
+    )
+    .code(0);
+    let mut sub = Sub::spawn(mosquitto_sub(&b).args([
+        "-V", "5", "-F", "%t %p %P", "-t", &marker, "-t", &t, "-C", "2",
+    ]));
+    sub.wait_for_stdout(b"ready", SHORT);
+    run(
+        rpub(&b).args([
+            "-V",
+            "5",
+            "-t",
+            &t,
+            "-m",
+            "hi",
+            "--user-property",
+            "a=1",
+            "--user-property",
+            "b=2",
+        ]),
+        SHORT,
+    )
+    .code(0);
+    sub.finish(SHORT)
+        .code(0)
+        .stdout(format!("{marker} ready \n{t} hi a:1 b:2\n"));
+}
+
+#[test]
+fn properties_from_mosquitto_pub_reach_rsub() {
+    let b = Broker::start();
+    let t = topic!();
+    let sub = Sub::subscribed(rsub(&b).args(["-V", "5", "-v", "-t", &t, "-C", "1"]));
+    run(
+        mosquitto_pub(&b).args([
+            "-V",
+            "5",
+            "-t",
+            &t,
+            "-m",
+            "m",
+            "-D",
+            "publish",
+            "user-property",
+            "k",
+            "v",
+            "-D",
+            "publish",
+            "content-type",
+            "text/plain",
+        ]),
+        SHORT,
+    )
+    .code(0);
+    sub.finish(SHORT).code(0).stdout(format!(
+        "{t} m [content-type=text/plain, user-property=k=v]\n"
+    ));
+}
+
+/// A retained message with a 2 s expiry is there at once and gone a little later. Mosquitto
+/// counts expiry in whole seconds of its clock, so "2 s" ends between 1 and 2 s after it came.
+#[test]
+fn message_expiry_is_honoured_by_the_broker() {
+    let b = Broker::start();
+    let t = topic!();
+    let published = Instant::now();
+    run(
+        rpub(&b).args([
+            "-V",
+            "5",
+            "-r",
+            "-t",
+            &t,
+            "-m",
+            "fresh",
+            "--message-expiry",
+            "2",
+        ]),
+        SHORT,
+    )
+    .code(0);
+    run(rsub(&b).args(["-V", "5", "-t", &t, "-C", "1"]), SHORT)
+        .code(0)
+        .stdout("fresh\n");
+    // Poll until the broker stops handing it out, instead of sleeping a fixed time.
+    loop {
+        let out = run(
+            rsub(&b).args(["-V", "5", "-t", &t, "-C", "1", "-W", "0.3"]),
+            SHORT,
+        );
+        if out.code == Some(27) {
+            out.stdout("");
+            break;
+        }
+        out.code(0).stdout("fresh\n");
+        if published.elapsed() > Duration::from_secs(5) {
+            out.fail("the retained message is still handed out 5 s after a 2 s expiry");
+        }
+    }
+    if published.elapsed() < Duration::from_secs(1) {
+        panic!("the message vanished before its expiry");
+    }
+}
+
+/// `-x 60`: the session outlives the connection, so a QoS 1 message published while the
+/// client is away is waiting when it comes back with -c. Without -x (or with -c -x 0) the
+/// session ends at disconnect and the message is gone.
+#[test]
+fn session_expiry_keeps_the_session() {
+    let b = Broker::start();
+    let t = topic!();
+    for (id, expiry, kept) in [("sx-kept", "60", true), ("sx-gone", "0", false)] {
+        run(
+            rsub(&b).args([
+                "-V", "5", "-i", id, "-c", "-x", expiry, "-q", "1", "-t", &t, "-E",
+            ]),
+            SHORT,
+        )
+        .code(0);
+        run(
+            rpub(&b).args(["-V", "5", "-q", "1", "-t", &t, "-m", "while away"]),
+            SHORT,
+        )
+        .code(0);
+        let back = run(
+            rsub(&b).args([
+                "-V", "5", "-i", id, "-c", "-q", "1", "-t", &t, "-C", "1", "-W", "1",
+            ]),
+            SHORT,
+        );
+        if kept {
+            back.code(0).stdout("while away\n");
+        } else {
+            back.code(27).stdout("");
+        }
+    }
+}
+
+#[test]
+fn session_expiry_takes_inf_and_durations() {
+    let b = Broker::start();
+    let t = topic!();
+    for expiry in ["inf", "2m", "-1"] {
+        run(
+            rsub(&b).args(["-V", "5", "-x", expiry, "-t", &t, "-E"]),
+            SHORT,
+        )
+        .code(0)
+        .stderr_empty();
+    }
+    run(
+        rsub(&b).args(["-V", "5", "-x", "1.5", "-t", &t, "-E"]),
+        SHORT,
+    )
+    .code(2)
+    .one_error_line("rsub")
+    .stderr_mentions("whole seconds");
+}
+
+/// The broker does not send a client messages bigger than the maximum packet size it asked for.
+#[test]
+fn maximum_packet_size_is_honoured_by_the_broker() {
+    let b = Broker::start();
+    let t = topic!();
+    let sub = Sub::subscribed(rsub(&b).args([
+        "-V",
+        "5",
+        "--maximum-packet-size",
+        "100",
+        "-t",
+        &t,
+        "-C",
+        "1",
+    ]));
+    let big = "x".repeat(200);
+    run(rpub(&b).args(["-V", "5", "-t", &t, "-m", &big]), SHORT).code(0);
+    run(rpub(&b).args(["-V", "5", "-t", &t, "-m", "small"]), SHORT).code(0);
+    sub.finish(SHORT).code(0).stdout("small\n");
+}
+
+/// --topic-alias goes out with each message (the topic too: the mapping must survive a
+/// reconnect); the broker accepts it and subscribers get the messages on their topic.
+#[test]
+fn topic_alias_repeated_messages() {
+    let b = Broker::start();
+    let t = topic!();
+    let sub = Sub::subscribed(rsub(&b).args(["-V", "5", "-v", "-t", &t, "-C", "3"]));
+    run(
+        rpub(&b).args([
+            "-V",
+            "5",
+            "-q",
+            "1",
+            "-t",
+            &t,
+            "-m",
+            "m{n}",
+            "--count",
+            "3",
+            "--topic-alias",
+            "1",
+        ]),
+        SHORT,
+    )
+    .code(0)
+    .stderr_empty();
+    sub.finish(SHORT)
+        .code(0)
+        .stdout(format!("{t} m1\n{t} m2\n{t} m3\n"));
+}
+
+#[test]
+fn topic_alias_above_the_broker_maximum_is_named() {
+    // mosquitto's default max_topic_alias is 10.
+    let b = Broker::start();
+    let t = topic!();
+    run(
+        rpub(&b).args([
+            "-V",
+            "5",
+            "-q",
+            "1",
+            "-t",
+            &t,
+            "-m",
+            "x",
+            "--topic-alias",
+            "11",
+        ]),
+        SHORT,
+    )
+    .code(7)
+    .one_error_line("rpub")
+    .stderr_mentions("topic alias 11 is above the maximum of 10");
+}
+
+#[test]
+fn will_properties_reach_the_subscriber() {
+    let b = Broker::start();
+    let t = topic!();
+    let will = format!("{t}/will");
+    let watcher = Sub::subscribed(rsub(&b).args(["-V", "5", "-v", "-t", &will, "-C", "1"]));
+    let mut victim = Sub::subscribed(rsub(&b).args([
+        "-V",
+        "5",
+        "-t",
+        &format!("{t}/data"),
+        "--will-topic",
+        &will,
+        "--will-payload",
+        "gone",
+        "--will-content-type",
+        "text/plain",
+        "--will-user-property",
+        "reason=crash",
+        "-D",
+        "will",
+        "correlation-data",
+        "c-1",
+    ]));
+    victim.kill();
+    watcher.finish(SHORT).code(0).stdout(format!(
+        "{will} gone [correlation-data=c-1, content-type=text/plain, user-property=reason=crash]\n"
+    ));
+}
+
+/// --will-delay: the broker holds the will back (the session must outlive the delay, -x).
+#[test]
+fn will_delay_holds_the_will_back() {
+    let b = Broker::start();
+    let t = topic!();
+    let will = format!("{t}/will");
+    let mut watcher = Sub::subscribed(rsub(&b).args(["-V", "5", "-t", &will, "-C", "1"]));
+    let mut victim = Sub::subscribed(rsub(&b).args([
+        "-V",
+        "5",
+        "-x",
+        "10",
+        "-t",
+        &format!("{t}/data"),
+        "--will-topic",
+        &will,
+        "--will-payload",
+        "late",
+        "--will-delay",
+        "2",
+    ]));
+    let killed = Instant::now();
+    victim.kill();
+    watcher.wait_for_stdout(b"late", SHORT);
+    let waited = killed.elapsed();
+    // Whole seconds of the broker's clock: "2 s" is at least 1 s; without the delay the will
+    // comes within milliseconds.
+    if waited < Duration::from_millis(900) {
+        watcher.fail(&format!(
+            "the will came after {waited:?}, before its 2 s delay"
+        ));
+    }
+    watcher.finish(SHORT).code(0).stdout("late\n");
+}
+
+#[test]
+fn payload_format_utf8_refuses_binary_payload() {
+    let b = Broker::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bin");
+    std::fs::write(&file, [0xff, 0xfe]).unwrap();
+    run(
+        rpub(&b).args([
+            "-V",
+            "5",
+            "-t",
+            "x",
+            "-f",
+            file.to_str().unwrap(),
+            "--payload-format",
+            "utf8",
+        ]),
+        SHORT,
+    )
+    .code(2)
+    .one_error_line("rpub")
+    .stderr_mentions("not valid UTF-8");
+}
+
+/// Every MQTT 5 flag with MQTT 3.1.1 (the default) is a usage error naming the flag; nothing
+/// is silently dropped.
+#[test]
+fn mqtt5_flags_with_mqtt311_are_refused_naming_the_flag() {
+    let b = Broker::start();
+    let t = topic!();
+    let rpub_cases: [(&[&str], &str); 9] = [
+        (&["--user-property", "a=b"], "--user-property"),
+        (&["--content-type", "text/plain"], "--content-type"),
+        (&["--payload-format", "utf8"], "--payload-format"),
+        (&["--message-expiry", "5"], "--message-expiry"),
+        (&["--response-topic", "r"], "--response-topic"),
+        (&["--correlation-data", "c"], "--correlation-data"),
+        (&["--topic-alias", "1"], "--topic-alias"),
+        (&["--wait-response", "1"], "--wait-response"),
+        (&["-x", "60"], "-x/--session-expiry"),
+    ];
+    for (args, flag) in rpub_cases {
+        run(
+            rpub(&b)
+                .args(["-V", "mqttv311", "-t", &t, "-m", "x"])
+                .args(args),
+            SHORT,
+        )
+        .code(2)
+        .one_error_line("rpub")
+        .stderr_mentions(&format!("{flag} is MQTT 5 only: add -V mqttv5"));
+    }
+    let rsub_cases: [(&[&str], &str); 6] = [
+        (&["--no-local"], "--no-local"),
+        (&["--retain-as-published"], "--retain-as-published"),
+        (&["--retain-handling", "2"], "--retain-handling"),
+        (&["--subscription-id", "3"], "--subscription-id"),
+        (&["--receive-maximum", "3"], "--receive-maximum"),
+        (
+            &["-D", "subscribe", "user-property", "a", "b"],
+            "-D subscribe user-property",
+        ),
+    ];
+    for (args, flag) in rsub_cases {
+        run(rsub(&b).args(["-t", &t]).args(args), SHORT)
+            .code(2)
+            .one_error_line("rsub")
+            .stderr_mentions(&format!("{flag} is MQTT 5 only: add -V mqttv5"));
+    }
+    if b.log().contains("New client connected") {
+        panic!("a refused flag still connected:\n{}", b.log());
+    }
+}

@@ -1,0 +1,256 @@
+//! mosquitto's generic `-D COMMAND IDENTIFIER VALUE`: lines copied from mosquitto scripts
+//! work, and every mistake is one line, exit 2, naming what is allowed, before connecting.
+
+use crate::util::{rpub, rsub, run, Broker, Sub, SHORT};
+
+#[test]
+fn d_publish_properties_reach_the_subscriber() {
+    let b = Broker::start();
+    let t = topic!();
+    let sub = Sub::subscribed(rsub(&b).args(["-V", "5", "-v", "-t", &t, "-C", "1"]));
+    run(
+        rpub(&b).args([
+            "-V",
+            "mqttv5",
+            "-t",
+            &t,
+            "-m",
+            "x",
+            "-D",
+            "publish",
+            "user-property",
+            "a",
+            "b",
+            "-D",
+            "PUBLISH",
+            "content-type",
+            "text/plain",
+            "-D",
+            "publish",
+            "message-expiry-interval",
+            "600",
+            "-D",
+            "publish",
+            "payload-format-indicator",
+            "1",
+            "-D",
+            "connect",
+            "user-property",
+            "client",
+            "test",
+            "-D",
+            "connect",
+            "receive-maximum",
+            "5",
+        ]),
+        SHORT,
+    )
+    .code(0)
+    .stderr_empty();
+    sub.finish(SHORT).code(0).stdout(format!(
+        "{t} x [payload-format=utf8, message-expiry=600s, content-type=text/plain, user-property=a=b]\n"
+    ));
+}
+
+#[test]
+fn d_on_rsub_for_connect_subscribe_and_unsubscribe() {
+    let b = Broker::start();
+    let t = topic!();
+    let sub = Sub::subscribed(rsub(&b).args([
+        "-V",
+        "5",
+        "-v",
+        "-t",
+        &t,
+        "-C",
+        "1",
+        "-D",
+        "subscribe",
+        "subscription-identifier",
+        "9",
+        "-D",
+        "subscribe",
+        "user-property",
+        "k",
+        "v",
+        "-D",
+        "connect",
+        "session-expiry-interval",
+        "0",
+    ]));
+    run(rpub(&b).args(["-V", "5", "-t", &t, "-m", "x"]), SHORT).code(0);
+    sub.finish(SHORT)
+        .code(0)
+        .stdout(format!("{t} x [subscription-id=9]\n"));
+    run(
+        rsub(&b).args([
+            "-V",
+            "5",
+            "-U",
+            &t,
+            "-D",
+            "unsubscribe",
+            "user-property",
+            "k",
+            "v",
+        ]),
+        SHORT,
+    )
+    .code(0)
+    .stderr_empty();
+}
+
+/// Each mistake: exit 2, one line, the broker never contacted.
+#[track_caller]
+fn refused(tool: &str, args: &[&str], expected_line: &str) {
+    let b = Broker::start();
+    let mut cmd = if tool == "rpub" { rpub(&b) } else { rsub(&b) };
+    cmd.args(["-V", "5", "-t", "x"]);
+    if tool == "rpub" {
+        cmd.args(["-m", "x"]);
+    }
+    let out = run(cmd.args(args), SHORT);
+    out.code(2)
+        .one_error_line(tool)
+        .stderr_mentions(expected_line);
+    if b.log().contains("New client connected") {
+        out.fail("a bad -D must be refused before connecting");
+    }
+}
+
+#[test]
+fn identifier_not_allowed_names_the_allowed_ones() {
+    refused(
+        "rpub",
+        &["-D", "publish", "session-expiry-interval", "60"],
+        "rpub: -D publish session-expiry-interval: not a publish property; publish takes \
+         content-type, correlation-data, message-expiry-interval, payload-format-indicator, \
+         response-topic, topic-alias, user-property",
+    );
+    refused(
+        "rsub",
+        &["-D", "subscribe", "content-type", "x"],
+        "rsub: -D subscribe content-type: not a subscribe property; subscribe takes \
+         subscription-identifier, user-property",
+    );
+    refused(
+        "rpub",
+        &["-D", "will", "topic-alias", "1", "--will-topic", "w"],
+        "will takes content-type, correlation-data, message-expiry-interval, \
+         payload-format-indicator, response-topic, user-property, will-delay-interval",
+    );
+    refused(
+        "rsub",
+        &["-D", "connect", "bogus", "1"],
+        "connect takes authentication-data, authentication-method, maximum-packet-size, \
+         receive-maximum, request-problem-information, request-response-information, \
+         session-expiry-interval, topic-alias-maximum, user-property",
+    );
+}
+
+#[test]
+fn command_not_sent_by_the_tool_names_the_allowed_ones() {
+    refused(
+        "rpub",
+        &["-D", "subscribe", "user-property", "a", "b"],
+        "rpub: -D subscribe: not a command here; use one of connect, publish, will, disconnect",
+    );
+    refused(
+        "rsub",
+        &["-D", "publish", "content-type", "x"],
+        "rsub: -D publish: not a command here; use one of connect, subscribe, unsubscribe, will, disconnect",
+    );
+    refused(
+        "rpub",
+        &["-D", "pubrel", "user-property", "a", "b"],
+        "rpub: -D pubrel: not a command here",
+    );
+}
+
+#[test]
+fn wrong_values_are_named() {
+    refused(
+        "rpub",
+        &["-D", "publish", "topic-alias", "0"],
+        "rpub: -D publish topic-alias: '0' is not a whole number from 1 to 65535",
+    );
+    refused(
+        "rpub",
+        &["-D", "publish", "message-expiry-interval", "soon"],
+        "'soon' is not a whole number from 0 to 4294967295",
+    );
+    refused(
+        "rpub",
+        &["-D", "publish", "user-property", "lonely"],
+        "rpub: -D publish user-property needs a NAME and a VALUE",
+    );
+    refused(
+        "rpub",
+        &["-D", "publish", "content-type", "a", "b"],
+        "rpub: -D publish content-type takes one value, not 2",
+    );
+    refused("rpub", &["-D", "publish", "content-type"], "rpub: ");
+}
+
+#[test]
+fn a_property_given_twice_is_refused() {
+    refused(
+        "rpub",
+        &[
+            "-D",
+            "publish",
+            "content-type",
+            "a",
+            "-D",
+            "publish",
+            "content-type",
+            "b",
+        ],
+        "rpub: -D publish content-type is given twice",
+    );
+    refused(
+        "rpub",
+        &["--content-type", "a", "-D", "publish", "content-type", "b"],
+        "rpub: the content type is given twice (by its flag and by -D)",
+    );
+}
+
+#[test]
+fn disconnect_properties_are_refused_not_dropped() {
+    refused(
+        "rsub",
+        &["-D", "disconnect", "session-expiry-interval", "0"],
+        "rsub: -D disconnect session-expiry-interval: DISCONNECT properties cannot be sent",
+    );
+}
+
+#[test]
+fn will_properties_need_a_will() {
+    refused(
+        "rpub",
+        &["-D", "will", "content-type", "x"],
+        "rpub: -D will: there is no will message to carry the property; add --will-topic",
+    );
+}
+
+#[test]
+fn d_with_mqtt311_is_refused() {
+    let b = Broker::start();
+    run(
+        rpub(&b).args([
+            "-t",
+            "x",
+            "-m",
+            "x",
+            "-D",
+            "publish",
+            "user-property",
+            "a",
+            "b",
+        ]),
+        SHORT,
+    )
+    .code(2)
+    .one_error_line("rpub")
+    .stderr_mentions("rpub: -D publish user-property is MQTT 5 only: add -V mqttv5");
+}

@@ -1,0 +1,205 @@
+//! `--proxy http://...` through a real tinyproxy: the MQTT connection is tunnelled with
+//! CONNECT (the proxy's log shows it did), for plain MQTT, TLS and WebSockets; proxy
+//! credentials work and never show; a proxy that refuses is one line and exit 3; SOCKS is
+//! refused as unsupported rather than ignored.
+
+use crate::util::{
+    bin, rpub, rsub, run, unused_port, Amqtt, Broker, Pki, Sub, Tinyproxy, TlsBroker, SERVER, SHORT,
+};
+
+#[test]
+fn both_tools_through_the_proxy() {
+    let b = Broker::start();
+    let proxy = Tinyproxy::start("");
+    let t = topic!();
+    let sub = Sub::subscribed(rsub(&b).args(["--proxy", &proxy.url(), "-t", &t, "-C", "1"]));
+    run(
+        rpub(&b).args([
+            "--proxy",
+            &proxy.url(),
+            "-t",
+            &t,
+            "-m",
+            "tunnelled",
+            "-q",
+            "1",
+        ]),
+        SHORT,
+    )
+    .code(0)
+    .stderr_empty();
+    sub.finish(SHORT).code(0).stdout("tunnelled\n");
+    let target = b.addr();
+    let connects = proxy.connects();
+    if connects != [target.clone(), target] {
+        panic!(
+            "expected two CONNECTs to {} in the proxy log, got {connects:?}\n{}",
+            b.addr(),
+            proxy.log()
+        );
+    }
+}
+
+#[test]
+fn tls_and_websockets_through_the_proxy() {
+    let pki = Pki::new();
+    let tb = TlsBroker::start(&pki, SERVER, true);
+    let proxy = Tinyproxy::start("");
+    let t = topic!();
+    let sub = Sub::subscribed(
+        bin("rsub")
+            .args(tb.at("localhost"))
+            .args(pki.client_args())
+            .args(["--proxy", &proxy.url(), "-t", &t, "-C", "1"]),
+    );
+    run(
+        bin("rpub")
+            .args(tb.at("localhost"))
+            .args(pki.client_args())
+            .args(["--proxy", &proxy.url(), "-t", &t, "-m", "sealed"]),
+        SHORT,
+    )
+    .code(0)
+    .stderr_empty();
+    sub.finish(SHORT).code(0).stdout("sealed\n");
+
+    let amqtt = Amqtt::start();
+    let url = format!("ws://127.0.0.1:{}/mqtt", amqtt.ws_port);
+    let sub = Sub::subscribed(bin("rsub").args([
+        "-L",
+        &url,
+        "--proxy",
+        &proxy.url(),
+        "-t",
+        &t,
+        "-C",
+        "1",
+    ]));
+    run(
+        bin("rpub").args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &amqtt.tcp_port.to_string(),
+            "-t",
+            &t,
+            "-m",
+            "ws",
+        ]),
+        SHORT,
+    )
+    .code(0);
+    sub.finish(SHORT).code(0).stdout("ws\n");
+
+    let tls_target = format!("localhost:{}", tb.port);
+    let ws_target = format!("127.0.0.1:{}", amqtt.ws_port);
+    let connects = proxy.connects();
+    if connects != [tls_target.clone(), tls_target, ws_target] {
+        panic!(
+            "unexpected CONNECTs in the proxy log: {connects:?}\n{}",
+            proxy.log()
+        );
+    }
+}
+
+#[test]
+fn proxy_credentials() {
+    let b = Broker::start();
+    let proxy = Tinyproxy::start("BasicAuth kai pr0xy-pa55");
+    let port = proxy.port;
+    let t = topic!();
+    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "-C", "1"]));
+    let good = format!("http://kai:pr0xy-pa55@127.0.0.1:{port}");
+    run(
+        rpub(&b).args(["--proxy", &good, "-t", &t, "-m", "let in", "-d"]),
+        SHORT,
+    )
+    .code(0)
+    .never_shows("pr0xy-pa55");
+    sub.finish(SHORT).code(0).stdout("let in\n");
+
+    let bad = format!("http://kai:wr0ng-pa55@127.0.0.1:{port}");
+    let out = run(rpub(&b).args(["--proxy", &bad, "-t", &t, "-m", "y"]), SHORT);
+    out.code(3)
+        .one_error_line("rpub")
+        .stdout("")
+        .stderr_mentions("the proxy refused to open a tunnel: HTTP 40")
+        .stderr_mentions("wants a valid user and password")
+        .never_shows("wr0ng-pa55");
+    let none = format!("http://127.0.0.1:{port}");
+    let out = run(rsub(&b).args(["--proxy", &none, "-t", &t]), SHORT);
+    out.code(3)
+        .one_error_line("rsub")
+        .stderr_mentions("wants a valid user and password");
+}
+
+#[test]
+fn proxy_that_refuses_the_port() {
+    let b = Broker::start();
+    // Only CONNECT to port 443 is allowed: the broker's port is refused.
+    let proxy = Tinyproxy::start("ConnectPort 443");
+    let out = run(
+        rpub(&b).args(["--proxy", &proxy.url(), "-t", "x", "-m", "y"]),
+        SHORT,
+    );
+    out.code(3)
+        .one_error_line("rpub")
+        .stdout("")
+        .stderr_mentions(&b.addr())
+        .stderr_mentions("the proxy refused to open a tunnel: HTTP 403");
+}
+
+#[test]
+fn nothing_at_the_proxy() {
+    let b = Broker::start();
+    let url = format!("http://127.0.0.1:{}", unused_port());
+    for (tool, rest) in [("rpub", &["-m", "y"][..]), ("rsub", &[][..])] {
+        let out = run(
+            bin(tool)
+                .args([
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    &b.port().to_string(),
+                    "--proxy",
+                    &url,
+                    "-t",
+                    "x",
+                ])
+                .args(rest),
+            SHORT,
+        );
+        out.code(3)
+            .one_error_line(tool)
+            .stdout("")
+            .stderr_mentions("nothing is listening at the proxy");
+    }
+}
+
+#[test]
+fn socks_and_bad_proxy_urls_are_refused() {
+    let cases = [
+        (
+            "socks5h://127.0.0.1:1080",
+            "socks5h:// proxies are not supported",
+        ),
+        ("socks5://127.0.0.1:1080", "not supported"),
+        (
+            "https://127.0.0.1:3128",
+            "https:// proxies are not supported",
+        ),
+        ("127.0.0.1:3128", "http://"),
+        ("http://127.0.0.1", "needs a port"),
+        ("http://u:s3cret@127.0.0.1:99999", "port"),
+    ];
+    for (url, says) in cases {
+        let out = run(
+            bin("rpub").args(["--proxy", url, "-t", "x", "-m", "y"]),
+            SHORT,
+        );
+        out.code(2)
+            .one_error_line("rpub")
+            .stderr_mentions(says)
+            .never_shows("s3cret");
+    }
+}

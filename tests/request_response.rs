@@ -1,0 +1,246 @@
+//! Request/response (`rpub --wait-response`), what mosquitto_rr does: the requester
+//! subscribes to a response topic, publishes the request with that response topic and
+//! correlation data, and prints the answer that carries the same correlation data. The
+//! responders here are shell pipelines of rsub and rpub, as a user would build one.
+
+use std::process::Command;
+
+use crate::util::{exe, rpub, rsub, run, Broker, Sub, SHORT};
+
+/// A responder: `rsub -v` for one request, `sed` to pick the response topic and correlation
+/// data out of the properties it shows, `rpub` to answer "pong <request>" there. Extra
+/// arguments (`-d` from `Sub::subscribed`) go to rsub.
+fn responder(b: &Broker, request_topic: &str) -> Command {
+    let script = r#"
+set -eu
+"$RSUB" -V 5 -h 127.0.0.1 -p "$PORT" -t "$REQ" -C 1 -v "$@" |
+while IFS= read -r line; do
+  payload=${line#"$REQ "}
+  payload=${payload%% \[*}
+  rt=$(printf '%s\n' "$line" | sed -n 's/.*response-topic=\([^],]*\).*/\1/p')
+  cd=$(printf '%s\n' "$line" | sed -n 's/.*correlation-data=\([^],]*\).*/\1/p')
+  "$RPUB" -V 5 -h 127.0.0.1 -p "$PORT" -t "$rt" --correlation-data "$cd" -m "pong $payload"
+done
+"#;
+    let mut cmd = Command::new("bash");
+    cmd.args(["-c", script, "responder"])
+        .env("RSUB", exe("rsub"))
+        .env("RPUB", exe("rpub"))
+        .env("PORT", b.port().to_string())
+        .env("REQ", request_topic);
+    cmd
+}
+
+#[test]
+fn round_trip_with_a_shell_responder() {
+    let b = Broker::start();
+    let t = topic!();
+    let server = Sub::subscribed(&mut responder(&b, &t));
+    let out = run(
+        rpub(&b).args(["-V", "5", "--wait-response", "5", "-t", &t, "-m", "ping"]),
+        SHORT,
+    );
+    out.code(0).stdout("pong ping\n").stderr_empty();
+    server.finish(SHORT).code(0);
+}
+
+/// Response topic and correlation data given by the user; QoS 1 both ways; the default wait.
+#[test]
+fn round_trip_with_own_response_topic_and_correlation_data() {
+    let b = Broker::start();
+    let t = topic!();
+    let replies = format!("{t}/replies");
+    let server = Sub::subscribed(&mut responder(&b, &t));
+    let out = run(
+        rpub(&b).args([
+            "-V",
+            "5",
+            "-q",
+            "1",
+            "-t",
+            &t,
+            "-m",
+            "what time is it",
+            "--response-topic",
+            &replies,
+            "--correlation-data",
+            "req-42",
+            "--wait-response",
+        ]),
+        SHORT,
+    );
+    out.code(0).stdout("pong what time is it\n");
+    server.finish(SHORT).code(0);
+}
+
+/// An answer with other correlation data belongs to another request: it is not printed, and
+/// without the right answer the wait ends with exit 27.
+#[test]
+fn answer_with_other_correlation_data_is_ignored() {
+    let b = Broker::start();
+    let t = topic!();
+    let replies = format!("{t}/replies");
+    let requester = Sub::subscribed(rpub(&b).args([
+        "-V",
+        "5",
+        "-t",
+        &t,
+        "-m",
+        "ping",
+        "--response-topic",
+        &replies,
+        "--correlation-data",
+        "mine",
+        "--wait-response",
+        "1500ms",
+    ]));
+    run(
+        rpub(&b).args([
+            "-V",
+            "5",
+            "-t",
+            &replies,
+            "--correlation-data",
+            "someone-else",
+            "-m",
+            "not yours",
+        ]),
+        SHORT,
+    )
+    .code(0);
+    let out = requester.finish(SHORT);
+    out.code(27).stdout("");
+    if !out
+        .stderr
+        .contains(&format!("rpub: no response on '{replies}' within 1s 500ms"))
+    {
+        out.fail("expected the timeout line naming the response topic");
+    }
+}
+
+#[test]
+fn no_responder_times_out_with_27() {
+    let b = Broker::start();
+    let t = topic!();
+    let out = run(
+        rpub(&b).args([
+            "-V",
+            "5",
+            "--wait-response",
+            "0.5",
+            "-t",
+            &t,
+            "-m",
+            "ping",
+            "-i",
+            "requester",
+        ]),
+        SHORT,
+    );
+    out.code(27)
+        .stdout("")
+        .one_error_line("rpub")
+        .stderr_mentions("no response on 'rpub/response/");
+    if !b.log().contains("Client requester disconnected.") {
+        out.fail("rpub should still disconnect cleanly after the timeout");
+    }
+}
+
+/// Request and response on the same topic: the response subscription is "no local", so rpub
+/// does not take its own request for the answer.
+#[test]
+fn own_request_is_not_the_answer() {
+    let b = Broker::start();
+    let t = topic!();
+    run(
+        rpub(&b).args([
+            "-V",
+            "5",
+            "-t",
+            &t,
+            "-m",
+            "ping",
+            "--response-topic",
+            &t,
+            "--wait-response",
+            "0.5",
+        ]),
+        SHORT,
+    )
+    .code(27)
+    .stdout("");
+}
+
+/// A request the broker refuses (ACL) can get no answer: exit 7 at once, not a timeout.
+#[test]
+fn refused_request_exits_7() {
+    let b = Broker::with_acl(
+        &[("Kai", "1234")],
+        "user Kai\ntopic readwrite allowed/#\ntopic readwrite rpub/response/#\n",
+    );
+    let out = run(
+        rpub(&b).args([
+            "-V",
+            "5",
+            "-u",
+            "Kai",
+            "-P",
+            "1234",
+            "-q",
+            "1",
+            "-t",
+            "denied/x",
+            "-m",
+            "ping",
+            "--wait-response",
+            "5",
+        ]),
+        SHORT,
+    );
+    out.code(7)
+        .one_error_line("rpub")
+        .stderr_mentions("not authorized (0x87)");
+    if out.elapsed.as_secs() >= 5 {
+        out.fail("a refused request should not wait for the timeout");
+    }
+}
+
+#[test]
+fn wait_response_takes_one_message_only() {
+    let b = Broker::start();
+    for extra in [&["--count", "2"][..], &["-l"][..]] {
+        let mut cmd = rpub(&b);
+        cmd.args(["-V", "5", "-t", "x", "--wait-response", "1"])
+            .args(extra);
+        if extra != ["-l"] {
+            cmd.args(["-m", "x"]);
+        }
+        run(&mut cmd, SHORT).code(2).one_error_line("rpub");
+    }
+}
+
+/// The responder side of rsub alone: `-v` shows response topic and correlation data, which
+/// is what a responder needs.
+#[test]
+fn rsub_shows_what_a_responder_needs() {
+    let b = Broker::start();
+    let t = topic!();
+    let sub = Sub::subscribed(rsub(&b).args(["-V", "5", "-v", "-t", &t, "-C", "1"]));
+    let _requester = Sub::spawn(rpub(&b).args([
+        "-V",
+        "5",
+        "-t",
+        &t,
+        "-m",
+        "q",
+        "--response-topic",
+        "answers/here",
+        "--correlation-data",
+        "id-9",
+        "--wait-response",
+        "2",
+    ]));
+    sub.finish(SHORT).code(0).stdout(format!(
+        "{t} q [response-topic=answers/here, correlation-data=id-9]\n"
+    ));
+}

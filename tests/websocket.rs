@@ -1,0 +1,163 @@
+//! MQTT over WebSockets (`-L ws://`, `-L wss://`) against the amqtt broker, which serves the
+//! same topics over TCP and WebSocket listeners: what goes in over one comes out of the other.
+//! Mosquitto 2.0.11 from Debian has no WebSocket listener; a WebSocket URL pointed at its
+//! plain MQTT port fails with one line, no hang.
+
+use std::time::Duration;
+
+use crate::util::{bin, run, Amqtt, Broker, Pki, Sub, SERVER, SHORT};
+
+fn tcp(amqtt: &Amqtt) -> [String; 4] {
+    [
+        "-h".into(),
+        "127.0.0.1".into(),
+        "-p".into(),
+        amqtt.tcp_port.to_string(),
+    ]
+}
+
+#[test]
+fn publish_over_ws_receive_over_tcp() {
+    let amqtt = Amqtt::start();
+    let t = topic!();
+    let sub = Sub::subscribed(
+        bin("rsub")
+            .args(tcp(&amqtt))
+            .args(["-t", &t, "-C", "2", "-v"]),
+    );
+    let url = format!("ws://127.0.0.1:{}/mqtt", amqtt.ws_port);
+    run(
+        bin("rpub").args(["-L", &url, "-t", &t, "-m", "over ws", "-q", "1"]),
+        SHORT,
+    )
+    .code(0)
+    .stderr_empty();
+    // The URL's default path is "/": any path reaches amqtt.
+    let url = format!("ws://localhost:{}", amqtt.ws_port);
+    run(
+        bin("rpub").args(["-L", &url, "-t", &t, "-m", "again"]),
+        SHORT,
+    )
+    .code(0)
+    .stderr_empty();
+    sub.finish(SHORT)
+        .code(0)
+        .stdout(format!("{t} over ws\n{t} again\n"));
+}
+
+#[test]
+fn publish_over_tcp_receive_over_ws() {
+    let amqtt = Amqtt::start();
+    let t = topic!();
+    let url = format!("ws://127.0.0.1:{}/mqtt", amqtt.ws_port);
+    let sub = Sub::subscribed(bin("rsub").args(["-L", &url, "-t", &t, "-C", "1", "-q", "1"]));
+    run(
+        bin("rpub")
+            .args(tcp(&amqtt))
+            .args(["-t", &t, "-m", "to ws", "-q", "1"]),
+        SHORT,
+    )
+    .code(0)
+    .stderr_empty();
+    sub.finish(SHORT).code(0).stdout("to ws\n");
+}
+
+#[test]
+fn wss_with_our_ca_both_ways() {
+    let pki = Pki::new();
+    let amqtt = Amqtt::with_wss(
+        &pki.path(&format!("{SERVER}.crt")),
+        &pki.path(&format!("{SERVER}.key")),
+    );
+    let wss_port = amqtt.wss_port.unwrap();
+    let url = format!("wss://localhost:{wss_port}/mqtt");
+    let t = topic!();
+
+    let sub = Sub::subscribed(
+        bin("rsub")
+            .args(["-L", &url])
+            .args(pki.ca_args())
+            .args(["-t", &t, "-C", "1"]),
+    );
+    run(
+        bin("rpub")
+            .args(tcp(&amqtt))
+            .args(["-t", &t, "-m", "to wss"]),
+        SHORT,
+    )
+    .code(0);
+    sub.finish(SHORT).code(0).stdout("to wss\n");
+
+    let sub = Sub::subscribed(bin("rsub").args(tcp(&amqtt)).args(["-t", &t, "-C", "1"]));
+    run(
+        bin("rpub")
+            .args(["-L", &url])
+            .args(pki.ca_args())
+            .args(["-t", &t, "-m", "from wss"]),
+        SHORT,
+    )
+    .code(0)
+    .stderr_empty();
+    sub.finish(SHORT).code(0).stdout("from wss\n");
+
+    // TLS to the plain ws:// listener: a TLS failure, at once.
+    let plain = format!("wss://localhost:{}/mqtt", amqtt.ws_port);
+    let out = run(
+        bin("rpub")
+            .args(["-L", &plain])
+            .args(pki.ca_args())
+            .args(["-t", &t, "-m", "x"]),
+        SHORT,
+    );
+    out.code(5)
+        .one_error_line("rpub")
+        .stderr_mentions("TLS with wss://localhost");
+    if out.elapsed > Duration::from_secs(5) {
+        out.fail("should fail at once, not at the connect timeout");
+    }
+
+    // The certificate is checked over wss as over mqtts.
+    let out = run(
+        bin("rpub")
+            .args(["-L", &url, "--cafile", &pki.path("other-ca.crt")])
+            .args(["-t", &t, "-m", "x"]),
+        SHORT,
+    );
+    out.code(5)
+        .one_error_line("rpub")
+        .stderr_mentions("not signed by a trusted CA");
+}
+
+#[test]
+fn ws_to_a_plain_mqtt_port_fails_at_once() {
+    let broker = Broker::start();
+    let url = format!("ws://127.0.0.1:{}/mqtt", broker.port());
+    for (tool, rest) in [("rpub", &["-m", "y"][..]), ("rsub", &[][..])] {
+        let out = run(bin(tool).args(["-L", &url, "-t", "x"]).args(rest), SHORT);
+        out.code(3)
+            .one_error_line(tool)
+            .stdout("")
+            .stderr_mentions(&url);
+        if out.elapsed > Duration::from_secs(5) {
+            out.fail("should fail at once, not at the connect timeout");
+        }
+    }
+}
+
+#[test]
+fn tls_flags_with_a_plain_ws_url_are_refused() {
+    let out = run(
+        bin("rpub").args([
+            "-L",
+            "ws://localhost/mqtt",
+            "--cafile",
+            "ca.crt",
+            "-t",
+            "x",
+            "-m",
+            "y",
+        ]),
+        SHORT,
+    );
+    out.code(2).one_error_line("rpub").stderr_mentions("wss://");
+}
