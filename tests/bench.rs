@@ -57,6 +57,10 @@ fn bench() {
         );
     }
     let settings = Settings::from_env();
+    for name in ["rpub", "rsub"] {
+        let path = our_binary(name);
+        assert!(path.is_file(), "{} is not there", path.display());
+    }
     let load_before = load_average();
     let broker = Broker::with_config(BROKER_CONFIG);
     let mut bench = Bench {
@@ -297,7 +301,11 @@ impl Bench {
             }
             Kind::Subscribe => {
                 let id = format!("bench-sub-{}", self.runs);
-                let mut cmd = if ours { rsub(b) } else { mosquitto_sub(b) };
+                let mut cmd = if ours {
+                    our_tool(rsub(b), "rsub")
+                } else {
+                    mosquitto_sub(b)
+                };
                 cmd.args(["-i", &id, "-v", "-t", &topic, "-C", &count.to_string()]);
                 // Into /dev/null: what is measured is the subscriber, not a reader of its output.
                 cmd.stdout(Stdio::null());
@@ -335,10 +343,33 @@ impl Bench {
 /// `rpub` or `mosquitto_pub`, pointed at the broker.
 fn publisher(b: &Broker, ours: bool) -> Command {
     if ours {
-        rpub(b)
+        our_tool(rpub(b), "rpub")
     } else {
         mosquitto_pub(b)
     }
+}
+
+/// Our binary: the one cargo built for this test, or `BENCH_BIN_DIR/NAME` to measure another
+/// build (a change being tried, another branch) against the same reference.
+fn our_binary(name: &str) -> PathBuf {
+    match std::env::var_os("BENCH_BIN_DIR") {
+        Some(dir) => Path::new(&dir).join(name),
+        None => PathBuf::from(util::exe(name)),
+    }
+}
+
+/// `cmd` (the harness's command for our `name`, with its arguments and environment) run from
+/// [`our_binary`].
+fn our_tool(cmd: Command, name: &str) -> Command {
+    let mut ours = Command::new(our_binary(name));
+    ours.args(cmd.get_args());
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(value) => ours.env(key, value),
+            None => ours.env_remove(key),
+        };
+    }
+    ours
 }
 
 /// One line per counted run, so that a long benchmark shows it is alive.
@@ -645,7 +676,7 @@ fn binary_sizes() -> Sizes {
     let tmp = tempfile::tempdir().expect("temp dir");
     let mut ours = Vec::new();
     for name in ["rpub", "rsub"] {
-        let built = util::exe(name);
+        let built = our_binary(name);
         // The release profile strips already; strip a copy anyway so the number holds
         // whatever the profile says.
         let copy = tmp.path().join(name);
@@ -896,6 +927,9 @@ fn report(
         load.0,
         load.1
     );
+    if let Some(dir) = std::env::var_os("BENCH_BIN_DIR") {
+        let _ = writeln!(r, "ours: rpub and rsub from {}", Path::new(&dir).display());
+    }
     let _ = writeln!(
         r,
         "{} rounds, tools alternating; one-shot: {} launches per round and tool; medians; ratio = ours / mosquitto (lower is better)\n",
