@@ -18,6 +18,8 @@ mod bad_input;
 mod connection_lost;
 // Exit conditions of rsub: -C, -W, -E, and a closed stdout pipe.
 mod exits;
+// The committed completions and man pages match --generate; the man pages are complete.
+mod generated;
 // The first scenario: one message from rpub to rsub, with and without the packet trace.
 mod hello;
 // Talking to the mosquitto_pub/mosquitto_sub reference clients in both directions.
@@ -32,6 +34,8 @@ mod options;
 mod payloads;
 // {n}, {i}, {time}, {ts} in rpub's topic and message.
 mod placeholders;
+// The config file: profiles, precedence (flags > environment > profile > [default]), errors.
+mod profile;
 // mosquitto's -D COMMAND IDENTIFIER VALUE: accepted as mosquitto takes it, mistakes named.
 mod property_flag;
 // Counted delivery at QoS 0, 1 and 2, and a bulk transfer.

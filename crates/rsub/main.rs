@@ -5,6 +5,7 @@
 //! Flags and their meanings follow mosquitto_sub; the connection flags are shared with rpub
 //! through `rpubsub_core`.
 
+mod manual;
 mod output;
 
 use std::collections::VecDeque;
@@ -126,6 +127,15 @@ fn after_help() -> String {
     )
 }
 
+impl cli::Tool for Cli {
+    fn connect_args(&mut self) -> &mut ConnectArgs {
+        &mut self.connect
+    }
+    fn manual() -> rpubsub_core::generate::Manual {
+        manual::MANUAL
+    }
+}
+
 fn main() -> ExitCode {
     let cli: Cli = match cli::parse(TOOL) {
         Ok(cli) => cli,
@@ -137,6 +147,9 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<Exit> {
     let opts = ConnectOptions::from_args(&cli.connect, TOOL)?;
+    if cli.connect.print_config {
+        return cli::print_config(&opts);
+    }
     let mut filters: Vec<String> = cli.topics.clone();
     filters.extend(opts.url_topic.clone());
     if filters.is_empty() && cli.unsubscribe.is_empty() {

@@ -1,0 +1,115 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[rpub] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'rpub'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'rpub'= {
+            cand -t 'Topic to publish to'
+            cand --topic 'Topic to publish to'
+            cand -m 'Send MESSAGE as the payload'
+            cand --message 'Send MESSAGE as the payload'
+            cand -f 'Send the contents of FILE as the payload'
+            cand --file 'Send the contents of FILE as the payload'
+            cand -q 'Quality of service: 0, 1 or 2'
+            cand --qos 'Quality of service: 0, 1 or 2'
+            cand --repeat 'Send N times (0 = until Ctrl+C), expanding {n} {i} {time} {ts}'
+            cand --count 'Send N times (0 = until Ctrl+C), expanding {n} {i} {time} {ts}'
+            cand --repeat-delay 'Wait this long between repeated messages (seconds or a duration such as 500ms)'
+            cand --interval 'Wait this long between repeated messages (seconds or a duration such as 500ms)'
+            cand --user-property 'A user property of each message; repeatable'
+            cand --content-type 'Content type of the payload (a MIME type, say)'
+            cand --payload-format 'The payload is utf8 text (the broker may check) or bytes'
+            cand --message-expiry 'The broker drops the message if not delivered within this long (seconds or a duration)'
+            cand --response-topic 'Topic a receiver should answer on'
+            cand --correlation-data 'Correlation data: lets the requester match an answer to its request'
+            cand --topic-alias 'Topic alias N (1 up to the broker''s maximum), sent with the topic on each message'
+            cand --wait-response 'Request/response: publish with a response topic and correlation data, print the answer and exit; exit 27 if none comes within DURATION [default: 10s]'
+            cand -h 'Broker host name or address'
+            cand --host 'Broker host name or address'
+            cand -p 'Broker port [default: 1883, with TLS 8883]'
+            cand --port 'Broker port [default: 1883, with TLS 8883]'
+            cand -u 'Username'
+            cand --username 'Username'
+            cand -P 'Password (visible in the process list: prefer MQTT_PASSWORD or --password-file)'
+            cand --password 'Password (visible in the process list: prefer MQTT_PASSWORD or --password-file)'
+            cand --password-file 'Read the password from the first line of FILE'
+            cand -i 'Client id [default: rpub-/rsub- followed by a random suffix]'
+            cand --id 'Client id [default: rpub-/rsub- followed by a random suffix]'
+            cand -I 'Client id prefix; the process id is appended'
+            cand --id-prefix 'Client id prefix; the process id is appended'
+            cand -k 'Keepalive interval: seconds or a duration such as 30s; 0 disables [default: 60]'
+            cand --keepalive 'Keepalive interval: seconds or a duration such as 30s; 0 disables [default: 60]'
+            cand -V 'MQTT protocol version: mqttv311 (or 311), mqttv5 (or 5) [default: mqttv311]'
+            cand --protocol-version 'MQTT protocol version: mqttv311 (or 311), mqttv5 (or 5) [default: mqttv311]'
+            cand -L 'Broker URL: mqtt://, mqtts://, ws:// or wss://[user[:pass]@]host[:port][/topic or /path]'
+            cand --url 'Broker URL: mqtt://, mqtts://, ws:// or wss://[user[:pass]@]host[:port][/topic or /path]'
+            cand --cafile 'Trust the CA certificates in FILE (PEM); turns TLS on'
+            cand --capath 'Trust the CA certificates in the PEM files of DIR; turns TLS on'
+            cand --cert 'Client certificate (PEM) for mutual TLS; needs --key'
+            cand --key 'Private key of --cert (PEM: PKCS#8, PKCS#1 or SEC1; not encrypted)'
+            cand --tls-alpn 'Offer this ALPN protocol in the TLS handshake; repeatable'
+            cand --tls-version 'Lowest TLS version to accept: tlsv1.2 (the default) or tlsv1.3'
+            cand --unix 'Connect to the broker''s Unix domain socket PATH instead of host and port'
+            cand --proxy 'Reach the broker through an HTTP proxy: http://[user[:pass]@]host:port'
+            cand --will-topic 'Topic of the will message the broker publishes if this client vanishes'
+            cand --will-payload 'Payload of the will message [default: empty]'
+            cand --will-qos 'QoS of the will message'
+            cand --connect-timeout 'Give up connecting after this long (seconds or a duration) [default: 10s]'
+            cand -x 'Keep the session this long after disconnecting: seconds, a duration, or inf [default: 0; inf with -c]'
+            cand --session-expiry 'Keep the session this long after disconnecting: seconds, a duration, or inf [default: 0; inf with -c]'
+            cand --receive-maximum 'QoS 1/2 messages the broker may send before this client acknowledges them'
+            cand --maximum-packet-size 'The largest packet to accept (bytes); the broker drops bigger messages for this client'
+            cand --connect-user-property 'A user property sent with CONNECT; repeatable'
+            cand --will-delay 'Publish the will this long after the connection is lost (seconds or a duration; sooner if the session expires first, see -x)'
+            cand --will-message-expiry 'The will message expires after this long (seconds or a duration)'
+            cand --will-content-type 'Content type of the will message (a MIME type, say)'
+            cand --will-payload-format 'The will payload is utf8 text or bytes'
+            cand --will-response-topic 'Response topic of the will message'
+            cand --will-correlation-data 'Correlation data of the will message'
+            cand --will-user-property 'A user property of the will message; repeatable'
+            cand -D 'An MQTT 5 property as mosquitto takes it, e.g. -D publish content-type text/plain, -D connect user-property NAME VALUE; repeatable'
+            cand --property 'An MQTT 5 property as mosquitto takes it, e.g. -D publish content-type text/plain, -D connect user-property NAME VALUE; repeatable'
+            cand --reconnect-max 'Give up after N failed reconnect attempts in a row [default: never]'
+            cand --profile 'Use the settings of profile NAME from the config file (over its [default] section)'
+            cand --config 'Read settings from FILE instead of $XDG_CONFIG_HOME/rpubsub/config.toml'
+            cand --help 'Print help'
+            cand --version 'Print version'
+            cand -s 'Read all of stdin and send it as one message'
+            cand --stdin-file 'Read all of stdin and send it as one message'
+            cand -l 'Send each line of stdin as a message, as it arrives (empty lines are skipped)'
+            cand --stdin-line 'Send each line of stdin as a message, as it arrives (empty lines are skipped)'
+            cand -n 'Send an empty message'
+            cand --null-message 'Send an empty message'
+            cand -r 'Ask the broker to retain the message'
+            cand --retain 'Ask the broker to retain the message'
+            cand --no-placeholders 'Send {n} {i} {time} {ts} literally even with --repeat'
+            cand -v 'Print a line per message once it is done (sent for QoS 0, acknowledged for QoS 1/2)'
+            cand --verbose 'Print a line per message once it is done (sent for QoS 0, acknowledged for QoS 1/2)'
+            cand -c 'Ask for a persistent session (clean session off); needs -i'
+            cand --disable-clean-session 'Ask for a persistent session (clean session off); needs -i'
+            cand --tls-use-os-certs 'Trust the system''s CA certificates (also the default when TLS is on without --cafile/--capath)'
+            cand --insecure 'Do not check that the broker''s certificate names the host (the chain is still verified)'
+            cand --will-retain 'Retain the will message'
+            cand --no-reconnect 'Exit when the connection drops instead of reconnecting'
+            cand -d 'Print every MQTT packet sent and received on stderr'
+            cand --debug 'Print every MQTT packet sent and received on stderr'
+            cand --quiet 'Print no error messages (the exit status still tells)'
+            cand --print-config 'Print the connection settings in effect and where each came from, then exit'
+        }
+    ]
+    $completions[$command]
+}
