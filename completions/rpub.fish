@@ -1,6 +1,7 @@
 complete -c rpub -s t -l topic -d 'Topic to publish to' -r
 complete -c rpub -s m -l message -d 'Send MESSAGE as the payload' -r
 complete -c rpub -s f -l file -d 'Send the contents of FILE as the payload' -r -F
+complete -c rpub -l speed -d 'With --replay-timing: play N times faster (0.5 = half speed) [default: 1]' -r
 complete -c rpub -s q -l qos -d 'Quality of service: 0, 1 or 2' -r
 complete -c rpub -l repeat -l count -d 'Send N times (0 = until Ctrl+C), expanding {n} {i} {time} {ts}' -r
 complete -c rpub -l repeat-delay -l interval -d 'Wait this long between repeated messages (seconds or a duration such as 500ms)' -r
@@ -56,9 +57,12 @@ complete -c rpub -l version -d 'Print version'
 complete -c rpub -s s -l stdin-file -d 'Read all of stdin and send it as one message'
 complete -c rpub -s l -l stdin-line -d 'Send each line of stdin as a message, as it arrives (empty lines are skipped)'
 complete -c rpub -s n -l null-message -d 'Send an empty message'
+complete -c rpub -l stdin-json -l json -d 'Publish the messages of JSON lines on stdin (as rsub --json writes them), each with its own topic, payload, qos, retain and properties'
+complete -c rpub -l replay-timing -d 'With --stdin-json: keep the time gaps between the lines\' "received" times'
 complete -c rpub -s r -l retain -d 'Ask the broker to retain the message'
 complete -c rpub -l no-placeholders -d 'Send {n} {i} {time} {ts} literally even with --repeat'
 complete -c rpub -s v -l verbose -d 'Print a line per message once it is done (sent for QoS 0, acknowledged for QoS 1/2)'
+complete -c rpub -l stats -d 'On exit, print on stderr how many messages were sent and acknowledged, bytes, time and rate'
 complete -c rpub -s c -l disable-clean-session -d 'Ask for a persistent session (clean session off); needs -i'
 complete -c rpub -l tls-use-os-certs -d 'Trust the system\'s CA certificates (also the default when TLS is on without --cafile/--capath)'
 complete -c rpub -l insecure -d 'Do not check that the broker\'s certificate names the host (the chain is still verified)'

@@ -4,6 +4,13 @@ complete -c rsub -s C -l count -d 'Exit after printing N messages' -r
 complete -c rsub -s W -l timeout -d 'Exit with status 27 if not done after this long (seconds or a duration such as 10s)' -r
 complete -c rsub -s T -l filter-out -d 'Do not print (or clear) messages on topics matching FILTER; repeatable' -r
 complete -c rsub -s U -l unsubscribe -d 'Unsubscribe from FILTER (for persistent sessions, with -c); repeatable' -r
+complete -c rsub -s F -l format -d 'Print each message as FORMAT, as mosquitto_sub -F does (%t topic, %p payload, @H hour, ...; see README)' -r
+complete -c rsub -l timestamp-format -d 'strftime format of --timestamp, e.g. \'%H:%M:%S%.3f\' [default: RFC 3339 with microseconds]' -r
+complete -c rsub -l color -d 'Colour the topic in -v output: auto (only on a terminal, and not when NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rsub -l expect -d 'Wait for a message whose payload matches REGEX: print it, exit 0 (with -W: 27 if none came in time); repeatable' -r
+complete -c rsub -l expect-json -d 'As --expect, for a JSON payload: \'POINTER [OP VALUE]\', e.g. \'/temp > 30\', \'/state == on\'; repeatable' -r
 complete -c rsub -l retain-handling -d 'Retained messages at subscribe: 0 always, 1 only for a new subscription, 2 never' -r
 complete -c rsub -l subscription-id -d 'Tag the subscriptions with ID (1 to 268435455); -v shows it on each message' -r
 complete -c rsub -s h -l host -d 'Broker host name or address' -r
@@ -53,6 +60,10 @@ complete -c rsub -s R -l no-retained -d 'Do not print retained (stale) messages'
 complete -c rsub -l retained-only -d 'Print only retained messages; exit at the first message that is not retained'
 complete -c rsub -l remove-retained -d 'Clear every retained message received (publish an empty retained message to its topic)'
 complete -c rsub -s N -l no-newline -d 'Do not add a newline after each payload'
+complete -c rsub -l json -d 'Print one JSON object per message and line: topic, payload (base64 when binary), qos, retain, dup, properties, receive time'
+complete -c rsub -l pretty -d 'Indent JSON (--json, and %j/%J in -F); alone, implies --json'
+complete -c rsub -l timestamp -d 'Print the receive time before each message (plain and -v output)'
+complete -c rsub -l stats -d 'On exit, print on stderr how many messages and bytes arrived, in how long'
 complete -c rsub -l no-local -d 'Do not receive the messages this client publishes itself (the clears of --remove-retained)'
 complete -c rsub -l retain-as-published -d 'Keep the retain flag of forwarded messages as it was published'
 complete -c rsub -s c -l disable-clean-session -d 'Ask for a persistent session (clean session off); needs -i'

@@ -14,12 +14,18 @@ mod acl;
 mod auth;
 // Arguments and input the tools must refuse with exit 2 before connecting.
 mod bad_input;
+// --expect and --expect-json health checks: matched, not matched, timed out.
+mod expect;
 // A broker that goes away under a connected client: exit 6, one line.
 mod connection_lost;
 // Exit conditions of rsub: -C, -W, -E, and a closed stdout pipe.
 mod exits;
+// -F formats side by side with mosquitto_sub -F: every specifier, flags, width, precision.
+mod format;
 // The committed completions and man pages match --generate; the man pages are complete.
 mod generated;
+// --json lines, --pretty, --timestamp; capture with rsub --json and replay with rpub.
+mod json;
 // The first scenario: one message from rpub to rsub, with and without the packet trace.
 mod hello;
 // Talking to the mosquitto_pub/mosquitto_sub reference clients in both directions.
@@ -54,6 +60,8 @@ mod signals;
 mod subscription_options;
 // TLS to Mosquitto with certificates made per test: mutual TLS, key formats, every failure.
 mod tls;
+// Colour, progress bar, live counter under a pseudo-terminal; none of it in pipes; --stats.
+mod terminal;
 // Brokers that cannot be reached: exit 3 with the address named.
 mod unreachable;
 // MQTT over a Unix domain socket (--unix) to Mosquitto's socket listener.

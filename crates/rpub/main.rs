@@ -6,6 +6,7 @@
 //! through `rpubsub_core`.
 
 mod manual;
+mod replay;
 mod request;
 mod source;
 mod template;
@@ -22,7 +23,8 @@ use rpubsub_core::args::{ConnectArgs, HelpArgs};
 use rpubsub_core::cli;
 use rpubsub_core::duration::{parse_duration, parse_interval};
 use rpubsub_core::exit::{exit_of, Exit, Fail};
-use rpubsub_core::options::ConnectOptions;
+use rpubsub_core::options::{ConnectOptions, Protocol};
+use rpubsub_core::progress;
 use rpubsub_core::properties::{
     parse_payload_format, parse_user_property, set_once, PublishProperties,
 };
@@ -30,11 +32,12 @@ use rpubsub_core::session::Session;
 use rpubsub_core::stop::Stop;
 use rpubsub_core::topic::check_topic_name;
 
+use crate::replay::ReplayOptions;
 use crate::source::Source;
 use crate::template::Template;
 use crate::tracker::Tracker;
 
-const TOOL: &str = "rpub";
+pub(crate) const TOOL: &str = "rpub";
 
 /// How long the final DISCONNECT may take before rpub gives up on it.
 const DISCONNECT_LIMIT: Duration = Duration::from_secs(10);
@@ -48,10 +51,10 @@ const DISCONNECT_LIMIT: Duration = Duration::from_secs(10);
     disable_help_flag = true,
     disable_version_flag = true,
     after_help = after_help(),
-    override_usage = "rpub [OPTIONS] -t TOPIC <-m MESSAGE | -f FILE | -s | -l | -n>",
+    override_usage = "rpub [OPTIONS] -t TOPIC <-m MESSAGE | -f FILE | -s | -l | -n>\n       rpub [OPTIONS] --stdin-json",
     // One payload source; that there is one is checked in `run`, so that --print-config and
     // --generate need none.
-    group(ArgGroup::new("source").args(["message", "file", "stdin_file", "stdin_line", "null_message"])),
+    group(ArgGroup::new("source").args(["message", "file", "stdin_file", "stdin_line", "stdin_json", "null_message"])),
 )]
 struct Cli {
     #[command(flatten)]
@@ -91,6 +94,19 @@ struct Cli {
     #[arg(short = 'n', long = "null-message", help_heading = "Payload (one of)")]
     null_message: bool,
 
+    /// Publish the messages of JSON lines on stdin (as rsub --json writes them), each with its own topic, payload, qos, retain and properties
+    #[arg(long = "stdin-json", visible_alias = "json", help_heading = "Payload (one of)",
+          conflicts_with_all = ["repeat", "interval", "topic"])]
+    stdin_json: bool,
+
+    /// With --stdin-json: keep the time gaps between the lines' "received" times
+    #[arg(long, requires = "stdin_json", help_heading = "Replay")]
+    replay_timing: bool,
+
+    /// With --replay-timing: play N times faster (0.5 = half speed) [default: 1]
+    #[arg(long, value_name = "N", requires = "replay_timing", value_parser = parse_speed, help_heading = "Replay")]
+    speed: Option<f64>,
+
     /// Quality of service: 0, 1 or 2
     #[arg(short = 'q', long, value_name = "QOS", default_value_t = 0,
           value_parser = clap::value_parser!(u8).range(0..=2))]
@@ -116,6 +132,9 @@ struct Cli {
     #[arg(short = 'v', long)]
     verbose: bool,
 
+    /// On exit, print on stderr how many messages were sent and acknowledged, bytes, time and rate
+    #[arg(long)]
+    stats: bool,
     /// A user property of each message; repeatable
     #[arg(long, value_name = "KEY=VALUE", value_parser = parse_user_property,
           help_heading = "MQTT 5 (with -V mqttv5)")]
@@ -176,6 +195,16 @@ impl cli::Tool for Cli {
     }
 }
 
+/// `--speed`: a positive factor.
+fn parse_speed(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!(
+            "'{text}' is not a speed: give a number above 0, e.g. 10 or 0.5"
+        )),
+    }
+}
+
 fn main() -> ExitCode {
     let cli: Cli = match cli::parse(TOOL) {
         Ok(cli) => cli,
@@ -186,6 +215,12 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<Exit> {
+    // clap's `requires` does not see through the payload group, so check here.
+    if cli.replay_timing && !cli.stdin_json {
+        return Err(
+            Fail::usage("--replay-timing replays JSON lines: it needs --stdin-json").into(),
+        );
+    }
     let opts = ConnectOptions::from_args(&cli.connect, TOOL)?;
     if cli.connect.print_config {
         return cli::print_config(&opts);
@@ -195,32 +230,51 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         cli.file.is_some(),
         cli.stdin_file,
         cli.stdin_line,
+        cli.stdin_json,
         cli.null_message,
     ];
     if !sources.contains(&true) {
         return Err(Fail::usage(
-            "no payload: give one of -m MESSAGE, -f FILE, -s (stdin as one message), -l (one per line), -n (empty)",
+            "no payload: give one of -m MESSAGE, -f FILE, -s (stdin as one message), -l (one per line), --stdin-json (JSON lines), -n (empty)",
         )
         .into());
     }
-    let topic = cli
-        .topic
-        .clone()
-        .or_else(|| opts.url_topic.clone())
-        .ok_or_else(|| {
-            Fail::usage("no topic: give one with -t TOPIC (or as in -L mqtt://host/TOPIC)")
-        })?;
-    check_topic_name(&topic).map_err(Fail::usage)?;
-    let source = Source::from_flags(
-        cli.message.as_deref(),
-        cli.file.as_deref(),
-        cli.stdin_file,
-        cli.stdin_line,
-    )
-    .await?;
+    let topic = if cli.stdin_json {
+        // Each line names its own topic.
+        String::new()
+    } else {
+        let topic = cli
+            .topic
+            .clone()
+            .or_else(|| opts.url_topic.clone())
+            .ok_or_else(|| {
+                Fail::usage("no topic: give one with -t TOPIC (or as in -L mqtt://host/TOPIC)")
+            })?;
+        check_topic_name(&topic).map_err(Fail::usage)?;
+        topic
+    };
+    let source = if cli.stdin_json {
+        None
+    } else {
+        Some(
+            Source::from_flags(
+                cli.message.as_deref(),
+                cli.file.as_deref(),
+                cli.stdin_file,
+                cli.stdin_line,
+            )
+            .await?,
+        )
+    };
 
     let mut properties = publish_properties(&cli, &opts)?;
-    if let (Some(1), Source::Payload(payload)) = (properties.payload_format, &source) {
+    if cli.stdin_json && !properties.is_empty() {
+        return Err(Fail::usage(
+            "--stdin-json takes the properties of each message from its line, not from flags or -D",
+        )
+        .into());
+    }
+    if let (Some(1), Some(Source::Payload(payload))) = (properties.payload_format, &source) {
         if std::str::from_utf8(payload).is_err() {
             return Err(Fail::usage(
                 "the payload format is utf8 but the payload is not valid UTF-8 (use --payload-format bytes)",
@@ -239,19 +293,98 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         session = Session::connect(&opts) => session?,
         _ = stop.wait() => return Ok(Exit::Interrupted),
     };
-    let mut tracker = Tracker::new(cli.qos, cli.verbose);
+    let bar = (progress::wanted(cli.connect.quiet, cli.connect.debug)
+        && (cli.repeat.is_some() || cli.stdin_line || cli.stdin_json))
+        .then(|| {
+            let total = cli.repeat.filter(|&n| n > 0);
+            let unit = match (cli.stdin_json, cli.qos) {
+                (true, _) => "done",
+                (false, 0) => "sent",
+                (false, _) => "acknowledged",
+            };
+            progress::bar(total, unit)
+        });
+    let mut tracker = Tracker::new(cli.verbose, bar);
+    let started = std::time::Instant::now();
+    let outcome = publish_all(
+        &cli,
+        Work {
+            topic: &topic,
+            source,
+            properties: &properties,
+            mqtt5: opts.protocol == Protocol::V5,
+        },
+        &mut session,
+        &mut tracker,
+        &mut stop,
+    )
+    .await;
+    progress::clear();
+    if cli.stats {
+        let elapsed = started.elapsed();
+        let acked = if tracker.queued_acked > 0 {
+            format!(", {} acknowledged", tracker.acked)
+        } else {
+            String::new()
+        };
+        eprintln!(
+            "{TOOL}: {} messages, {} sent{acked}, {} in {} ({})",
+            tracker.queued,
+            tracker.written.max(tracker.written_qos0),
+            progress::bytes(tracker.bytes),
+            progress::elapsed(elapsed),
+            progress::rate(tracker.done(), elapsed)
+        );
+    }
+    outcome
+}
 
-    let outcome = match (source, cli.wait_response) {
-        (Source::Payload(payload), Some(wait)) => {
+/// What to publish: the topic and payload source from the flags (none for `--stdin-json`,
+/// whose lines say), the properties of every message, and whether the session is MQTT 5.
+struct Work<'a> {
+    topic: &'a str,
+    source: Option<Source>,
+    properties: &'a PublishProperties,
+    mqtt5: bool,
+}
+
+/// Publish everything, wait for the acknowledgements, disconnect.
+async fn publish_all(
+    cli: &Cli,
+    work: Work<'_>,
+    session: &mut Session,
+    tracker: &mut Tracker,
+    stop: &mut Stop,
+) -> anyhow::Result<Exit> {
+    let Work {
+        topic,
+        source,
+        properties,
+        mqtt5,
+    } = work;
+    let mut skipped = None;
+    let outcome = match source {
+        None => {
+            let replay = ReplayOptions {
+                qos: cli.qos,
+                retain: cli.retain,
+                speed: cli.replay_timing.then(|| cli.speed.unwrap_or(1.0)),
+                properties: mqtt5,
+            };
+            replay::publish_json(&replay, session, tracker, stop)
+                .await
+                .map(|s| skipped = Some(s))
+        }
+        Some(Source::Payload(payload)) if cli.wait_response.is_some() => {
             let req = request::Request {
-                topic: &topic,
+                topic,
                 payload,
                 qos: cli.qos,
                 retain: cli.retain,
-                properties: &properties,
-                wait,
+                properties,
+                wait: cli.wait_response.unwrap_or(Duration::from_secs(10)),
             };
-            let answered = request::run(req, &mut session, &mut tracker, &mut stop).await;
+            let answered = request::run(req, session, tracker, stop).await;
             // No answer, or a refused response subscription, leaves the connection fine:
             // still leave cleanly.
             if answered
@@ -262,28 +395,9 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
             }
             answered.map(|_| ())
         }
-        (Source::Lines, _) => {
-            publish_lines(
-                &cli,
-                &topic,
-                &properties,
-                &mut session,
-                &mut tracker,
-                &mut stop,
-            )
-            .await
-        }
-        (Source::Payload(payload), None) => {
-            publish_repeated(
-                &cli,
-                &topic,
-                payload,
-                &properties,
-                &mut session,
-                &mut tracker,
-                &mut stop,
-            )
-            .await
+        Some(Source::Lines) => publish_lines(cli, topic, properties, session, tracker, stop).await,
+        Some(Source::Payload(payload)) => {
+            publish_repeated(cli, topic, payload, properties, session, tracker, stop).await
         }
     };
     // On error the connection is gone or the input failed; the error says what was undone.
@@ -291,7 +405,7 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
 
     // Everything is queued: wait until it is acknowledged, then leave cleanly. A second
     // Ctrl+C exits at once (see Stop); the first one lets the acknowledgements arrive.
-    while cli.qos > 0 && tracker.outstanding() > 0 {
+    while tracker.unacknowledged() > 0 {
         match session.next_event().await {
             Some(event) => tracker.handle(event)?,
             None => {
@@ -302,8 +416,18 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         }
     }
     let closed = session.disconnect(DISCONNECT_LIMIT, |_| {}).await;
-    drain_tail(&mut tracker, closed)?;
+    drain_tail(tracker, closed)?;
     tracker.verdict()?;
+    if let Some(s) = skipped.filter(|s| s.skipped > 0) {
+        return Err(Fail::new(
+            Exit::Failure,
+            format!(
+                "{} of {} input lines skipped (see above); everything else was sent",
+                s.skipped, s.lines
+            ),
+        )
+        .into());
+    }
     Ok(if stop.requested() {
         Exit::Interrupted
     } else {
@@ -376,7 +500,7 @@ fn publish_properties(cli: &Cli, opts: &ConnectOptions) -> Result<PublishPropert
 fn drain_tail(tracker: &mut Tracker, closed: Result<(), Fail>) -> anyhow::Result<()> {
     match closed {
         Ok(()) => {
-            tracker.written = tracker.queued.max(tracker.written);
+            tracker.all_written();
             Ok(())
         }
         Err(fail) => Err(tracker.lost(fail).into()),
@@ -435,6 +559,7 @@ async fn publish_repeated(
             Some(t) => Bytes::from(t.render(index)),
             None => payload.clone(),
         };
+        let len = this_payload.len();
         let seq = session
             .publish_with(
                 &this_topic,
@@ -445,7 +570,7 @@ async fn publish_repeated(
             )
             .await
             .map_err(|e| lost(tracker, e))?;
-        tracker.queued(seq, &this_topic);
+        tracker.queued(seq, &this_topic, cli.qos, len);
         index += 1;
         while let Some(event) = session.try_event() {
             tracker.handle(event)?;
@@ -489,7 +614,7 @@ async fn publish_lines(
                         .publish_with(topic, payload, cli.qos, cli.retain, Some(properties))
                         .await
                         .map_err(|e| lost(tracker, e))?;
-                    tracker.queued(seq, topic);
+                    tracker.queued(seq, topic, cli.qos, line.len());
                 }
                 line.clear();
                 if n == 0 {
@@ -501,7 +626,7 @@ async fn publish_lines(
 }
 
 /// A failed publish means the connection is gone: add what was left undone.
-fn lost(tracker: &Tracker, err: anyhow::Error) -> anyhow::Error {
+pub(crate) fn lost(tracker: &Tracker, err: anyhow::Error) -> anyhow::Error {
     match err.downcast::<Fail>() {
         Ok(fail) => tracker.lost(fail).into(),
         Err(other) => other,

@@ -1,7 +1,7 @@
 //! What rpub's man page says beyond its flags: synopsis, description and examples (the
 //! scenarios the tools are made for). `rpub --generate man` puts it together.
 
-use rpubsub_core::generate::{Example, Manual};
+use rpubsub_core::generate::{Example, Manual, Section};
 
 pub const MANUAL: Manual = Manual {
     synopsis: &[
@@ -16,6 +16,26 @@ pub const MANUAL: Manual = Manual {
         "Every error is one line on standard error naming the cause, and the exit status tells its kind (see EXIT STATUS). Passwords never appear in output, errors or the -d trace.",
         "Connection settings also come from environment variables and from the config file's [default] section and profiles (see ENVIRONMENT and FILES); flags win over both.",
     ],
+    sections: &[Section {
+        title: "JSON LINES",
+        before: &[
+            "--stdin-json publishes the messages of JSON lines on standard input, as rsub --json writes them, over one connection. Each line gives its own:",
+        ],
+        entries: &[
+            ("topic", "the topic (required)"),
+            ("payload", "text, or base64 when \"encoding\":\"base64\" says so"),
+            ("qos, retain", "as given; a line without them takes -q and -r"),
+            ("properties", "MQTT 5 properties, as rsub --json writes them (left out over MQTT 3.1.1, with a warning); a topic alias and subscription ids are never replayed"),
+            ("received", "with --replay-timing, the gaps between these times are kept (--speed N plays N times faster)"),
+        ],
+        after: &[
+            "A line that is not a message (not JSON, no topic, bad base64, a wildcard topic) is reported with its line number and skipped; everything else is still sent, and rpub exits 1 at the end. Empty lines are ignored.",
+        ],
+    }],
+    environment: &[(
+        "TZ",
+        "The time zone of {time} (the system's when unset).",
+    )],
     examples: &[
         Example {
             title: "A numbered message every 5 seconds until Ctrl+C, to a broker that lets anyone in (allow_anonymous true); rsub -h 192.168.137.150 -t test/topic prints them:",

@@ -81,6 +81,7 @@ pub async fn run(
         }
     }
 
+    let len = req.payload.len();
     let seq = session
         .publish_with(
             req.topic,
@@ -90,7 +91,7 @@ pub async fn run(
             Some(req.properties),
         )
         .await?;
-    tracker.queued(seq, req.topic);
+    tracker.queued(seq, req.topic, req.qos, len);
 
     let deadline = Instant::now() + req.wait;
     let mut answered = false;

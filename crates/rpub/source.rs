@@ -14,7 +14,7 @@ use rpubsub_core::io_error_text;
 use rpubsub_core::session::MAX_PACKET_SIZE;
 
 /// The largest payload that fits in one packet with a maximal topic and header.
-const MAX_PAYLOAD: usize = MAX_PACKET_SIZE - 65_535 - 2 - 2 - 5;
+pub const MAX_PAYLOAD: usize = MAX_PACKET_SIZE - 65_535 - 2 - 2 - 5;
 
 pub enum Source {
     /// The same payload for every message.

@@ -1,4 +1,6 @@
-//! Which publishes are done: written for QoS 0, acknowledged for QoS 1 and 2.
+//! Which publishes are done: written for QoS 0, acknowledged for QoS 1 and 2. Messages of
+//! one run may mix QoS levels (a JSON replay): a written QoS 0 PUBLISH is known by its
+//! packet id 0.
 //!
 //! rpub exits 0 only when every message it took is done, so this is where "nothing lost"
 //! is counted. The session numbers every publish and reports progress by that number, so
@@ -7,18 +9,26 @@
 use std::collections::HashMap;
 use std::io::Write;
 
+use indicatif::ProgressBar;
+
 use rpubsub_core::exit::{Exit, Fail};
+use rpubsub_core::progress;
 use rpubsub_core::reason::Reason;
 use rpubsub_core::session::Event;
 
 /// Counts of one run.
 pub struct Tracker {
-    qos: u8,
     verbose: bool,
     /// Handed to the session.
     pub queued: u64,
+    /// Of those, QoS 1 or 2 (they are done when acknowledged, the others when written).
+    pub queued_acked: u64,
+    /// Payload bytes handed to the session (`--stats`).
+    pub bytes: u64,
     /// Written to the connection.
     pub written: u64,
+    /// Of those, QoS 0.
+    pub written_qos0: u64,
     /// Acknowledged (QoS 1/2), refusals included.
     pub acked: u64,
     /// Refused by the broker in an MQTT 5 PUBACK/PUBREC/PUBCOMP.
@@ -26,47 +36,76 @@ pub struct Tracker {
     first_rejection: Option<Reason>,
     /// `-v`: topics of unfinished messages by sequence number.
     topics: HashMap<u64, String>,
+    /// The progress bar on a terminal: its position is the number of messages done.
+    progress: Option<ProgressBar>,
 }
 
 impl Tracker {
-    pub fn new(qos: u8, verbose: bool) -> Tracker {
+    pub fn new(verbose: bool, progress: Option<ProgressBar>) -> Tracker {
         Tracker {
-            qos,
             verbose,
             queued: 0,
+            queued_acked: 0,
+            bytes: 0,
             written: 0,
+            written_qos0: 0,
             acked: 0,
             rejected: 0,
             first_rejection: None,
             topics: HashMap::new(),
+            progress,
         }
     }
 
-    /// A message was handed to the session, which numbered it `seq`.
-    pub fn queued(&mut self, seq: u64, topic: &str) {
+    /// A message of `len` payload bytes was handed to the session, which numbered it `seq`.
+    pub fn queued(&mut self, seq: u64, topic: &str, qos: u8, len: usize) {
         self.queued += 1;
+        self.bytes += len as u64;
+        if qos > 0 {
+            self.queued_acked += 1;
+        }
         if self.verbose {
             self.topics.insert(seq, topic.to_string());
         }
     }
 
+    /// Messages done: QoS 0 written, QoS 1/2 acknowledged.
+    pub fn done(&self) -> u64 {
+        self.written_qos0 + self.acked
+    }
+
     /// Messages not done yet.
     pub fn outstanding(&self) -> u64 {
-        let done = if self.qos == 0 {
-            self.written
-        } else {
-            self.acked
-        };
-        self.queued.saturating_sub(done)
+        self.queued.saturating_sub(self.done())
+    }
+
+    /// QoS 1/2 messages not acknowledged yet.
+    pub fn unacknowledged(&self) -> u64 {
+        self.queued_acked.saturating_sub(self.acked)
+    }
+
+    /// After the DISCONNECT went out: every QoS 0 message before it was written.
+    pub fn all_written(&mut self) {
+        self.written = self.queued.max(self.written);
+        self.written_qos0 = self.queued - self.queued_acked;
+        self.show_progress();
+    }
+
+    fn show_progress(&self) {
+        if let Some(bar) = &self.progress {
+            bar.set_position(self.done());
+        }
     }
 
     /// Account for one session event. A lost connection is an error that says how many
     /// messages were not done.
     pub fn handle(&mut self, event: Event) -> anyhow::Result<()> {
         match event {
-            Event::Sent { seq, .. } => {
+            Event::Sent { seq, pkid } => {
                 self.written += 1;
-                if self.qos == 0 {
+                if pkid == 0 {
+                    self.written_qos0 += 1;
+                    self.show_progress();
                     if let Some(topic) = self.topics.remove(&seq) {
                         report(seq, &topic, "sent");
                     }
@@ -74,6 +113,7 @@ impl Tracker {
             }
             Event::Acked { seq, failure, .. } => {
                 self.acked += 1;
+                self.show_progress();
                 let topic = seq.and_then(|seq| Some((seq, self.topics.remove(&seq)?)));
                 match failure {
                     None => {
@@ -107,7 +147,7 @@ impl Tracker {
         if left == 0 {
             return fail;
         }
-        let what = if self.qos == 0 {
+        let what = if self.queued_acked == 0 {
             "not sent"
         } else {
             "not acknowledged"
@@ -139,7 +179,9 @@ impl Tracker {
 
 /// `-v`: one line per finished message on stdout.
 fn report(n: u64, topic: &str, status: &str) {
-    let mut out = std::io::stdout().lock();
-    // A closed stdout only ends the report, never the publishing.
-    let _ = writeln!(out, "{n} {topic} {status}");
+    progress::suspend(|| {
+        let mut out = std::io::stdout().lock();
+        // A closed stdout only ends the report, never the publishing.
+        let _ = writeln!(out, "{n} {topic} {status}");
+    });
 }

@@ -5,15 +5,20 @@
 //! Flags and their meanings follow mosquitto_sub; the connection flags are shared with rpub
 //! through `rpubsub_core`.
 
+mod expect;
+mod format;
+mod json;
 mod manual;
 mod output;
 
 use std::collections::VecDeque;
+use std::io::IsTerminal;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use clap::Parser;
+use clap::{Parser, ValueEnum};
+use indicatif::ProgressBar;
 use tokio::time::Instant;
 
 use rpubsub_core::args::{ConnectArgs, HelpArgs};
@@ -21,13 +26,16 @@ use rpubsub_core::cli;
 use rpubsub_core::duration::{parse_duration, show};
 use rpubsub_core::exit::{Exit, Fail};
 use rpubsub_core::options::ConnectOptions;
+use rpubsub_core::progress;
 use rpubsub_core::properties::{set_once, SubscribeOptions, MAX_SUBSCRIPTION_ID};
 use rpubsub_core::reason::Reason;
 use rpubsub_core::session::{Event, Incoming, Message, Session};
 use rpubsub_core::stop::Stop;
 use rpubsub_core::topic::{check_topic_filter, matches};
 
-use crate::output::Output;
+use crate::expect::Expect;
+use crate::format::Format;
+use crate::output::{Output, Style};
 
 const TOOL: &str = "rsub";
 
@@ -97,6 +105,51 @@ struct Cli {
     #[arg(short = 'N', long = "no-newline")]
     no_newline: bool,
 
+    /// Print each message as FORMAT, as mosquitto_sub -F does (%t topic, %p payload, @H hour, ...; see README)
+    #[arg(
+        short = 'F',
+        long = "format",
+        value_name = "FORMAT",
+        help_heading = "Output"
+    )]
+    format: Option<String>,
+
+    /// Print one JSON object per message and line: topic, payload (base64 when binary), qos, retain, dup, properties, receive time
+    #[arg(long, conflicts_with = "format", help_heading = "Output")]
+    json: bool,
+
+    /// Indent JSON (--json, and %j/%J in -F); alone, implies --json
+    #[arg(long, help_heading = "Output")]
+    pretty: bool,
+
+    /// Print the receive time before each message (plain and -v output)
+    #[arg(long, conflicts_with_all = ["format", "json"], help_heading = "Output")]
+    timestamp: bool,
+
+    /// strftime format of --timestamp, e.g. '%H:%M:%S%.3f' [default: RFC 3339 with microseconds]
+    #[arg(long, value_name = "FORMAT", conflicts_with_all = ["format", "json"], help_heading = "Output")]
+    timestamp_format: Option<String>,
+
+    /// Colour the topic in -v output: auto (only on a terminal, and not when NO_COLOR is set), always, never
+    #[arg(
+        long,
+        value_name = "WHEN",
+        default_value = "auto",
+        help_heading = "Output"
+    )]
+    color: ColorWhen,
+
+    /// Wait for a message whose payload matches REGEX: print it, exit 0 (with -W: 27 if none came in time); repeatable
+    #[arg(long, value_name = "REGEX", help_heading = "Health checks")]
+    expect: Vec<String>,
+
+    /// As --expect, for a JSON payload: 'POINTER [OP VALUE]', e.g. '/temp > 30', '/state == on'; repeatable
+    #[arg(long, value_name = "CONDITION", help_heading = "Health checks")]
+    expect_json: Vec<String>,
+
+    /// On exit, print on stderr how many messages and bytes arrived, in how long
+    #[arg(long, help_heading = "Output")]
+    stats: bool,
     /// Do not receive the messages this client publishes itself (the clears of --remove-retained)
     #[arg(long, help_heading = "MQTT 5 (with -V mqttv5)")]
     no_local: bool,
@@ -119,6 +172,30 @@ struct Cli {
     #[command(flatten, next_help_heading = "Connection")]
     connect: ConnectArgs,
 }
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Colour for `-v`: `always` asks for it, `auto` gives it only to a terminal without
+/// `NO_COLOR` (https://no-color.org: set to anything non-empty), so pipes never see escapes.
+fn use_color(when: ColorWhen) -> bool {
+    match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => {
+            std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+/// Default `--timestamp` format: RFC 3339 in local time, with microseconds.
+const TIMESTAMP_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6f%:z";
 
 fn after_help() -> String {
     format!(
@@ -167,6 +244,8 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         }
     }
 
+    let style = output_style(&cli)?;
+    let expect = Expect::new(&cli.expect, &cli.expect_json).map_err(Fail::usage)?;
     let options = subscribe_options(&cli, &opts)?;
 
     // The handlers go in before connecting: a Ctrl+C right after CONNACK must not find the
@@ -178,10 +257,22 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
     };
     // As mosquitto_sub: the -W clock starts once connected.
     let deadline = cli.timeout.map(|t| Instant::now() + t);
-    let mut sub = Subscriber::new(&cli, filters, options, &opts);
+    let started = std::time::Instant::now();
+    let mut sub = Subscriber::new(&cli, filters, options, &opts, style, expect);
     let outcome = sub.run(&mut session, &mut stop, deadline).await;
     let flushed = sub.output.flush();
     let _ = session.disconnect(DISCONNECT_LIMIT, |_| {}).await;
+    progress::clear();
+    if cli.stats {
+        let elapsed = started.elapsed();
+        eprintln!(
+            "{TOOL}: {} messages, {} received in {} ({})",
+            sub.printed,
+            progress::bytes(sub.bytes),
+            progress::elapsed(elapsed),
+            progress::rate(sub.printed, elapsed)
+        );
+    }
     let exit = outcome?;
     match flushed {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit),
@@ -192,6 +283,29 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         .into()),
         Ok(()) => Ok(exit),
     }
+}
+
+/// The output style the flags ask for; a bad `-F` or time format is a usage error.
+fn output_style(cli: &Cli) -> Result<Style, Fail> {
+    if let Some(text) = &cli.format {
+        let format = Format::parse(text).map_err(|e| Fail::usage(format!("-F: {e}")))?;
+        return Ok(Style::Format(format));
+    }
+    if cli.json || cli.pretty {
+        return Ok(Style::Json { pretty: cli.pretty });
+    }
+    let timestamp = match &cli.timestamp_format {
+        Some(f) => {
+            output::check_time_format(f).map_err(Fail::usage)?;
+            Some(f.clone())
+        }
+        None => cli.timestamp.then(|| TIMESTAMP_FORMAT.to_string()),
+    };
+    Ok(Style::Plain {
+        verbose: cli.verbose,
+        timestamp,
+        color: use_color(cli.color),
+    })
 }
 
 /// The MQTT 5 subscription options from their flags and `-D subscribe`; refused, naming the
@@ -228,6 +342,15 @@ struct Subscriber<'a> {
     unsubscribe_user_properties: &'a [(String, String)],
     output: Output,
     printed: u64,
+    /// Messages that passed the filters, matched or not (for the --expect timeout line).
+    seen: u64,
+    /// Payload bytes of the printed messages (`--stats`, live counter).
+    bytes: u64,
+    /// Exit after this many printed messages: `-C`, or 1 with `--expect`.
+    count: Option<u64>,
+    expect: Option<Expect>,
+    /// The live counter on stderr, when stdout is not a terminal but stderr is.
+    counter: Option<ProgressBar>,
     /// UNSUBACKs still expected.
     unsubscribing: usize,
     subscribed: bool,
@@ -241,14 +364,24 @@ impl<'a> Subscriber<'a> {
         filters: Vec<String>,
         options: SubscribeOptions,
         opts: &'a ConnectOptions,
+        style: Style,
+        expect: Option<Expect>,
     ) -> Self {
+        let counter = (progress::wanted(cli.connect.quiet, cli.connect.debug)
+            && !std::io::stdout().is_terminal())
+        .then(progress::counter);
         Subscriber {
             cli,
             filters,
             options,
             unsubscribe_user_properties: &opts.mqtt5.unsubscribe_user_properties,
-            output: Output::new(cli.verbose, !cli.no_newline),
+            output: Output::new(style, !cli.no_newline, cli.pretty),
             printed: 0,
+            seen: 0,
+            bytes: 0,
+            count: cli.count.or(expect.as_ref().map(|_| 1)),
+            expect,
+            counter,
             unsubscribing: 0,
             subscribed: false,
             clears: VecDeque::new(),
@@ -281,7 +414,10 @@ impl<'a> Subscriber<'a> {
                 _ = stop.wait() => return Ok(Exit::Interrupted),
                 _ = &mut timeout => {
                     let waited = self.cli.timeout.map(show).unwrap_or_default();
-                    cli::warn(TOOL, format_args!("timed out after {waited} ({} messages printed)", self.printed));
+                    match &self.expect {
+                        Some(_) => cli::warn(TOOL, format_args!("timed out after {waited}: none of {} messages matched", self.seen)),
+                        None => cli::warn(TOOL, format_args!("timed out after {waited} ({} messages printed)", self.printed)),
+                    }
                     return Ok(Exit::Timeout);
                 }
                 next = session.next() => match next {
@@ -298,6 +434,9 @@ impl<'a> Subscriber<'a> {
                             if let Err(e) = self.output.flush() {
                                 return self.write_failed(e);
                             }
+                            self.show_progress();
+                        } else if self.printed % 1024 == 0 {
+                            self.show_progress();
                         }
                     }
                     None => return Err(Fail::new(Exit::ConnectionLost, format!("connection to {} lost", session.address())).into()),
@@ -394,14 +533,36 @@ impl<'a> Subscriber<'a> {
         if self.cli.no_retained && message.retain {
             return Ok(None);
         }
-        if let Err(e) = self.output.message(&message) {
+        self.seen += 1;
+        if self
+            .expect
+            .as_ref()
+            .is_some_and(|e| !e.matches(&message.payload))
+        {
+            return Ok(None);
+        }
+        let received = if self.output.needs_time() {
+            SystemTime::now()
+        } else {
+            SystemTime::UNIX_EPOCH
+        };
+        if let Err(e) = self.output.message(&message, received) {
             return self.write_failed(e).map(Some);
         }
         self.printed += 1;
-        if self.cli.count.is_some_and(|c| self.printed >= c) {
+        self.bytes += message.payload.len() as u64;
+        if self.count.is_some_and(|c| self.printed >= c) {
             return Ok(Some(Exit::Ok));
         }
         Ok(None)
+    }
+
+    /// Update the live counter, if shown.
+    fn show_progress(&self) {
+        if let Some(counter) = &self.counter {
+            counter.set_position(self.printed);
+            counter.set_message(progress::bytes(self.bytes));
+        }
     }
 
     /// Queue as many retained-message clears as the request queue takes now.

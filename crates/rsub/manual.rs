@@ -1,7 +1,7 @@
 //! What rsub's man page says beyond its flags: synopsis, description and examples (the
 //! scenarios the tools are made for). `rsub --generate man` puts it together.
 
-use rpubsub_core::generate::{Example, Manual};
+use rpubsub_core::generate::{Example, Manual, Section};
 
 pub const MANUAL: Manual = Manual {
     synopsis: &[
@@ -14,6 +14,62 @@ pub const MANUAL: Manual = Manual {
         "rsub speaks MQTT 3.1.1 (the default) and MQTT 5 (-V mqttv5), over TCP, TLS (any TLS flag, or -L mqtts://), WebSockets (-L ws:// or wss://), a Unix socket (--unix), and through an HTTP proxy (--proxy). When an established connection drops it reconnects (1 s, doubling to 30 s) and subscribes again when the broker did not keep its session; --no-reconnect exits 6 instead. A filter the broker refuses is named with its reason code; when every filter is refused rsub exits 7.",
         "Every error is one line on standard error naming the cause, and the exit status tells its kind (see EXIT STATUS). Passwords never appear in output, errors or the -d trace.",
         "Connection settings also come from environment variables and from the config file's [default] section and profiles (see ENVIRONMENT and FILES); flags win over both.",
+    ],
+    sections: &[
+        Section {
+            title: "FORMATS",
+            before: &[
+                "-F FORMAT prints what mosquitto_sub -F FORMAT prints, byte for byte, and refuses the formats mosquitto_sub refuses. A newline follows each message unless -N. Fields:",
+            ],
+            entries: &[
+                ("%t %p", "topic; payload (raw bytes)"),
+                ("%x %X", "payload in lower / upper case hex"),
+                ("%l %q %r %m", "payload length, QoS, retain flag (0/1), packet id"),
+                ("%j %J", "the message as JSON, payload as a string / embedded as JSON (--pretty indents); a payload that is not UTF-8 is given in base64 with \"encoding\":\"base64\", and %J of a payload that is not JSON falls back to the %j form"),
+                ("%I %U", "receive time: ISO 8601 local time; unix time with nanoseconds"),
+                ("%A %C %D %E %F %P %R %S", "MQTT 5: topic alias, content type, correlation data, message expiry, payload format, user properties (k:v k2:v2), response topic, subscription id"),
+                ("%%", "a %"),
+                ("@X", "strftime's %X of the receive time (@H:@M:@S, @Y-@m-@d, @s, @z, ...); @N nanoseconds; @Z the zone name where known, else the offset; @@ is @"),
+                ("\\\\ \\0 \\a \\e \\n \\r \\t \\v", "escapes"),
+            ],
+            after: &[
+                "A field may carry a - (left align) or 0 (zero pad) flag, a width and a precision: %-20t, %05l, %10.4C. As in mosquitto_sub, a width on %p or %x also cuts the payload. A width or precision above 65535 is refused.",
+            ],
+        },
+        Section {
+            title: "JSON LINES",
+            before: &[
+                "--json prints one JSON object per message and line (NDJSON); --pretty indents it. rpub --stdin-json reads these lines back and sends the same messages. The fields:",
+            ],
+            entries: &[
+                ("received", "when rsub received it: RFC 3339, UTC, nanoseconds"),
+                ("topic", "the topic"),
+                ("qos, retain, dup", "as delivered (the QoS is at most the subscription's -q)"),
+                ("properties", "MQTT 5 only, when the message carried any: payload_format, message_expiry, topic_alias, content_type, response_topic, correlation_data (with correlation_data_encoding \"base64\" when binary), user_properties (a list of [name, value] pairs, order and repeats kept), subscription_ids"),
+                ("encoding", "\"base64\" when the payload is not valid UTF-8; absent when it is text"),
+                ("payload", "the payload: text, or base64 when encoding says so"),
+            ],
+            after: &[],
+        },
+        Section {
+            title: "HEALTH CHECKS",
+            before: &[
+                "--expect REGEX waits for the first message whose payload matches REGEX (searched anywhere in the payload; anchor with ^...$), prints it as the output flags say, and exits 0; with -W it exits 27 when nothing matched in time, with -C N it waits for N matching messages. Messages that do not match are not printed.",
+                "--expect-json 'POINTER [OP VALUE]' does the same for JSON payloads. POINTER is a JSON pointer (/temp, /sensors/0/state, empty for the whole document); OP is ==, !=, >, >=, <, <= (numbers compare as numbers, strings as strings) or ~ (a regex on the value); VALUE is JSON (30, \"on\", true, null) or a bare word taken as a string. POINTER alone asks only that the value exists. Payloads that are not JSON never match. Several --expect and --expect-json flags must all hold for the same message.",
+            ],
+            entries: &[],
+            after: &[],
+        },
+    ],
+    environment: &[
+        (
+            "NO_COLOR",
+            "When set to anything, --color auto (the default) colours nothing.",
+        ),
+        (
+            "TZ",
+            "The time zone of --timestamp and of the time in -F formats (the system's when unset).",
+        ),
     ],
     examples: &[
         Example {

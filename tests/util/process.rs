@@ -261,6 +261,9 @@ struct Proc {
 impl Proc {
     fn spawn(cmd: &mut Command, cmdline: String, capture_stdout: bool) -> Proc {
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        // Before spawning: a busy machine may stall this thread right after the spawn, and
+        // a command's elapsed time must never come out shorter than what it really took.
+        let started = Instant::now();
         let mut child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("cannot run `{cmdline}`: {e}"));
@@ -284,7 +287,7 @@ impl Proc {
             cmdline,
             shared,
             readers,
-            started: Instant::now(),
+            started,
             status: None,
         }
     }

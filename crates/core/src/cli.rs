@@ -32,7 +32,8 @@ pub fn set_quiet(quiet: bool) {
 /// Print `tool: message` on stderr unless `--quiet`.
 pub fn warn(tool: &str, message: impl std::fmt::Display) {
     if !QUIET.load(Ordering::Relaxed) {
-        eprintln!("{tool}: {message}");
+        // Through the progress bar, if one is drawn, so the line does not tear it.
+        crate::progress::suspend(|| eprintln!("{tool}: {message}"));
     }
 }
 

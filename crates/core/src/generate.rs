@@ -73,10 +73,24 @@ pub struct Manual {
     pub synopsis: &'static [&'static str],
     /// DESCRIPTION paragraphs.
     pub description: &'static [&'static str],
+    /// Sections after the options for what a flag's line cannot hold (format fields, the
+    /// JSON line schema).
+    pub sections: &'static [Section],
+    /// ENVIRONMENT entries besides the variables flags read: name and meaning.
+    pub environment: &'static [(&'static str, &'static str)],
     /// EXAMPLES, each a sentence and the commands it describes.
     pub examples: &'static [Example],
     /// SEE ALSO entries besides the mosquitto pages every tool lists, e.g. `rsub(1)`.
     pub see_also: &'static [&'static str],
+}
+
+/// A section of its own: paragraphs, then a list of terms and their meanings, then more
+/// paragraphs.
+pub struct Section {
+    pub title: &'static str,
+    pub before: &'static [&'static str],
+    pub entries: &'static [(&'static str, &'static str)],
+    pub after: &'static [&'static str],
 }
 
 /// An example: what it shows, then the commands (one per line; `#` comments allowed).
@@ -187,7 +201,20 @@ fn man_page(cmd: Command, manual: &Manual, out: &mut dyn Write) -> io::Result<()
     out.write_all(section(&|w| man.render_options_section(w))?.as_bytes())?;
 
     let mut tail = Roff::new();
-    environment(&mut tail, &cmd);
+    for section in manual.sections {
+        tail.control("SH", [section.title]);
+        paragraphs(&mut tail, section.before);
+        for (term, meaning) in section.entries {
+            tail.control("TP", []);
+            tail.text([bold(*term)]);
+            tail.text(flags_in_bold(meaning));
+        }
+        if !section.after.is_empty() {
+            tail.control("PP", []);
+            paragraphs(&mut tail, section.after);
+        }
+    }
+    environment(&mut tail, &cmd, manual.environment);
     files(&mut tail);
     exit_status(&mut tail);
     examples(&mut tail, manual.examples);
@@ -260,7 +287,7 @@ fn synopsis_line(line: &str) -> Vec<Inline> {
 }
 
 /// ENVIRONMENT: every variable a flag reads, then the config file's.
-fn environment(roff: &mut Roff, cmd: &Command) {
+fn environment(roff: &mut Roff, cmd: &Command, own: &[(&str, &str)]) {
     roff.control("SH", ["ENVIRONMENT"]);
     roff.text([roman(
         "A flag on the command line wins over its variable; a variable wins over the config file.",
@@ -302,6 +329,11 @@ fn environment(roff: &mut Roff, cmd: &Command) {
         italic("~/.config"),
         roman(" when unset."),
     ]);
+    for (var, meaning) in own {
+        roff.control("TP", []);
+        roff.text([bold(*var)]);
+        roff.text(flags_in_bold(meaning));
+    }
 }
 
 /// FILES: the config file, with a small example.

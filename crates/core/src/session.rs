@@ -56,6 +56,8 @@ pub struct Message {
     pub qos: u8,
     pub retain: bool,
     pub dup: bool,
+    /// The packet id the broker gave it (0 for QoS 0); rsub's `-F %m`.
+    pub pkid: u16,
     /// MQTT 5 properties, when the message carried any.
     pub properties: Option<Box<PublishProperties>>,
 }
@@ -728,6 +730,7 @@ async fn pump_v4(mut eventloop: rumqttc::EventLoop, pump: Pump) {
                             qos: p.qos as u8,
                             retain: p.retain,
                             dup: p.dup,
+                            pkid: p.pkid,
                             properties: None,
                         })
                         .await
@@ -784,6 +787,13 @@ async fn pump_v4(mut eventloop: rumqttc::EventLoop, pump: Pump) {
                         R::PubAck(_) | R::PubRec(_) | R::PubComp(_) => {}
                         other => pending.rest.push(other),
                     }
+                }
+                // A publish rumqttc held back for a packet id still in use was never written
+                // and would block every later request in the new connection: it goes out
+                // first among the unwritten ones, under a fresh id.
+                if let Some(mut p) = eventloop.state.collision.take() {
+                    p.pkid = 0;
+                    pending.rest.insert(0, R::Publish(p));
                 }
                 pump.shared.outbox.requeue_written(&pending.written_pkids);
                 let Some(session_present) = reconnect_v4(&mut eventloop, &pump, fail).await else {
@@ -891,6 +901,7 @@ async fn pump_v5(mut eventloop: rumqttc::v5::EventLoop, pump: Pump) {
                             qos: p.qos as u8,
                             retain: p.retain,
                             dup: p.dup,
+                            pkid: p.pkid,
                             properties: PublishProperties::from_v5(p.properties),
                         })
                         .await
@@ -961,6 +972,13 @@ async fn pump_v5(mut eventloop: rumqttc::v5::EventLoop, pump: Pump) {
                         R::PubAck(_) | R::PubRec(_) | R::PubComp(_) => {}
                         other => pending.rest.push(other),
                     }
+                }
+                // A publish rumqttc held back for a packet id still in use was never written
+                // and would block every later request in the new connection: it goes out
+                // first among the unwritten ones, under a fresh id.
+                if let Some(mut p) = eventloop.state.collision.take() {
+                    p.pkid = 0;
+                    pending.rest.insert(0, R::Publish(p));
                 }
                 pump.shared.outbox.requeue_written(&pending.written_pkids);
                 let Some(session_present) = reconnect_v5(&mut eventloop, &pump, fail).await else {

@@ -1,0 +1,109 @@
+//! Health checks: `rsub --expect REGEX` and `--expect-json 'POINTER OP VALUE'` wait for the
+//! first matching message, print it and exit 0; with `-W` they exit 27 when none came.
+
+use crate::util::{rpub, rsub, run, Broker, Sub, SHORT};
+
+/// Publishes each payload to `t`, in order, with QoS 1.
+fn publish(b: &Broker, t: &str, payloads: &[&str]) {
+    for p in payloads {
+        run(rpub(b).args(["-q", "1", "-t", t, "-m", p]), SHORT).code(0);
+    }
+}
+
+#[test]
+fn regex_match_prints_it_and_exits_0() {
+    let b = Broker::start();
+    let t = topic!();
+    let sub = Sub::subscribed(rsub(&b).args(["-v", "-t", &t, "--expect", "^online$", "-W", "10"]));
+    publish(&b, &t, &["booting", "offline", "online", "after"]);
+    sub.finish(SHORT).code(0).stdout(format!("{t} online\n"));
+}
+
+#[test]
+fn json_comparison_on_a_pointer() {
+    let b = Broker::start();
+    let t = topic!();
+    let sub = Sub::subscribed(rsub(&b).args([
+        "-t",
+        &t,
+        "--expect-json",
+        "/sensor/temp > 30",
+        "--expect-json",
+        "/sensor/state == on",
+    ]));
+    publish(
+        &b,
+        &t,
+        &[
+            "not json",
+            r#"{"sensor": {"temp": 20, "state": "on"}}"#,
+            r#"{"sensor": {"temp": 35, "state": "off"}}"#,
+            r#"{"sensor": {"temp": 35.5, "state": "on"}}"#,
+            r#"{"sensor": {"temp": 40, "state": "on"}}"#,
+        ],
+    );
+    sub.finish(SHORT)
+        .code(0)
+        .stdout("{\"sensor\": {\"temp\": 35.5, \"state\": \"on\"}}\n");
+}
+
+#[test]
+fn count_with_expect_waits_for_that_many_matches() {
+    let b = Broker::start();
+    let t = topic!();
+    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "--expect", "ok", "-C", "2"]));
+    publish(&b, &t, &["ok 1", "bad", "ok 2", "ok 3"]);
+    sub.finish(SHORT).code(0).stdout("ok 1\nok 2\n");
+}
+
+#[test]
+fn nothing_matched_in_time_exits_27() {
+    let b = Broker::start();
+    let t = topic!();
+    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "--expect", "^ready$", "-W", "1"]));
+    publish(&b, &t, &["not ready", "ready?"]);
+    let out = sub.finish(SHORT);
+    out.code(27).stdout("");
+    let errors = out.stderr_lines();
+    if !errors.contains(&"rsub: timed out after 1s: none of 2 messages matched") {
+        out.fail("expected the timeout line");
+    }
+}
+
+#[test]
+fn a_retained_status_is_enough() {
+    let b = Broker::start();
+    let t = topic!();
+    run(
+        rpub(&b).args(["-r", "-t", &t, "-m", r#"{"status": "up"}"#]),
+        SHORT,
+    )
+    .code(0);
+    run(
+        rsub(&b).args(["-t", &t, "--expect-json", "/status == up", "-W", "5"]),
+        SHORT,
+    )
+    .code(0)
+    .stdout("{\"status\": \"up\"}\n");
+    run(
+        rsub(&b).args(["-t", &t, "--expect-json", "/status == down", "-W", "1"]),
+        SHORT,
+    )
+    .code(27)
+    .stdout("");
+}
+
+#[test]
+fn bad_conditions_are_usage_errors() {
+    let b = Broker::start();
+    for args in [
+        ["--expect", "(unclosed"],
+        ["--expect-json", "temp > 3"],
+        ["--expect-json", "/temp >"],
+        ["--expect-json", "/temp = 3"],
+    ] {
+        run(rsub(&b).args(["-t", "x"]).args(args), SHORT)
+            .code(2)
+            .one_error_line("rsub");
+    }
+}

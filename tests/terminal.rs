@@ -1,0 +1,201 @@
+//! What people see in a terminal and scripts never do: the coloured topic, rpub's progress
+//! bar, rsub's live counter, and the `--stats` summary. The terminal cases run under a
+//! pseudo-terminal made by `script` (util-linux); the same commands in a pipe must show no
+//! escape codes and no progress at all.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::util::{rpub, rsub, run, Broker, Output, SHORT};
+
+/// `script` from util-linux (Debian: bsdutils).
+fn script() -> PathBuf {
+    ["/usr/bin/script", "/bin/script"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "`script` not found: these tests need a pseudo-terminal: apt-get install bsdutils"
+            )
+        })
+}
+
+/// A command as one shell word list.
+fn shell_words(cmd: &Command) -> String {
+    std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|a| format!("'{}'", a.to_string_lossy().replace('\'', r"'\''")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Runs `cmd` (plus shell redirections in `tail`) with stdin, stdout and stderr on a
+/// pseudo-terminal; everything the terminal showed is the Output's stdout.
+fn in_terminal(cmd: &Command, tail: &str, env: &[(&str, &str)]) -> Output {
+    in_terminal_after("", cmd, tail, env)
+}
+
+/// As [`in_terminal`], with `head` (a shell pipeline feeding stdin) before the command.
+fn in_terminal_after(head: &str, cmd: &Command, tail: &str, env: &[(&str, &str)]) -> Output {
+    let line = format!("{head} {} {tail}", shell_words(cmd));
+    let mut script = Command::new(script());
+    script
+        .args(["-qfec", &line, "/dev/null"])
+        .env("SHELL", "/bin/sh")
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR");
+    for (k, v) in env {
+        script.env(k, v);
+    }
+    run(&mut script, SHORT)
+}
+
+fn has_escape(bytes: &[u8]) -> bool {
+    bytes.contains(&0x1b)
+}
+
+#[test]
+fn topic_is_coloured_only_on_a_terminal() {
+    let b = Broker::start();
+    let t = topic!();
+    run(rpub(&b).args(["-r", "-t", &t, "-m", "hi"]), SHORT).code(0);
+    let mut sub = rsub(&b);
+    sub.args(["-v", "-t", &t, "-C", "1"]);
+
+    let out = in_terminal(&sub, "", &[]);
+    out.code(0);
+    let coloured = format!("\x1b[1;36m{t}\x1b[0m hi");
+    if !out.stdout_str().contains(&coloured) {
+        out.fail("expected the topic in colour on a terminal");
+    }
+    for (tail, env) in [("", &[("NO_COLOR", "1")][..]), ("--color never", &[][..])] {
+        let out = in_terminal(&sub, tail, env);
+        out.code(0);
+        if has_escape(&out.stdout) {
+            out.fail("NO_COLOR / --color never: no escape codes");
+        }
+    }
+    // A pipe: never, unless asked for with --color always.
+    run(rsub(&b).args(["-v", "-t", &t, "-C", "1"]), SHORT)
+        .code(0)
+        .stdout(format!("{t} hi\n"));
+    let out = run(
+        rsub(&b).args(["-v", "--color", "always", "-t", &t, "-C", "1"]),
+        SHORT,
+    );
+    out.code(0).stdout(format!("{coloured}\n"));
+}
+
+#[test]
+fn progress_bar_on_a_terminal_only() {
+    let b = Broker::start();
+    let t = topic!();
+    let mut publish = rpub(&b);
+    publish.args([
+        "-q",
+        "1",
+        "-t",
+        &t,
+        "-m",
+        "x",
+        "--count",
+        "40",
+        "--interval",
+        "0.02",
+    ]);
+    let out = in_terminal(&publish, "", &[]);
+    out.code(0);
+    let shown = out.stdout_str();
+    if !shown.contains("/40 acknowledged") || !shown.contains("ETA") {
+        out.fail("expected a progress bar with count, total and ETA");
+    }
+    // --quiet and -d (whose trace fills stderr) hide it; a pipe never sees it.
+    for flag in ["--quiet", "-d"] {
+        let out = in_terminal(&publish, flag, &[]);
+        out.code(0);
+        if out.stdout_str().contains("/40") {
+            out.fail(&format!("{flag}: no progress bar"));
+        }
+    }
+    let out = run(&mut publish, SHORT);
+    out.code(0).stderr_empty().stdout("");
+
+    // -l: a counter without a total, while lines come in slowly.
+    let mut publish = rpub(&b);
+    publish.args(["-q", "1", "-t", &t, "-l"]);
+    let out = in_terminal_after(
+        "(echo a; sleep 0.5; echo b; sleep 0.5; echo c) |",
+        &publish,
+        "",
+        &[],
+    );
+    out.code(0);
+    if !out.stdout_str().contains("acknowledged") {
+        out.fail("expected a progress counter for -l");
+    }
+}
+
+#[test]
+fn live_counter_when_stdout_is_a_file_and_stderr_a_terminal() {
+    let b = Broker::start();
+    let t = topic!();
+    for i in 0..20 {
+        run(
+            rpub(&b).args(["-r", "-t", &format!("{t}/{i}"), "-m", &format!("m{i}")]),
+            SHORT,
+        )
+        .code(0);
+    }
+    let file = b.dir().join("out.txt");
+    let mut sub = rsub(&b);
+    // 21 never come: the run lasts the second of -W, long enough for the counter to draw.
+    sub.args(["-t", &format!("{t}/#"), "-C", "21", "-W", "1"]);
+    let out = in_terminal(&sub, &format!("> '{}'", file.display()), &[]);
+    out.code(27);
+    // The counter's line: "20 messages  <rate>  <bytes>" (the timeout line says "printed").
+    if !out.stdout_str().contains("20 messages  ") {
+        out.fail("expected the live counter on the terminal");
+    }
+    let written = std::fs::read(&file).unwrap();
+    assert!(!has_escape(&written), "the file got escape codes");
+    assert_eq!(written.iter().filter(|&&b| b == b'\n').count(), 20);
+
+    // Output on the terminal itself: no counter mixed into it.
+    let out = in_terminal(&sub, "", &[]);
+    out.code(27);
+    if out.stdout_str().contains("messages  ") {
+        out.fail("no counter when stdout is the terminal");
+    }
+    // Piped, stderr not a terminal: only the timeout line.
+    let out = run(&mut sub, SHORT);
+    out.code(27).one_error_line("rsub");
+    assert!(!has_escape(&out.stdout) && !has_escape(out.stderr.as_bytes()));
+}
+
+#[test]
+fn stats_summaries() {
+    let b = Broker::start();
+    let t = topic!();
+    let out = run(
+        rpub(&b).args([
+            "--stats", "-q", "1", "-t", &t, "-m", "hello", "-r", "--count", "10",
+        ]),
+        SHORT,
+    );
+    out.code(0);
+    let line = regex::Regex::new(
+        r"^rpub: 10 messages, 10 sent, 10 acknowledged, 50 B in [0-9.]+s \([0-9]+ msg/s\)$",
+    )
+    .unwrap();
+    if out.stderr_lines().len() != 1 || !line.is_match(out.stderr_lines()[0]) {
+        out.fail("expected one --stats line");
+    }
+    let out = run(rsub(&b).args(["--stats", "-t", &t, "-C", "1"]), SHORT);
+    out.code(0).stdout("hello\n");
+    let line = regex::Regex::new(r"^rsub: 1 messages, 5 B received in [0-9.]+s \([0-9]+ msg/s\)$")
+        .unwrap();
+    if out.stderr_lines().len() != 1 || !line.is_match(out.stderr_lines()[0]) {
+        out.fail("expected one --stats line");
+    }
+}
