@@ -11,6 +11,7 @@ pub const MANUAL: Manual = Manual {
     ],
     description: &[
         "rsub subscribes to MQTT topic filters (+ and # wildcards) and prints each message that arrives: the payload, byte for byte, or the topic and the payload with -v. It takes mosquitto_sub's flags with the same meanings. It runs until Ctrl+C (exit 130), or until -C N messages were printed (exit 0), -W ran out (exit 27), the subscriptions were acknowledged (-E), or the reader of its output went away (rsub ... | head -3 exits 0 quietly).",
+        "Besides the payload alone and -v, rsub prints mosquitto_sub's -F formats (see FORMATS), one JSON object per message and line with --json (see JSON LINES), and the receive time with --timestamp. --expect and --expect-json wait for a particular message (see HEALTH CHECKS); --stats sums up on exit.",
         "rsub speaks MQTT 3.1.1 (the default) and MQTT 5 (-V mqttv5), over TCP, TLS (any TLS flag, or -L mqtts://), WebSockets (-L ws:// or wss://), a Unix socket (--unix), and through an HTTP proxy (--proxy). When an established connection drops it reconnects (1 s, doubling to 30 s) and subscribes again when the broker did not keep its session; --no-reconnect exits 6 instead. A filter the broker refuses is named with its reason code; when every filter is refused rsub exits 7.",
         "Every error is one line on standard error naming the cause, and the exit status tells its kind (see EXIT STATUS). Passwords never appear in output, errors or the -d trace.",
         "Connection settings also come from environment variables and from the config file's [default] section and profiles (see ENVIRONMENT and FILES); flags win over both.",
@@ -105,7 +106,15 @@ pub const MANUAL: Manual = Manual {
             commands: "rsub -t 'status/#' -C 1 -W 10s",
         },
         Example {
-            title: "Three messages into a pipe; rsub exits quietly once head has them:",
+            title: "Machine-readable output: one JSON object per line (binary payloads in base64), captured for rpub --stdin-json to replay; mosquitto_sub's formats:",
+            commands: "rsub -t 'sensors/#' --json > capture.ndjson\nrsub -t 'sensors/#' -F '@H:@M:@S %-24t %p'",
+        },
+        Example {
+            title: "Wait up to a minute for a device to report itself online, in a JSON payload:",
+            commands: "rsub -t 'devices/42/status' --expect-json '/state == online' -W 60s",
+        },
+        Example {
+            title: "Three messages into a pipe; rsub exits quietly at the next message after head has them:",
             commands: "rsub -t 'sensors/#' -v | head -3",
         },
         Example {
