@@ -170,6 +170,8 @@ struct Sample {
     wall: Duration,
     /// User + system CPU of the measured process.
     cpu: Duration,
+    /// The system part of `cpu`.
+    sys: Duration,
     /// Peak resident set of the measured process, KiB.
     rss_kib: u64,
     /// Messages that arrived, where counted (`None`: not counted, or unknown).
@@ -398,6 +400,7 @@ impl Usage {
         Sample {
             wall: self.wall,
             cpu: self.user + self.sys,
+            sys: self.sys,
             rss_kib: self.max_rss_kib,
             delivered,
             failure: self.failure(),
@@ -455,9 +458,12 @@ fn spawn(cmd: &mut Command, stdin: Stdio, dir: &Path) -> Running {
         let _ = tx.send((Instant::now(), status, usage));
     });
     let exited = Arc::new(AtomicBool::new(false));
+    // The first reading here and now: on a loaded machine a one-shot process may be gone
+    // before a new thread first runs.
+    let first = vm_hwm(pid).unwrap_or(0);
     let peak = {
         let exited = exited.clone();
-        thread::spawn(move || follow_peak_rss(pid, &exited))
+        thread::spawn(move || follow_peak_rss(pid, &exited).max(first))
     };
     Running {
         pid,
@@ -474,15 +480,10 @@ fn spawn(cmd: &mut Command, stdin: Stdio, dir: &Path) -> Running {
 /// (one-shot runs last a few milliseconds), then every 5 ms (cheap enough not to disturb
 /// what is measured).
 fn follow_peak_rss(pid: libc::pid_t, exited: &AtomicBool) -> u64 {
-    let path = format!("/proc/{pid}/status");
     let started = Instant::now();
     let mut peak = 0;
     while !exited.load(Ordering::Acquire) {
-        // A zombie's status has no VmHWM: nothing to read once it has exited.
-        if let Some(kib) = fs::read_to_string(&path).ok().and_then(|status| {
-            let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-            line.split_whitespace().nth(1)?.parse::<u64>().ok()
-        }) {
+        if let Some(kib) = vm_hwm(pid) {
             peak = peak.max(kib);
         }
         let pause = if started.elapsed() < Duration::from_millis(50) {
@@ -523,6 +524,14 @@ impl Running {
             stderr: self.stderr,
         }
     }
+}
+
+/// `VmHWM` of a running process, KiB. A zombie's status has none: nothing to read once it
+/// has exited.
+fn vm_hwm(pid: libc::pid_t) -> Option<u64> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Runs `cmd` to its end with stdout into /dev/null, and measures it.
@@ -937,12 +946,19 @@ fn report(
 
     let _ = writeln!(
         r,
-        "\nper process (the publisher; for sub, the subscriber): CPU = user + system, median; peak RSS, max over runs"
+        "\nper process (the publisher; for sub, the subscriber): CPU = user + system, and system alone, medians; peak RSS, max over runs"
     );
     let _ = writeln!(
         r,
-        "{:<32} {:>13} {:>10} {:>7} {:>14} {:>10}",
-        "case", "CPU mosquitto", "CPU ours", "ratio", "RSS mosquitto", "RSS ours"
+        "{:<32} {:>13} {:>10} {:>7} {:>13} {:>10} {:>14} {:>10}",
+        "case",
+        "CPU mosquitto",
+        "CPU ours",
+        "ratio",
+        "sys mosquitto",
+        "sys ours",
+        "RSS mosquitto",
+        "RSS ours"
     );
     let mut rss_max = 0;
     for case in cases {
@@ -952,11 +968,13 @@ fn report(
         rss_max = rss_max.max(rss(&case.ours));
         let _ = writeln!(
             r,
-            "{:<32} {:>13} {:>10} {:>7.2} {:>14} {:>10}",
+            "{:<32} {:>13} {:>10} {:>7.2} {:>13} {:>10} {:>14} {:>10}",
             case.name,
             show_time(theirs),
             show_time(ours),
             ours.as_secs_f64() / theirs.as_secs_f64(),
+            show_time(median_of(&case.theirs, |s| s.sys)),
+            show_time(median_of(&case.ours, |s| s.sys)),
             show_mib(rss(&case.theirs)),
             show_mib(rss(&case.ours)),
         );
