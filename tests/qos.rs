@@ -120,6 +120,34 @@ fn verbose_reports_each_acknowledged_message() {
 }
 
 #[test]
+fn verbose_reports_every_message_sent_at_qos_0() {
+    // Scenario 2: "the publisher reports per message whether the send succeeded", the last
+    // one included (its write is confirmed only by the DISCONNECT after it).
+    let b = Broker::start();
+    let t = topic!();
+    let topic = format!("{t}/{{i}}");
+    let out = run(
+        rpub(&b).args([
+            "-v",
+            "-t",
+            &topic,
+            "-m",
+            "{n}",
+            "--count",
+            "3",
+            "--interval",
+            "0",
+        ]),
+        SHORT,
+    );
+    out.code(0)
+        .stderr_empty()
+        .stdout(format!("1 {t}/0 sent\n2 {t}/1 sent\n3 {t}/2 sent\n"));
+    let out = run(rpub(&b).args(["-v", "-t", &t, "-m", "once"]), SHORT);
+    out.code(0).stdout(format!("1 {t} sent\n"));
+}
+
+#[test]
 fn granted_qos_is_traced() {
     let b = Broker::start();
     let t = topic!();

@@ -22,6 +22,8 @@ mod connection_lost;
 mod exits;
 // -F formats side by side with mosquitto_sub -F: every specifier, flags, width, precision.
 mod format;
+// The committed completions and man pages match --generate; the man pages are complete.
+mod generated;
 // --json lines, --pretty, --timestamp; capture with rsub --json and replay with rpub.
 mod json;
 // The first scenario: one message from rpub to rsub, with and without the packet trace.
@@ -38,6 +40,8 @@ mod options;
 mod payloads;
 // {n}, {i}, {time}, {ts} in rpub's topic and message.
 mod placeholders;
+// The config file: profiles, precedence (flags > environment > profile > [default]), errors.
+mod profile;
 // mosquitto's -D COMMAND IDENTIFIER VALUE: accepted as mosquitto takes it, mistakes named.
 mod property_flag;
 // Counted delivery at QoS 0, 1 and 2, and a bulk transfer.

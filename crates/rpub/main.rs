@@ -5,6 +5,7 @@
 //! Flags and their meanings follow mosquitto_pub; the connection flags are shared with rsub
 //! through `rpubsub_core`.
 
+mod manual;
 mod replay;
 mod request;
 mod source;
@@ -50,7 +51,10 @@ const DISCONNECT_LIMIT: Duration = Duration::from_secs(10);
     disable_help_flag = true,
     disable_version_flag = true,
     after_help = after_help(),
-    group(ArgGroup::new("source").required(true).args(["message", "file", "stdin_file", "stdin_line", "stdin_json", "null_message"])),
+    override_usage = "rpub [OPTIONS] -t TOPIC <-m MESSAGE | -f FILE | -s | -l | -n>\n       rpub [OPTIONS] --stdin-json",
+    // One payload source; that there is one is checked in `run`, so that --print-config and
+    // --generate need none.
+    group(ArgGroup::new("source").args(["message", "file", "stdin_file", "stdin_line", "stdin_json", "null_message"])),
 )]
 struct Cli {
     #[command(flatten)]
@@ -182,6 +186,15 @@ fn after_help() -> String {
     ))
 }
 
+impl cli::Tool for Cli {
+    fn connect_args(&mut self) -> &mut ConnectArgs {
+        &mut self.connect
+    }
+    fn manual() -> rpubsub_core::generate::Manual {
+        manual::MANUAL
+    }
+}
+
 /// `--speed`: a positive factor.
 fn parse_speed(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
@@ -209,6 +222,23 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         );
     }
     let opts = ConnectOptions::from_args(&cli.connect, TOOL)?;
+    if cli.connect.print_config {
+        return cli::print_config(&opts);
+    }
+    let sources = [
+        cli.message.is_some(),
+        cli.file.is_some(),
+        cli.stdin_file,
+        cli.stdin_line,
+        cli.stdin_json,
+        cli.null_message,
+    ];
+    if !sources.contains(&true) {
+        return Err(Fail::usage(
+            "no payload: give one of -m MESSAGE, -f FILE, -s (stdin as one message), -l (one per line), --stdin-json (JSON lines), -n (empty)",
+        )
+        .into());
+    }
     let topic = if cli.stdin_json {
         // Each line names its own topic.
         String::new()

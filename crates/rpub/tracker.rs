@@ -34,8 +34,8 @@ pub struct Tracker {
     /// Refused by the broker in an MQTT 5 PUBACK/PUBREC/PUBCOMP.
     pub rejected: u64,
     first_rejection: Option<Reason>,
-    /// `-v`: topics of unfinished messages by sequence number.
-    topics: HashMap<u64, String>,
+    /// `-v`: topics and QoS of unfinished messages by sequence number.
+    topics: HashMap<u64, (String, u8)>,
     /// The progress bar on a terminal: its position is the number of messages done.
     progress: Option<ProgressBar>,
 }
@@ -65,7 +65,7 @@ impl Tracker {
             self.queued_acked += 1;
         }
         if self.verbose {
-            self.topics.insert(seq, topic.to_string());
+            self.topics.insert(seq, (topic.to_string(), qos));
         }
     }
 
@@ -84,11 +84,23 @@ impl Tracker {
         self.queued_acked.saturating_sub(self.acked)
     }
 
-    /// After the DISCONNECT went out: every QoS 0 message before it was written.
+    /// After the DISCONNECT went out: every QoS 0 message before it was written, including
+    /// those whose write the session reported only while disconnecting; `-v` reports them now.
     pub fn all_written(&mut self) {
         self.written = self.queued.max(self.written);
         self.written_qos0 = self.queued - self.queued_acked;
         self.show_progress();
+        let mut sent: Vec<(u64, String)> = self
+            .topics
+            .iter()
+            .filter(|(_, (_, qos))| *qos == 0)
+            .map(|(seq, (topic, _))| (*seq, topic.clone()))
+            .collect();
+        sent.sort_unstable();
+        for (seq, topic) in sent {
+            self.topics.remove(&seq);
+            report(seq, &topic, "sent");
+        }
     }
 
     fn show_progress(&self) {
@@ -106,7 +118,7 @@ impl Tracker {
                 if pkid == 0 {
                     self.written_qos0 += 1;
                     self.show_progress();
-                    if let Some(topic) = self.topics.remove(&seq) {
+                    if let Some((topic, _)) = self.topics.remove(&seq) {
                         report(seq, &topic, "sent");
                     }
                 }
@@ -114,7 +126,7 @@ impl Tracker {
             Event::Acked { seq, failure, .. } => {
                 self.acked += 1;
                 self.show_progress();
-                let topic = seq.and_then(|seq| Some((seq, self.topics.remove(&seq)?)));
+                let topic = seq.and_then(|seq| Some((seq, self.topics.remove(&seq)?.0)));
                 match failure {
                     None => {
                         if let Some((n, topic)) = topic {

@@ -8,6 +8,7 @@
 mod expect;
 mod format;
 mod json;
+mod manual;
 mod output;
 
 use std::collections::VecDeque;
@@ -187,7 +188,7 @@ fn use_color(when: ColorWhen) -> bool {
         ColorWhen::Always => true,
         ColorWhen::Never => false,
         ColorWhen::Auto => {
-            std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty())
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 && std::io::stdout().is_terminal()
         }
     }
@@ -203,6 +204,15 @@ fn after_help() -> String {
     )
 }
 
+impl cli::Tool for Cli {
+    fn connect_args(&mut self) -> &mut ConnectArgs {
+        &mut self.connect
+    }
+    fn manual() -> rpubsub_core::generate::Manual {
+        manual::MANUAL
+    }
+}
+
 fn main() -> ExitCode {
     let cli: Cli = match cli::parse(TOOL) {
         Ok(cli) => cli,
@@ -214,6 +224,9 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<Exit> {
     let opts = ConnectOptions::from_args(&cli.connect, TOOL)?;
+    if cli.connect.print_config {
+        return cli::print_config(&opts);
+    }
     let mut filters: Vec<String> = cli.topics.clone();
     filters.extend(opts.url_topic.clone());
     if filters.is_empty() && cli.unsubscribe.is_empty() {

@@ -26,7 +26,19 @@ pub const LONG: Duration = Duration::from_secs(60);
 
 /// The environment variables the tools read; removed from every command so that the host's
 /// settings never leak into a test.
-const TOOL_ENV: [&str; 4] = ["MQTT_HOST", "MQTT_PORT", "MQTT_USERNAME", "MQTT_PASSWORD"];
+const TOOL_ENV: [&str; 6] = [
+    "MQTT_HOST",
+    "MQTT_PORT",
+    "MQTT_USERNAME",
+    "MQTT_PASSWORD",
+    "RPUBSUB_PROFILE",
+    "RPUBSUB_CONFIG",
+];
+
+/// `XDG_CONFIG_HOME` for every command: a directory nothing writes to, so that the tools
+/// never read the config file of whoever runs the tests. Tests of the config file pass
+/// `--config` or set their own.
+pub const NO_CONFIG_HOME: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/no-config-home");
 
 /// The path of one of our binaries (cargo builds them before the tests).
 pub fn exe(name: &str) -> &'static str {
@@ -43,6 +55,7 @@ pub fn bin(name: &str) -> Command {
     for var in TOOL_ENV {
         cmd.env_remove(var);
     }
+    cmd.env("XDG_CONFIG_HOME", NO_CONFIG_HOME);
     cmd
 }
 

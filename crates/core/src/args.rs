@@ -2,8 +2,8 @@
 //!
 //! Short flags follow mosquitto_pub/mosquitto_sub so muscle memory works: `-h` is the host and
 //! `-V` the protocol version, which is why help and version are long-only (`--help`,
-//! `--version`). Each connection flag can also come from an `MQTT_*` environment variable;
-//! a flag on the command line wins.
+//! `--version`). Each connection flag can also come from an `MQTT_*` environment variable,
+//! and many from the config file (`profile.rs`); a flag on the command line wins.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -11,6 +11,8 @@ use std::time::Duration;
 use clap::{ArgAction, Args, ValueEnum};
 
 use crate::duration::{parse_duration, parse_interval, parse_session_expiry};
+use crate::generate::GenerateKind;
+use crate::profile::{Origins, CONFIG_ENV, PROFILE_ENV};
 use crate::properties::{parse_payload_format, parse_user_property};
 use crate::property_flag::PropertyArgs;
 use crate::secret::Secret;
@@ -38,7 +40,8 @@ pub enum TlsVersionArg {
     Tls13,
 }
 
-/// `--help` and `--version`, long only, since `-h` and `-V` belong to mosquitto's meanings.
+/// `--help` and `--version`, long only, since `-h` and `-V` belong to mosquitto's meanings;
+/// and the hidden `--generate KIND` that writes the committed completions and man pages.
 #[derive(Debug, Args)]
 pub struct HelpArgs {
     /// Print help
@@ -47,6 +50,9 @@ pub struct HelpArgs {
     /// Print version
     #[arg(long, action = ArgAction::Version)]
     version: Option<bool>,
+    /// Print a shell completion script or the man page (roff) on stdout
+    #[arg(long, value_name = "KIND", hide = true)]
+    pub generate: Option<GenerateKind>,
 }
 
 /// Everything about reaching and talking to the broker, identical in rpub and rsub.
@@ -96,15 +102,14 @@ pub struct ConnectArgs {
     #[arg(short = 'k', long, value_name = "DURATION", value_parser = parse_duration)]
     pub keepalive: Option<Duration>,
 
-    /// MQTT protocol version: mqttv311 (or 311), mqttv5 (or 5)
+    /// MQTT protocol version: mqttv311 (or 311), mqttv5 (or 5) [default: mqttv311]
     #[arg(
         short = 'V',
         long = "protocol-version",
         value_name = "VERSION",
-        default_value = "mqttv311",
         hide_possible_values = true
     )]
-    pub protocol: ProtocolArg,
+    pub protocol: Option<ProtocolArg>,
 
     /// Ask for a persistent session (clean session off); needs -i
     #[arg(short = 'c', long = "disable-clean-session")]
@@ -182,9 +187,9 @@ pub struct ConnectArgs {
     #[arg(long, requires = "will_topic")]
     pub will_retain: bool,
 
-    /// Give up connecting after this long (seconds or a duration)
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
-    pub connect_timeout: Duration,
+    /// Give up connecting after this long (seconds or a duration) [default: 10s]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub connect_timeout: Option<Duration>,
 
     // MQTT 5 connection settings, kept together; refused with MQTT 3.1.1.
     /// Keep the session this long after disconnecting: seconds, a duration, or inf [default: 0; inf with -c]
@@ -274,4 +279,22 @@ pub struct ConnectArgs {
     /// Print no error messages (the exit status still tells)
     #[arg(long, conflicts_with = "debug")]
     pub quiet: bool,
+
+    // The config file (`profile.rs`): settings below flags and environment variables.
+    /// Use the settings of profile NAME from the config file (over its [default] section)
+    #[arg(long, value_name = "NAME", env = PROFILE_ENV, help_heading = "Config file")]
+    pub profile: Option<String>,
+
+    /// Read settings from FILE instead of $XDG_CONFIG_HOME/rpubsub/config.toml
+    #[arg(long, value_name = "FILE", env = CONFIG_ENV, help_heading = "Config file")]
+    pub config: Option<PathBuf>,
+
+    /// Print the connection settings in effect and where each came from, then exit
+    #[arg(long, help_heading = "Config file")]
+    pub print_config: bool,
+
+    /// Where each value above came from (command line or environment), for `--print-config`;
+    /// filled in by `cli::parse`.
+    #[arg(skip)]
+    pub origins: Origins,
 }

@@ -10,9 +10,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 use clap::error::ErrorKind;
-use clap::Parser;
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Command, Parser};
 
+use crate::args::ConnectArgs;
 use crate::exit::{exit_of, Exit};
+use crate::generate::{GenerateKind, Manual};
+use crate::options::ConnectOptions;
+use crate::profile::Origins;
 
 static QUIET: AtomicBool = AtomicBool::new(false);
 
@@ -45,29 +50,101 @@ pub fn literal_braces(text: &str) -> String {
     text.replace('{', "{\x1b[0m")
 }
 
-/// Parse the command line. `--help`/`--version` print and exit 0; any mistake prints one
-/// line naming it and exits 2.
-pub fn parse<T: Parser>(tool: &str) -> Result<T, ExitCode> {
+/// A tool's command line, as [`parse`] needs to see it.
+pub trait Tool: Parser {
+    /// The shared connection flags, to note which values came from the environment.
+    fn connect_args(&mut self) -> &mut ConnectArgs;
+    /// What the tool's man page says beyond its flags.
+    fn manual() -> Manual;
+}
+
+/// Parse the command line. `--help`/`--version` print and exit 0, as does the hidden
+/// `--generate KIND`; any mistake prints one line naming it and exits 2.
+pub fn parse<T: Tool>(tool: &str) -> Result<T, ExitCode> {
     let _ = TOOL.set(tool.to_string());
-    match T::try_parse() {
-        Ok(cli) => Ok(cli),
-        Err(err) => match err.kind() {
-            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-                let _ = err.print();
-                Err(ExitCode::SUCCESS)
-            }
-            _ => {
-                let text = err.render().to_string();
-                let first = text
-                    .lines()
-                    .find(|l| !l.trim().is_empty())
-                    .unwrap_or("invalid arguments");
-                let first = first.strip_prefix("error: ").unwrap_or(first);
-                warn(tool, format_args!("{first} (see '{tool} --help')"));
-                Err(Exit::Usage.into())
-            }
-        },
+    let mut cmd = T::command();
+    let matches = cmd
+        .try_get_matches_from_mut(std::env::args_os())
+        .map_err(|err| clap_error(tool, err))?;
+    if let Some(kind) = matches.get_one::<GenerateKind>("generate") {
+        return Err(generate::<T>(tool, *kind, &cmd, &matches));
     }
+    let mut cli =
+        T::from_arg_matches(&matches).map_err(|err| clap_error(tool, err.format(&mut cmd)))?;
+    cli.connect_args().origins = Origins::from_matches(&cmd, &matches);
+    Ok(cli)
+}
+
+/// `--generate KIND`: the completion script or man page on stdout. It takes no other flag
+/// (clap's `exclusive` would also count `MQTT_*` variables set in the environment).
+fn generate<T: Tool>(
+    tool: &str,
+    kind: GenerateKind,
+    cmd: &Command,
+    matches: &ArgMatches,
+) -> ExitCode {
+    let other = cmd.get_arguments().find(|arg| {
+        arg.get_id() != "generate"
+            && matches.value_source(arg.get_id().as_str()) == Some(ValueSource::CommandLine)
+    });
+    if let Some(arg) = other {
+        let name = arg
+            .get_long()
+            .map_or_else(|| arg.get_id().to_string(), |l| format!("--{l}"));
+        warn(
+            tool,
+            format_args!("--generate takes no other arguments (not {name})"),
+        );
+        return Exit::Usage.into();
+    }
+    let written = crate::generate::render(kind, T::command(), &T::manual()).and_then(|text| {
+        let mut out = std::io::stdout().lock();
+        std::io::Write::write_all(&mut out, &text)?;
+        std::io::Write::flush(&mut out)
+    });
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            warn(
+                tool,
+                format_args!("writing output: {}", crate::io_error_text(&e)),
+            );
+            Exit::Failure.into()
+        }
+    }
+}
+
+/// clap's error (or help, or version) as the tool shows it: help and version in full with
+/// exit 0, a mistake as its first line with exit 2.
+fn clap_error(tool: &str, err: clap::Error) -> ExitCode {
+    match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = err.print();
+            ExitCode::SUCCESS
+        }
+        _ => {
+            let text = err.render().to_string();
+            let first = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid arguments");
+            let first = first.strip_prefix("error: ").unwrap_or(first);
+            warn(tool, format_args!("{first} (see '{tool} --help')"));
+            Exit::Usage.into()
+        }
+    }
+}
+
+/// `--print-config`: the connection settings in effect and where each came from, on stdout.
+pub fn print_config(opts: &ConnectOptions) -> anyhow::Result<Exit> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    // A closed pipe ends it quietly: `report` finds the BrokenPipe in the chain.
+    out.write_all(opts.report.to_string().as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| anyhow::Error::from(e).context("writing output"))?;
+    Ok(Exit::Ok)
 }
 
 /// Run a tool's async body and map its outcome to the exit status.

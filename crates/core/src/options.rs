@@ -1,4 +1,5 @@
-//! Connection settings resolved from flags, environment and `-L`, checked before connecting.
+//! Connection settings resolved from flags, environment, `-L` and the config file, checked
+//! before connecting. This is the one place where precedence is applied.
 //!
 //! Everything a user can get wrong about connecting is caught here with one clear line and
 //! exit status 2, before a socket is opened: rumqttc panics on some of these (a keepalive
@@ -13,6 +14,7 @@ use bytes::Bytes;
 
 use crate::args::{ConnectArgs, ProtocolArg, TlsVersionArg};
 use crate::exit::Fail;
+use crate::profile::{self, show_duration, Config, Origin, Password, Report, Setting};
 use crate::properties::{
     set_once, ConnectProperties, PublishProperties, SubscribeOptions, WillProperties,
 };
@@ -23,6 +25,7 @@ use crate::url::{self, Scheme};
 
 pub const DEFAULT_PORT: u16 = 1883;
 pub const DEFAULT_KEEPALIVE: Duration = Duration::from_secs(60);
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The MQTT protocol version actually spoken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,6 +192,8 @@ pub struct ConnectOptions {
     /// MQTT 5 only (any of it with MQTT 3.1.1 is refused here): CONNECT and will
     /// properties, and what `-D` gave for the tool's own packets.
     pub mqtt5: Mqtt5Options,
+    /// The settings in effect and where each came from, for `--print-config`.
+    pub report: Report,
 }
 
 /// The MQTT 5 settings of a session, from their flags and `-D`.
@@ -205,32 +210,75 @@ pub struct Mqtt5Options {
 }
 
 impl ConnectOptions {
-    /// Resolve and check the shared flags. `tool` names the default client id.
+    /// Resolve and check the shared flags, with the config file they point at (or the
+    /// default one). `tool` names the default client id.
     pub fn from_args(args: &ConnectArgs, tool: &str) -> Result<ConnectOptions, Fail> {
-        let protocol = match args.protocol {
-            ProtocolArg::V311 => Protocol::V311,
-            ProtocolArg::V5 => Protocol::V5,
-            ProtocolArg::V31 => return Err(Fail::usage(
+        let config = profile::load(args)?;
+        ConnectOptions::resolve(args, &config, tool)
+    }
+
+    /// Resolve and check the shared flags over what `config` says: flags, then environment
+    /// variables (clap merges both into `args`), then the profile, then the `[default]`
+    /// section, then built-in defaults.
+    pub fn resolve(
+        args: &ConnectArgs,
+        config: &Config,
+        tool: &str,
+    ) -> Result<ConnectOptions, Fail> {
+        let file = &config.settings;
+        let mut report = Report {
+            config: config.describe(),
+            ..Report::default()
+        };
+        // -L or --unix on the command line names another broker than the file's: its host,
+        // port and proxy (and TLS files, unless -L asks for TLS) do not apply then.
+        let url = args.url.as_deref().map(url::parse).transpose();
+        let url = url.map_err(|e| Fail::usage(format!("-L/--url: {e}")))?;
+        let other_broker = url.is_some() || args.unix.is_some();
+        let plain_named = args.unix.is_some()
+            || url
+                .as_ref()
+                .is_some_and(|u| matches!(u.scheme, Scheme::Mqtt | Scheme::Ws));
+
+        let protocol_arg = pick(
+            args.protocol.as_ref(),
+            "protocol",
+            args,
+            file.protocol.as_ref(),
+        );
+        let protocol = match protocol_arg.as_ref().map(|s| s.value) {
+            None | Some(ProtocolArg::V311) => Protocol::V311,
+            Some(ProtocolArg::V5) => Protocol::V5,
+            Some(ProtocolArg::V31) => return Err(Fail::usage(
                 "MQTT 3.1 (mqttv31) is not supported: use -V mqttv311 (the default) or -V mqttv5",
             )),
         };
 
-        let mut host = args.host.clone();
-        let mut port = args.port;
-        let mut username = args.username.clone();
-        let mut password = args.password.clone();
+        let mut host = pick(
+            args.host.as_ref(),
+            "host",
+            args,
+            file.host.as_ref().filter(|_| !other_broker),
+        );
+        let mut port = pick(
+            args.port.as_ref(),
+            "port",
+            args,
+            file.port.as_ref().filter(|_| !other_broker),
+        );
+        let mut username = pick(args.username.as_ref(), "username", args, None);
+        let mut password = pick(args.password.as_ref(), "password", args, None);
         let mut url_topic = None;
         let mut scheme = Scheme::Mqtt;
         let mut ws_path = None;
-        if let Some(text) = &args.url {
-            let url = url::parse(text).map_err(|e| Fail::usage(format!("-L/--url: {e}")))?;
+        if let Some(url) = url {
             scheme = url.scheme;
             // The URL names the broker: its parts win over -h/-p/-u/-P and the environment.
-            host = Some(url.host);
-            port = url.port.or(port);
-            if url.username.is_some() {
-                username = url.username;
-                password = url.password.or(password);
+            host = Some(at(url.host, Origin::Url));
+            port = url.port.map(|p| at(p, Origin::Url)).or(port);
+            if let Some(user) = url.username {
+                username = Some(at(user, Origin::Url));
+                password = url.password.map(|p| at(p, Origin::Url)).or(password);
             }
             match scheme {
                 Scheme::Mqtt | Scheme::Mqtts => url_topic = url.path,
@@ -238,43 +286,147 @@ impl ConnectOptions {
                 Scheme::Ws | Scheme::Wss => ws_path = url.path,
             }
         }
-        let transport = resolve_transport(args, scheme, host, port, ws_path)?;
-        let proxy = args.proxy.as_deref().map(parse_proxy).transpose()?;
+
+        let tls_files = TlsFiles {
+            cafile: pick(
+                args.cafile.as_ref(),
+                "cafile",
+                args,
+                file.cafile.as_ref().filter(|_| !plain_named),
+            ),
+            capath: pick(
+                args.capath.as_ref(),
+                "capath",
+                args,
+                file.capath.as_ref().filter(|_| !plain_named),
+            ),
+            client: match (&args.cert, &args.key) {
+                (None, None) => file.client_cert.clone().filter(|_| !plain_named),
+                (cert, key) => cert
+                    .clone()
+                    .zip(key.clone())
+                    .map(|pair| at(pair, args.origins.get("cert"))),
+            },
+            version: pick(
+                args.tls_version.as_ref(),
+                "tls_version",
+                args,
+                file.tls_version.as_ref().filter(|_| !plain_named),
+            ),
+        };
+        for (key, setting) in [("cafile", &tls_files.cafile), ("capath", &tls_files.capath)] {
+            if let Some(s) = setting {
+                check_exists(&s.value, &s.origin, key)?;
+            }
+        }
+        if let Some(s) = &tls_files.client {
+            check_exists(&s.value.0, &s.origin, "cert")?;
+            check_exists(&s.value.1, &s.origin, "key")?;
+        }
+        let transport = resolve_transport(
+            args,
+            scheme,
+            host.as_ref().map(|h| h.value.clone()),
+            port.as_ref().map(|p| p.value),
+            ws_path,
+            &tls_files,
+        )?;
+        let proxy_setting = pick(
+            args.proxy.as_ref(),
+            "proxy",
+            args,
+            file.proxy.as_ref().filter(|_| args.unix.is_none()),
+        );
+        let proxy = proxy_setting
+            .as_ref()
+            .map(|p| parse_proxy(&p.value, &p.origin.label("--proxy", "proxy")))
+            .transpose()?;
         if proxy.is_some() && matches!(transport, Transport::Unix { .. }) {
             return Err(Fail::usage("--proxy cannot be used with --unix"));
         }
 
-        if let Some(file) = &args.password_file {
-            password = Some(read_password_file(file)?);
+        // A password file given as a flag wins over -P; the file's password (or password
+        // file) counts only when neither the command line nor the environment gave one.
+        let mut password_note = String::new();
+        if let Some(path) = &args.password_file {
+            password = Some(at(
+                read_password_file(path, "--password-file")?,
+                args.origins.get("password_file"),
+            ));
+            password_note = format!(" (from {})", path.display());
+        } else if password.is_none() {
+            if let Some(setting) = &file.password {
+                let value = match &setting.value {
+                    Password::Text(secret) => secret.clone(),
+                    Password::File(path) => {
+                        password_note = format!(" (from {})", path.display());
+                        read_password_file(path, &setting.origin.label("", "password-file"))?
+                    }
+                };
+                password = Some(at(value, setting.origin.clone()));
+            }
         }
-        let credentials = match (username, password) {
+        if username.is_none() {
+            username = file.username.clone();
+        }
+        let credentials = match (&username, &password) {
             (Some(username), password) => {
-                if password.as_ref().is_some_and(Secret::is_empty) {
+                if password.as_ref().is_some_and(|p| p.value.is_empty()) {
                     return Err(Fail::usage(
                         "the password is empty; MQTT cannot send an empty password (leave it out instead)",
                     ));
                 }
-                Some(Credentials { username, password })
+                Some(Credentials {
+                    username: username.value.clone(),
+                    password: password.as_ref().map(|p| p.value.clone()),
+                })
             }
-            (None, Some(_)) => {
-                return Err(Fail::usage("a password was given without a username (-u)"));
+            (None, Some(p)) => {
+                let hint = match &p.origin {
+                    Origin::File { .. } => format!(" (the password is from {})", p.origin),
+                    _ => String::new(),
+                };
+                return Err(Fail::usage(format!(
+                    "a password was given without a username (-u){hint}"
+                )));
             }
             (None, None) => None,
         };
 
-        let keepalive = args.keepalive.unwrap_or(DEFAULT_KEEPALIVE);
-        check_keepalive(keepalive)?;
-        if keepalive.is_zero() && protocol == Protocol::V5 {
+        let keepalive = pick(
+            args.keepalive.as_ref(),
+            "keepalive",
+            args,
+            file.keepalive.as_ref(),
+        );
+        let keepalive_value = keepalive.as_ref().map_or(DEFAULT_KEEPALIVE, |k| k.value);
+        check_keepalive(keepalive_value)
+            .map_err(|e| blame(e, keepalive.as_ref(), "keepalive", "keepalive "))?;
+        if keepalive_value.is_zero() && protocol == Protocol::V5 {
             // rumqttc's MQTT 5 client cannot turn the keepalive off.
             return Err(Fail::usage(
                 "keepalive 0 (off) is not available with MQTT 5: use 5 s or more",
             ));
         }
 
-        let client_id = match (&args.id, &args.id_prefix) {
-            (Some(id), _) => id.clone(),
-            (None, Some(prefix)) => format!("{prefix}{}", std::process::id()),
-            (None, None) => format!("{tool}-{}", random_suffix()),
+        let id_prefix = pick(
+            args.id_prefix.as_ref(),
+            "id_prefix",
+            args,
+            file.id_prefix.as_ref(),
+        );
+        let (client_id, shown_id, id_origin) = match (&args.id, &id_prefix) {
+            (Some(id), _) => (id.clone(), id.clone(), args.origins.get("id")),
+            (None, Some(prefix)) => (
+                format!("{}{}", prefix.value, std::process::id()),
+                format!("{}<pid>", prefix.value),
+                prefix.origin.clone(),
+            ),
+            (None, None) => (
+                format!("{tool}-{}", random_suffix()),
+                format!("{tool}-<random>"),
+                Origin::Default,
+            ),
         };
         if client_id.len() > 65_535 {
             return Err(Fail::usage("the client id is longer than 65,535 bytes"));
@@ -300,20 +452,119 @@ impl ConnectOptions {
 
         let mqtt5 = mqtt5_options(args, tool, protocol, will.is_some())?;
 
-        if args.connect_timeout.is_zero() {
-            return Err(Fail::usage("--connect-timeout must be longer than 0"));
+        let connect_timeout = pick(
+            args.connect_timeout.as_ref(),
+            "connect_timeout",
+            args,
+            file.connect_timeout.as_ref(),
+        );
+        let connect_timeout_value = connect_timeout
+            .as_ref()
+            .map_or(DEFAULT_CONNECT_TIMEOUT, |t| t.value);
+        if connect_timeout_value.is_zero() {
+            return Err(blame(
+                Fail::usage("--connect-timeout must be longer than 0"),
+                connect_timeout.as_ref(),
+                "connect-timeout",
+                "--connect-timeout ",
+            ));
         }
+
+        // What --print-config shows, in the config file's terms.
+        let default = Origin::Default;
+        match &transport {
+            Transport::Unix { path } => {
+                report.set("unix", path.display(), &args.origins.get("unix"))
+            }
+            _ => {
+                report.set(
+                    "host",
+                    transport.host(),
+                    host.as_ref().map_or(&default, |h| &h.origin),
+                );
+                report.set(
+                    "port",
+                    transport_port(&transport),
+                    port.as_ref().map_or(&default, |p| &p.origin),
+                );
+            }
+        }
+        report.maybe("username", username.as_ref());
+        match &password {
+            Some(p) => report.set("password", format!("***{password_note}"), &p.origin),
+            None => report.maybe::<String>("password", None),
+        }
+        report.set("id", shown_id, &id_origin);
+        report.set(
+            "protocol-version",
+            match protocol {
+                Protocol::V311 => "mqttv311",
+                Protocol::V5 => "mqttv5",
+            },
+            protocol_arg.as_ref().map_or(&default, |p| &p.origin),
+        );
+        report.set(
+            "keepalive",
+            show_duration(keepalive_value),
+            keepalive.as_ref().map_or(&default, |k| &k.origin),
+        );
+        report.set(
+            "connect-timeout",
+            show_duration(connect_timeout_value),
+            connect_timeout.as_ref().map_or(&default, |t| &t.origin),
+        );
+        let shown_path = |s: &Setting<PathBuf>| Setting {
+            value: s.value.display().to_string(),
+            origin: s.origin.clone(),
+        };
+        report.maybe("cafile", tls_files.cafile.as_ref().map(shown_path).as_ref());
+        report.maybe("capath", tls_files.capath.as_ref().map(shown_path).as_ref());
+        let (cert, key) = match &tls_files.client {
+            Some(s) => (
+                Some(Setting {
+                    value: s.value.0.display().to_string(),
+                    origin: s.origin.clone(),
+                }),
+                Some(Setting {
+                    value: s.value.1.display().to_string(),
+                    origin: s.origin.clone(),
+                }),
+            ),
+            None => (None, None),
+        };
+        report.maybe("cert", cert.as_ref());
+        report.maybe("key", key.as_ref());
+        let version = tls_files.version.as_ref().map(|v| Setting {
+            value: match v.value {
+                TlsVersionArg::Tls12 => "tlsv1.2",
+                TlsVersionArg::Tls13 => "tlsv1.3",
+            },
+            origin: v.origin.clone(),
+        });
+        report.maybe("tls-version", version.as_ref());
+        // The proxy URL may carry a password: show it without.
+        let proxy_shown = proxy
+            .as_ref()
+            .zip(proxy_setting.as_ref())
+            .map(|(p, s)| Setting {
+                value: match &p.credentials {
+                    Some(c) => format!("http://{}:***@{}", c.username, p.address()),
+                    None => format!("http://{}", p.address()),
+                },
+                origin: s.origin.clone(),
+            });
+        report.maybe("proxy", proxy_shown.as_ref());
 
         Ok(ConnectOptions {
             tool: tool.to_string(),
             protocol,
             transport,
             client_id,
-            keepalive,
+            keepalive: keepalive_value,
             clean_session: !args.persistent,
             credentials,
             will,
-            connect_timeout: args.connect_timeout,
+            connect_timeout: connect_timeout_value,
             reconnect: Reconnect {
                 enabled: !args.no_reconnect,
                 max: args.reconnect_max,
@@ -323,6 +574,7 @@ impl ConnectOptions {
             url_topic,
             mqtt5,
             proxy,
+            report,
         })
     }
 
@@ -338,6 +590,72 @@ fn require_mqtt5(protocol: Protocol, flag: &str) -> Result<(), Fail> {
         Protocol::V5 => Ok(()),
         Protocol::V311 => Err(Fail::usage(format!("{flag} is MQTT 5 only: add -V mqttv5"))),
     }
+}
+
+/// The value given by flag or environment (`given`, clap's argument `id`), else what the
+/// config file says, with where it came from.
+fn pick<T: Clone>(
+    given: Option<&T>,
+    id: &str,
+    args: &ConnectArgs,
+    file: Option<&Setting<T>>,
+) -> Option<Setting<T>> {
+    match given {
+        Some(value) => Some(at(value.clone(), args.origins.get(id))),
+        None => file.cloned(),
+    }
+}
+
+fn at<T>(value: T, origin: Origin) -> Setting<T> {
+    Setting { value, origin }
+}
+
+/// An error about a value from the config file names the file, line and key first, in
+/// place of the flag (`flag` and a space) the message starts with.
+fn blame<T>(err: Fail, setting: Option<&Setting<T>>, key: &str, flag: &str) -> Fail {
+    match setting.map(|s| &s.origin) {
+        Some(origin @ Origin::File { .. }) => {
+            let rest = err.message.strip_prefix(flag).unwrap_or(&err.message);
+            Fail::usage(format!("{}: {rest}", origin.label("", key)))
+        }
+        _ => err,
+    }
+}
+
+/// A path from the config file must exist: say so at the file's line, not later as a TLS
+/// failure about a flag nobody gave.
+fn check_exists(path: &Path, origin: &Origin, key: &str) -> Result<(), Fail> {
+    if !matches!(origin, Origin::File { .. }) {
+        return Ok(());
+    }
+    match std::fs::metadata(path) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(Fail::usage(format!(
+            "{}: {}: {}",
+            origin.label("", key),
+            path.display(),
+            crate::io_error_text(&e)
+        ))),
+    }
+}
+
+/// The port a transport connects to, for the report.
+fn transport_port(transport: &Transport) -> String {
+    match transport {
+        Transport::Tcp { port, .. }
+        | Transport::Tls { port, .. }
+        | Transport::Ws { port, .. }
+        | Transport::Wss { port, .. } => port.to_string(),
+        Transport::Unix { .. } => "-".to_string(),
+    }
+}
+
+/// The TLS files and version from flags or the config file.
+struct TlsFiles {
+    cafile: Option<Setting<PathBuf>>,
+    capath: Option<Setting<PathBuf>>,
+    client: Option<Setting<(PathBuf, PathBuf)>>,
+    version: Option<Setting<TlsVersionArg>>,
 }
 
 /// The MQTT 5 connection flags and every `-D`, merged; a property given by its flag and by
@@ -464,14 +782,15 @@ fn resolve_transport(
     host: Option<String>,
     port: Option<u16>,
     ws_path: Option<String>,
+    files: &TlsFiles,
 ) -> Result<Transport, Fail> {
     let tls_flag = [
-        (args.cafile.is_some(), "--cafile"),
-        (args.capath.is_some(), "--capath"),
-        (args.cert.is_some(), "--cert"),
+        (files.cafile.is_some(), "--cafile"),
+        (files.capath.is_some(), "--capath"),
+        (files.client.is_some() || args.cert.is_some(), "--cert"),
         (args.tls_use_os_certs, "--tls-use-os-certs"),
         (!args.tls_alpn.is_empty(), "--tls-alpn"),
-        (args.tls_version.is_some(), "--tls-version"),
+        (files.version.is_some(), "--tls-version"),
         (args.insecure, "--insecure"),
     ]
     .into_iter()
@@ -517,12 +836,12 @@ fn resolve_transport(
             )))
         }
         (Scheme::Mqtts | Scheme::Wss, _) | (Scheme::Mqtt, Some(_)) => Some(TlsOptions {
-            cafile: args.cafile.clone(),
-            capath: args.capath.clone(),
-            client: args.cert.clone().zip(args.key.clone()),
-            os_certs: args.tls_use_os_certs || (args.cafile.is_none() && args.capath.is_none()),
+            cafile: files.cafile.as_ref().map(|s| s.value.clone()),
+            capath: files.capath.as_ref().map(|s| s.value.clone()),
+            client: files.client.as_ref().map(|s| s.value.clone()),
+            os_certs: args.tls_use_os_certs || (files.cafile.is_none() && files.capath.is_none()),
             alpn: args.tls_alpn.clone(),
-            tls13_only: args.tls_version == Some(TlsVersionArg::Tls13),
+            tls13_only: files.version.as_ref().map(|s| s.value) == Some(TlsVersionArg::Tls13),
             insecure: args.insecure,
         }),
         _ => None,
@@ -565,37 +884,40 @@ fn resolve_transport(
 
 /// `--proxy http://[user[:password]@]host:port`. rumqttc tunnels through HTTP proxies only;
 /// a SOCKS proxy is refused rather than ignored.
-fn parse_proxy(text: &str) -> Result<Proxy, Fail> {
+/// `name` is how messages call it: `--proxy`, or the config file's line and key.
+fn parse_proxy(text: &str, name: &str) -> Result<Proxy, Fail> {
     let (scheme, _) = text.split_once("://").unwrap_or(("", text));
     match scheme.to_ascii_lowercase().as_str() {
         "http" => {}
         "socks5h" | "socks5" | "socks4" | "socks4a" | "socks" => {
             return Err(Fail::usage(format!(
-                "--proxy: {scheme}:// proxies are not supported (only HTTP proxies that allow CONNECT: http://host:port)"
+                "{name}: {scheme}:// proxies are not supported (only HTTP proxies that allow CONNECT: http://host:port)"
             )))
         }
         "https" => {
-            return Err(Fail::usage(
-                "--proxy: https:// proxies are not supported (only http://host:port; the MQTT connection itself can still use TLS)",
-            ))
+            return Err(Fail::usage(format!(
+                "{name}: https:// proxies are not supported (only http://host:port; the MQTT connection itself can still use TLS)",
+            )))
         }
         _ => {
-            return Err(Fail::usage(
-                "--proxy: give the proxy as http://[user[:password]@]host:port",
-            ))
+            return Err(Fail::usage(format!(
+                "{name}: give the proxy as http://[user[:password]@]host:port",
+            )))
         }
     }
     // The proxy URL has the broker URL's shape (user, password, host, port) under http://.
     let url = url::parse(&format!("mqtt://{}", &text[scheme.len() + 3..]))
-        .map_err(|e| Fail::usage(format!("--proxy: {}", e.replace("URL", "proxy URL"))))?;
+        .map_err(|e| Fail::usage(format!("{name}: {}", e.replace("URL", "proxy URL"))))?;
     if url.path.is_some() {
-        return Err(Fail::usage(
-            "--proxy: a proxy URL has no path: http://[user[:password]@]host:port",
-        ));
+        return Err(Fail::usage(format!(
+            "{name}: a proxy URL has no path: http://[user[:password]@]host:port",
+        )));
     }
-    let port = url
-        .port
-        .ok_or_else(|| Fail::usage("--proxy: the proxy URL needs a port: http://host:port"))?;
+    let port = url.port.ok_or_else(|| {
+        Fail::usage(format!(
+            "{name}: the proxy URL needs a port: http://host:port"
+        ))
+    })?;
     let credentials = url.username.map(|username| Credentials {
         username,
         password: url.password,
@@ -622,10 +944,11 @@ fn check_keepalive(keepalive: Duration) -> Result<(), Fail> {
 }
 
 /// The first line of a password file, without its line ending.
-fn read_password_file(path: &Path) -> Result<Secret, Fail> {
+/// `name` is how messages call it: `--password-file`, or the config file's line and key.
+fn read_password_file(path: &Path, name: &str) -> Result<Secret, Fail> {
     let text = std::fs::read(path).map_err(|e| {
         Fail::usage(format!(
-            "--password-file {}: {}",
+            "{name} {}: {}",
             path.display(),
             crate::io_error_text(&e)
         ))
@@ -634,13 +957,13 @@ fn read_password_file(path: &Path) -> Result<Secret, Fail> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     if line.is_empty() {
         return Err(Fail::usage(format!(
-            "--password-file {}: the file is empty (the password is its first line)",
+            "{name} {}: the file is empty (the password is its first line)",
             path.display()
         )));
     }
     let line = String::from_utf8(line.to_vec()).map_err(|_| {
         Fail::usage(format!(
-            "--password-file {}: the password is not valid UTF-8",
+            "{name} {}: the password is not valid UTF-8",
             path.display()
         ))
     })?;
@@ -672,7 +995,8 @@ mod tests {
 
     fn resolve(args: &[&str]) -> Result<ConnectOptions, Fail> {
         let cli = Cli::try_parse_from(std::iter::once("t").chain(args.iter().copied())).unwrap();
-        ConnectOptions::from_args(&cli.connect, "rpub")
+        // Never the user's own config file.
+        ConnectOptions::resolve(&cli.connect, &Config::default(), "rpub")
     }
 
     #[test]

@@ -1,0 +1,73 @@
+complete -c rpub -s t -l topic -d 'Topic to publish to' -r
+complete -c rpub -s m -l message -d 'Send MESSAGE as the payload' -r
+complete -c rpub -s f -l file -d 'Send the contents of FILE as the payload' -r -F
+complete -c rpub -l speed -d 'With --replay-timing: play N times faster (0.5 = half speed) [default: 1]' -r
+complete -c rpub -s q -l qos -d 'Quality of service: 0, 1 or 2' -r
+complete -c rpub -l repeat -l count -d 'Send N times (0 = until Ctrl+C), expanding {n} {i} {time} {ts}' -r
+complete -c rpub -l repeat-delay -l interval -d 'Wait this long between repeated messages (seconds or a duration such as 500ms)' -r
+complete -c rpub -l user-property -d 'A user property of each message; repeatable' -r
+complete -c rpub -l content-type -d 'Content type of the payload (a MIME type, say)' -r
+complete -c rpub -l payload-format -d 'The payload is utf8 text (the broker may check) or bytes' -r
+complete -c rpub -l message-expiry -d 'The broker drops the message if not delivered within this long (seconds or a duration)' -r
+complete -c rpub -l response-topic -d 'Topic a receiver should answer on' -r
+complete -c rpub -l correlation-data -d 'Correlation data: lets the requester match an answer to its request' -r
+complete -c rpub -l topic-alias -d 'Topic alias N (1 up to the broker\'s maximum), sent with the topic on each message' -r
+complete -c rpub -l wait-response -d 'Request/response: publish with a response topic and correlation data, print the answer and exit; exit 27 if none comes within DURATION [default: 10s]' -r
+complete -c rpub -s h -l host -d 'Broker host name or address' -r
+complete -c rpub -s p -l port -d 'Broker port [default: 1883, with TLS 8883]' -r
+complete -c rpub -s u -l username -d 'Username' -r
+complete -c rpub -s P -l password -d 'Password (visible in the process list: prefer MQTT_PASSWORD or --password-file)' -r
+complete -c rpub -l password-file -d 'Read the password from the first line of FILE' -r -F
+complete -c rpub -s i -l id -d 'Client id [default: rpub-/rsub- followed by a random suffix]' -r
+complete -c rpub -s I -l id-prefix -d 'Client id prefix; the process id is appended' -r
+complete -c rpub -s k -l keepalive -d 'Keepalive interval: seconds or a duration such as 30s; 0 disables [default: 60]' -r
+complete -c rpub -s V -l protocol-version -d 'MQTT protocol version: mqttv311 (or 311), mqttv5 (or 5) [default: mqttv311]' -r -f -a "mqttv311\t'MQTT 3.1.1 (the default)'
+mqttv5\t'MQTT 5'"
+complete -c rpub -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://[user[:pass]@]host[:port][/topic or /path]' -r
+complete -c rpub -l cafile -d 'Trust the CA certificates in FILE (PEM); turns TLS on' -r -F
+complete -c rpub -l capath -d 'Trust the CA certificates in the PEM files of DIR; turns TLS on' -r -F
+complete -c rpub -l cert -d 'Client certificate (PEM) for mutual TLS; needs --key' -r -F
+complete -c rpub -l key -d 'Private key of --cert (PEM: PKCS#8, PKCS#1 or SEC1; not encrypted)' -r -F
+complete -c rpub -l tls-alpn -d 'Offer this ALPN protocol in the TLS handshake; repeatable' -r
+complete -c rpub -l tls-version -d 'Lowest TLS version to accept: tlsv1.2 (the default) or tlsv1.3' -r -f -a "tlsv1.2\t''
+tlsv1.3\t''"
+complete -c rpub -l unix -d 'Connect to the broker\'s Unix domain socket PATH instead of host and port' -r -F
+complete -c rpub -l proxy -d 'Reach the broker through an HTTP proxy: http://[user[:pass]@]host:port' -r
+complete -c rpub -l will-topic -d 'Topic of the will message the broker publishes if this client vanishes' -r
+complete -c rpub -l will-payload -d 'Payload of the will message [default: empty]' -r
+complete -c rpub -l will-qos -d 'QoS of the will message' -r
+complete -c rpub -l connect-timeout -d 'Give up connecting after this long (seconds or a duration) [default: 10s]' -r
+complete -c rpub -s x -l session-expiry -d 'Keep the session this long after disconnecting: seconds, a duration, or inf [default: 0; inf with -c]' -r
+complete -c rpub -l receive-maximum -d 'QoS 1/2 messages the broker may send before this client acknowledges them' -r
+complete -c rpub -l maximum-packet-size -d 'The largest packet to accept (bytes); the broker drops bigger messages for this client' -r
+complete -c rpub -l connect-user-property -d 'A user property sent with CONNECT; repeatable' -r
+complete -c rpub -l will-delay -d 'Publish the will this long after the connection is lost (seconds or a duration; sooner if the session expires first, see -x)' -r
+complete -c rpub -l will-message-expiry -d 'The will message expires after this long (seconds or a duration)' -r
+complete -c rpub -l will-content-type -d 'Content type of the will message (a MIME type, say)' -r
+complete -c rpub -l will-payload-format -d 'The will payload is utf8 text or bytes' -r
+complete -c rpub -l will-response-topic -d 'Response topic of the will message' -r
+complete -c rpub -l will-correlation-data -d 'Correlation data of the will message' -r
+complete -c rpub -l will-user-property -d 'A user property of the will message; repeatable' -r
+complete -c rpub -s D -l property -d 'An MQTT 5 property as mosquitto takes it, e.g. -D publish content-type text/plain, -D connect user-property NAME VALUE; repeatable' -r
+complete -c rpub -l reconnect-max -d 'Give up after N failed reconnect attempts in a row [default: never]' -r
+complete -c rpub -l profile -d 'Use the settings of profile NAME from the config file (over its [default] section)' -r
+complete -c rpub -l config -d 'Read settings from FILE instead of $XDG_CONFIG_HOME/rpubsub/config.toml' -r -F
+complete -c rpub -l help -d 'Print help'
+complete -c rpub -l version -d 'Print version'
+complete -c rpub -s s -l stdin-file -d 'Read all of stdin and send it as one message'
+complete -c rpub -s l -l stdin-line -d 'Send each line of stdin as a message, as it arrives (empty lines are skipped)'
+complete -c rpub -s n -l null-message -d 'Send an empty message'
+complete -c rpub -l stdin-json -l json -d 'Publish the messages of JSON lines on stdin (as rsub --json writes them), each with its own topic, payload, qos, retain and properties'
+complete -c rpub -l replay-timing -d 'With --stdin-json: keep the time gaps between the lines\' "received" times'
+complete -c rpub -s r -l retain -d 'Ask the broker to retain the message'
+complete -c rpub -l no-placeholders -d 'Send {n} {i} {time} {ts} literally even with --repeat'
+complete -c rpub -s v -l verbose -d 'Print a line per message once it is done (sent for QoS 0, acknowledged for QoS 1/2)'
+complete -c rpub -l stats -d 'On exit, print on stderr how many messages were sent and acknowledged, bytes, time and rate'
+complete -c rpub -s c -l disable-clean-session -d 'Ask for a persistent session (clean session off); needs -i'
+complete -c rpub -l tls-use-os-certs -d 'Trust the system\'s CA certificates (also the default when TLS is on without --cafile/--capath)'
+complete -c rpub -l insecure -d 'Do not check that the broker\'s certificate names the host (the chain is still verified)'
+complete -c rpub -l will-retain -d 'Retain the will message'
+complete -c rpub -l no-reconnect -d 'Exit when the connection drops instead of reconnecting'
+complete -c rpub -s d -l debug -d 'Print every MQTT packet sent and received on stderr'
+complete -c rpub -l quiet -d 'Print no error messages (the exit status still tells)'
+complete -c rpub -l print-config -d 'Print the connection settings in effect and where each came from, then exit'
