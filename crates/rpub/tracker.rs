@@ -118,7 +118,10 @@ impl Tracker {
                 if pkid == 0 {
                     self.written_qos0 += 1;
                     self.show_progress();
-                    if let Some((topic, _)) = self.topics.remove(&seq) {
+                    // The map is filled only with -v; skip the lookup on the hot path otherwise.
+                    if let Some((topic, _)) =
+                        self.verbose.then(|| self.topics.remove(&seq)).flatten()
+                    {
                         report(seq, &topic, "sent");
                     }
                 }
@@ -126,7 +129,9 @@ impl Tracker {
             Event::Acked { seq, failure, .. } => {
                 self.acked += 1;
                 self.show_progress();
-                let topic = seq.and_then(|seq| Some((seq, self.topics.remove(&seq)?.0)));
+                let topic = seq
+                    .filter(|_| self.verbose)
+                    .and_then(|seq| Some((seq, self.topics.remove(&seq)?.0)));
                 match failure {
                     None => {
                         if let Some((n, topic)) = topic {
