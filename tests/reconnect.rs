@@ -74,15 +74,30 @@ fn persistent_rsub_gets_what_was_published_while_it_was_away() {
 }
 
 /// Publishes `n` numbered messages at `qos` while the broker restarts three times; a
-/// persistent subscriber must see every number at least once, and rpub must exit 0.
-fn every_message_across_three_restarts(qos: &str, n: usize) {
+/// persistent subscriber must see every number at least once, resuming its session once per
+/// restart, and rpub must exit 0. `sub_qos` is the subscriber's QoS, `protocol` flags go to
+/// both tools, `interval` paces the publisher.
+fn every_message_across_three_restarts(
+    qos: &str,
+    sub_qos: &str,
+    n: usize,
+    protocol: &[&str],
+    interval: &str,
+) {
     let mut b = Broker::with_config(PERSISTENT);
     let t = topic!();
-    // The subscriber takes QoS 1: what is tested is the publisher's side.
-    let mut sub = Sub::subscribed(rsub(&b).args(["-c", "-i", "counter", "-q", "1", "-t", &t]));
+    let mut sub = Sub::subscribed(
+        rsub(&b)
+            .args(protocol)
+            .args(["-c", "-i", "counter", "-q", sub_qos, "-t", &t]),
+    );
     let count = n.to_string();
-    let mut publisher =
-        Sub::spawn(rpub(&b).args(["-q", qos, "-t", &t, "-m", "{n}", "--count", &count]));
+    let mut publisher = Sub::spawn(
+        rpub(&b)
+            .args(protocol)
+            .args(["-q", qos, "-t", &t, "-m", "{n}", "--count", &count])
+            .args(["--interval", interval]),
+    );
     for restart in 0..3 {
         // Let some messages through after rpub is back, then take the broker down under it.
         while publisher
@@ -129,11 +144,50 @@ fn every_message_across_three_restarts(qos: &str, n: usize) {
             distinct.len()
         ));
     }
+    // One recovery per restart: a subscriber that reconnects again and again (on a PUBREL
+    // from before the restart, say) would get the messages in the end all the same.
+    let recoveries = sub.output_so_far().1.matches("reconnected to").count();
+    if recoveries != 3 {
+        sub.fail(&format!(
+            "rsub should have reconnected 3 times, once per restart, not {recoveries}"
+        ));
+    }
 }
+
+// The publisher's side: the subscriber takes QoS 1. (At QoS 2, Mosquitto 2.0.11 itself can
+// lose a message that it completed with the publisher but had queued behind a full in-flight
+// window to the subscriber when it restarts: seen here as PUBCOMP to rpub and no PUBLISH to
+// rsub, ever. That would be a broker's loss, not one these tests are about.)
 
 #[test]
 fn rpub_qos1_delivers_every_message_across_three_broker_restarts() {
-    every_message_across_three_restarts("1", 100_000);
+    every_message_across_three_restarts("1", "1", 100_000, &[], "0s");
+}
+
+/// QoS 2: rpub sends again what the broker had not completed (PUBREL when the session
+/// resumed, the whole PUBLISH when it did not) and never reuses a packet id awaiting PUBCOMP.
+#[test]
+fn rpub_qos2_delivers_every_message_across_three_broker_restarts() {
+    every_message_across_three_restarts("2", "1", 20_000, &[], "0s");
+}
+
+#[test]
+fn mqtt5_rpub_qos2_delivers_every_message_across_three_broker_restarts() {
+    every_message_across_three_restarts("2", "1", 10_000, &["-V", "mqttv5"], "0s");
+}
+
+/// The subscriber's side at QoS 2, paced so that the broker never has messages queued behind
+/// the in-flight window: after each restart Mosquitto sends PUBRELs for messages rsub has
+/// completed already (its saved state is older than the connection's); rsub completes them
+/// instead of dropping the connection over an "unsolicited" PUBREL again and again.
+#[test]
+fn rsub_qos2_resumes_its_session_once_per_broker_restart() {
+    every_message_across_three_restarts("2", "2", 300, &[], "10ms");
+}
+
+#[test]
+fn mqtt5_rsub_qos2_resumes_its_session_once_per_broker_restart() {
+    every_message_across_three_restarts("2", "2", 300, &["-V", "mqttv5"], "10ms");
 }
 
 #[test]

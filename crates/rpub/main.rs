@@ -221,7 +221,11 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
             Fail::usage("--replay-timing replays JSON lines: it needs --stdin-json").into(),
         );
     }
-    let opts = ConnectOptions::from_args(&cli.connect, TOOL)?;
+    let mut opts = ConnectOptions::from_args(&cli.connect, TOOL)?;
+    if cli.qos < 2 && !cli.stdin_json {
+        // No QoS 2 publish will go out (JSON lines name their own QoS): a wider window.
+        opts.inflight = rpubsub_core::options::INFLIGHT_QOS1;
+    }
     if cli.connect.print_config {
         return cli::print_config(&opts);
     }

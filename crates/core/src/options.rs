@@ -169,6 +169,17 @@ pub struct Reconnect {
     pub max: Option<u32>,
 }
 
+/// In-flight limit when QoS 2 publishes may be sent. Mosquitto takes 20 by default
+/// (`max_inflight_messages`) and over MQTT 3.1.1 answers the 21st QoS 2 PUBLISH with a PUBREC
+/// that looks like success but drops the message, since 3.1.1 has no reason codes to say
+/// otherwise. MQTT 5 brokers announce their receive maximum, which caps this further.
+pub const INFLIGHT_QOS2: u16 = 20;
+
+/// In-flight limit for QoS 0/1 publishing. Mosquitto gives a QoS 1 PUBLISH's quota back as soon
+/// as it sends the PUBACK, so a larger window is safe there, and it is what keeps the
+/// connection busy: with 20 the publisher waits for a round trip every 20 messages.
+pub const INFLIGHT_QOS1: u16 = 100;
+
 /// Validated connection settings.
 #[derive(Debug, Clone)]
 pub struct ConnectOptions {
@@ -185,6 +196,9 @@ pub struct ConnectOptions {
     pub reconnect: Reconnect,
     pub debug: bool,
     pub quiet: bool,
+    /// Unacknowledged QoS 1/2 publishes allowed in flight: [`INFLIGHT_QOS2`] unless the tool
+    /// knows it publishes nothing at QoS 2 (then [`INFLIGHT_QOS1`]).
+    pub inflight: u16,
     /// The topic part of `-L mqtt://host/topic`: a publish topic for rpub, a filter for rsub.
     pub url_topic: Option<String>,
     /// `--proxy`: an HTTP proxy to tunnel through.
@@ -571,6 +585,7 @@ impl ConnectOptions {
             },
             debug: args.debug,
             quiet: args.quiet,
+            inflight: INFLIGHT_QOS2,
             url_topic,
             mqtt5,
             proxy,

@@ -38,12 +38,6 @@ pub const MAX_PACKET_SIZE: usize = 268_435_455;
 /// Requests queued towards the event loop before `publish` waits.
 const REQUEST_CAPACITY: usize = 512;
 
-/// Unacknowledged QoS 1/2 publishes in flight. Mosquitto takes 20 by default
-/// (`max_inflight_messages`) and over MQTT 3.1.1 answers the 21st QoS 2 PUBLISH with a PUBREC
-/// that looks like success but drops the message, since 3.1.1 has no reason codes to say
-/// otherwise. MQTT 5 brokers announce their receive maximum, which caps this further.
-const INFLIGHT: u16 = 20;
-
 /// Received messages buffered between the pump and the tool's output.
 const MESSAGE_BUFFER: usize = 256;
 
@@ -275,6 +269,9 @@ impl Session {
         // rumqttc's own timeout (whole seconds) also bounds every flush; ours must fire first.
         let mut network = rumqttc::NetworkOptions::new();
         network.set_connection_timeout(opts.connect_timeout.as_secs().max(5) + 5);
+        // Writes are already batched (one flush per batch of packets); Nagle's algorithm
+        // would only hold the next batch back until the broker acknowledged the last one.
+        network.set_tcp_nodelay(true);
         shared.trace.connect(opts);
 
         let (client, connected, pump) = match opts.protocol {
@@ -283,7 +280,7 @@ impl Session {
                 mo.set_keep_alive(opts.keepalive)
                     .set_clean_session(opts.clean_session)
                     .set_max_packet_size(MAX_PACKET_SIZE, MAX_PACKET_SIZE)
-                    .set_inflight(INFLIGHT);
+                    .set_inflight(opts.inflight);
                 if let Some(c) = &opts.credentials {
                     let password = c.password.as_ref().map(|p| p.expose()).unwrap_or_default();
                     mo.set_credentials(c.username.as_str(), password);
@@ -341,8 +338,9 @@ impl Session {
                 }
                 mo.set_clean_start(opts.clean_session)
                     .set_max_packet_size(Some(MAX_PACKET_SIZE as u32))
-                    .set_outgoing_inflight_upper_limit(INFLIGHT)
-                    .set_connection_timeout(network.connection_timeout());
+                    .set_outgoing_inflight_upper_limit(opts.inflight)
+                    .set_connection_timeout(network.connection_timeout())
+                    .set_network_options(network.clone());
                 if !opts.clean_session {
                     // MQTT 5 ends a session at disconnect unless told otherwise; -c means
                     // "keep it", as mosquitto_sub's -c does (expiry "never").
