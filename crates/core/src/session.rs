@@ -701,21 +701,155 @@ fn backoff(attempt: u32) -> Duration {
     base + base.mul_f64(f64::from(nanos % 200) / 1000.0)
 }
 
-/// rumqttc's pending list after a failure, split the way recovery needs it.
-struct Pending<R> {
-    /// Publishes rumqttc had written (they carry packet ids), in its order.
-    written: Vec<R>,
-    written_pkids: Vec<u16>,
-    /// QoS 2 publishes that had their PUBREC: only their PUBREL is left.
-    released: Vec<u16>,
-    /// Everything else, drained from the request channel.
-    rest: Vec<R>,
+/// A request rumqttc left in its pending list after a failure, as recovery sees it.
+enum Left<R> {
+    /// A publish it had written (it carries its packet id).
+    Written(u16, R),
+    /// A QoS 2 publish that had its PUBREC: only its PUBREL is left.
+    Released(u16),
+    /// An acknowledgement: it belongs to the broker's old session.
+    Ack,
+    /// Anything else, drained from the request channel.
+    Other(R),
+}
+
+/// What recovery needs of either protocol's event loop and requests.
+trait Recoverable: Reconnecting {
+    type Request;
+    fn pending(&mut self) -> &mut std::collections::VecDeque<Self::Request>;
+    fn sort(request: Self::Request) -> Left<Self::Request>;
+    /// The publish rumqttc held back for a packet id still in use, under a fresh id.
+    fn take_collision(&mut self) -> Option<Self::Request>;
+    fn pubrel(pkid: u16) -> Self::Request;
+    /// The whole PUBLISH again, from the outbox's copy, as a duplicate.
+    fn republish(pkid: u16, entry: crate::outbox::Entry) -> Self::Request;
+}
+
+impl Recoverable for rumqttc::EventLoop {
+    type Request = rumqttc::Request;
+    fn pending(&mut self) -> &mut std::collections::VecDeque<Self::Request> {
+        &mut self.pending
+    }
+    fn sort(request: Self::Request) -> Left<Self::Request> {
+        use rumqttc::Request as R;
+        match request {
+            R::Publish(p) if p.pkid != 0 => Left::Written(p.pkid, R::Publish(p)),
+            R::PubRel(r) => Left::Released(r.pkid),
+            R::PubAck(_) | R::PubRec(_) | R::PubComp(_) => Left::Ack,
+            other => Left::Other(other),
+        }
+    }
+    fn take_collision(&mut self) -> Option<Self::Request> {
+        let mut p = self.state.collision.take()?;
+        p.pkid = 0;
+        Some(rumqttc::Request::Publish(p))
+    }
+    fn pubrel(pkid: u16) -> Self::Request {
+        rumqttc::Request::PubRel(rumqttc::PubRel::new(pkid))
+    }
+    fn republish(pkid: u16, entry: crate::outbox::Entry) -> Self::Request {
+        let mut p = rumqttc::Publish::from_bytes(
+            entry.topic.unwrap_or_default(),
+            qos_v4(entry.qos),
+            entry.payload.unwrap_or_default(),
+        );
+        p.retain = entry.retain;
+        p.pkid = pkid;
+        p.dup = true;
+        rumqttc::Request::Publish(p)
+    }
+}
+
+impl Recoverable for rumqttc::v5::EventLoop {
+    type Request = rumqttc::v5::Request;
+    fn pending(&mut self) -> &mut std::collections::VecDeque<Self::Request> {
+        &mut self.pending
+    }
+    fn sort(request: Self::Request) -> Left<Self::Request> {
+        use rumqttc::v5::Request as R;
+        match request {
+            R::Publish(p) if p.pkid != 0 => Left::Written(p.pkid, R::Publish(p)),
+            R::PubRel(r) => Left::Released(r.pkid),
+            R::PubAck(_) | R::PubRec(_) | R::PubComp(_) => Left::Ack,
+            other => Left::Other(other),
+        }
+    }
+    fn take_collision(&mut self) -> Option<Self::Request> {
+        let mut p = self.state.collision.take()?;
+        p.pkid = 0;
+        Some(rumqttc::v5::Request::Publish(p))
+    }
+    fn pubrel(pkid: u16) -> Self::Request {
+        rumqttc::v5::Request::PubRel(v5b::PubRel::new(pkid, None))
+    }
+    fn republish(pkid: u16, entry: crate::outbox::Entry) -> Self::Request {
+        let mut p = v5b::Publish::new(
+            entry.topic.unwrap_or_default(),
+            qos_v5(entry.qos),
+            entry.payload.unwrap_or_default(),
+            entry.properties.map(|p| p.to_v5()),
+        );
+        p.retain = entry.retain;
+        p.pkid = pkid;
+        p.dup = true;
+        rumqttc::v5::Request::Publish(p)
+    }
+}
+
+/// After the connection failed with `fail`: reconnect, and put back in order what must go
+/// out again. `false` when reconnecting gave up (the loss was reported).
+async fn recover<L: Recoverable>(eventloop: &mut L, pump: &Pump, fail: Fail) -> bool {
+    // rumqttc has moved its unfinished work into `pending`; take it before a reconnect into
+    // a new session clears it.
+    let mut written = Vec::new();
+    let mut written_pkids = Vec::new();
+    let mut released = Vec::new();
+    let mut rest = Vec::new();
+    for request in eventloop.pending().drain(..).map(L::sort) {
+        match request {
+            Left::Written(pkid, request) => {
+                written_pkids.push(pkid);
+                written.push(request);
+            }
+            Left::Released(pkid) => released.push(pkid),
+            Left::Ack => {}
+            Left::Other(request) => rest.push(request),
+        }
+    }
+    // A publish rumqttc held back for a packet id still in use was never written and would
+    // block every later request in the new connection: it goes out first among the unwritten
+    // ones, under a fresh id.
+    if let Some(held) = eventloop.take_collision() {
+        rest.insert(0, held);
+    }
+    pump.shared.outbox.requeue_written(&written_pkids);
+    let Some(session_present) = reconnect(eventloop, pump, fail).await else {
+        return false;
+    };
+    let mut restored = Vec::new();
+    if session_present {
+        restored.extend(written);
+        restored.extend(released.iter().map(|&pkid| L::pubrel(pkid)));
+    } else {
+        // A new session: PUBREL would release nothing; send those publishes again.
+        for (pkid, entry) in pump.shared.outbox.recover(&released).republish {
+            restored.push(L::republish(pkid, entry));
+        }
+        restored.extend(written);
+    }
+    restored.extend(rest);
+    let pending = eventloop.pending();
+    for request in restored.into_iter().rev() {
+        pending.push_front(request);
+    }
+    pump.event(Event::Reconnected { session_present });
+    true
 }
 
 /// Poll an MQTT 3.1.1 event loop until DISCONNECT went out, or the connection failed and
 /// could not be restored.
 async fn pump_v4(mut eventloop: rumqttc::EventLoop, pump: Pump) {
-    use rumqttc::{Event as E, Packet as P, Request as R};
+    use rumqttc::{Event as E, Packet as P};
     loop {
         match eventloop.poll().await {
             Ok(E::Incoming(packet)) => {
@@ -766,74 +900,70 @@ async fn pump_v4(mut eventloop: rumqttc::EventLoop, pump: Pump) {
             }
             Err(e) => {
                 let fail = connect_error::from_v4(&e, &pump.address, &pump.host, Phase::Connected);
-                // rumqttc has moved its unfinished work into `pending`; take it before a
-                // reconnect into a new session clears it.
-                let mut pending = Pending {
-                    written: vec![],
-                    written_pkids: vec![],
-                    released: vec![],
-                    rest: vec![],
-                };
-                for request in eventloop.pending.drain(..) {
-                    match request {
-                        R::Publish(p) if p.pkid != 0 => {
-                            pending.written_pkids.push(p.pkid);
-                            pending.written.push(R::Publish(p));
-                        }
-                        R::PubRel(r) => pending.released.push(r.pkid),
-                        // Acknowledgements belong to the broker's old session.
-                        R::PubAck(_) | R::PubRec(_) | R::PubComp(_) => {}
-                        other => pending.rest.push(other),
-                    }
-                }
-                // A publish rumqttc held back for a packet id still in use was never written
-                // and would block every later request in the new connection: it goes out
-                // first among the unwritten ones, under a fresh id.
-                if let Some(mut p) = eventloop.state.collision.take() {
-                    p.pkid = 0;
-                    pending.rest.insert(0, R::Publish(p));
-                }
-                pump.shared.outbox.requeue_written(&pending.written_pkids);
-                let Some(session_present) = reconnect_v4(&mut eventloop, &pump, fail).await else {
+                if !recover(&mut eventloop, &pump, fail).await {
                     return;
-                };
-                let mut restored = Vec::new();
-                if session_present {
-                    restored.extend(pending.written);
-                    restored.extend(
-                        pending
-                            .released
-                            .iter()
-                            .map(|&pkid| R::PubRel(rumqttc::PubRel::new(pkid))),
-                    );
-                } else {
-                    // A new session: PUBREL would release nothing; send those publishes again.
-                    for (pkid, entry) in pump.shared.outbox.recover(&pending.released).republish {
-                        let mut p = rumqttc::Publish::from_bytes(
-                            entry.topic.unwrap_or_default(),
-                            qos_v4(entry.qos),
-                            entry.payload.unwrap_or_default(),
-                        );
-                        p.retain = entry.retain;
-                        p.pkid = pkid;
-                        p.dup = true;
-                        restored.push(R::Publish(p));
-                    }
-                    restored.extend(pending.written);
                 }
-                restored.extend(pending.rest);
-                for request in restored.into_iter().rev() {
-                    eventloop.pending.push_front(request);
-                }
-                pump.event(Event::Reconnected { session_present });
             }
+        }
+    }
+}
+
+/// One reconnect attempt of either protocol's event loop: poll it once (it connects when it
+/// has no connection) and say what came back.
+trait Reconnecting {
+    /// `Ok(session_present)` on CONNACK; otherwise why this attempt failed.
+    async fn connect_once(&mut self, pump: &Pump) -> Result<bool, Fail>;
+}
+
+impl Reconnecting for rumqttc::EventLoop {
+    async fn connect_once(&mut self, pump: &Pump) -> Result<bool, Fail> {
+        match self.poll().await {
+            Ok(rumqttc::Event::Incoming(rumqttc::Packet::ConnAck(ack))) => {
+                pump.shared
+                    .trace
+                    .incoming_v4(&rumqttc::Packet::ConnAck(ack.clone()));
+                Ok(ack.session_present)
+            }
+            Ok(other) => Err(Fail::new(
+                Exit::ConnectionLost,
+                format!("{} answered CONNECT with {other:?}", pump.address),
+            )),
+            Err(e) => Err(connect_error::from_v4(
+                &e,
+                &pump.address,
+                &pump.host,
+                Phase::Connecting,
+            )),
+        }
+    }
+}
+
+impl Reconnecting for rumqttc::v5::EventLoop {
+    async fn connect_once(&mut self, pump: &Pump) -> Result<bool, Fail> {
+        match self.poll().await {
+            Ok(rumqttc::v5::Event::Incoming(v5b::Packet::ConnAck(ack))) => {
+                pump.shared
+                    .trace
+                    .incoming_v5(&v5b::Packet::ConnAck(ack.clone()));
+                Ok(ack.session_present)
+            }
+            Ok(other) => Err(Fail::new(
+                Exit::ConnectionLost,
+                format!("{} answered CONNECT with {other:?}", pump.address),
+            )),
+            Err(e) => Err(connect_error::from_v5(
+                &e,
+                &pump.address,
+                &pump.host,
+                Phase::Connecting,
+            )),
         }
     }
 }
 
 /// Connect again after `fail`, with backoff; `Some(session_present)` once connected, `None`
 /// after giving up (the loss was reported).
-async fn reconnect_v4(eventloop: &mut rumqttc::EventLoop, pump: &Pump, fail: Fail) -> Option<bool> {
+async fn reconnect(eventloop: &mut impl Reconnecting, pump: &Pump, fail: Fail) -> Option<bool> {
     let mut last = fail;
     let mut attempt = 0;
     loop {
@@ -854,30 +984,19 @@ async fn reconnect_v4(eventloop: &mut rumqttc::EventLoop, pump: &Pump, fail: Fai
         pump.shared
             .trace
             .line(format_args!("sending CONNECT (reconnect {attempt})"));
-        match tokio::time::timeout(pump.connect_timeout, eventloop.poll()).await {
-            Ok(Ok(rumqttc::Event::Incoming(rumqttc::Packet::ConnAck(ack)))) => {
-                pump.shared
-                    .trace
-                    .incoming_v4(&rumqttc::Packet::ConnAck(ack.clone()));
+        match tokio::time::timeout(pump.connect_timeout, eventloop.connect_once(pump)).await {
+            Ok(Ok(session_present)) => {
                 pump.say(format_args!(
                     "reconnected to {}{}",
                     pump.address,
-                    resumed(ack.session_present)
+                    resumed(session_present)
                 ));
                 if let Ok(mut at) = pump.connected_at.lock() {
                     *at = std::time::Instant::now();
                 }
-                return Some(ack.session_present);
+                return Some(session_present);
             }
-            Ok(Ok(other)) => {
-                last = Fail::new(
-                    Exit::ConnectionLost,
-                    format!("{} answered CONNECT with {other:?}", pump.address),
-                );
-            }
-            Ok(Err(e)) => {
-                last = connect_error::from_v4(&e, &pump.address, &pump.host, Phase::Connecting)
-            }
+            Ok(Err(fail)) => last = fail,
             Err(_) => last = connect_error::connect_timeout(&pump.address, pump.connect_timeout),
         }
     }
@@ -885,7 +1004,7 @@ async fn reconnect_v4(eventloop: &mut rumqttc::EventLoop, pump: &Pump, fail: Fai
 
 /// Poll an MQTT 5 event loop; as [`pump_v4`], with reason codes and properties.
 async fn pump_v5(mut eventloop: rumqttc::v5::EventLoop, pump: Pump) {
-    use rumqttc::v5::{Event as E, Request as R};
+    use rumqttc::v5::Event as E;
     use v5b::Packet as P;
     loop {
         match eventloop.poll().await {
@@ -954,119 +1073,10 @@ async fn pump_v5(mut eventloop: rumqttc::v5::EventLoop, pump: Pump) {
             }
             Err(e) => {
                 let fail = connect_error::from_v5(&e, &pump.address, &pump.host, Phase::Connected);
-                let mut pending = Pending {
-                    written: vec![],
-                    written_pkids: vec![],
-                    released: vec![],
-                    rest: vec![],
-                };
-                for request in eventloop.pending.drain(..) {
-                    match request {
-                        R::Publish(p) if p.pkid != 0 => {
-                            pending.written_pkids.push(p.pkid);
-                            pending.written.push(R::Publish(p));
-                        }
-                        R::PubRel(r) => pending.released.push(r.pkid),
-                        R::PubAck(_) | R::PubRec(_) | R::PubComp(_) => {}
-                        other => pending.rest.push(other),
-                    }
-                }
-                // A publish rumqttc held back for a packet id still in use was never written
-                // and would block every later request in the new connection: it goes out
-                // first among the unwritten ones, under a fresh id.
-                if let Some(mut p) = eventloop.state.collision.take() {
-                    p.pkid = 0;
-                    pending.rest.insert(0, R::Publish(p));
-                }
-                pump.shared.outbox.requeue_written(&pending.written_pkids);
-                let Some(session_present) = reconnect_v5(&mut eventloop, &pump, fail).await else {
+                if !recover(&mut eventloop, &pump, fail).await {
                     return;
-                };
-                let mut restored = Vec::new();
-                if session_present {
-                    restored.extend(pending.written);
-                    restored.extend(
-                        pending
-                            .released
-                            .iter()
-                            .map(|&pkid| R::PubRel(v5b::PubRel::new(pkid, None))),
-                    );
-                } else {
-                    for (pkid, entry) in pump.shared.outbox.recover(&pending.released).republish {
-                        let mut p = v5b::Publish::new(
-                            entry.topic.unwrap_or_default(),
-                            qos_v5(entry.qos),
-                            entry.payload.unwrap_or_default(),
-                            entry.properties.map(|p| p.to_v5()),
-                        );
-                        p.retain = entry.retain;
-                        p.pkid = pkid;
-                        p.dup = true;
-                        restored.push(R::Publish(p));
-                    }
-                    restored.extend(pending.written);
                 }
-                restored.extend(pending.rest);
-                for request in restored.into_iter().rev() {
-                    eventloop.pending.push_front(request);
-                }
-                pump.event(Event::Reconnected { session_present });
             }
-        }
-    }
-}
-
-/// As [`reconnect_v4`], for MQTT 5.
-async fn reconnect_v5(
-    eventloop: &mut rumqttc::v5::EventLoop,
-    pump: &Pump,
-    fail: Fail,
-) -> Option<bool> {
-    let mut last = fail;
-    let mut attempt = 0;
-    loop {
-        let Some(delay) = pump.retry_after(&last, attempt) else {
-            pump.lost(gave_up(last, attempt));
-            return None;
-        };
-        if attempt == 0 {
-            pump.event(Event::Disconnected);
-        }
-        pump.say(format_args!(
-            "{}; reconnecting in {}",
-            last.message,
-            crate::duration::show(round(delay))
-        ));
-        tokio::time::sleep(delay).await;
-        attempt += 1;
-        pump.shared
-            .trace
-            .line(format_args!("sending CONNECT (reconnect {attempt})"));
-        match tokio::time::timeout(pump.connect_timeout, eventloop.poll()).await {
-            Ok(Ok(rumqttc::v5::Event::Incoming(v5b::Packet::ConnAck(ack)))) => {
-                pump.shared
-                    .trace
-                    .incoming_v5(&v5b::Packet::ConnAck(ack.clone()));
-                pump.say(format_args!(
-                    "reconnected to {}{}",
-                    pump.address,
-                    resumed(ack.session_present)
-                ));
-                if let Ok(mut at) = pump.connected_at.lock() {
-                    *at = std::time::Instant::now();
-                }
-                return Some(ack.session_present);
-            }
-            Ok(Ok(other)) => {
-                last = Fail::new(
-                    Exit::ConnectionLost,
-                    format!("{} answered CONNECT with {other:?}", pump.address),
-                );
-            }
-            Ok(Err(e)) => {
-                last = connect_error::from_v5(&e, &pump.address, &pump.host, Phase::Connecting)
-            }
-            Err(_) => last = connect_error::connect_timeout(&pump.address, pump.connect_timeout),
         }
     }
 }
