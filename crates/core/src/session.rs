@@ -175,6 +175,20 @@ impl Pump {
         }
     }
 
+    /// A packet went out; `true` when it was our DISCONNECT (the pump is done).
+    fn outgoing(&self, out: Outgoing) -> bool {
+        self.shared.trace.outgoing(&out);
+        match out {
+            Outgoing::Publish(pkid) => self.written(pkid),
+            Outgoing::Disconnect => {
+                self.event(Event::Closed);
+                return true;
+            }
+            _ => {}
+        }
+        false
+    }
+
     /// A QoS 1/2 publish is finished.
     fn acked(&self, pkid: u16, failure: Option<Reason>) {
         let seq = self.shared.outbox.finished(pkid);
@@ -888,14 +902,8 @@ async fn pump_v4(mut eventloop: rumqttc::EventLoop, pump: Pump) {
                 }
             }
             Ok(E::Outgoing(out)) => {
-                pump.shared.trace.outgoing(&out);
-                match out {
-                    Outgoing::Publish(pkid) => pump.written(pkid),
-                    Outgoing::Disconnect => {
-                        pump.event(Event::Closed);
-                        return;
-                    }
-                    _ => {}
+                if pump.outgoing(out) {
+                    return;
                 }
             }
             Err(e) => {
@@ -1061,14 +1069,8 @@ async fn pump_v5(mut eventloop: rumqttc::v5::EventLoop, pump: Pump) {
                 }
             }
             Ok(E::Outgoing(out)) => {
-                pump.shared.trace.outgoing(&out);
-                match out {
-                    Outgoing::Publish(pkid) => pump.written(pkid),
-                    Outgoing::Disconnect => {
-                        pump.event(Event::Closed);
-                        return;
-                    }
-                    _ => {}
+                if pump.outgoing(out) {
+                    return;
                 }
             }
             Err(e) => {
