@@ -367,6 +367,21 @@ mod tests {
     use super::*;
     use rumqttc::v5::mqttbytes::v5::DisconnectReasonCode;
 
+    /// Brokers send DISCONNECT with a reason code and nothing after it (MQTT 5 allows leaving
+    /// out the property length); it must still parse, or the reason is lost.
+    #[test]
+    fn a_disconnect_of_just_a_reason_code_parses() {
+        use rumqttc::v5::mqttbytes::v5::Packet;
+        let mut bytes = bytes::BytesMut::from(&[0xE0, 0x01, 0x8B][..]);
+        match Packet::read(&mut bytes, None) {
+            Ok(Packet::Disconnect(d)) => {
+                assert_eq!(d.reason_code, DisconnectReasonCode::ServerShuttingDown);
+                assert!(d.properties.is_none());
+            }
+            other => panic!("expected DISCONNECT, got {other:?}"),
+        }
+    }
+
     #[test]
     fn server_disconnect_is_named_with_code_and_reason_string() {
         let err =

@@ -312,9 +312,17 @@ impl Disconnect {
 
         let reason_code = read_u8(&mut bytes)?;
 
+        // rpubsub: a DISCONNECT of one byte after the header is a reason code without
+        // properties, as Mosquitto sends it (MQTT 5, 3.14.2.2: a remaining length below 2
+        // means a property length of 0). Upstream failed to read it, losing the reason.
+        let properties = if fixed_header.remaining_len < 2 {
+            None
+        } else {
+            DisconnectProperties::extract(&mut bytes)?
+        };
         let disconnect = Self {
             reason_code: reason_code.try_into()?,
-            properties: DisconnectProperties::extract(&mut bytes)?,
+            properties,
         };
 
         Ok(disconnect)
