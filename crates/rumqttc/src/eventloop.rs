@@ -188,12 +188,7 @@ impl EventLoop {
     async fn select(&mut self) -> Result<Event, ConnectionError> {
         let network = self.network.as_mut().unwrap();
         // let await_acks = self.state.await_acks;
-        // rpubsub: with the window full, wait until a quarter of it is free again before
-        // sending more, so that publishes (and the broker's acknowledgements) travel in
-        // batches instead of one or two at a time: fewer system calls on both sides, and
-        // on one machine the broker's CPU is what limits QoS 1 throughput.
-        let refill = (self.mqtt_options.inflight / 4).max(1);
-        let inflight_full = self.state.inflight.saturating_add(refill) > self.mqtt_options.inflight;
+        let inflight_full = self.state.inflight >= self.mqtt_options.inflight;
         let collision = self.state.collision.is_some();
         let network_timeout = Duration::from_secs(self.network_options.connection_timeout());
 

@@ -188,12 +188,7 @@ impl EventLoop {
         let network = self.network.as_mut().unwrap();
         // let await_acks = self.state.await_acks;
 
-        // rpubsub: with the window full, wait until a quarter of it is free again before
-        // sending more, so that publishes (and the broker's acknowledgements) travel in
-        // batches instead of one or two at a time: fewer system calls on both sides, and
-        // on one machine the broker's CPU is what limits QoS 1 throughput.
-        let refill = (self.state.max_outgoing_inflight / 4).max(1);
-        let inflight_full = self.state.inflight.saturating_add(refill) > self.state.max_outgoing_inflight;
+        let inflight_full = self.state.inflight >= self.state.max_outgoing_inflight;
         let collision = self.state.collision.is_some();
 
         // Read buffered events from previous polls before calling a new poll
