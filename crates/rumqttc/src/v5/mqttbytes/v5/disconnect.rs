@@ -1,3 +1,6 @@
+// Changed for rpub/rsub from rumqttc 0.25.1: each change is marked `rpubsub:`, and
+// crates/rumqttc/README.md lists them all.
+
 use std::convert::{TryFrom, TryInto};
 
 use bytes::{BufMut, Bytes, BytesMut};
