@@ -316,3 +316,27 @@ fn rpub_lines_carry_on_after_a_restart() {
     sub.interrupt();
     sub.finish(SHORT).stdout("first\nsecond\n");
 }
+
+/// Publishes that were sent but not acknowledged when the connection dropped go out again
+/// with DUP set, and the `-d` trace says so, as mosquitto_pub's does.
+#[test]
+fn resent_publishes_carry_dup_and_the_trace_shows_it() {
+    let mut b = Broker::start();
+    let t = topic!();
+    let mut publisher =
+        Sub::spawn(rpub(&b).args(["-d", "-q", "1", "-t", &t, "-m", "{n}", "--count", "20000"]));
+    publisher.wait_for_stderr("received PUBACK", SHORT);
+    // Killed mid-stream, the broker leaves publishes in flight, unacknowledged.
+    b.restart();
+    let out = publisher.finish(LONG);
+    out.code(0);
+    if !out.stderr.contains("reconnected to") {
+        out.fail("rpub should have reconnected");
+    }
+    if !out.stderr.contains("sending PUBLISH (d1, q1") {
+        out.fail("a publish sent again after the reconnect should show d1");
+    }
+    if !out.stderr.contains("sending PUBLISH (d0, q1") {
+        out.fail("first sends should show d0");
+    }
+}

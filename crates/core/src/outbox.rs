@@ -33,6 +33,8 @@ pub struct Entry {
     /// Kept only for QoS 2.
     pub payload: Option<Bytes>,
     pub properties: Option<PublishProperties>,
+    /// Sent before, on a connection that dropped: it goes out again with DUP set.
+    pub resent: bool,
 }
 
 #[derive(Default)]
@@ -91,6 +93,7 @@ impl Outbox {
             topic: (keep || self.keep_topics).then(|| topic.to_string()),
             payload: keep.then(|| payload.clone()),
             properties: if keep { properties.cloned() } else { None },
+            resent: false,
         };
         s.queued.push_back(entry);
         s.next_seq
@@ -123,7 +126,8 @@ impl Outbox {
     pub fn requeue_written(&self, pkids: &[u16]) {
         let mut s = self.state();
         for pkid in pkids.iter().rev() {
-            if let Some(entry) = s.inflight.remove(pkid) {
+            if let Some(mut entry) = s.inflight.remove(pkid) {
+                entry.resent = true;
                 s.queued.push_front(entry);
             }
         }
@@ -136,7 +140,8 @@ impl Outbox {
         let mut s = self.state();
         let mut republish = Vec::new();
         for pkid in released {
-            if let Some(entry) = s.inflight.remove(pkid) {
+            if let Some(mut entry) = s.inflight.remove(pkid) {
+                entry.resent = true;
                 republish.push((*pkid, entry));
             }
         }
@@ -170,8 +175,10 @@ mod tests {
         let r = o.recover(&[8]);
         assert_eq!(r.republish.len(), 1);
         assert_eq!(r.republish[0].1.payload.as_deref(), Some(&b"x"[..]));
-        // The republished entry is queued again for its second "written".
-        assert_eq!(o.written(8).map(|e| e.seq), Some(2));
+        // The republished entry is queued again for its second "written", marked as a resend.
+        assert!(r.republish[0].1.resent);
+        let again = o.written(8).expect("queued again");
+        assert_eq!((again.seq, again.resent), (2, true));
     }
 
     #[test]

@@ -747,7 +747,11 @@ impl Recoverable for rumqttc::EventLoop {
     fn sort(request: Self::Request) -> Left<Self::Request> {
         use rumqttc::Request as R;
         match request {
-            R::Publish(p) if p.pkid != 0 => Left::Written(p.pkid, R::Publish(p)),
+            R::Publish(mut p) if p.pkid != 0 => {
+                // Sent before: it goes out again with DUP set (MQTT 3.1.1, 3.3.1.1).
+                p.dup = true;
+                Left::Written(p.pkid, R::Publish(p))
+            }
             R::PubRel(r) => Left::Released(r.pkid),
             R::PubAck(_) | R::PubRec(_) | R::PubComp(_) => Left::Ack,
             other => Left::Other(other),
@@ -782,7 +786,11 @@ impl Recoverable for rumqttc::v5::EventLoop {
     fn sort(request: Self::Request) -> Left<Self::Request> {
         use rumqttc::v5::Request as R;
         match request {
-            R::Publish(p) if p.pkid != 0 => Left::Written(p.pkid, R::Publish(p)),
+            R::Publish(mut p) if p.pkid != 0 => {
+                // Sent before: it goes out again with DUP set (MQTT 3.1.1, 3.3.1.1).
+                p.dup = true;
+                Left::Written(p.pkid, R::Publish(p))
+            }
             R::PubRel(r) => Left::Released(r.pkid),
             R::PubAck(_) | R::PubRec(_) | R::PubComp(_) => Left::Ack,
             other => Left::Other(other),
@@ -864,8 +872,18 @@ async fn recover<L: Recoverable>(eventloop: &mut L, pump: &Pump, fail: Fail) -> 
 /// could not be restored.
 async fn pump_v4(mut eventloop: rumqttc::EventLoop, pump: Pump) {
     use rumqttc::{Event as E, Packet as P};
+    let mut stale = std::collections::VecDeque::new();
+    let mut failed = None;
     loop {
-        match eventloop.poll().await {
+        let polled = match (stale.pop_front(), failed.take()) {
+            (Some(event), failed_too) => {
+                failed = failed_too;
+                Ok(event)
+            }
+            (None, Some(e)) => Err(e),
+            (None, None) => eventloop.poll().await,
+        };
+        match polled {
             Ok(E::Incoming(packet)) => {
                 pump.shared.trace.incoming_v4(&packet);
                 match packet {
@@ -905,6 +923,13 @@ async fn pump_v4(mut eventloop: rumqttc::EventLoop, pump: Pump) {
                 if pump.outgoing(out) {
                     return;
                 }
+            }
+            Err(e) if !eventloop.state.events.is_empty() => {
+                // What rumqttc read or wrote before the failure, still queued as events, happened
+                // all the same: handle it first, so that the outbox knows exactly what was
+                // written and acknowledged before recovery decides what to send again.
+                stale.extend(eventloop.state.events.drain(..));
+                failed = Some(e);
             }
             Err(e) => {
                 let fail = connect_error::from_v4(&e, &pump.address, &pump.host, Phase::Connected);
@@ -1014,8 +1039,18 @@ async fn reconnect(eventloop: &mut impl Reconnecting, pump: &Pump, fail: Fail) -
 async fn pump_v5(mut eventloop: rumqttc::v5::EventLoop, pump: Pump) {
     use rumqttc::v5::Event as E;
     use v5b::Packet as P;
+    let mut stale = std::collections::VecDeque::new();
+    let mut failed = None;
     loop {
-        match eventloop.poll().await {
+        let polled = match (stale.pop_front(), failed.take()) {
+            (Some(event), failed_too) => {
+                failed = failed_too;
+                Ok(event)
+            }
+            (None, Some(e)) => Err(e),
+            (None, None) => eventloop.poll().await,
+        };
+        match polled {
             Ok(E::Incoming(packet)) => {
                 pump.shared.trace.incoming_v5(&packet);
                 match packet {
@@ -1072,6 +1107,13 @@ async fn pump_v5(mut eventloop: rumqttc::v5::EventLoop, pump: Pump) {
                 if pump.outgoing(out) {
                     return;
                 }
+            }
+            Err(e) if !eventloop.state.events.is_empty() => {
+                // What rumqttc read or wrote before the failure, still queued as events, happened
+                // all the same: handle it first, so that the outbox knows exactly what was
+                // written and acknowledged before recovery decides what to send again.
+                stale.extend(eventloop.state.events.drain(..));
+                failed = Some(e);
             }
             Err(e) => {
                 let fail = connect_error::from_v5(&e, &pump.address, &pump.host, Phase::Connected);

@@ -89,7 +89,8 @@ impl Trace {
         }
         match entry {
             Some(e) => self.line(format_args!(
-                "sending PUBLISH (d0, q{}, r{}, m{pkid}, '{}', ... ({} bytes))",
+                "sending PUBLISH (d{}, q{}, r{}, m{pkid}, '{}', ... ({} bytes))",
+                u8::from(e.resent),
                 e.qos,
                 u8::from(e.retain),
                 e.topic.as_deref().unwrap_or_default(),
