@@ -297,7 +297,8 @@ fn rpub_lines_carry_on_after_a_restart() {
 /// with DUP set, and the `-d` trace says so, as mosquitto_pub's does.
 #[test]
 fn resent_publishes_carry_dup_and_the_trace_shows_it() {
-    let mut b = Broker::start();
+    // The broker logs every packet, so what went over the wire can be checked too.
+    let mut b = Broker::with_config("log_type all");
     let t = topic!();
     let mut publisher =
         Sub::spawn(rpub(&b).args(["-d", "-q", "1", "-t", &t, "-m", "{n}", "--count", "20000"]));
@@ -314,5 +315,8 @@ fn resent_publishes_carry_dup_and_the_trace_shows_it() {
     }
     if !out.stderr.contains("sending PUBLISH (d0, q1") {
         out.fail("first sends should show d0");
+    }
+    if !b.log().contains("Received PUBLISH from rpub-") || !b.log().contains("(d1, q1") {
+        out.fail("the restarted broker should have received a PUBLISH with DUP set");
     }
 }
