@@ -875,13 +875,13 @@ async fn pump_v4(mut eventloop: rumqttc::EventLoop, pump: Pump) {
     let mut stale = std::collections::VecDeque::new();
     let mut failed = None;
     loop {
-        let polled = match (stale.pop_front(), failed.take()) {
-            (Some(event), failed_too) => {
-                failed = failed_too;
-                Ok(event)
-            }
-            (None, Some(e)) => Err(e),
-            (None, None) => eventloop.poll().await,
+        // Events left from before a failure first, then the failure, then the connection.
+        let polled = if let Some(event) = stale.pop_front() {
+            Ok(event)
+        } else if let Some(e) = failed.take() {
+            Err(e)
+        } else {
+            eventloop.poll().await
         };
         match polled {
             Ok(E::Incoming(packet)) => {
@@ -1042,13 +1042,13 @@ async fn pump_v5(mut eventloop: rumqttc::v5::EventLoop, pump: Pump) {
     let mut stale = std::collections::VecDeque::new();
     let mut failed = None;
     loop {
-        let polled = match (stale.pop_front(), failed.take()) {
-            (Some(event), failed_too) => {
-                failed = failed_too;
-                Ok(event)
-            }
-            (None, Some(e)) => Err(e),
-            (None, None) => eventloop.poll().await,
+        // Events left from before a failure first, then the failure, then the connection.
+        let polled = if let Some(event) = stale.pop_front() {
+            Ok(event)
+        } else if let Some(e) = failed.take() {
+            Err(e)
+        } else {
+            eventloop.poll().await
         };
         match polled {
             Ok(E::Incoming(packet)) => {
