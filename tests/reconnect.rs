@@ -168,7 +168,7 @@ fn mqtt5_qos2_end_to_end_loses_nothing_across_three_broker_restarts() {
 
 #[test]
 fn rpub_without_reconnect_says_how_many_were_not_acknowledged() {
-    let mut b = Broker::start();
+    let b = Broker::start();
     let t = topic!();
     let args = [
         "--no-reconnect",
@@ -186,10 +186,11 @@ fn rpub_without_reconnect_says_how_many_were_not_acknowledged() {
     ];
     let mut publisher = Sub::spawn(rpub(&b).args(args));
     publisher.wait_for_stderr("received PUBACK (m3)", SHORT);
-    // A frozen broker takes messages without acknowledging them; then it dies.
+    // A frozen broker takes messages without acknowledging them; then it dies frozen
+    // (SIGKILL, no SIGCONT first: woken, it would acknowledge what it had read).
     b.signal("STOP");
     std::thread::sleep(Duration::from_millis(300));
-    b.kill();
+    b.signal("KILL");
     let out = publisher.finish(SHORT);
     out.code(6).no_panic();
     let line = out
