@@ -4,7 +4,7 @@
 //! is nothing to report and rpub exits 0. A refused SUBSCRIBE (here from mosquitto's
 //! dynamic-security plugin) is named per filter; rsub exits 7 when every filter is refused.
 
-use crate::util::{rpub, rsub, run, Broker, Sub, SHORT};
+use crate::util::{rpub, rsub, Broker, Run, Sub, SHORT};
 
 /// Kai may use `allowed/#` only.
 fn broker_with_acl() -> Broker {
@@ -14,12 +14,11 @@ fn broker_with_acl() -> Broker {
 #[test]
 fn v5_publish_denied_at_qos1_exits_7() {
     let b = broker_with_acl();
-    let out = run(
-        rpub(&b).args([
+    let out = rpub(&b)
+        .args([
             "-V", "5", "-u", "Kai", "-P", "1234", "-q", "1", "-t", "denied/x", "-m", "no",
-        ]),
-        SHORT,
-    );
+        ])
+        .run();
     out.code(7)
         .one_error_line("rpub")
         .stderr_mentions("rpub: the broker rejected 1 of 1 messages: not authorized (0x87)");
@@ -28,12 +27,11 @@ fn v5_publish_denied_at_qos1_exits_7() {
 #[test]
 fn v5_publish_denied_at_qos2_exits_7() {
     let b = broker_with_acl();
-    let out = run(
-        rpub(&b).args([
+    let out = rpub(&b)
+        .args([
             "-V", "5", "-u", "Kai", "-P", "1234", "-q", "2", "-t", "denied/x", "-m", "no",
-        ]),
-        SHORT,
-    );
+        ])
+        .run();
     out.code(7)
         .one_error_line("rpub")
         .stderr_mentions("rpub: the broker rejected 1 of 1 messages: not authorized (0x87)");
@@ -42,10 +40,11 @@ fn v5_publish_denied_at_qos2_exits_7() {
 #[test]
 fn v5_publish_allowed_exits_0() {
     let b = broker_with_acl();
-    let sub =
-        Sub::subscribed(rsub(&b).args(["-u", "Kai", "-P", "1234", "-t", "allowed/x", "-C", "1"]));
-    run(
-        rpub(&b).args([
+    let sub = rsub(&b)
+        .args(["-u", "Kai", "-P", "1234", "-t", "allowed/x", "-C", "1"])
+        .subscribed();
+    rpub(&b)
+        .args([
             "-V",
             "5",
             "-u",
@@ -58,24 +57,22 @@ fn v5_publish_allowed_exits_0() {
             "allowed/x",
             "-m",
             "yes",
-        ]),
-        SHORT,
-    )
-    .code(0)
-    .stderr_empty();
+        ])
+        .run()
+        .code(0)
+        .stderr_empty();
     sub.finish(SHORT).code(0).stdout("yes\n");
 }
 
 #[test]
 fn v311_publish_denied_is_silently_dropped() {
     let b = broker_with_acl();
-    run(
-        rpub(&b).args([
+    rpub(&b)
+        .args([
             "-u", "Kai", "-P", "1234", "-q", "1", "-t", "denied/x", "-m", "no",
-        ]),
-        SHORT,
-    )
-    .code(0);
+        ])
+        .run()
+        .code(0);
 }
 
 /// `-v` names the refusal per message; the other messages of the run are still delivered
@@ -83,13 +80,12 @@ fn v311_publish_denied_is_silently_dropped() {
 #[test]
 fn v5_some_publishes_denied_are_counted() {
     let b = broker_with_acl();
-    let out = run(
-        rpub(&b).args([
+    let out = rpub(&b)
+        .args([
             "-V", "5", "-u", "Kai", "-P", "1234", "-q", "1", "-v", "-t", "{i}/x", "-m", "m",
             "--count", "2",
-        ]),
-        SHORT,
-    );
+        ])
+        .run();
     // Topics "0/x" and "1/x": both outside allowed/#.
     out.code(7)
         .stdout("1 0/x rejected: not authorized (0x87)\n2 1/x rejected: not authorized (0x87)\n")
@@ -132,22 +128,23 @@ fn broker_refusing_subscriptions() -> (tempfile::TempDir, Broker) {
 #[test]
 fn v5_refused_subscription_is_named_and_exits_7() {
     let (_dir, b) = broker_refusing_subscriptions();
-    run(rsub(&b).args(["-V", "5", "-t", "denied/x", "-E"]), SHORT)
+    rsub(&b)
+        .args(["-V", "5", "-t", "denied/x", "-E"])
+        .run()
         .code(7)
         .one_error_line("rsub")
         .stderr_mentions(
             "rsub: the broker rejected the subscription to 'denied/x': not authorized (0x87)",
         );
-    run(
-        rsub(&b).args(["-V", "5", "-t", "denied/x", "-t", "denied/y", "-E"]),
-        SHORT,
-    )
-    .code(7)
-    .one_error_line("rsub")
-    .stderr_mentions(
-        "rsub: the broker rejected every subscription: 'denied/x': not authorized (0x87); \
+    rsub(&b)
+        .args(["-V", "5", "-t", "denied/x", "-t", "denied/y", "-E"])
+        .run()
+        .code(7)
+        .one_error_line("rsub")
+        .stderr_mentions(
+            "rsub: the broker rejected every subscription: 'denied/x': not authorized (0x87); \
          'denied/y': not authorized (0x87)",
-    );
+        );
 }
 
 /// One filter refused among several: named on stderr, and the others still deliver.
@@ -160,18 +157,19 @@ fn v5_partly_refused_subscription_carries_on() {
         "rsub: subscription to 'denied/x' rejected: not authorized (0x87)",
         SHORT,
     );
-    run(
-        rpub(&b).args(["-V", "5", "-t", "allowed/x", "-m", "yes"]),
-        SHORT,
-    )
-    .code(0);
+    rpub(&b)
+        .args(["-V", "5", "-t", "allowed/x", "-m", "yes"])
+        .run()
+        .code(0);
     sub.finish(SHORT).code(0).stdout("yes\n");
 }
 
 #[test]
 fn v311_refused_subscription_exits_7() {
     let (_dir, b) = broker_refusing_subscriptions();
-    run(rsub(&b).args(["-t", "denied/x", "-E"]), SHORT)
+    rsub(&b)
+        .args(["-t", "denied/x", "-E"])
+        .run()
         .code(7)
         .one_error_line("rsub")
         .stderr_mentions("rejected the subscription to 'denied/x': unspecified error (0x80)");
@@ -182,8 +180,8 @@ fn v311_refused_subscription_exits_7() {
 #[test]
 fn v5_refused_response_subscription_exits_7() {
     let (_dir, b) = broker_refusing_subscriptions();
-    let out = run(
-        rpub(&b).args([
+    let out = rpub(&b)
+        .args([
             "-V",
             "5",
             "-t",
@@ -196,9 +194,8 @@ fn v5_refused_response_subscription_exits_7() {
             "5",
             "-i",
             "requester",
-        ]),
-        SHORT,
-    );
+        ])
+        .run();
     out.code(7).one_error_line("rpub").stderr_mentions(
         "rpub: subscription to the response topic 'denied/answers' rejected: not authorized (0x87)",
     );

@@ -5,7 +5,7 @@
 
 use std::fs;
 
-use crate::util::{bin, rpub, rsub, run, Broker, Sub, SHORT};
+use crate::util::{bin, rpub, rsub, Broker, Run, SHORT};
 
 const USERS: &[(&str, &str)] = &[("Kai", "1234"), ("Ada", "s3cr3t-pa55")];
 
@@ -21,11 +21,12 @@ fn assert_refused(out: &crate::util::Output, tool: &str) {
 
 #[test]
 fn user_and_password_flags() {
-    let b = Broker::with_users(USERS, "");
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-u", "Kai", "-P", "1234", "-t", &t, "-C", "1"]));
-    run(
-        rpub(&b).args([
+    let (b, t) = broker_and_topic!(Broker::with_users(USERS, ""));
+    let sub = rsub(&b)
+        .args(["-u", "Kai", "-P", "1234", "-t", &t, "-C", "1"])
+        .subscribed();
+    rpub(&b)
+        .args([
             "-u",
             "Kai",
             "-P",
@@ -34,21 +35,19 @@ fn user_and_password_flags() {
             &t,
             "-m",
             "Nachricht Nummer 1",
-        ]),
-        SHORT,
-    )
-    .code(0)
-    .stderr_empty();
+        ])
+        .run()
+        .code(0)
+        .stderr_empty();
     sub.finish(SHORT).code(0).stdout("Nachricht Nummer 1\n");
 }
 
 #[test]
 fn wrong_password_is_refused_rpub() {
     let b = Broker::with_users(USERS, "");
-    let out = run(
-        rpub(&b).args(["-u", "Kai", "-P", "wrongpw", "-t", "x", "-m", "y"]),
-        SHORT,
-    );
+    let out = rpub(&b)
+        .args(["-u", "Kai", "-P", "wrongpw", "-t", "x", "-m", "y"])
+        .run();
     assert_refused(&out, "rpub");
     out.never_shows("wrongpw");
 }
@@ -56,10 +55,9 @@ fn wrong_password_is_refused_rpub() {
 #[test]
 fn wrong_password_is_refused_rsub() {
     let b = Broker::with_users(USERS, "");
-    let out = run(
-        rsub(&b).args(["-u", "Kai", "-P", "wrongpw", "-t", "x"]),
-        SHORT,
-    );
+    let out = rsub(&b)
+        .args(["-u", "Kai", "-P", "wrongpw", "-t", "x"])
+        .run();
     assert_refused(&out, "rsub");
     out.never_shows("wrongpw");
 }
@@ -67,95 +65,87 @@ fn wrong_password_is_refused_rsub() {
 #[test]
 fn anonymous_is_refused() {
     let b = Broker::with_users(USERS, "");
-    assert_refused(&run(rpub(&b).args(["-t", "x", "-m", "y"]), SHORT), "rpub");
-    assert_refused(&run(rsub(&b).args(["-t", "x"]), SHORT), "rsub");
+    assert_refused(&rpub(&b).args(["-t", "x", "-m", "y"]).run(), "rpub");
+    assert_refused(&rsub(&b).args(["-t", "x"]).run(), "rsub");
 }
 
 #[test]
 fn unknown_user_is_refused() {
     let b = Broker::with_users(USERS, "");
-    let out = run(
-        rpub(&b).args(["-u", "Mallory", "-P", "1234", "-t", "x", "-m", "y"]),
-        SHORT,
-    );
+    let out = rpub(&b)
+        .args(["-u", "Mallory", "-P", "1234", "-t", "x", "-m", "y"])
+        .run();
     assert_refused(&out, "rpub");
 }
 
 #[test]
 fn password_from_environment() {
-    let b = Broker::with_users(USERS, "");
-    let t = topic!();
-    let sub = Sub::subscribed(
-        rsub(&b)
-            .env("MQTT_PASSWORD", "1234")
-            .args(["-u", "Kai", "-t", &t, "-C", "1"]),
-    );
-    run(
-        rpub(&b)
-            .env("MQTT_PASSWORD", "1234")
-            .args(["-u", "Kai", "-t", &t, "-m", "env"]),
-        SHORT,
-    )
-    .code(0);
+    let (b, t) = broker_and_topic!(Broker::with_users(USERS, ""));
+    let sub = rsub(&b)
+        .env("MQTT_PASSWORD", "1234")
+        .args(["-u", "Kai", "-t", &t, "-C", "1"])
+        .subscribed();
+    rpub(&b)
+        .env("MQTT_PASSWORD", "1234")
+        .args(["-u", "Kai", "-t", &t, "-m", "env"])
+        .run()
+        .code(0);
     sub.finish(SHORT).code(0).stdout("env\n");
 }
 
 #[test]
 fn user_and_password_from_environment() {
-    let b = Broker::with_users(USERS, "");
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-u", "Kai", "-P", "1234", "-t", &t, "-C", "1"]));
-    run(
-        rpub(&b)
-            .env("MQTT_USERNAME", "Kai")
-            .env("MQTT_PASSWORD", "1234")
-            .args(["-t", &t, "-m", "env"]),
-        SHORT,
-    )
-    .code(0);
+    let (b, t) = broker_and_topic!(Broker::with_users(USERS, ""));
+    let sub = rsub(&b)
+        .args(["-u", "Kai", "-P", "1234", "-t", &t, "-C", "1"])
+        .subscribed();
+    rpub(&b)
+        .env("MQTT_USERNAME", "Kai")
+        .env("MQTT_PASSWORD", "1234")
+        .args(["-t", &t, "-m", "env"])
+        .run()
+        .code(0);
     sub.finish(SHORT).code(0).stdout("env\n");
 }
 
 #[test]
 fn wrong_password_from_environment_is_not_shown() {
     let b = Broker::with_users(USERS, "");
-    let out = run(
-        rpub(&b)
-            .env("MQTT_PASSWORD", "wrongpw")
-            .args(["-u", "Kai", "-t", "x", "-m", "y"]),
-        SHORT,
-    );
+    let out = rpub(&b)
+        .env("MQTT_PASSWORD", "wrongpw")
+        .args(["-u", "Kai", "-t", "x", "-m", "y"])
+        .run();
     assert_refused(&out, "rpub");
     out.never_shows("wrongpw");
 }
 
 #[test]
 fn password_from_file() {
-    let b = Broker::with_users(USERS, "");
-    let t = topic!();
+    let (b, t) = broker_and_topic!(Broker::with_users(USERS, ""));
     let file = b.dir().join("kai.pw");
     // The first line, its newline stripped, is the password.
     fs::write(&file, "1234\nnot part of it\n").unwrap();
     let file = file.to_str().unwrap();
-    let sub =
-        Sub::subscribed(rsub(&b).args(["-u", "Kai", "--password-file", file, "-t", &t, "-C", "1"]));
-    run(
-        rpub(&b).args(["-u", "Kai", "--password-file", file, "-t", &t, "-m", "file"]),
-        SHORT,
-    )
-    .code(0);
+    let sub = rsub(&b)
+        .args(["-u", "Kai", "--password-file", file, "-t", &t, "-C", "1"])
+        .subscribed();
+    rpub(&b)
+        .args(["-u", "Kai", "--password-file", file, "-t", &t, "-m", "file"])
+        .run()
+        .code(0);
     sub.finish(SHORT).code(0).stdout("file\n");
 }
 
 #[test]
 fn password_file_without_trailing_newline() {
-    let b = Broker::with_users(USERS, "");
-    let t = topic!();
+    let (b, t) = broker_and_topic!(Broker::with_users(USERS, ""));
     let file = b.dir().join("ada.pw");
     fs::write(&file, "s3cr3t-pa55").unwrap();
-    let sub = Sub::subscribed(rsub(&b).args(["-u", "Kai", "-P", "1234", "-t", &t, "-C", "1"]));
-    run(
-        rpub(&b).args([
+    let sub = rsub(&b)
+        .args(["-u", "Kai", "-P", "1234", "-t", &t, "-C", "1"])
+        .subscribed();
+    rpub(&b)
+        .args([
             "-u",
             "Ada",
             "--password-file",
@@ -164,21 +154,20 @@ fn password_file_without_trailing_newline() {
             &t,
             "-m",
             "file",
-        ]),
-        SHORT,
-    )
-    .code(0);
+        ])
+        .run()
+        .code(0);
     sub.finish(SHORT).code(0).stdout("file\n");
 }
 
 #[test]
 fn debug_trace_never_shows_the_password() {
-    let b = Broker::with_users(USERS, "");
-    let t = topic!();
-    let sub =
-        Sub::subscribed(rsub(&b).args(["-u", "Ada", "-P", "s3cr3t-pa55", "-t", &t, "-C", "1"]));
-    let out = run(
-        rpub(&b).args([
+    let (b, t) = broker_and_topic!(Broker::with_users(USERS, ""));
+    let sub = rsub(&b)
+        .args(["-u", "Ada", "-P", "s3cr3t-pa55", "-t", &t, "-C", "1"])
+        .subscribed();
+    let out = rpub(&b)
+        .args([
             "-d",
             "-u",
             "Ada",
@@ -188,9 +177,8 @@ fn debug_trace_never_shows_the_password() {
             &t,
             "-m",
             "traced",
-        ]),
-        SHORT,
-    );
+        ])
+        .run();
     out.code(0)
         .stderr_mentions("sending CONNECT")
         .never_shows("s3cr3t-pa55");
@@ -204,17 +192,15 @@ fn debug_trace_never_shows_the_password() {
 #[test]
 fn debug_trace_of_a_refused_connection_never_shows_the_password() {
     let b = Broker::with_users(USERS, "");
-    let out = run(
-        rpub(&b).args(["-d", "-u", "Kai", "-P", "wrongpw", "-t", "x", "-m", "y"]),
-        SHORT,
-    );
+    let out = rpub(&b)
+        .args(["-d", "-u", "Kai", "-P", "wrongpw", "-t", "x", "-m", "y"])
+        .run();
     out.code(4)
         .stderr_mentions("sending CONNECT")
         .never_shows("wrongpw");
-    let out = run(
-        rsub(&b).args(["-d", "-u", "Kai", "-P", "wrongpw", "-t", "x"]),
-        SHORT,
-    );
+    let out = rsub(&b)
+        .args(["-d", "-u", "Kai", "-P", "wrongpw", "-t", "x"])
+        .run();
     out.code(4)
         .stderr_mentions("sending CONNECT")
         .never_shows("wrongpw");
@@ -222,11 +208,12 @@ fn debug_trace_of_a_refused_connection_never_shows_the_password() {
 
 #[test]
 fn credentials_in_the_url() {
-    let b = Broker::with_users(USERS, "");
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-u", "Kai", "-P", "1234", "-t", &t, "-C", "1"]));
+    let (b, t) = broker_and_topic!(Broker::with_users(USERS, ""));
+    let sub = rsub(&b)
+        .args(["-u", "Kai", "-P", "1234", "-t", &t, "-C", "1"])
+        .subscribed();
     let url = format!("mqtt://Kai:1234@127.0.0.1:{}/{t}", b.port());
-    run(bin("rpub").args(["-L", &url, "-m", "url"]), SHORT).code(0);
+    bin("rpub").args(["-L", &url, "-m", "url"]).run().code(0);
     sub.finish(SHORT).code(0).stdout("url\n");
 }
 
@@ -234,7 +221,7 @@ fn credentials_in_the_url() {
 fn wrong_password_in_the_url_is_refused_and_not_shown() {
     let b = Broker::with_users(USERS, "");
     let url = format!("mqtt://Kai:wrongpw@127.0.0.1:{}/x", b.port());
-    let out = run(bin("rpub").args(["-d", "-L", &url, "-m", "y"]), SHORT);
+    let out = bin("rpub").args(["-d", "-L", &url, "-m", "y"]).run();
     out.code(4).never_shows("wrongpw");
 }
 
@@ -242,12 +229,10 @@ fn wrong_password_in_the_url_is_refused_and_not_shown() {
 #[test]
 fn help_never_shows_the_password_from_the_environment() {
     for tool in ["rpub", "rsub"] {
-        let out = run(
-            crate::util::bin(tool)
-                .env("MQTT_PASSWORD", "s3cr3t-from-env")
-                .arg("--help"),
-            SHORT,
-        );
+        let out = crate::util::bin(tool)
+            .env("MQTT_PASSWORD", "s3cr3t-from-env")
+            .arg("--help")
+            .run();
         out.code(0).never_shows("s3cr3t-from-env");
         if !out.stdout_str().contains("MQTT_PASSWORD") {
             out.fail("--help should point at MQTT_PASSWORD");

@@ -4,7 +4,7 @@
 //!
 //! With `--no-reconnect`: report the loss and stop (reconnecting is in `reconnect.rs`).
 
-use crate::util::{rpub, rsub, run, Broker, Output, Sub, SHORT};
+use crate::util::{rpub, rsub, Output, Run, Sub, SHORT};
 
 /// Checks exit 6 and exactly one `<tool>: ` line (besides the `-d` trace) naming `addr`.
 #[track_caller]
@@ -27,8 +27,7 @@ fn assert_lost(out: &Output, tool: &str, addr: &str) {
 
 #[test]
 fn rpub_loses_its_broker_mid_stream() {
-    let mut b = Broker::start();
-    let t = topic!();
+    let (mut b, t) = broker_and_topic!();
     let addr = b.addr();
     let publish = [
         "--no-reconnect",
@@ -51,11 +50,10 @@ fn rpub_loses_its_broker_mid_stream() {
 
 #[test]
 fn rsub_loses_its_broker() {
-    let mut b = Broker::start();
-    let t = topic!();
+    let (mut b, t) = broker_and_topic!();
     let addr = b.addr();
-    let mut sub = Sub::subscribed(rsub(&b).args(["--no-reconnect", "-t", &t]));
-    run(rpub(&b).args(["-t", &t, "-m", "before"]), SHORT).code(0);
+    let mut sub = rsub(&b).args(["--no-reconnect", "-t", &t]).subscribed();
+    rpub(&b).args(["-t", &t, "-m", "before"]).run().code(0);
     sub.wait_stdout_lines(1, SHORT);
     b.kill();
     let out = sub.finish(SHORT);

@@ -5,24 +5,25 @@
 use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
-use crate::util::{rpub, rsub, run, Broker, Sub, SHORT};
+use crate::util::{rpub, rsub, Run, Sub, SHORT};
 
 #[test]
 fn count_exits_after_exactly_n_messages() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "-C", "3"]));
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b).args(["-t", &t, "-C", "3"]).subscribed();
     for n in 1..=5 {
-        run(rpub(&b).args(["-t", &t, "-m", &n.to_string()]), SHORT).code(0);
+        rpub(&b)
+            .args(["-t", &t, "-m", &n.to_string()])
+            .run()
+            .code(0);
     }
     sub.finish(SHORT).code(0).stdout("1\n2\n3\n");
 }
 
 #[test]
 fn timeout_without_messages_exits_27() {
-    let b = Broker::start();
-    let t = topic!();
-    let out = run(rsub(&b).args(["-t", &t, "-W", "1"]), SHORT);
+    let (b, t) = broker_and_topic!();
+    let out = rsub(&b).args(["-t", &t, "-W", "1"]).run();
     out.code(27).stdout("");
     if out.elapsed < Duration::from_millis(900) || out.elapsed > Duration::from_secs(5) {
         out.fail("-W 1 should end the subscriber after about one second");
@@ -31,9 +32,8 @@ fn timeout_without_messages_exits_27() {
 
 #[test]
 fn timeout_takes_a_humantime_duration() {
-    let b = Broker::start();
-    let t = topic!();
-    let out = run(rsub(&b).args(["-t", &t, "-W", "300ms"]), SHORT);
+    let (b, t) = broker_and_topic!();
+    let out = rsub(&b).args(["-t", &t, "-W", "300ms"]).run();
     out.code(27).stdout("");
     if out.elapsed > Duration::from_secs(3) {
         out.fail("-W 300ms should end the subscriber well within 3 s");
@@ -42,9 +42,8 @@ fn timeout_takes_a_humantime_duration() {
 
 #[test]
 fn timeout_takes_fractional_seconds() {
-    let b = Broker::start();
-    let t = topic!();
-    let out = run(rsub(&b).args(["-t", &t, "-W", "0.5"]), SHORT);
+    let (b, t) = broker_and_topic!();
+    let out = rsub(&b).args(["-t", &t, "-W", "0.5"]).run();
     out.code(27).stdout("");
     if out.elapsed < Duration::from_millis(400) || out.elapsed > Duration::from_secs(3) {
         out.fail("-W 0.5 should end the subscriber after about half a second");
@@ -53,11 +52,12 @@ fn timeout_takes_fractional_seconds() {
 
 #[test]
 fn count_reached_before_timeout_exits_0() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let started = Instant::now();
-    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "-C", "1", "-W", "30"]));
-    run(rpub(&b).args(["-t", &t, "-m", "in time"]), SHORT).code(0);
+    let sub = rsub(&b)
+        .args(["-t", &t, "-C", "1", "-W", "30"])
+        .subscribed();
+    rpub(&b).args(["-t", &t, "-m", "in time"]).run().code(0);
     let out = sub.finish(SHORT);
     out.code(0).stdout("in time\n");
     if started.elapsed() > Duration::from_secs(8) {
@@ -67,18 +67,16 @@ fn count_reached_before_timeout_exits_0() {
 
 #[test]
 fn timeout_before_count_exits_27_with_what_arrived() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "-C", "2", "-W", "2"]));
-    run(rpub(&b).args(["-t", &t, "-m", "only one"]), SHORT).code(0);
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b).args(["-t", &t, "-C", "2", "-W", "2"]).subscribed();
+    rpub(&b).args(["-t", &t, "-m", "only one"]).run().code(0);
     sub.finish(SHORT).code(27).stdout("only one\n");
 }
 
 #[test]
 fn exit_after_subscribe() {
-    let b = Broker::start();
-    let t = topic!();
-    let out = run(rsub(&b).args(["-E", "-t", &t]), SHORT);
+    let (b, t) = broker_and_topic!();
+    let out = rsub(&b).args(["-E", "-t", &t]).run();
     out.code(0).stdout("").stderr_empty();
 }
 
@@ -86,30 +84,29 @@ fn exit_after_subscribe() {
 fn exit_after_subscribe_really_subscribed() {
     // With a persistent session, what rsub -E subscribed to is queued by the broker while no
     // one is connected, and handed to the next connection with the same client id.
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let id = "exits-persistent";
-    run(
-        rsub(&b).args(["-E", "-c", "-i", id, "-q", "1", "-t", &t]),
-        SHORT,
-    )
-    .code(0)
-    .stdout("");
-    run(rpub(&b).args(["-q", "1", "-t", &t, "-m", "queued"]), SHORT).code(0);
-    run(
-        rsub(&b).args(["-c", "-i", id, "-q", "1", "-t", &t, "-C", "1", "-W", "5"]),
-        SHORT,
-    )
-    .code(0)
-    .stdout("queued\n");
+    rsub(&b)
+        .args(["-E", "-c", "-i", id, "-q", "1", "-t", &t])
+        .run()
+        .code(0)
+        .stdout("");
+    rpub(&b)
+        .args(["-q", "1", "-t", &t, "-m", "queued"])
+        .run()
+        .code(0);
+    rsub(&b)
+        .args(["-c", "-i", id, "-q", "1", "-t", &t, "-C", "1", "-W", "5"])
+        .run()
+        .code(0)
+        .stdout("queued\n");
 }
 
 #[test]
 fn closed_stdout_pipe_exits_quietly() {
     // `rsub -t T | head -1`: once head has its line and exits, rsub must go too, with 0 and
     // without complaining about the broken pipe.
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let (mut sub, stdout) = Sub::spawn_stdout_piped(rsub(&b).args(["-t", &t]));
     let mut reader = BufReader::new(stdout);
     // Publish until the first line comes through: then rsub is subscribed.
@@ -122,7 +119,7 @@ fn closed_stdout_pipe_exits_quietly() {
     });
     let deadline = Instant::now() + SHORT;
     let first = loop {
-        run(rpub(&b).args(["-t", &t, "-m", "first"]), SHORT).code(0);
+        rpub(&b).args(["-t", &t, "-m", "first"]).run().code(0);
         if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
             break line;
         }
@@ -138,7 +135,7 @@ fn closed_stdout_pipe_exits_quietly() {
         if Instant::now() > deadline {
             sub.fail("rsub kept running after its stdout was closed");
         }
-        run(rpub(&b).args(["-t", &t, "-m", "more"]), SHORT).code(0);
+        rpub(&b).args(["-t", &t, "-m", "more"]).run().code(0);
         std::thread::sleep(Duration::from_millis(100));
     }
     sub.finish(SHORT).code(0).stderr_empty();

@@ -1,36 +1,38 @@
 //! Health checks: `rsub --expect REGEX` and `--expect-json 'POINTER OP VALUE'` wait for the
 //! first matching message, print it and exit 0; with `-W` they exit 27 when none came.
 
-use crate::util::{rpub, rsub, run, Broker, Sub, SHORT};
+use crate::util::{rpub, rsub, Broker, Run, SHORT};
 
 /// Publishes each payload to `t`, in order, with QoS 1.
 fn publish(b: &Broker, t: &str, payloads: &[&str]) {
     for p in payloads {
-        run(rpub(b).args(["-q", "1", "-t", t, "-m", p]), SHORT).code(0);
+        rpub(b).args(["-q", "1", "-t", t, "-m", p]).run().code(0);
     }
 }
 
 #[test]
 fn regex_match_prints_it_and_exits_0() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-v", "-t", &t, "--expect", "^online$", "-W", "10"]));
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args(["-v", "-t", &t, "--expect", "^online$", "-W", "10"])
+        .subscribed();
     publish(&b, &t, &["booting", "offline", "online", "after"]);
     sub.finish(SHORT).code(0).stdout(format!("{t} online\n"));
 }
 
 #[test]
 fn json_comparison_on_a_pointer() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args([
-        "-t",
-        &t,
-        "--expect-json",
-        "/sensor/temp > 30",
-        "--expect-json",
-        "/sensor/state == on",
-    ]));
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args([
+            "-t",
+            &t,
+            "--expect-json",
+            "/sensor/temp > 30",
+            "--expect-json",
+            "/sensor/state == on",
+        ])
+        .subscribed();
     publish(
         &b,
         &t,
@@ -49,18 +51,20 @@ fn json_comparison_on_a_pointer() {
 
 #[test]
 fn count_with_expect_waits_for_that_many_matches() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "--expect", "ok", "-C", "2"]));
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args(["-t", &t, "--expect", "ok", "-C", "2"])
+        .subscribed();
     publish(&b, &t, &["ok 1", "bad", "ok 2", "ok 3"]);
     sub.finish(SHORT).code(0).stdout("ok 1\nok 2\n");
 }
 
 #[test]
 fn nothing_matched_in_time_exits_27() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "--expect", "^ready$", "-W", "1"]));
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args(["-t", &t, "--expect", "^ready$", "-W", "1"])
+        .subscribed();
     publish(&b, &t, &["not ready", "ready?"]);
     let out = sub.finish(SHORT);
     out.code(27).stdout("");
@@ -72,25 +76,21 @@ fn nothing_matched_in_time_exits_27() {
 
 #[test]
 fn a_retained_status_is_enough() {
-    let b = Broker::start();
-    let t = topic!();
-    run(
-        rpub(&b).args(["-r", "-t", &t, "-m", r#"{"status": "up"}"#]),
-        SHORT,
-    )
-    .code(0);
-    run(
-        rsub(&b).args(["-t", &t, "--expect-json", "/status == up", "-W", "5"]),
-        SHORT,
-    )
-    .code(0)
-    .stdout("{\"status\": \"up\"}\n");
-    run(
-        rsub(&b).args(["-t", &t, "--expect-json", "/status == down", "-W", "1"]),
-        SHORT,
-    )
-    .code(27)
-    .stdout("");
+    let (b, t) = broker_and_topic!();
+    rpub(&b)
+        .args(["-r", "-t", &t, "-m", r#"{"status": "up"}"#])
+        .run()
+        .code(0);
+    rsub(&b)
+        .args(["-t", &t, "--expect-json", "/status == up", "-W", "5"])
+        .run()
+        .code(0)
+        .stdout("{\"status\": \"up\"}\n");
+    rsub(&b)
+        .args(["-t", &t, "--expect-json", "/status == down", "-W", "1"])
+        .run()
+        .code(27)
+        .stdout("");
 }
 
 #[test]
@@ -102,7 +102,10 @@ fn bad_conditions_are_usage_errors() {
         ["--expect-json", "/temp >"],
         ["--expect-json", "/temp = 3"],
     ] {
-        run(rsub(&b).args(["-t", "x"]).args(args), SHORT)
+        rsub(&b)
+            .args(["-t", "x"])
+            .args(args)
+            .run()
             .code(2)
             .one_error_line("rsub");
     }

@@ -7,7 +7,7 @@ use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::util::{mosquitto_pub, mosquitto_sub, random_bytes, rsub, run, Broker, Sub, SHORT};
+use crate::util::{mosquitto_pub, mosquitto_sub, random_bytes, rsub, Broker, Run, Sub, SHORT};
 
 /// Waits until the broker logged the SUBACK for client `id` (needs `log_type all`): from
 /// then on every message published reaches that client. mosquitto_sub prints its `-d`
@@ -109,7 +109,7 @@ fn publish_all(b: &Broker, t: &str) -> usize {
         ],
     ];
     for args in &messages {
-        run(mosquitto_pub(b).args(args), SHORT).code(0);
+        mosquitto_pub(b).args(args).run().code(0);
     }
     messages.len()
 }
@@ -149,20 +149,18 @@ const JSON: &[&str] = &["j/#"];
 /// Runs every case at once: one mosquitto_sub and one rsub per case, all subscribed before
 /// the messages go out, then compares each pair.
 fn compare(cases: &[Case]) {
-    let b = Broker::with_config("log_type all");
-    let t = topic!();
+    let (b, t) = broker_and_topic!(Broker::with_config("log_type all"));
     // The marker: a retained JSON message every subscriber gets first, as retained.
-    run(
-        mosquitto_pub(&b).args([
+    mosquitto_pub(&b)
+        .args([
             "-r",
             "-t",
             &format!("{t}/j/0ready"),
             "-m",
             "{\"ready\": true}",
-        ]),
-        SHORT,
-    )
-    .code(0);
+        ])
+        .run()
+        .code(0);
     let mut running = Vec::new();
     for (i, case) in cases.iter().enumerate() {
         let count = count_under(case.filters).to_string();
@@ -310,17 +308,15 @@ fn json_fields_match_mosquitto_sub_in_shape() {
 /// Where mosquitto_sub would lose data, rsub keeps it: `%j` of a binary payload is base64.
 #[test]
 fn json_field_keeps_binary_payloads() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let payload = random_bytes(64, 3);
     let file = b.dir().join("p.bin");
     std::fs::write(&file, &payload).unwrap();
-    run(
-        mosquitto_pub(&b).args(["-r", "-t", &t, "-f", file.to_str().unwrap()]),
-        SHORT,
-    )
-    .code(0);
-    let out = run(rsub(&b).args(["-t", &t, "-C", "1", "-F", "%j"]), SHORT);
+    mosquitto_pub(&b)
+        .args(["-r", "-t", &t, "-f", file.to_str().unwrap()])
+        .run()
+        .code(0);
+    let out = rsub(&b).args(["-t", &t, "-C", "1", "-F", "%j"]).run();
     out.code(0);
     let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     use base64::Engine;
@@ -343,11 +339,11 @@ fn bad_formats_are_refused_like_mosquitto_sub() {
         ("\\q", "invalid escape '\\q'"),
         ("%999999p", "too large"),
     ] {
-        let out = run(rsub(&b).args(["-t", "x", "-F", format]), SHORT);
+        let out = rsub(&b).args(["-t", "x", "-F", format]).run();
         out.code(2).one_error_line("rsub").stderr_mentions(needle);
         // mosquitto_sub refuses the same formats (but also allows huge widths).
         if !needle.contains("large") {
-            let theirs = run(mosquitto_sub(&b).args(["-t", "x", "-F", format]), SHORT);
+            let theirs = mosquitto_sub(&b).args(["-t", "x", "-F", format]).run();
             if theirs.code == Some(0) {
                 theirs.fail("mosquitto_sub accepted a format rsub refuses");
             }

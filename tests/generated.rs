@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use rpubsub_core::exit::TABLE;
 use rpubsub_core::generate::GenerateKind;
 
-use crate::util::{bin, run, SHORT};
+use crate::util::{bin, Run};
 
 const REGENERATE: &str = "RPUBSUB_REGENERATE";
 const TOOLS: [&str; 2] = ["rpub", "rsub"];
@@ -22,7 +22,7 @@ fn repo() -> &'static Path {
 
 /// `tool --generate KIND`, checked to succeed quietly.
 fn generate(tool: &str, kind: GenerateKind) -> Vec<u8> {
-    let out = run(bin(tool).args(["--generate", &kind.name()]), SHORT);
+    let out = bin(tool).args(["--generate", &kind.name()]).run();
     out.code(0).stderr_empty();
     if out.stdout.is_empty() {
         out.fail("--generate printed nothing");
@@ -163,7 +163,7 @@ fn man_pages_are_manuals() {
             );
         }
         // Every flag --help shows, and each variable a flag reads, has its entry.
-        let help = run(bin(tool).arg("--help"), SHORT);
+        let help = bin(tool).arg("--help").run();
         help.code(0);
         for long in long_flags(&help.stdout_str()) {
             let roff = format!("\\-\\-{}", long.replace('-', "\\-"));
@@ -215,25 +215,23 @@ fn completions_offer_every_flag_but_the_hidden_one() {
 
 #[test]
 fn generate_takes_no_other_arguments() {
-    let out = run(bin("rpub").args(["--generate", "bash", "-t", "x"]), SHORT);
+    let out = bin("rpub").args(["--generate", "bash", "-t", "x"]).run();
     out.code(2)
         .stdout("")
         .one_error_line("rpub")
         .stderr_mentions("--generate");
     // Variables in the environment are not arguments: a shell with MQTT_HOST set still works.
-    let out = run(
-        bin("rsub")
-            .env("MQTT_HOST", "broker.lan")
-            .args(["--generate", "zsh"]),
-        SHORT,
-    );
+    let out = bin("rsub")
+        .env("MQTT_HOST", "broker.lan")
+        .args(["--generate", "zsh"])
+        .run();
     out.code(0).stderr_empty();
-    let out = run(bin("rsub").args(["--generate", "tcsh"]), SHORT);
+    let out = bin("rsub").args(["--generate", "tcsh"]).run();
     out.code(2)
         .stdout("")
         .one_error_line("rsub")
         .stderr_mentions("tcsh");
-    let help = run(bin("rsub").arg("--help"), SHORT);
+    let help = bin("rsub").arg("--help").run();
     help.code(0);
     assert!(
         !help.stdout_str().contains("--generate"),

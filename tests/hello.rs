@@ -2,14 +2,16 @@
 //! -m world` in another; with `-d` both print a mosquitto-style trace of the packets.
 //! Also: where the tools take the broker from (flags, environment, `-L` URL).
 
-use crate::util::{bin, rpub, rsub, run, unused_port, Broker, Sub, SHORT};
+use crate::util::{bin, rpub, rsub, unused_port, Broker, Run, SHORT};
 
 #[test]
 fn hello_world_verbose() {
     let b = Broker::start();
     let t = format!("{}/hello", topic!());
-    let sub = Sub::subscribed(rsub(&b).args(["-v", "-t", &t, "-C", "1"]));
-    run(rpub(&b).args(["-t", &t, "-m", "world"]), SHORT)
+    let sub = rsub(&b).args(["-v", "-t", &t, "-C", "1"]).subscribed();
+    rpub(&b)
+        .args(["-t", &t, "-m", "world"])
+        .run()
         .code(0)
         .stdout("")
         .stderr_empty();
@@ -18,22 +20,19 @@ fn hello_world_verbose() {
 
 #[test]
 fn hello_world_payload_only() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "-C", "1"]));
-    run(rpub(&b).args(["-t", &t, "-m", "world"]), SHORT).code(0);
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b).args(["-t", &t, "-C", "1"]).subscribed();
+    rpub(&b).args(["-t", &t, "-m", "world"]).run().code(0);
     sub.finish(SHORT).code(0).stdout("world\n");
 }
 
 #[test]
 fn rpub_debug_trace_shows_the_packets() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "-C", "1"]));
-    let out = run(
-        rpub(&b).args(["-d", "-i", "hello-pub", "-q", "1", "-t", &t, "-m", "world"]),
-        SHORT,
-    );
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b).args(["-t", &t, "-C", "1"]).subscribed();
+    let out = rpub(&b)
+        .args(["-d", "-i", "hello-pub", "-q", "1", "-t", &t, "-m", "world"])
+        .run();
     out.code(0);
     for expected in [
         "Client hello-pub sending CONNECT".to_string(),
@@ -64,10 +63,11 @@ fn rpub_debug_trace_shows_the_packets() {
 
 #[test]
 fn rsub_debug_trace_shows_the_packets() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-i", "hello-sub", "-t", &t, "-C", "1"]));
-    run(rpub(&b).args(["-t", &t, "-m", "world"]), SHORT).code(0);
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args(["-i", "hello-sub", "-t", &t, "-C", "1"])
+        .subscribed();
+    rpub(&b).args(["-t", &t, "-m", "world"]).run().code(0);
     let out = sub.finish(SHORT);
     out.code(0).stdout("world\n");
     for expected in [
@@ -94,65 +94,59 @@ fn rsub_debug_trace_shows_the_packets() {
 
 #[test]
 fn broker_from_environment() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(
-        bin("rsub")
-            .env("MQTT_HOST", "127.0.0.1")
-            .env("MQTT_PORT", b.port().to_string())
-            .args(["-t", &t, "-C", "1"]),
-    );
-    let out = run(
-        bin("rpub")
-            .env("MQTT_HOST", "127.0.0.1")
-            .env("MQTT_PORT", b.port().to_string())
-            .args(["-t", &t, "-m", "from env"]),
-        SHORT,
-    );
+    let (b, t) = broker_and_topic!();
+    let sub = bin("rsub")
+        .env("MQTT_HOST", "127.0.0.1")
+        .env("MQTT_PORT", b.port().to_string())
+        .args(["-t", &t, "-C", "1"])
+        .subscribed();
+    let out = bin("rpub")
+        .env("MQTT_HOST", "127.0.0.1")
+        .env("MQTT_PORT", b.port().to_string())
+        .args(["-t", &t, "-m", "from env"])
+        .run();
     out.code(0);
     sub.finish(SHORT).code(0).stdout("from env\n");
 }
 
 #[test]
 fn port_flag_wins_over_environment() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "-C", "1"]));
-    let out = run(
-        bin("rpub")
-            .env("MQTT_PORT", unused_port().to_string())
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &b.port().to_string(),
-                "-t",
-                &t,
-                "-m",
-                "flag wins",
-            ]),
-        SHORT,
-    );
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b).args(["-t", &t, "-C", "1"]).subscribed();
+    let out = bin("rpub")
+        .env("MQTT_PORT", unused_port().to_string())
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &b.port().to_string(),
+            "-t",
+            &t,
+            "-m",
+            "flag wins",
+        ])
+        .run();
     out.code(0);
     sub.finish(SHORT).code(0).stdout("flag wins\n");
 }
 
 #[test]
 fn broker_and_topic_from_url() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-v", "-t", &t, "-C", "1"]));
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b).args(["-v", "-t", &t, "-C", "1"]).subscribed();
     let url = format!("mqtt://127.0.0.1:{}/{t}", b.port());
-    run(bin("rpub").args(["-L", &url, "-m", "via url"]), SHORT).code(0);
+    bin("rpub")
+        .args(["-L", &url, "-m", "via url"])
+        .run()
+        .code(0);
     sub.finish(SHORT).code(0).stdout(format!("{t} via url\n"));
 }
 
 #[test]
 fn rsub_takes_its_topic_from_url() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let url = format!("mqtt://127.0.0.1:{}/{t}", b.port());
-    let sub = Sub::subscribed(bin("rsub").args(["-L", &url, "-C", "1"]));
-    run(rpub(&b).args(["-t", &t, "-m", "via url"]), SHORT).code(0);
+    let sub = bin("rsub").args(["-L", &url, "-C", "1"]).subscribed();
+    rpub(&b).args(["-t", &t, "-m", "via url"]).run().code(0);
     sub.finish(SHORT).code(0).stdout("via url\n");
 }

@@ -4,7 +4,7 @@
 use std::fs;
 
 use crate::util::{
-    assert_counting, mosquitto_pub, mosquitto_sub, random_bytes, rpub, rsub, run, Broker, Sub,
+    assert_counting, mosquitto_pub, mosquitto_sub, random_bytes, rpub, rsub, Broker, Run, Sub,
     LONG, SHORT,
 };
 
@@ -14,11 +14,10 @@ use crate::util::{
 /// `args` must count that marker too.
 fn mosquitto_sub_ready(b: &Broker, t: &str, args: &[&str]) -> Sub {
     let marker_topic = format!("{t}/ready");
-    run(
-        mosquitto_pub(b).args(["-r", "-t", &marker_topic, "-m", "ready"]),
-        SHORT,
-    )
-    .code(0);
+    mosquitto_pub(b)
+        .args(["-r", "-t", &marker_topic, "-m", "ready"])
+        .run()
+        .code(0);
     let mut sub = Sub::spawn(mosquitto_sub(b).args(args).args(["-t", &marker_topic]));
     sub.wait_for_stdout(b"ready", SHORT);
     sub
@@ -26,14 +25,12 @@ fn mosquitto_sub_ready(b: &Broker, t: &str, args: &[&str]) -> Sub {
 
 #[test]
 fn mosquitto_pub_to_rsub() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-v", "-t", &t, "-C", "1"]));
-    run(
-        mosquitto_pub(&b).args(["-t", &t, "-m", "from mosquitto_pub"]),
-        SHORT,
-    )
-    .code(0);
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b).args(["-v", "-t", &t, "-C", "1"]).subscribed();
+    mosquitto_pub(&b)
+        .args(["-t", &t, "-m", "from mosquitto_pub"])
+        .run()
+        .code(0);
     sub.finish(SHORT)
         .code(0)
         .stdout(format!("{t} from mosquitto_pub\n"));
@@ -41,10 +38,9 @@ fn mosquitto_pub_to_rsub() {
 
 #[test]
 fn rpub_to_mosquitto_sub() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let sub = mosquitto_sub_ready(&b, &t, &["-v", "-t", &t, "-C", "2"]);
-    run(rpub(&b).args(["-t", &t, "-m", "from rpub"]), SHORT).code(0);
+    rpub(&b).args(["-t", &t, "-m", "from rpub"]).run().code(0);
     sub.finish(SHORT)
         .code(0)
         .stdout(format!("{t}/ready ready\n{t} from rpub\n"));
@@ -52,8 +48,7 @@ fn rpub_to_mosquitto_sub() {
 
 #[test]
 fn rpub_qos2_counted_to_mosquitto_sub() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let sub = mosquitto_sub_ready(&b, &t, &["-q", "2", "-t", &t, "-C", "21"]);
     let publish = [
         "-q",
@@ -67,7 +62,7 @@ fn rpub_qos2_counted_to_mosquitto_sub() {
         "--interval",
         "0",
     ];
-    run(rpub(&b).args(publish), SHORT).code(0);
+    rpub(&b).args(publish).run().code(0);
     let out = sub.finish(SHORT);
     out.code(0);
     let lines = out.stdout_lines();
@@ -79,27 +74,26 @@ fn rpub_qos2_counted_to_mosquitto_sub() {
 
 #[test]
 fn mosquitto_pub_counted_qos1_to_rsub() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-q", "1", "-t", &t, "-C", "30"]));
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args(["-q", "1", "-t", &t, "-C", "30"])
+        .subscribed();
     let publish = ["-q", "1", "-t", &t, "-m", "x", "--repeat", "30"];
-    run(mosquitto_pub(&b).args(publish), SHORT).code(0);
+    mosquitto_pub(&b).args(publish).run().code(0);
     sub.finish(SHORT).code(0).stdout("x\n".repeat(30));
 }
 
 #[test]
 fn binary_file_from_rpub_to_mosquitto_sub() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let payload = random_bytes(256 * 1024, 7);
     let file = b.dir().join("payload.bin");
     fs::write(&file, &payload).unwrap();
     let sub = mosquitto_sub_ready(&b, &t, &["-N", "-t", &t, "-C", "2"]);
-    run(
-        rpub(&b).args(["-t", &t, "-f", file.to_str().unwrap()]),
-        LONG,
-    )
-    .code(0);
+    rpub(&b)
+        .args(["-t", &t, "-f", file.to_str().unwrap()])
+        .run_within(LONG)
+        .code(0);
     sub.finish(LONG)
         .code(0)
         .stdout([&b"ready"[..], &payload].concat());
@@ -107,60 +101,59 @@ fn binary_file_from_rpub_to_mosquitto_sub() {
 
 #[test]
 fn binary_file_from_mosquitto_pub_to_rsub() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let payload = random_bytes(256 * 1024, 8);
     let file = b.dir().join("payload.bin");
     fs::write(&file, &payload).unwrap();
-    let sub = Sub::subscribed(rsub(&b).args(["-N", "-t", &t, "-C", "1"]));
-    run(
-        mosquitto_pub(&b).args(["-t", &t, "-f", file.to_str().unwrap()]),
-        LONG,
-    )
-    .code(0);
+    let sub = rsub(&b).args(["-N", "-t", &t, "-C", "1"]).subscribed();
+    mosquitto_pub(&b)
+        .args(["-t", &t, "-f", file.to_str().unwrap()])
+        .run_within(LONG)
+        .code(0);
     sub.finish(LONG).code(0).stdout(&payload);
 }
 
 #[test]
 fn retained_from_rpub_is_retained_for_mosquitto_sub() {
-    let b = Broker::start();
-    let t = topic!();
-    run(rpub(&b).args(["-r", "-t", &t, "-m", "kept"]), SHORT).code(0);
+    let (b, t) = broker_and_topic!();
+    rpub(&b).args(["-r", "-t", &t, "-m", "kept"]).run().code(0);
     // %r is the retain flag of the delivered message, %p its payload.
-    let out = run(
-        mosquitto_sub(&b).args(["-t", &t, "-C", "1", "-F", "%r %p"]),
-        SHORT,
-    );
+    let out = mosquitto_sub(&b)
+        .args(["-t", &t, "-C", "1", "-F", "%r %p"])
+        .run();
     out.code(0).stdout("1 kept\n");
 }
 
 #[test]
 fn retained_from_mosquitto_pub_is_seen_by_rsub() {
-    let b = Broker::start();
-    let t = topic!();
-    run(
-        mosquitto_pub(&b).args(["-r", "-t", &t, "-m", "kept"]),
-        SHORT,
-    )
-    .code(0);
-    run(rsub(&b).args(["-t", &t, "-C", "1"]), SHORT)
+    let (b, t) = broker_and_topic!();
+    mosquitto_pub(&b)
+        .args(["-r", "-t", &t, "-m", "kept"])
+        .run()
+        .code(0);
+    rsub(&b)
+        .args(["-t", &t, "-C", "1"])
+        .run()
         .code(0)
         .stdout("kept\n");
-    run(rsub(&b).args(["-R", "-t", &t, "-W", "1"]), SHORT)
+    rsub(&b)
+        .args(["-R", "-t", &t, "-W", "1"])
+        .run()
         .code(27)
         .stdout("");
 }
 
 #[test]
 fn mqtt5_both_directions() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let sub = mosquitto_sub_ready(&b, &t, &["-V", "mqttv5", "-t", &t, "-C", "2"]);
     let publish = ["-V", "mqttv5", "-q", "1", "-t", &t, "-m", "v5 from rpub"];
-    run(rpub(&b).args(publish), SHORT).code(0);
+    rpub(&b).args(publish).run().code(0);
     sub.finish(SHORT).code(0).stdout("ready\nv5 from rpub\n");
 
-    let sub = Sub::subscribed(rsub(&b).args(["-V", "mqttv5", "-t", &t, "-C", "1"]));
+    let sub = rsub(&b)
+        .args(["-V", "mqttv5", "-t", &t, "-C", "1"])
+        .subscribed();
     let publish = [
         "-V",
         "mqttv5",
@@ -171,6 +164,6 @@ fn mqtt5_both_directions() {
         "-m",
         "v5 from mosquitto_pub",
     ];
-    run(mosquitto_pub(&b).args(publish), SHORT).code(0);
+    mosquitto_pub(&b).args(publish).run().code(0);
     sub.finish(SHORT).code(0).stdout("v5 from mosquitto_pub\n");
 }

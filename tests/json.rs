@@ -10,7 +10,7 @@ use base64::Engine;
 use serde_json::Value;
 
 use crate::util::{
-    mosquitto_pub, random_bytes, rpub, rsub, run, run_stdin, Broker, Output, Sub, LONG, SHORT,
+    mosquitto_pub, random_bytes, rpub, rsub, run_stdin, Broker, Output, Run, LONG, SHORT,
 };
 
 /// The JSON lines of a run's stdout.
@@ -60,18 +60,19 @@ fn payloads() -> Vec<Vec<u8>> {
 
 #[test]
 fn json_lines_keep_every_payload_byte() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let all = payloads();
-    let sub = Sub::subscribed(rsub(&b).args([
-        "--json",
-        "-q",
-        "1",
-        "-t",
-        &format!("{t}/#"),
-        "-C",
-        &all.len().to_string(),
-    ]));
+    let sub = rsub(&b)
+        .args([
+            "--json",
+            "-q",
+            "1",
+            "-t",
+            &format!("{t}/#"),
+            "-C",
+            &all.len().to_string(),
+        ])
+        .subscribed();
     for (i, p) in all.iter().enumerate() {
         let file = b.dir().join(format!("p{i}"));
         std::fs::write(&file, p).unwrap();
@@ -82,7 +83,7 @@ fn json_lines_keep_every_payload_byte() {
             cmd = mosquitto_pub(&b);
             cmd.args(["-q", "1", "-t", &topic, "-n"]);
         }
-        run(&mut cmd, SHORT).code(0);
+        cmd.run().code(0);
     }
     let out = sub.finish(SHORT);
     out.code(0);
@@ -106,10 +107,9 @@ fn json_lines_keep_every_payload_byte() {
 
 #[test]
 fn json_shows_mqtt5_properties() {
-    let b = Broker::start();
-    let t = topic!();
-    run(
-        mosquitto_pub(&b).args([
+    let (b, t) = broker_and_topic!();
+    mosquitto_pub(&b)
+        .args([
             "-V",
             "5",
             "-r",
@@ -143,14 +143,12 @@ fn json_shows_mqtt5_properties() {
             "publish",
             "payload-format-indicator",
             "1",
-        ]),
-        SHORT,
-    )
-    .code(0);
-    let out = run(
-        rsub(&b).args(["-V", "5", "--json", "-t", &t, "-C", "1"]),
-        SHORT,
-    );
+        ])
+        .run()
+        .code(0);
+    let out = rsub(&b)
+        .args(["-V", "5", "--json", "-t", &t, "-C", "1"])
+        .run();
     out.code(0);
     let line = &lines(&out)[0];
     assert_eq!(line["retain"], true);
@@ -168,10 +166,9 @@ fn json_shows_mqtt5_properties() {
 
 #[test]
 fn pretty_json_is_indented_and_parses() {
-    let b = Broker::start();
-    let t = topic!();
-    run(rpub(&b).args(["-r", "-t", &t, "-m", "kept"]), SHORT).code(0);
-    let out = run(rsub(&b).args(["--pretty", "-t", &t, "-C", "1"]), SHORT);
+    let (b, t) = broker_and_topic!();
+    rpub(&b).args(["-r", "-t", &t, "-m", "kept"]).run().code(0);
+    let out = rsub(&b).args(["--pretty", "-t", &t, "-C", "1"]).run();
     out.code(0);
     let text = out.stdout_str();
     if !text.starts_with("{\n  \"received\": ") || !text.contains("\n  \"payload\": \"kept\"\n}\n")
@@ -184,13 +181,11 @@ fn pretty_json_is_indented_and_parses() {
 
 #[test]
 fn timestamp_before_each_line() {
-    let b = Broker::start();
-    let t = topic!();
-    run(rpub(&b).args(["-r", "-t", &t, "-m", "kept"]), SHORT).code(0);
-    let out = run(
-        rsub(&b).args(["--timestamp", "-v", "-t", &t, "-C", "1"]),
-        SHORT,
-    );
+    let (b, t) = broker_and_topic!();
+    rpub(&b).args(["-r", "-t", &t, "-m", "kept"]).run().code(0);
+    let out = rsub(&b)
+        .args(["--timestamp", "-v", "-t", &t, "-C", "1"])
+        .run();
     out.code(0);
     let line = regex::Regex::new(&format!(
         r"^\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{6}}[+-]\d\d:\d\d {} kept\n$",
@@ -200,10 +195,9 @@ fn timestamp_before_each_line() {
     if !line.is_match(&out.stdout_str()) {
         out.fail("expected 'RFC3339-TIME topic payload'");
     }
-    let out = run(
-        rsub(&b).args(["--timestamp-format", "[%H:%M]", "-t", &t, "-C", "1"]),
-        SHORT,
-    );
+    let out = rsub(&b)
+        .args(["--timestamp-format", "[%H:%M]", "-t", &t, "-C", "1"])
+        .run();
     out.code(0);
     if !regex::Regex::new(r"^\[\d\d:\d\d\] kept\n$")
         .unwrap()
@@ -211,10 +205,9 @@ fn timestamp_before_each_line() {
     {
         out.fail("expected '[HH:MM] kept'");
     }
-    let out = run(
-        rsub(&b).args(["--timestamp-format", "%Q", "-t", &t, "-C", "1"]),
-        SHORT,
-    );
+    let out = rsub(&b)
+        .args(["--timestamp-format", "%Q", "-t", &t, "-C", "1"])
+        .run();
     out.code(2)
         .one_error_line("rsub")
         .stderr_mentions("--timestamp-format");
@@ -303,7 +296,7 @@ fn capture_then_replay_on_another_broker_is_byte_exact_with_timing() {
     let filter = format!("{t}/#");
     let count = sent.len().to_string();
     let capture_cmd = ["-V", "5", "-q", "2", "--json", "-t", &filter, "-C", &count];
-    let capture = Sub::subscribed(rsub(&first).args(capture_cmd));
+    let capture = rsub(&first).args(capture_cmd).subscribed();
     for (i, m) in sent.iter().enumerate() {
         thread::sleep(Duration::from_millis(m.pause_ms));
         let file = first.dir().join(format!("m{i}"));
@@ -316,13 +309,13 @@ fn capture_then_replay_on_another_broker_is_byte_exact_with_timing() {
         } else {
             cmd.args(["-f", file.to_str().unwrap()]);
         }
-        run(&mut cmd, SHORT).code(0);
+        cmd.run().code(0);
     }
     let captured = capture.finish(SHORT);
     captured.code(0);
 
     // Replay on the second broker, into a subscriber that captures again.
-    let again = Sub::subscribed(rsub(&second).args(capture_cmd));
+    let again = rsub(&second).args(capture_cmd).subscribed();
     let replay = run_stdin(
         rpub(&second).args(["-V", "5", "--stdin-json", "--replay-timing"]),
         captured.stdout.clone(),
@@ -364,8 +357,7 @@ fn capture_then_replay_on_another_broker_is_byte_exact_with_timing() {
 
 #[test]
 fn speed_scales_the_replay() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     // Three messages captured 2 s apart: 4 s in all, 0.4 s at --speed 10.
     let input: String = (0..3)
         .map(|i| {
@@ -375,19 +367,17 @@ fn speed_scales_the_replay() {
             )
         })
         .collect();
-    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "-C", "3"]));
-    let out = run_stdin(
-        rpub(&b).args(["--stdin-json", "--replay-timing", "--speed", "10"]),
-        input.clone(),
-        SHORT,
-    );
+    let sub = rsub(&b).args(["-t", &t, "-C", "3"]).subscribed();
+    let out = rpub(&b)
+        .args(["--stdin-json", "--replay-timing", "--speed", "10"])
+        .run_stdin(input.clone());
     out.code(0);
     if out.elapsed < Duration::from_millis(380) || out.elapsed > Duration::from_millis(2500) {
         out.fail("expected about 0.4 s at --speed 10");
     }
     sub.finish(SHORT).code(0).stdout("m0\nm1\nm2\n");
     // Without --replay-timing there is no waiting at all.
-    let out = run_stdin(rpub(&b).args(["--stdin-json"]), input, SHORT);
+    let out = rpub(&b).args(["--stdin-json"]).run_stdin(input);
     out.code(0);
     if out.elapsed > Duration::from_millis(1500) {
         out.fail("expected no waiting without --replay-timing");
@@ -396,16 +386,18 @@ fn speed_scales_the_replay() {
 
 #[test]
 fn replay_uses_each_lines_topic_qos_and_retain() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let input = format!(
         "{{\"topic\":\"{t}/x\",\"payload\":\"one\",\"qos\":2}}\n\
          {{\"topic\":\"{t}/y\",\"payload\":\"AAEC/w==\",\"encoding\":\"base64\",\"retain\":true}}\n\
          {{\"topic\":\"{t}/z\",\"payload\":\"three\"}}\n"
     );
-    let sub =
-        Sub::subscribed(rsub(&b).args(["--json", "-q", "2", "-t", &format!("{t}/#"), "-C", "3"]));
-    run_stdin(rpub(&b).args(["-q", "1", "--json"]), input, SHORT)
+    let sub = rsub(&b)
+        .args(["--json", "-q", "2", "-t", &format!("{t}/#"), "-C", "3"])
+        .subscribed();
+    rpub(&b)
+        .args(["-q", "1", "--json"])
+        .run_stdin(input)
         .code(0)
         .stderr_empty();
     let out = sub.finish(SHORT);
@@ -423,18 +415,16 @@ fn replay_uses_each_lines_topic_qos_and_retain() {
     // -q 1 is the default for lines that do not say.
     assert_eq!(find("z")["qos"], 1);
     // The retained one stays on the broker.
-    run(
-        rsub(&b).args(["-t", &format!("{t}/y"), "-C", "1", "-F", "%r %x"]),
-        SHORT,
-    )
-    .code(0)
-    .stdout("1 000102ff\n");
+    rsub(&b)
+        .args(["-t", &format!("{t}/y"), "-C", "1", "-F", "%r %x"])
+        .run()
+        .code(0)
+        .stdout("1 000102ff\n");
 }
 
 #[test]
 fn malformed_lines_are_named_and_skipped() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let input = format!(
         "{{\"topic\":\"{t}\",\"payload\":\"first\"}}\n\
          not json\n\
@@ -443,8 +433,8 @@ fn malformed_lines_are_named_and_skipped() {
          {{\"topic\":\"{t}\",\"payload\":\"!!\",\"encoding\":\"base64\"}}\n\
          {{\"topic\":\"{t}\",\"payload\":\"last\"}}\n"
     );
-    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "-C", "2"]));
-    let out = run_stdin(rpub(&b).args(["--stdin-json"]), input, SHORT);
+    let sub = rsub(&b).args(["-t", &t, "-C", "2"]).subscribed();
+    let out = rpub(&b).args(["--stdin-json"]).run_stdin(input);
     out.code(1).no_panic();
     let errors = out.stderr_lines();
     assert_eq!(errors.len(), 4, "{errors:?}");
@@ -469,13 +459,12 @@ fn malformed_lines_are_named_and_skipped() {
 
 #[test]
 fn properties_over_mqtt311_are_left_out_with_a_warning() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let input = format!(
         "{{\"topic\":\"{t}\",\"payload\":\"p\",\"properties\":{{\"content_type\":\"x\"}}}}\n"
     );
-    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "-C", "1"]));
-    let out = run_stdin(rpub(&b).args(["--stdin-json"]), input, SHORT);
+    let sub = rsub(&b).args(["-t", &t, "-C", "1"]).subscribed();
+    let out = rpub(&b).args(["--stdin-json"]).run_stdin(input);
     out.code(0)
         .one_error_line("rpub")
         .stderr_mentions("MQTT 3.1.1 cannot carry them");
@@ -507,6 +496,6 @@ fn conflicting_output_and_replay_flags_are_refused() {
         ("rsub", &["-t", "x", "--color", "sometimes"][..]),
     ] {
         let mut cmd = if tool == "rpub" { rpub(&b) } else { rsub(&b) };
-        run(cmd.args(args), SHORT).code(2).one_error_line(tool);
+        cmd.args(args).run().code(2).one_error_line(tool);
     }
 }

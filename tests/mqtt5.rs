@@ -1,7 +1,7 @@
 //! MQTT 5 on both sides (`-V mqttv5`, `-V 5`): the same behaviour as MQTT 3.1.1, and the broker
 //! really sees a version 5 client (mosquitto logs `p5` for it, `p2` for 3.1.1).
 
-use crate::util::{assert_counting, rpub, rsub, run, Broker, Output, Sub, SHORT};
+use crate::util::{assert_counting, rpub, rsub, Broker, Output, Run, SHORT};
 
 /// Checks that mosquitto logged the client `id` as connecting with protocol `p` (2 or 5).
 #[track_caller]
@@ -14,14 +14,13 @@ fn assert_protocol(b: &Broker, out: &Output, id: &str, p: u8) {
 
 #[test]
 fn hello_world_mqttv5() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub =
-        Sub::subscribed(rsub(&b).args(["-V", "mqttv5", "-i", "sub5", "-v", "-t", &t, "-C", "1"]));
-    let out = run(
-        rpub(&b).args(["-V", "mqttv5", "-i", "pub5", "-t", &t, "-m", "world"]),
-        SHORT,
-    );
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args(["-V", "mqttv5", "-i", "sub5", "-v", "-t", &t, "-C", "1"])
+        .subscribed();
+    let out = rpub(&b)
+        .args(["-V", "mqttv5", "-i", "pub5", "-t", &t, "-m", "world"])
+        .run();
     out.code(0).stderr_empty();
     assert_protocol(&b, &out, "pub5", 5);
     let out = sub.finish(SHORT);
@@ -31,26 +30,25 @@ fn hello_world_mqttv5() {
 
 #[test]
 fn default_is_mqttv311() {
-    let b = Broker::start();
-    let t = topic!();
-    let out = run(rpub(&b).args(["-i", "pub311", "-t", &t, "-m", "x"]), SHORT);
+    let (b, t) = broker_and_topic!();
+    let out = rpub(&b).args(["-i", "pub311", "-t", &t, "-m", "x"]).run();
     out.code(0);
     assert_protocol(&b, &out, "pub311", 2);
-    let out = run(
-        rpub(&b).args(["-V", "311", "-i", "pub311b", "-t", &t, "-m", "x"]),
-        SHORT,
-    );
+    let out = rpub(&b)
+        .args(["-V", "311", "-i", "pub311b", "-t", &t, "-m", "x"])
+        .run();
     out.code(0);
     assert_protocol(&b, &out, "pub311b", 2);
 }
 
 #[test]
 fn counted_qos1_with_v5_short_name() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-V", "5", "-q", "1", "-t", &t, "-C", "30"]));
-    let out = run(
-        rpub(&b).args([
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args(["-V", "5", "-q", "1", "-t", &t, "-C", "30"])
+        .subscribed();
+    let out = rpub(&b)
+        .args([
             "-V",
             "5",
             "-i",
@@ -65,9 +63,8 @@ fn counted_qos1_with_v5_short_name() {
             "30",
             "--interval",
             "0",
-        ]),
-        SHORT,
-    );
+        ])
+        .run();
     out.code(0);
     assert_protocol(&b, &out, "pub5q1", 5);
     let out = sub.finish(SHORT);
@@ -80,11 +77,12 @@ fn counted_qos1_with_v5_short_name() {
 
 #[test]
 fn counted_qos2_mqttv5() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-V", "mqttv5", "-q", "2", "-t", &t, "-C", "20"]));
-    run(
-        rpub(&b).args([
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args(["-V", "mqttv5", "-q", "2", "-t", &t, "-C", "20"])
+        .subscribed();
+    rpub(&b)
+        .args([
             "-V",
             "mqttv5",
             "-q",
@@ -97,10 +95,9 @@ fn counted_qos2_mqttv5() {
             "20",
             "--interval",
             "0",
-        ]),
-        SHORT,
-    )
-    .code(0);
+        ])
+        .run()
+        .code(0);
     let out = sub.finish(SHORT);
     out.code(0);
     assert_counting(&out.stdout_lines(), "MQTT 5 QoS 2");
@@ -111,17 +108,19 @@ fn counted_qos2_mqttv5() {
 
 #[test]
 fn retained_mqttv5() {
-    let b = Broker::start();
-    let t = topic!();
-    run(
-        rpub(&b).args(["-V", "5", "-r", "-t", &t, "-m", "kept"]),
-        SHORT,
-    )
-    .code(0);
-    run(rsub(&b).args(["-V", "5", "-t", &t, "-C", "1"]), SHORT)
+    let (b, t) = broker_and_topic!();
+    rpub(&b)
+        .args(["-V", "5", "-r", "-t", &t, "-m", "kept"])
+        .run()
+        .code(0);
+    rsub(&b)
+        .args(["-V", "5", "-t", &t, "-C", "1"])
+        .run()
         .code(0)
         .stdout("kept\n");
-    run(rsub(&b).args(["-V", "5", "-R", "-t", &t, "-W", "1"]), SHORT)
+    rsub(&b)
+        .args(["-V", "5", "-R", "-t", &t, "-W", "1"])
+        .run()
         .code(27)
         .stdout("");
 }
@@ -129,12 +128,11 @@ fn retained_mqttv5() {
 #[test]
 fn wrong_password_mqttv5_is_refused() {
     let b = Broker::with_users(&[("Kai", "1234")], "");
-    let out = run(
-        rpub(&b).args([
+    let out = rpub(&b)
+        .args([
             "-V", "5", "-u", "Kai", "-P", "wrongpw", "-t", "x", "-m", "y",
-        ]),
-        SHORT,
-    );
+        ])
+        .run();
     // mosquitto 2.0 answers a wrong password with "not authorized" in MQTT 5 as well.
     out.code(4)
         .one_error_line("rpub")
@@ -143,10 +141,9 @@ fn wrong_password_mqttv5_is_refused() {
             b.addr()
         ))
         .never_shows("wrongpw");
-    let out = run(
-        rsub(&b).args(["-V", "5", "-u", "Kai", "-P", "wrongpw", "-t", "x"]),
-        SHORT,
-    );
+    let out = rsub(&b)
+        .args(["-V", "5", "-u", "Kai", "-P", "wrongpw", "-t", "x"])
+        .run();
     out.code(4)
         .one_error_line("rsub")
         .stderr_mentions("refused the connection: not authorized (0x87)")
@@ -155,9 +152,8 @@ fn wrong_password_mqttv5_is_refused() {
 
 #[test]
 fn connack_reason_name_in_v5_trace() {
-    let b = Broker::start();
-    let t = topic!();
-    let out = run(rpub(&b).args(["-V", "5", "-d", "-t", &t, "-m", "x"]), SHORT);
+    let (b, t) = broker_and_topic!();
+    let out = rpub(&b).args(["-V", "5", "-d", "-t", &t, "-m", "x"]).run();
     out.code(0).stderr_mentions("received CONNACK (");
     // MQTT 5 names the reason: 0 is "Success".
     let connack = out.stderr.lines().find(|l| l.contains("received CONNACK"));
@@ -170,18 +166,15 @@ fn connack_reason_name_in_v5_trace() {
 /// the trace, and rpub exits 0. (mosquitto answers QoS 2 with a plain success PUBREC.)
 #[test]
 fn success_reason_codes_show_in_the_trace() {
-    let b = Broker::start();
-    let t = topic!();
-    let out = run(
-        rpub(&b).args(["-V", "5", "-d", "-q", "1", "-t", &t, "-m", "x"]),
-        SHORT,
-    );
+    let (b, t) = broker_and_topic!();
+    let out = rpub(&b)
+        .args(["-V", "5", "-d", "-q", "1", "-t", &t, "-m", "x"])
+        .run();
     out.code(0)
         .stderr_mentions("received PUBACK (m1, no matching subscribers (0x10))");
-    let out = run(
-        rpub(&b).args(["-V", "5", "-d", "-q", "2", "-t", &t, "-m", "x"]),
-        SHORT,
-    );
+    let out = rpub(&b)
+        .args(["-V", "5", "-d", "-q", "2", "-t", &t, "-m", "x"])
+        .run();
     out.code(0)
         .stderr_mentions("received PUBREC (m1, success (0x00))")
         .stderr_mentions("received PUBCOMP (m1, success (0x00))");

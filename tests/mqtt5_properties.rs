@@ -5,15 +5,16 @@
 
 use std::time::{Duration, Instant};
 
-use crate::util::{mosquitto_pub, mosquitto_sub, rpub, rsub, run, Broker, Sub, SHORT};
+use crate::util::{mosquitto_pub, mosquitto_sub, rpub, rsub, Broker, Run, Sub, SHORT};
 
 #[test]
 fn user_properties_round_trip_to_rsub() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-V", "5", "-v", "-t", &t, "-C", "1"]));
-    run(
-        rpub(&b).args([
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args(["-V", "5", "-v", "-t", &t, "-C", "1"])
+        .subscribed();
+    rpub(&b)
+        .args([
             "-V",
             "5",
             "-t",
@@ -29,11 +30,10 @@ fn user_properties_round_trip_to_rsub() {
             "user-property",
             "sensor",
             "s-1",
-        ]),
-        SHORT,
-    )
-    .code(0)
-    .stderr_empty();
+        ])
+        .run()
+        .code(0)
+        .stderr_empty();
     sub.finish(SHORT).code(0).stdout(format!(
         "{t} 21.5 [user-property=sensor=s-1, user-property=unit=celsius, user-property=room=kitchen]\n"
     ));
@@ -41,11 +41,12 @@ fn user_properties_round_trip_to_rsub() {
 
 #[test]
 fn every_publish_property_reaches_rsub() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-V", "5", "-v", "-t", &t, "-C", "1"]));
-    run(
-        rpub(&b).args([
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args(["-V", "5", "-v", "-t", &t, "-C", "1"])
+        .subscribed();
+    rpub(&b)
+        .args([
             "-V",
             "5",
             "-q",
@@ -64,11 +65,10 @@ fn every_publish_property_reaches_rsub() {
             "replies/1",
             "--correlation-data",
             "req-7",
-        ]),
-        SHORT,
-    )
-    .code(0)
-    .stderr_empty();
+        ])
+        .run()
+        .code(0)
+        .stderr_empty();
     sub.finish(SHORT).code(0).stdout(format!(
         "{t} {{}} [payload-format=utf8, message-expiry=3600s, response-topic=replies/1, \
          correlation-data=req-7, content-type=application/json]\n"
@@ -77,35 +77,31 @@ fn every_publish_property_reaches_rsub() {
 
 #[test]
 fn without_verbose_only_the_payload_is_printed() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-V", "5", "-t", &t, "-C", "1"]));
-    run(
-        rpub(&b).args(["-V", "5", "-t", &t, "-m", "x", "--user-property", "a=b"]),
-        SHORT,
-    )
-    .code(0);
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b).args(["-V", "5", "-t", &t, "-C", "1"]).subscribed();
+    rpub(&b)
+        .args(["-V", "5", "-t", &t, "-m", "x", "--user-property", "a=b"])
+        .run()
+        .code(0);
     sub.finish(SHORT).code(0).stdout("x\n");
 }
 
 /// mosquitto_sub prints user properties with `-F %P` as `key:value`, space-separated.
 #[test]
 fn user_properties_from_rpub_reach_mosquitto_sub() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     // A retained marker is the first line mosquitto_sub prints once it is subscribed.
     let marker = format!("{t}/ready");
-    run(
-        rpub(&b).args(["-V", "5", "-r", "-t", &marker, "-m", "ready"]),
-        SHORT,
-    )
-    .code(0);
+    rpub(&b)
+        .args(["-V", "5", "-r", "-t", &marker, "-m", "ready"])
+        .run()
+        .code(0);
     let mut sub = Sub::spawn(mosquitto_sub(&b).args([
         "-V", "5", "-F", "%t %p %P", "-t", &marker, "-t", &t, "-C", "2",
     ]));
     sub.wait_for_stdout(b"ready", SHORT);
-    run(
-        rpub(&b).args([
+    rpub(&b)
+        .args([
             "-V",
             "5",
             "-t",
@@ -116,10 +112,9 @@ fn user_properties_from_rpub_reach_mosquitto_sub() {
             "a=1",
             "--user-property",
             "b=2",
-        ]),
-        SHORT,
-    )
-    .code(0);
+        ])
+        .run()
+        .code(0);
     sub.finish(SHORT)
         .code(0)
         .stdout(format!("{marker} ready \n{t} hi a:1 b:2\n"));
@@ -127,11 +122,12 @@ fn user_properties_from_rpub_reach_mosquitto_sub() {
 
 #[test]
 fn properties_from_mosquitto_pub_reach_rsub() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-V", "5", "-v", "-t", &t, "-C", "1"]));
-    run(
-        mosquitto_pub(&b).args([
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args(["-V", "5", "-v", "-t", &t, "-C", "1"])
+        .subscribed();
+    mosquitto_pub(&b)
+        .args([
             "-V",
             "5",
             "-t",
@@ -147,10 +143,9 @@ fn properties_from_mosquitto_pub_reach_rsub() {
             "publish",
             "content-type",
             "text/plain",
-        ]),
-        SHORT,
-    )
-    .code(0);
+        ])
+        .run()
+        .code(0);
     sub.finish(SHORT).code(0).stdout(format!(
         "{t} m [content-type=text/plain, user-property=k=v]\n"
     ));
@@ -160,11 +155,10 @@ fn properties_from_mosquitto_pub_reach_rsub() {
 /// counts expiry in whole seconds of its clock, so "2 s" ends between 1 and 2 s after it came.
 #[test]
 fn message_expiry_is_honoured_by_the_broker() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let published = Instant::now();
-    run(
-        rpub(&b).args([
+    rpub(&b)
+        .args([
             "-V",
             "5",
             "-r",
@@ -174,19 +168,19 @@ fn message_expiry_is_honoured_by_the_broker() {
             "fresh",
             "--message-expiry",
             "2",
-        ]),
-        SHORT,
-    )
-    .code(0);
-    run(rsub(&b).args(["-V", "5", "-t", &t, "-C", "1"]), SHORT)
+        ])
+        .run()
+        .code(0);
+    rsub(&b)
+        .args(["-V", "5", "-t", &t, "-C", "1"])
+        .run()
         .code(0)
         .stdout("fresh\n");
     // Poll until the broker stops handing it out, instead of sleeping a fixed time.
     loop {
-        let out = run(
-            rsub(&b).args(["-V", "5", "-t", &t, "-C", "1", "-W", "0.3"]),
-            SHORT,
-        );
+        let out = rsub(&b)
+            .args(["-V", "5", "-t", &t, "-C", "1", "-W", "0.3"])
+            .run();
         if out.code == Some(27) {
             out.stdout("");
             break;
@@ -206,27 +200,23 @@ fn message_expiry_is_honoured_by_the_broker() {
 /// session ends at disconnect and the message is gone.
 #[test]
 fn session_expiry_keeps_the_session() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     for (id, expiry, kept) in [("sx-kept", "60", true), ("sx-gone", "0", false)] {
-        run(
-            rsub(&b).args([
+        rsub(&b)
+            .args([
                 "-V", "5", "-i", id, "-c", "-x", expiry, "-q", "1", "-t", &t, "-E",
-            ]),
-            SHORT,
-        )
-        .code(0);
-        run(
-            rpub(&b).args(["-V", "5", "-q", "1", "-t", &t, "-m", "while away"]),
-            SHORT,
-        )
-        .code(0);
-        let back = run(
-            rsub(&b).args([
+            ])
+            .run()
+            .code(0);
+        rpub(&b)
+            .args(["-V", "5", "-q", "1", "-t", &t, "-m", "while away"])
+            .run()
+            .code(0);
+        let back = rsub(&b)
+            .args([
                 "-V", "5", "-i", id, "-c", "-q", "1", "-t", &t, "-C", "1", "-W", "1",
-            ]),
-            SHORT,
-        );
+            ])
+            .run();
         if kept {
             back.code(0).stdout("while away\n");
         } else {
@@ -237,43 +227,47 @@ fn session_expiry_keeps_the_session() {
 
 #[test]
 fn session_expiry_takes_inf_and_durations() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     for expiry in ["inf", "2m", "-1"] {
-        run(
-            rsub(&b).args(["-V", "5", "-x", expiry, "-t", &t, "-E"]),
-            SHORT,
-        )
-        .code(0)
-        .stderr_empty();
+        rsub(&b)
+            .args(["-V", "5", "-x", expiry, "-t", &t, "-E"])
+            .run()
+            .code(0)
+            .stderr_empty();
     }
-    run(
-        rsub(&b).args(["-V", "5", "-x", "1.5", "-t", &t, "-E"]),
-        SHORT,
-    )
-    .code(2)
-    .one_error_line("rsub")
-    .stderr_mentions("whole seconds");
+    rsub(&b)
+        .args(["-V", "5", "-x", "1.5", "-t", &t, "-E"])
+        .run()
+        .code(2)
+        .one_error_line("rsub")
+        .stderr_mentions("whole seconds");
 }
 
 /// The broker does not send a client messages bigger than the maximum packet size it asked for.
 #[test]
 fn maximum_packet_size_is_honoured_by_the_broker() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args([
-        "-V",
-        "5",
-        "--maximum-packet-size",
-        "100",
-        "-t",
-        &t,
-        "-C",
-        "1",
-    ]));
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args([
+            "-V",
+            "5",
+            "--maximum-packet-size",
+            "100",
+            "-t",
+            &t,
+            "-C",
+            "1",
+        ])
+        .subscribed();
     let big = "x".repeat(200);
-    run(rpub(&b).args(["-V", "5", "-t", &t, "-m", &big]), SHORT).code(0);
-    run(rpub(&b).args(["-V", "5", "-t", &t, "-m", "small"]), SHORT).code(0);
+    rpub(&b)
+        .args(["-V", "5", "-t", &t, "-m", &big])
+        .run()
+        .code(0);
+    rpub(&b)
+        .args(["-V", "5", "-t", &t, "-m", "small"])
+        .run()
+        .code(0);
     sub.finish(SHORT).code(0).stdout("small\n");
 }
 
@@ -281,11 +275,12 @@ fn maximum_packet_size_is_honoured_by_the_broker() {
 /// reconnect); the broker accepts it and subscribers get the messages on their topic.
 #[test]
 fn topic_alias_repeated_messages() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-V", "5", "-v", "-t", &t, "-C", "3"]));
-    run(
-        rpub(&b).args([
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args(["-V", "5", "-v", "-t", &t, "-C", "3"])
+        .subscribed();
+    rpub(&b)
+        .args([
             "-V",
             "5",
             "-q",
@@ -298,11 +293,10 @@ fn topic_alias_repeated_messages() {
             "3",
             "--topic-alias",
             "1",
-        ]),
-        SHORT,
-    )
-    .code(0)
-    .stderr_empty();
+        ])
+        .run()
+        .code(0)
+        .stderr_empty();
     sub.finish(SHORT)
         .code(0)
         .stdout(format!("{t} m1\n{t} m2\n{t} m3\n"));
@@ -311,10 +305,9 @@ fn topic_alias_repeated_messages() {
 #[test]
 fn topic_alias_above_the_broker_maximum_is_named() {
     // mosquitto's default max_topic_alias is 10.
-    let b = Broker::start();
-    let t = topic!();
-    run(
-        rpub(&b).args([
+    let (b, t) = broker_and_topic!();
+    rpub(&b)
+        .args([
             "-V",
             "5",
             "-q",
@@ -325,38 +318,40 @@ fn topic_alias_above_the_broker_maximum_is_named() {
             "x",
             "--topic-alias",
             "11",
-        ]),
-        SHORT,
-    )
-    .code(7)
-    .one_error_line("rpub")
-    .stderr_mentions("topic alias 11 is above the maximum of 10");
+        ])
+        .run()
+        .code(7)
+        .one_error_line("rpub")
+        .stderr_mentions("topic alias 11 is above the maximum of 10");
 }
 
 #[test]
 fn will_properties_reach_the_subscriber() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let will = format!("{t}/will");
-    let watcher = Sub::subscribed(rsub(&b).args(["-V", "5", "-v", "-t", &will, "-C", "1"]));
-    let mut victim = Sub::subscribed(rsub(&b).args([
-        "-V",
-        "5",
-        "-t",
-        &format!("{t}/data"),
-        "--will-topic",
-        &will,
-        "--will-payload",
-        "gone",
-        "--will-content-type",
-        "text/plain",
-        "--will-user-property",
-        "reason=crash",
-        "-D",
-        "will",
-        "correlation-data",
-        "c-1",
-    ]));
+    let watcher = rsub(&b)
+        .args(["-V", "5", "-v", "-t", &will, "-C", "1"])
+        .subscribed();
+    let mut victim = rsub(&b)
+        .args([
+            "-V",
+            "5",
+            "-t",
+            &format!("{t}/data"),
+            "--will-topic",
+            &will,
+            "--will-payload",
+            "gone",
+            "--will-content-type",
+            "text/plain",
+            "--will-user-property",
+            "reason=crash",
+            "-D",
+            "will",
+            "correlation-data",
+            "c-1",
+        ])
+        .subscribed();
     victim.kill();
     watcher.finish(SHORT).code(0).stdout(format!(
         "{will} gone [correlation-data=c-1, content-type=text/plain, user-property=reason=crash]\n"
@@ -366,24 +361,27 @@ fn will_properties_reach_the_subscriber() {
 /// --will-delay: the broker holds the will back (the session must outlive the delay, -x).
 #[test]
 fn will_delay_holds_the_will_back() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let will = format!("{t}/will");
-    let mut watcher = Sub::subscribed(rsub(&b).args(["-V", "5", "-t", &will, "-C", "1"]));
-    let mut victim = Sub::subscribed(rsub(&b).args([
-        "-V",
-        "5",
-        "-x",
-        "10",
-        "-t",
-        &format!("{t}/data"),
-        "--will-topic",
-        &will,
-        "--will-payload",
-        "late",
-        "--will-delay",
-        "2",
-    ]));
+    let mut watcher = rsub(&b)
+        .args(["-V", "5", "-t", &will, "-C", "1"])
+        .subscribed();
+    let mut victim = rsub(&b)
+        .args([
+            "-V",
+            "5",
+            "-x",
+            "10",
+            "-t",
+            &format!("{t}/data"),
+            "--will-topic",
+            &will,
+            "--will-payload",
+            "late",
+            "--will-delay",
+            "2",
+        ])
+        .subscribed();
     let killed = Instant::now();
     victim.kill();
     watcher.wait_for_stdout(b"late", SHORT);
@@ -404,8 +402,8 @@ fn payload_format_utf8_refuses_binary_payload() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bin");
     std::fs::write(&file, [0xff, 0xfe]).unwrap();
-    run(
-        rpub(&b).args([
+    rpub(&b)
+        .args([
             "-V",
             "5",
             "-t",
@@ -414,20 +412,18 @@ fn payload_format_utf8_refuses_binary_payload() {
             file.to_str().unwrap(),
             "--payload-format",
             "utf8",
-        ]),
-        SHORT,
-    )
-    .code(2)
-    .one_error_line("rpub")
-    .stderr_mentions("not valid UTF-8");
+        ])
+        .run()
+        .code(2)
+        .one_error_line("rpub")
+        .stderr_mentions("not valid UTF-8");
 }
 
 /// Every MQTT 5 flag with MQTT 3.1.1 (the default) is a usage error naming the flag; nothing
 /// is silently dropped.
 #[test]
 fn mqtt5_flags_with_mqtt311_are_refused_naming_the_flag() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let rpub_cases: [(&[&str], &str); 9] = [
         (&["--user-property", "a=b"], "--user-property"),
         (&["--content-type", "text/plain"], "--content-type"),
@@ -440,15 +436,13 @@ fn mqtt5_flags_with_mqtt311_are_refused_naming_the_flag() {
         (&["-x", "60"], "-x/--session-expiry"),
     ];
     for (args, flag) in rpub_cases {
-        run(
-            rpub(&b)
-                .args(["-V", "mqttv311", "-t", &t, "-m", "x"])
-                .args(args),
-            SHORT,
-        )
-        .code(2)
-        .one_error_line("rpub")
-        .stderr_mentions(&format!("{flag} is MQTT 5 only: add -V mqttv5"));
+        rpub(&b)
+            .args(["-V", "mqttv311", "-t", &t, "-m", "x"])
+            .args(args)
+            .run()
+            .code(2)
+            .one_error_line("rpub")
+            .stderr_mentions(&format!("{flag} is MQTT 5 only: add -V mqttv5"));
     }
     let rsub_cases: [(&[&str], &str); 6] = [
         (&["--no-local"], "--no-local"),
@@ -462,7 +456,10 @@ fn mqtt5_flags_with_mqtt311_are_refused_naming_the_flag() {
         ),
     ];
     for (args, flag) in rsub_cases {
-        run(rsub(&b).args(["-t", &t]).args(args), SHORT)
+        rsub(&b)
+            .args(["-t", &t])
+            .args(args)
+            .run()
             .code(2)
             .one_error_line("rsub")
             .stderr_mentions(&format!("{flag} is MQTT 5 only: add -V mqttv5"));

@@ -5,58 +5,55 @@
 use std::fs;
 use std::io::Write;
 
-use crate::util::{random_bytes, rpub, rsub, run, run_stdin, Broker, Sub, LONG, SHORT};
+use crate::util::{random_bytes, rpub, rsub, run_stdin, Run, Sub, LONG, SHORT};
 
 #[test]
 fn one_mebibyte_of_binary_from_a_file() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let payload = random_bytes(1 << 20, 0x5eed);
     let file = b.dir().join("payload.bin");
     fs::write(&file, &payload).unwrap();
-    let sub = Sub::subscribed(rsub(&b).args(["-N", "-t", &t, "-C", "1"]));
-    run(
-        rpub(&b).args(["-q", "1", "-t", &t, "-f", file.to_str().unwrap()]),
-        LONG,
-    )
-    .code(0)
-    .stderr_empty();
+    let sub = rsub(&b).args(["-N", "-t", &t, "-C", "1"]).subscribed();
+    rpub(&b)
+        .args(["-q", "1", "-t", &t, "-f", file.to_str().unwrap()])
+        .run_within(LONG)
+        .code(0)
+        .stderr_empty();
     sub.finish(LONG).code(0).stdout(&payload);
 }
 
 #[test]
 fn empty_file_sends_an_empty_message() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let file = b.dir().join("empty");
     fs::write(&file, b"").unwrap();
-    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "-C", "2"]));
-    run(
-        rpub(&b).args(["-t", &t, "-f", file.to_str().unwrap()]),
-        SHORT,
-    )
-    .code(0);
-    run(rpub(&b).args(["-t", &t, "-m", "end"]), SHORT).code(0);
+    let sub = rsub(&b).args(["-t", &t, "-C", "2"]).subscribed();
+    rpub(&b)
+        .args(["-t", &t, "-f", file.to_str().unwrap()])
+        .run()
+        .code(0);
+    rpub(&b).args(["-t", &t, "-m", "end"]).run().code(0);
     sub.finish(SHORT).code(0).stdout("\nend\n");
 }
 
 #[test]
 fn stdin_file_sends_everything_as_one_message() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     // -C 2 and a second message: were -s to split its input, "end" would never be printed.
-    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "-C", "2"]));
-    run_stdin(rpub(&b).args(["-t", &t, "-s"]), "line 1\nline 2\n", SHORT).code(0);
-    run(rpub(&b).args(["-t", &t, "-m", "end"]), SHORT).code(0);
+    let sub = rsub(&b).args(["-t", &t, "-C", "2"]).subscribed();
+    rpub(&b)
+        .args(["-t", &t, "-s"])
+        .run_stdin("line 1\nline 2\n")
+        .code(0);
+    rpub(&b).args(["-t", &t, "-m", "end"]).run().code(0);
     sub.finish(SHORT).code(0).stdout("line 1\nline 2\n\nend\n");
 }
 
 #[test]
 fn stdin_file_is_binary_safe() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let payload = random_bytes(100_000, 42);
-    let sub = Sub::subscribed(rsub(&b).args(["-N", "-t", &t, "-C", "1"]));
+    let sub = rsub(&b).args(["-N", "-t", &t, "-C", "1"]).subscribed();
     run_stdin(
         rpub(&b).args(["-q", "1", "-t", &t, "-s"]),
         payload.clone(),
@@ -68,29 +65,28 @@ fn stdin_file_is_binary_safe() {
 
 #[test]
 fn null_message_is_empty() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "-C", "2"]));
-    run(rpub(&b).args(["-t", &t, "-n"]), SHORT).code(0);
-    run(rpub(&b).args(["-t", &t, "-m", "end"]), SHORT).code(0);
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b).args(["-t", &t, "-C", "2"]).subscribed();
+    rpub(&b).args(["-t", &t, "-n"]).run().code(0);
+    rpub(&b).args(["-t", &t, "-m", "end"]).run().code(0);
     sub.finish(SHORT).code(0).stdout("\nend\n");
 }
 
 #[test]
 fn null_message_is_traced_as_zero_bytes() {
-    let b = Broker::start();
-    let t = topic!();
-    let out = run(rpub(&b).args(["-d", "-t", &t, "-n"]), SHORT);
+    let (b, t) = broker_and_topic!();
+    let out = rpub(&b).args(["-d", "-t", &t, "-n"]).run();
     out.code(0).stderr_mentions("(0 bytes))");
 }
 
 #[test]
 fn stdin_lines_are_messages_byte_exact() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let input: &[u8] = b"plain\nnot utf-8: \xff\xfe\xc3(\nnul \x00 inside\nlast without newline";
-    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "-C", "4"]));
-    run_stdin(rpub(&b).args(["-q", "1", "-t", &t, "-l"]), input, SHORT)
+    let sub = rsub(&b).args(["-t", &t, "-C", "4"]).subscribed();
+    rpub(&b)
+        .args(["-q", "1", "-t", &t, "-l"])
+        .run_stdin(input)
         .code(0)
         .stderr_empty();
     let mut expected = input.to_vec();
@@ -101,9 +97,8 @@ fn stdin_lines_are_messages_byte_exact() {
 #[test]
 fn stdin_lines_are_sent_as_they_arrive() {
     // `tail -f log | rpub -l`: each line goes out when it is read, not when stdin ends.
-    let b = Broker::start();
-    let t = topic!();
-    let mut sub = Sub::subscribed(rsub(&b).args(["-t", &t]));
+    let (b, t) = broker_and_topic!();
+    let mut sub = rsub(&b).args(["-t", &t]).subscribed();
     let (mut publisher, mut stdin) = Sub::spawn_with_stdin(rpub(&b).args(["-t", &t, "-l"]));
     stdin.write_all(b"first\n").unwrap();
     stdin.flush().unwrap();
@@ -122,27 +117,23 @@ fn stdin_lines_are_sent_as_they_arrive() {
 
 #[test]
 fn no_newline_concatenates_payloads() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-N", "-t", &t, "-C", "3"]));
-    run(
-        rpub(&b).args(["-t", &t, "-m", "{n},", "--count", "3", "--interval", "0"]),
-        SHORT,
-    )
-    .code(0);
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b).args(["-N", "-t", &t, "-C", "3"]).subscribed();
+    rpub(&b)
+        .args(["-t", &t, "-m", "{n},", "--count", "3", "--interval", "0"])
+        .run()
+        .code(0);
     sub.finish(SHORT).code(0).stdout("1,2,3,");
 }
 
 #[test]
 fn message_with_newlines_and_unicode() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-N", "-t", &t, "-C", "1"]));
-    run(
-        rpub(&b).args(["-t", &t, "-m", "Grüße\n  ☕ \t'quoted' \"double\"\n"]),
-        SHORT,
-    )
-    .code(0);
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b).args(["-N", "-t", &t, "-C", "1"]).subscribed();
+    rpub(&b)
+        .args(["-t", &t, "-m", "Grüße\n  ☕ \t'quoted' \"double\"\n"])
+        .run()
+        .code(0);
     sub.finish(SHORT)
         .code(0)
         .stdout("Grüße\n  ☕ \t'quoted' \"double\"\n");

@@ -4,15 +4,16 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::util::{rpub, rsub, run, Broker, Sub, SHORT};
+use crate::util::{rpub, rsub, Broker, Run, SHORT};
 
 #[test]
 fn index_in_topic_and_count_in_message() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-v", "-t", &format!("{t}/t/+"), "-C", "3"]));
-    run(
-        rpub(&b).args([
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args(["-v", "-t", &format!("{t}/t/+"), "-C", "3"])
+        .subscribed();
+    rpub(&b)
+        .args([
             "-t",
             &format!("{t}/t/{{i}}"),
             "-m",
@@ -21,10 +22,9 @@ fn index_in_topic_and_count_in_message() {
             "3",
             "--interval",
             "0",
-        ]),
-        SHORT,
-    )
-    .code(0);
+        ])
+        .run()
+        .code(0);
     sub.finish(SHORT)
         .code(0)
         .stdout(format!("{t}/t/0 msg 1\n{t}/t/1 msg 2\n{t}/t/2 msg 3\n"));
@@ -32,11 +32,10 @@ fn index_in_topic_and_count_in_message() {
 
 #[test]
 fn repeat_is_the_same_as_count() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "-C", "2"]));
-    run(
-        rpub(&b).args([
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b).args(["-t", &t, "-C", "2"]).subscribed();
+    rpub(&b)
+        .args([
             "-t",
             &t,
             "-m",
@@ -45,20 +44,18 @@ fn repeat_is_the_same_as_count() {
             "2",
             "--repeat-delay",
             "0",
-        ]),
-        SHORT,
-    )
-    .code(0);
+        ])
+        .run()
+        .code(0);
     sub.finish(SHORT).code(0).stdout("0/1\n1/2\n");
 }
 
 #[test]
 fn json_braces_without_count_are_sent_byte_exact() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "-C", "2"]));
-    run(rpub(&b).args(["-t", &t, "-m", r#"{"n": 1}"#]), SHORT).code(0);
-    run(rpub(&b).args(["-t", &t, "-m", "{n}"]), SHORT).code(0);
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b).args(["-t", &t, "-C", "2"]).subscribed();
+    rpub(&b).args(["-t", &t, "-m", r#"{"n": 1}"#]).run().code(0);
+    rpub(&b).args(["-t", &t, "-m", "{n}"]).run().code(0);
     sub.finish(SHORT).code(0).stdout("{\"n\": 1}\n{n}\n");
 }
 
@@ -66,21 +63,19 @@ fn json_braces_without_count_are_sent_byte_exact() {
 fn braces_in_topic_without_count_are_sent_byte_exact() {
     let b = Broker::start();
     let t = format!("{}/{{i}}", topic!());
-    let sub = Sub::subscribed(rsub(&b).args(["-v", "-t", &t, "-C", "1"]));
-    run(rpub(&b).args(["-t", &t, "-m", "literal"]), SHORT).code(0);
+    let sub = rsub(&b).args(["-v", "-t", &t, "-C", "1"]).subscribed();
+    rpub(&b).args(["-t", &t, "-m", "literal"]).run().code(0);
     sub.finish(SHORT).code(0).stdout(format!("{t} literal\n"));
 }
 
 #[test]
 fn unknown_placeholders_are_left_alone() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "-C", "1"]));
-    run(
-        rpub(&b).args(["-t", &t, "-m", r#"{"n": {n}, "x": {nope}}"#, "--count", "1"]),
-        SHORT,
-    )
-    .code(0);
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b).args(["-t", &t, "-C", "1"]).subscribed();
+    rpub(&b)
+        .args(["-t", &t, "-m", r#"{"n": {n}, "x": {nope}}"#, "--count", "1"])
+        .run()
+        .code(0);
     sub.finish(SHORT)
         .code(0)
         .stdout("{\"n\": 1, \"x\": {nope}}\n");
@@ -88,14 +83,12 @@ fn unknown_placeholders_are_left_alone() {
 
 #[test]
 fn time_is_local_time_in_mosquitto_style() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "-C", "1"]));
-    run(
-        rpub(&b).args(["-t", &t, "-m", "{time}", "--count", "1"]),
-        SHORT,
-    )
-    .code(0);
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b).args(["-t", &t, "-C", "1"]).subscribed();
+    rpub(&b)
+        .args(["-t", &t, "-m", "{time}", "--count", "1"])
+        .run()
+        .code(0);
     let out = sub.finish(SHORT);
     out.code(0);
     let line = out.stdout_str();
@@ -134,9 +127,8 @@ fn civil(unix: i64) -> String {
 fn time_is_in_the_local_time_zone() {
     // A zone 5:30 east of UTC in POSIX TZ syntax (no tzdata needed): {time} must be shifted by
     // exactly that from UTC.
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "-C", "1"]));
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b).args(["-t", &t, "-C", "1"]).subscribed();
     let now = || {
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -146,7 +138,7 @@ fn time_is_in_the_local_time_zone() {
     let shift = 5 * 3600 + 30 * 60;
     let before = now() + shift;
     let publish = ["-t", &t, "-m", "{time}", "--count", "1"];
-    run(rpub(&b).env("TZ", "XYZ-05:30").args(publish), SHORT).code(0);
+    rpub(&b).env("TZ", "XYZ-05:30").args(publish).run().code(0);
     let after = now() + shift;
     let out = sub.finish(SHORT);
     out.code(0);
@@ -162,18 +154,16 @@ fn time_is_in_the_local_time_zone() {
 
 #[test]
 fn ts_is_unix_seconds() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "-C", "1"]));
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b).args(["-t", &t, "-C", "1"]).subscribed();
     let before = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    run(
-        rpub(&b).args(["-t", &t, "-m", "{ts}", "--count", "1"]),
-        SHORT,
-    )
-    .code(0);
+    rpub(&b)
+        .args(["-t", &t, "-m", "{ts}", "--count", "1"])
+        .run()
+        .code(0);
     let after = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()

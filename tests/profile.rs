@@ -10,7 +10,7 @@
 use std::fs;
 use std::path::PathBuf;
 
-use crate::util::{bin, run, unused_port, Broker, Output, Sub, SHORT};
+use crate::util::{bin, unused_port, Broker, Output, Run, SHORT};
 
 const USERS: &[(&str, &str)] = &[("Kai", "1234")];
 
@@ -65,32 +65,31 @@ fn a_profile_gives_broker_and_credentials() {
     // Relative to the config file, not to where the tool runs.
     cfg.write("kai.pass", "1234\n");
     let t = topic!();
-    let sub = Sub::subscribed(bin("rsub").args([
-        "--config",
-        &cfg.config(),
-        "--profile",
-        "lab",
-        "-t",
-        &t,
-        "-C",
-        "1",
-    ]));
-    run(
-        bin("rpub")
-            .env("RPUBSUB_CONFIG", cfg.path())
-            .env("RPUBSUB_PROFILE", "lab")
-            .args(["-t", &t, "-m", "Nachricht Nummer 1"]),
-        SHORT,
-    )
-    .code(0)
-    .stderr_empty();
+    let sub = bin("rsub")
+        .args([
+            "--config",
+            &cfg.config(),
+            "--profile",
+            "lab",
+            "-t",
+            &t,
+            "-C",
+            "1",
+        ])
+        .subscribed();
+    bin("rpub")
+        .env("RPUBSUB_CONFIG", cfg.path())
+        .env("RPUBSUB_PROFILE", "lab")
+        .args(["-t", &t, "-m", "Nachricht Nummer 1"])
+        .run()
+        .code(0)
+        .stderr_empty();
     sub.finish(SHORT).code(0).stdout("Nachricht Nummer 1\n");
 
     // The [default] section alone has the broker but no user: refused.
-    let out = run(
-        bin("rpub").args(["--config", &cfg.config(), "-t", &t, "-m", "x"]),
-        SHORT,
-    );
+    let out = bin("rpub")
+        .args(["--config", &cfg.config(), "-t", &t, "-m", "x"])
+        .run();
     out.code(4)
         .one_error_line("rpub")
         .stderr_mentions("not authori");
@@ -105,19 +104,17 @@ fn flags_and_environment_win_over_the_profile_when_connecting() {
     ));
     let t = topic!();
     let publish = |cmd: &mut std::process::Command| {
-        run(
-            cmd.args([
-                "--profile",
-                "p",
-                "--config",
-                &cfg.config(),
-                "-t",
-                &t,
-                "-m",
-                "x",
-            ]),
-            SHORT,
-        )
+        cmd.args([
+            "--profile",
+            "p",
+            "--config",
+            &cfg.config(),
+            "-t",
+            &t,
+            "-m",
+            "x",
+        ])
+        .run()
     };
     // The profile's port has nothing listening...
     publish(&mut bin("rpub"))
@@ -141,9 +138,8 @@ fn precedence_shown_by_print_config() {
         "[default]\nusername = \"from-default\"\nkeepalive = 20\n\n[profile.p]\nusername = \"from-profile\"\nprotocol-version = 5\n",
     );
     let file = cfg.config();
-    let print = |cmd: &mut std::process::Command| {
-        run(cmd.args(["--config", &file, "--print-config"]), SHORT)
-    };
+    let print =
+        |cmd: &mut std::process::Command| cmd.args(["--config", &file, "--print-config"]).run();
 
     let out = print(&mut bin("rsub"));
     assert_eq!(
@@ -214,12 +210,10 @@ fn the_file_is_found_under_xdg_config_home() {
     let file = home.path().join("rpubsub/config.toml");
     fs::write(&file, "[default]\nhost = \"broker.lan\"\n").unwrap();
     // rpub needs neither topic nor payload to print its settings, and connects nowhere.
-    let out = run(
-        bin("rpub")
-            .env("XDG_CONFIG_HOME", home.path())
-            .arg("--print-config"),
-        SHORT,
-    );
+    let out = bin("rpub")
+        .env("XDG_CONFIG_HOME", home.path())
+        .arg("--print-config")
+        .run();
     assert_eq!(
         setting(&out, "host"),
         (
@@ -230,27 +224,18 @@ fn the_file_is_found_under_xdg_config_home() {
 
     // No file there is no error, unless a profile is asked for.
     let empty = tempfile::tempdir().unwrap();
-    let out = run(
-        bin("rpub")
-            .env("XDG_CONFIG_HOME", empty.path())
-            .arg("--print-config"),
-        SHORT,
-    );
+    let out = bin("rpub")
+        .env("XDG_CONFIG_HOME", empty.path())
+        .arg("--print-config")
+        .run();
     assert_eq!(
         setting(&out, "host"),
         ("localhost".into(), "default".into())
     );
-    let out = run(
-        bin("rpub").env("XDG_CONFIG_HOME", empty.path()).args([
-            "--profile",
-            "lab",
-            "-t",
-            "t",
-            "-m",
-            "x",
-        ]),
-        SHORT,
-    );
+    let out = bin("rpub")
+        .env("XDG_CONFIG_HOME", empty.path())
+        .args(["--profile", "lab", "-t", "t", "-m", "x"])
+        .run();
     out.code(2)
         .one_error_line("rpub")
         .stderr_mentions("--profile lab")
@@ -262,22 +247,17 @@ fn print_config_never_shows_a_password() {
     let cfg = ConfigDir::new(
         "[default]\nusername = \"kai\"\npassword = \"pr0file-s3cret\"\nproxy = \"http://p:pr0xy-s3cret@127.0.0.1:3128\"\n",
     );
-    let out = run(
-        bin("rpub").args(["--config", &cfg.config(), "--print-config"]),
-        SHORT,
-    );
+    let out = bin("rpub")
+        .args(["--config", &cfg.config(), "--print-config"])
+        .run();
     assert_eq!(setting(&out, "password").0, "***");
     assert_eq!(setting(&out, "proxy").0, "http://p:***@127.0.0.1:3128");
     out.never_shows("pr0file-s3cret")
         .never_shows("pr0xy-s3cret");
-    let out = run(
-        bin("rsub").env("MQTT_PASSWORD", "env-s3cret").args([
-            "--config",
-            &cfg.config(),
-            "--print-config",
-        ]),
-        SHORT,
-    );
+    let out = bin("rsub")
+        .env("MQTT_PASSWORD", "env-s3cret")
+        .args(["--config", &cfg.config(), "--print-config"])
+        .run();
     assert_eq!(
         setting(&out, "password"),
         ("***".into(), "environment MQTT_PASSWORD".into())
@@ -290,10 +270,9 @@ fn print_config_never_shows_a_password() {
 #[track_caller]
 fn bad_file(text: &str, expected: &str) {
     let cfg = ConfigDir::new(text);
-    let out = run(
-        bin("rsub").args(["--config", &cfg.config(), "-t", "t"]),
-        SHORT,
-    );
+    let out = bin("rsub")
+        .args(["--config", &cfg.config(), "-t", "t"])
+        .run();
     out.code(2).stdout("").one_error_line("rsub");
     let dir = cfg.dir.path().display().to_string();
     let expected = format!(
@@ -344,8 +323,8 @@ fn mistakes_in_the_file_name_file_line_and_key() {
 #[test]
 fn profiles_that_are_not_there() {
     let cfg = ConfigDir::new("[profile.lab]\nhost = \"h\"\n[profile.ci]\nhost = \"c\"\n");
-    let out = run(
-        bin("rpub").args([
+    let out = bin("rpub")
+        .args([
             "--config",
             &cfg.config(),
             "--profile",
@@ -354,9 +333,8 @@ fn profiles_that_are_not_there() {
             "t",
             "-m",
             "x",
-        ]),
-        SHORT,
-    );
+        ])
+        .run();
     out.code(2).stdout("").one_error_line("rpub");
     assert_eq!(
         out.stderr,
@@ -366,12 +344,10 @@ fn profiles_that_are_not_there() {
         )
     );
     let missing = cfg.dir.path().join("nope.toml");
-    let out = run(
-        bin("rpub")
-            .env("RPUBSUB_CONFIG", &missing)
-            .args(["-t", "t", "-m", "x"]),
-        SHORT,
-    );
+    let out = bin("rpub")
+        .env("RPUBSUB_CONFIG", &missing)
+        .args(["-t", "t", "-m", "x"])
+        .run();
     out.code(2).one_error_line("rpub");
     assert_eq!(
         out.stderr,

@@ -1,15 +1,16 @@
 //! mosquitto's generic `-D COMMAND IDENTIFIER VALUE`: lines copied from mosquitto scripts
 //! work, and every mistake is one line, exit 2, naming what is allowed, before connecting.
 
-use crate::util::{rpub, rsub, run, Broker, Sub, SHORT};
+use crate::util::{rpub, rsub, Broker, Run, SHORT};
 
 #[test]
 fn d_publish_properties_reach_the_subscriber() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-V", "5", "-v", "-t", &t, "-C", "1"]));
-    run(
-        rpub(&b).args([
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args(["-V", "5", "-v", "-t", &t, "-C", "1"])
+        .subscribed();
+    rpub(&b)
+        .args([
             "-V",
             "mqttv5",
             "-t",
@@ -42,11 +43,10 @@ fn d_publish_properties_reach_the_subscriber() {
             "connect",
             "receive-maximum",
             "5",
-        ]),
-        SHORT,
-    )
-    .code(0)
-    .stderr_empty();
+        ])
+        .run()
+        .code(0)
+        .stderr_empty();
     sub.finish(SHORT).code(0).stdout(format!(
         "{t} x [payload-format=utf8, message-expiry=600s, content-type=text/plain, user-property=a=b]\n"
     ));
@@ -54,36 +54,40 @@ fn d_publish_properties_reach_the_subscriber() {
 
 #[test]
 fn d_on_rsub_for_connect_subscribe_and_unsubscribe() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args([
-        "-V",
-        "5",
-        "-v",
-        "-t",
-        &t,
-        "-C",
-        "1",
-        "-D",
-        "subscribe",
-        "subscription-identifier",
-        "9",
-        "-D",
-        "subscribe",
-        "user-property",
-        "k",
-        "v",
-        "-D",
-        "connect",
-        "session-expiry-interval",
-        "0",
-    ]));
-    run(rpub(&b).args(["-V", "5", "-t", &t, "-m", "x"]), SHORT).code(0);
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args([
+            "-V",
+            "5",
+            "-v",
+            "-t",
+            &t,
+            "-C",
+            "1",
+            "-D",
+            "subscribe",
+            "subscription-identifier",
+            "9",
+            "-D",
+            "subscribe",
+            "user-property",
+            "k",
+            "v",
+            "-D",
+            "connect",
+            "session-expiry-interval",
+            "0",
+        ])
+        .subscribed();
+    rpub(&b)
+        .args(["-V", "5", "-t", &t, "-m", "x"])
+        .run()
+        .code(0);
     sub.finish(SHORT)
         .code(0)
         .stdout(format!("{t} x [subscription-id=9]\n"));
-    run(
-        rsub(&b).args([
+    rsub(&b)
+        .args([
             "-V",
             "5",
             "-U",
@@ -93,11 +97,10 @@ fn d_on_rsub_for_connect_subscribe_and_unsubscribe() {
             "user-property",
             "k",
             "v",
-        ]),
-        SHORT,
-    )
-    .code(0)
-    .stderr_empty();
+        ])
+        .run()
+        .code(0)
+        .stderr_empty();
 }
 
 /// Each mistake: exit 2, one line, the broker never contacted.
@@ -109,7 +112,7 @@ fn refused(tool: &str, args: &[&str], expected_line: &str) {
     if tool == "rpub" {
         cmd.args(["-m", "x"]);
     }
-    let out = run(cmd.args(args), SHORT);
+    let out = cmd.args(args).run();
     out.code(2)
         .one_error_line(tool)
         .stderr_mentions(expected_line);
@@ -236,8 +239,8 @@ fn will_properties_need_a_will() {
 #[test]
 fn d_with_mqtt311_is_refused() {
     let b = Broker::start();
-    run(
-        rpub(&b).args([
+    rpub(&b)
+        .args([
             "-t",
             "x",
             "-m",
@@ -247,10 +250,9 @@ fn d_with_mqtt311_is_refused() {
             "user-property",
             "a",
             "b",
-        ]),
-        SHORT,
-    )
-    .code(2)
-    .one_error_line("rpub")
-    .stderr_mentions("rpub: -D publish user-property is MQTT 5 only: add -V mqttv5");
+        ])
+        .run()
+        .code(2)
+        .one_error_line("rpub")
+        .stderr_mentions("rpub: -D publish user-property is MQTT 5 only: add -V mqttv5");
 }

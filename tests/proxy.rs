@@ -4,7 +4,7 @@
 //! refused as unsupported rather than ignored.
 
 use crate::util::{
-    bin, rpub, rsub, run, unused_port, Amqtt, Broker, Pki, Sub, Tinyproxy, TlsBroker, SERVER, SHORT,
+    bin, rpub, rsub, unused_port, Amqtt, Broker, Pki, Run, Tinyproxy, TlsBroker, SERVER, SHORT,
 };
 
 #[test]
@@ -12,9 +12,11 @@ fn both_tools_through_the_proxy() {
     let b = Broker::start();
     let proxy = Tinyproxy::start("");
     let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["--proxy", &proxy.url(), "-t", &t, "-C", "1"]));
-    run(
-        rpub(&b).args([
+    let sub = rsub(&b)
+        .args(["--proxy", &proxy.url(), "-t", &t, "-C", "1"])
+        .subscribed();
+    rpub(&b)
+        .args([
             "--proxy",
             &proxy.url(),
             "-t",
@@ -23,11 +25,10 @@ fn both_tools_through_the_proxy() {
             "tunnelled",
             "-q",
             "1",
-        ]),
-        SHORT,
-    )
-    .code(0)
-    .stderr_empty();
+        ])
+        .run()
+        .code(0)
+        .stderr_empty();
     sub.finish(SHORT).code(0).stdout("tunnelled\n");
     let target = b.addr();
     let connects = proxy.connects();
@@ -46,37 +47,27 @@ fn tls_and_websockets_through_the_proxy() {
     let tb = TlsBroker::start(&pki, SERVER, true);
     let proxy = Tinyproxy::start("");
     let t = topic!();
-    let sub = Sub::subscribed(
-        bin("rsub")
-            .args(tb.at("localhost"))
-            .args(pki.client_args())
-            .args(["--proxy", &proxy.url(), "-t", &t, "-C", "1"]),
-    );
-    run(
-        bin("rpub")
-            .args(tb.at("localhost"))
-            .args(pki.client_args())
-            .args(["--proxy", &proxy.url(), "-t", &t, "-m", "sealed"]),
-        SHORT,
-    )
-    .code(0)
-    .stderr_empty();
+    let sub = bin("rsub")
+        .args(tb.at("localhost"))
+        .args(pki.client_args())
+        .args(["--proxy", &proxy.url(), "-t", &t, "-C", "1"])
+        .subscribed();
+    bin("rpub")
+        .args(tb.at("localhost"))
+        .args(pki.client_args())
+        .args(["--proxy", &proxy.url(), "-t", &t, "-m", "sealed"])
+        .run()
+        .code(0)
+        .stderr_empty();
     sub.finish(SHORT).code(0).stdout("sealed\n");
 
     let amqtt = Amqtt::start();
     let url = format!("ws://127.0.0.1:{}/mqtt", amqtt.ws_port);
-    let sub = Sub::subscribed(bin("rsub").args([
-        "-L",
-        &url,
-        "--proxy",
-        &proxy.url(),
-        "-t",
-        &t,
-        "-C",
-        "1",
-    ]));
-    run(
-        bin("rpub").args([
+    let sub = bin("rsub")
+        .args(["-L", &url, "--proxy", &proxy.url(), "-t", &t, "-C", "1"])
+        .subscribed();
+    bin("rpub")
+        .args([
             "-h",
             "127.0.0.1",
             "-p",
@@ -85,10 +76,9 @@ fn tls_and_websockets_through_the_proxy() {
             &t,
             "-m",
             "ws",
-        ]),
-        SHORT,
-    )
-    .code(0);
+        ])
+        .run()
+        .code(0);
     sub.finish(SHORT).code(0).stdout("ws\n");
 
     let tls_target = format!("localhost:{}", tb.port);
@@ -108,18 +98,17 @@ fn proxy_credentials() {
     let proxy = Tinyproxy::start("BasicAuth kai pr0xy-pa55");
     let port = proxy.port;
     let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "-C", "1"]));
+    let sub = rsub(&b).args(["-t", &t, "-C", "1"]).subscribed();
     let good = format!("http://kai:pr0xy-pa55@127.0.0.1:{port}");
-    run(
-        rpub(&b).args(["--proxy", &good, "-t", &t, "-m", "let in", "-d"]),
-        SHORT,
-    )
-    .code(0)
-    .never_shows("pr0xy-pa55");
+    rpub(&b)
+        .args(["--proxy", &good, "-t", &t, "-m", "let in", "-d"])
+        .run()
+        .code(0)
+        .never_shows("pr0xy-pa55");
     sub.finish(SHORT).code(0).stdout("let in\n");
 
     let bad = format!("http://kai:wr0ng-pa55@127.0.0.1:{port}");
-    let out = run(rpub(&b).args(["--proxy", &bad, "-t", &t, "-m", "y"]), SHORT);
+    let out = rpub(&b).args(["--proxy", &bad, "-t", &t, "-m", "y"]).run();
     out.code(3)
         .one_error_line("rpub")
         .stdout("")
@@ -127,7 +116,7 @@ fn proxy_credentials() {
         .stderr_mentions("wants a valid user and password")
         .never_shows("wr0ng-pa55");
     let none = format!("http://127.0.0.1:{port}");
-    let out = run(rsub(&b).args(["--proxy", &none, "-t", &t]), SHORT);
+    let out = rsub(&b).args(["--proxy", &none, "-t", &t]).run();
     out.code(3)
         .one_error_line("rsub")
         .stderr_mentions("wants a valid user and password");
@@ -138,10 +127,9 @@ fn proxy_that_refuses_the_port() {
     let b = Broker::start();
     // Only CONNECT to port 443 is allowed: the broker's port is refused.
     let proxy = Tinyproxy::start("ConnectPort 443");
-    let out = run(
-        rpub(&b).args(["--proxy", &proxy.url(), "-t", "x", "-m", "y"]),
-        SHORT,
-    );
+    let out = rpub(&b)
+        .args(["--proxy", &proxy.url(), "-t", "x", "-m", "y"])
+        .run();
     out.code(3)
         .one_error_line("rpub")
         .stdout("")
@@ -154,21 +142,19 @@ fn nothing_at_the_proxy() {
     let b = Broker::start();
     let url = format!("http://127.0.0.1:{}", unused_port());
     for (tool, rest) in [("rpub", &["-m", "y"][..]), ("rsub", &[][..])] {
-        let out = run(
-            bin(tool)
-                .args([
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    &b.port().to_string(),
-                    "--proxy",
-                    &url,
-                    "-t",
-                    "x",
-                ])
-                .args(rest),
-            SHORT,
-        );
+        let out = bin(tool)
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &b.port().to_string(),
+                "--proxy",
+                &url,
+                "-t",
+                "x",
+            ])
+            .args(rest)
+            .run();
         out.code(3)
             .one_error_line(tool)
             .stdout("")
@@ -193,10 +179,9 @@ fn socks_and_bad_proxy_urls_are_refused() {
         ("http://u:s3cret@127.0.0.1:99999", "port"),
     ];
     for (url, says) in cases {
-        let out = run(
-            bin("rpub").args(["--proxy", url, "-t", "x", "-m", "y"]),
-            SHORT,
-        );
+        let out = bin("rpub")
+            .args(["--proxy", url, "-t", "x", "-m", "y"])
+            .run();
         out.code(2)
             .one_error_line("rpub")
             .stderr_mentions(says)

@@ -5,16 +5,17 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use crate::util::{assert_counting, rpub, rsub, run, run_stdin, Broker, Sub, LONG, SHORT};
+use crate::util::{assert_counting, rpub, rsub, run_stdin, Broker, Run, Sub, LONG, SHORT};
 
 /// `rpub --count N -q Q -m '{n}'` into `rsub -q Q -C N`: every number arrives, in order.
 fn counted(qos: &str, n: usize) {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let count = n.to_string();
-    let sub = Sub::subscribed(rsub(&b).args(["-q", qos, "-t", &t, "-C", &count]));
-    run(
-        rpub(&b).args([
+    let sub = rsub(&b)
+        .args(["-q", qos, "-t", &t, "-C", &count])
+        .subscribed();
+    rpub(&b)
+        .args([
             "-q",
             qos,
             "-t",
@@ -25,11 +26,10 @@ fn counted(qos: &str, n: usize) {
             &count,
             "--interval",
             "0",
-        ]),
-        SHORT,
-    )
-    .code(0)
-    .stderr_empty();
+        ])
+        .run()
+        .code(0)
+        .stderr_empty();
     let out = sub.finish(SHORT);
     out.code(0);
     assert_counting(&out.stdout_lines(), &format!("QoS {qos}"));
@@ -56,11 +56,10 @@ fn counted_qos2() {
 #[test]
 fn five_messages_one_per_interval_then_exit() {
     // Scenario 3: `messages: 1` ... `messages: 5`, then exit; nothing lost at exit.
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "-C", "5"]));
-    let out = run(
-        rpub(&b).args([
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b).args(["-t", &t, "-C", "5"]).subscribed();
+    let out = rpub(&b)
+        .args([
             "-t",
             &t,
             "-m",
@@ -69,9 +68,8 @@ fn five_messages_one_per_interval_then_exit() {
             "5",
             "--interval",
             "100ms",
-        ]),
-        SHORT,
-    );
+        ])
+        .run();
     out.code(0);
     if out.elapsed < Duration::from_millis(400) {
         out.fail("5 messages 100ms apart took less than 400ms");
@@ -83,10 +81,9 @@ fn five_messages_one_per_interval_then_exit() {
 
 #[test]
 fn interval_in_fractional_seconds() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let publish = ["-t", &t, "-m", "{n}", "--count", "3", "--interval", "0.25"];
-    let out = run(rpub(&b).args(publish), SHORT);
+    let out = rpub(&b).args(publish).run();
     out.code(0);
     if out.elapsed < Duration::from_millis(500) || out.elapsed > Duration::from_secs(5) {
         out.fail("3 messages 0.25 s apart should take about half a second");
@@ -95,10 +92,9 @@ fn interval_in_fractional_seconds() {
 
 #[test]
 fn verbose_reports_each_acknowledged_message() {
-    let b = Broker::start();
-    let t = topic!();
-    let out = run(
-        rpub(&b).args([
+    let (b, t) = broker_and_topic!();
+    let out = rpub(&b)
+        .args([
             "-v",
             "-q",
             "1",
@@ -110,9 +106,8 @@ fn verbose_reports_each_acknowledged_message() {
             "3",
             "--interval",
             "0",
-        ]),
-        SHORT,
-    );
+        ])
+        .run();
     out.code(0);
     if out.stdout_lines().len() != 3 {
         out.fail("rpub -v should print one line per message");
@@ -123,11 +118,10 @@ fn verbose_reports_each_acknowledged_message() {
 fn verbose_reports_every_message_sent_at_qos_0() {
     // Scenario 2: "the publisher reports per message whether the send succeeded", the last
     // one included (its write is confirmed only by the DISCONNECT after it).
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let topic = format!("{t}/{{i}}");
-    let out = run(
-        rpub(&b).args([
+    let out = rpub(&b)
+        .args([
             "-v",
             "-t",
             &topic,
@@ -137,25 +131,22 @@ fn verbose_reports_every_message_sent_at_qos_0() {
             "3",
             "--interval",
             "0",
-        ]),
-        SHORT,
-    );
+        ])
+        .run();
     out.code(0)
         .stderr_empty()
         .stdout(format!("1 {t}/0 sent\n2 {t}/1 sent\n3 {t}/2 sent\n"));
-    let out = run(rpub(&b).args(["-v", "-t", &t, "-m", "once"]), SHORT);
+    let out = rpub(&b).args(["-v", "-t", &t, "-m", "once"]).run();
     out.code(0).stdout(format!("1 {t} sent\n"));
 }
 
 #[test]
 fn granted_qos_is_traced() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-q", "2", "-t", &t, "-C", "1"]));
-    let out = run(
-        rpub(&b).args(["-d", "-q", "2", "-t", &t, "-m", "exactly once"]),
-        SHORT,
-    );
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b).args(["-q", "2", "-t", &t, "-C", "1"]).subscribed();
+    let out = rpub(&b)
+        .args(["-d", "-q", "2", "-t", &t, "-m", "exactly once"])
+        .run();
     out.code(0)
         .stderr_mentions("sending PUBLISH (d0, q2, r0, m1,")
         .stderr_mentions("received PUBREC")
@@ -172,16 +163,14 @@ fn hundred_thousand_lines_at_qos1() {
     // mosquitto drops QoS 1 messages for a subscriber whose queue holds more than
     // max_queued_messages (default 1000): lift that limit so the test measures the tools, not
     // the broker's policy for slow consumers.
-    let b = Broker::with_config("max_queued_messages 0");
-    let t = topic!();
+    let (b, t) = broker_and_topic!(Broker::with_config("max_queued_messages 0"));
     const N: usize = 100_000;
     // Sync without -d (which would trace 200,000 packets): a retained marker on the same
     // topic is the first thing the subscriber prints once it is subscribed.
-    run(
-        rpub(&b).args(["-r", "-q", "1", "-t", &t, "-m", "ready"]),
-        SHORT,
-    )
-    .code(0);
+    rpub(&b)
+        .args(["-r", "-q", "1", "-t", &t, "-m", "ready"])
+        .run()
+        .code(0);
     let mut sub = Sub::spawn(rsub(&b).args(["-q", "1", "-t", &t, "-C", &(N + 1).to_string()]));
     let first = sub.wait_stdout_lines(1, SHORT);
     if first[0] != "ready" {

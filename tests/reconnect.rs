@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use crate::util::{rpub, rsub, run, Broker, Sub, LONG, SHORT};
+use crate::util::{rpub, rsub, Broker, Run, Sub, LONG, SHORT};
 
 /// A broker that saves sessions and queued messages when stopped, so a persistent subscriber
 /// loses nothing across a restart; no queue limit, so the tools, not the broker, are tested.
@@ -14,24 +14,21 @@ const PERSISTENT: &str = "persistence true\npersistence_location $DIR/\nmax_queu
 
 #[test]
 fn rsub_reconnects_and_resubscribes_after_a_restart() {
-    let mut b = Broker::start();
-    let t = topic!();
-    let mut sub = Sub::subscribed(rsub(&b).args(["-v", "-t", &format!("{t}/#")]));
-    run(
-        rpub(&b).args(["-t", &format!("{t}/a"), "-m", "before"]),
-        SHORT,
-    )
-    .code(0);
+    let (mut b, t) = broker_and_topic!();
+    let mut sub = rsub(&b).args(["-v", "-t", &format!("{t}/#")]).subscribed();
+    rpub(&b)
+        .args(["-t", &format!("{t}/a"), "-m", "before"])
+        .run()
+        .code(0);
     sub.wait_stdout_lines(1, SHORT);
     b.restart();
     // The broker forgot everything: rsub must subscribe again on its own.
     sub.wait_for_stderr("reconnected to", SHORT);
     sub.wait_for_stderr("received SUBACK (m2", SHORT);
-    run(
-        rpub(&b).args(["-t", &format!("{t}/b"), "-m", "after"]),
-        SHORT,
-    )
-    .code(0);
+    rpub(&b)
+        .args(["-t", &format!("{t}/b"), "-m", "after"])
+        .run()
+        .code(0);
     sub.wait_stdout_lines(2, SHORT);
     sub.interrupt();
     let out = sub.finish(SHORT);
@@ -57,16 +54,22 @@ fn rsub_reconnects_and_resubscribes_after_a_restart() {
 
 #[test]
 fn persistent_rsub_gets_what_was_published_while_it_was_away() {
-    let mut b = Broker::with_config(PERSISTENT);
-    let t = topic!();
-    let mut sub =
-        Sub::subscribed(rsub(&b).args(["-c", "-i", "away-sub", "-q", "1", "-t", &t, "-k", "5"]));
-    run(rpub(&b).args(["-q", "1", "-t", &t, "-m", "one"]), SHORT).code(0);
+    let (mut b, t) = broker_and_topic!(Broker::with_config(PERSISTENT));
+    let mut sub = rsub(&b)
+        .args(["-c", "-i", "away-sub", "-q", "1", "-t", &t, "-k", "5"])
+        .subscribed();
+    rpub(&b)
+        .args(["-q", "1", "-t", &t, "-m", "one"])
+        .run()
+        .code(0);
     sub.wait_stdout_lines(1, SHORT);
     b.stop();
     b.relaunch();
     // Published before rsub is back: the broker queues it in rsub's saved session.
-    run(rpub(&b).args(["-q", "1", "-t", &t, "-m", "two"]), SHORT).code(0);
+    rpub(&b)
+        .args(["-q", "1", "-t", &t, "-m", "two"])
+        .run()
+        .code(0);
     sub.wait_for_stderr("session resumed", SHORT);
     sub.wait_stdout_lines(2, SHORT);
     sub.interrupt();
@@ -78,13 +81,11 @@ fn persistent_rsub_gets_what_was_published_while_it_was_away() {
 /// restart, and rpub must exit 0. `sub_qos` is the subscriber's QoS, `protocol` flags go to
 /// both tools.
 fn every_message_across_three_restarts(qos: &str, sub_qos: &str, n: usize, protocol: &[&str]) {
-    let mut b = Broker::with_config(PERSISTENT);
-    let t = topic!();
-    let mut sub = Sub::subscribed(
-        rsub(&b)
-            .args(protocol)
-            .args(["-c", "-i", "counter", "-q", sub_qos, "-t", &t]),
-    );
+    let (mut b, t) = broker_and_topic!(Broker::with_config(PERSISTENT));
+    let mut sub = rsub(&b)
+        .args(protocol)
+        .args(["-c", "-i", "counter", "-q", sub_qos, "-t", &t])
+        .subscribed();
     let count = n.to_string();
     let mut publisher = Sub::spawn(
         rpub(&b)
@@ -168,8 +169,7 @@ fn mqtt5_qos2_end_to_end_loses_nothing_across_three_broker_restarts() {
 
 #[test]
 fn rpub_without_reconnect_says_how_many_were_not_acknowledged() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let args = [
         "--no-reconnect",
         "-q",
@@ -215,9 +215,10 @@ fn rpub_without_reconnect_says_how_many_were_not_acknowledged() {
 
 #[test]
 fn rsub_gives_up_after_reconnect_max_attempts() {
-    let mut b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["--reconnect-max", "2", "-t", &t]));
+    let (mut b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args(["--reconnect-max", "2", "-t", &t])
+        .subscribed();
     b.kill();
     let out = sub.finish(SHORT);
     out.code(6).no_panic();
@@ -244,9 +245,10 @@ fn rsub_gives_up_after_reconnect_max_attempts() {
 
 #[test]
 fn a_broker_that_stops_answering_is_detected_by_the_keepalive() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["--no-reconnect", "-k", "5", "-t", &t]));
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args(["--no-reconnect", "-k", "5", "-t", &t])
+        .subscribed();
     b.signal("STOP");
     let started = Instant::now();
     let out = sub.finish(Duration::from_secs(20));
@@ -261,8 +263,7 @@ fn a_broker_that_stops_answering_is_detected_by_the_keepalive() {
 
 #[test]
 fn rpub_lines_waiting_on_stdin_notices_the_broker_going_away() {
-    let mut b = Broker::start();
-    let t = topic!();
+    let (mut b, t) = broker_and_topic!();
     let (mut publisher, mut stdin) =
         Sub::spawn_with_stdin(rpub(&b).args(["--no-reconnect", "-q", "1", "-l", "-t", &t, "-d"]));
     stdin.write_all(b"first\n").unwrap();
@@ -276,9 +277,8 @@ fn rpub_lines_waiting_on_stdin_notices_the_broker_going_away() {
 
 #[test]
 fn rpub_lines_carry_on_after_a_restart() {
-    let mut b = Broker::start();
-    let t = topic!();
-    let mut sub = Sub::subscribed(rsub(&b).args(["-q", "1", "-t", &t]));
+    let (mut b, t) = broker_and_topic!();
+    let mut sub = rsub(&b).args(["-q", "1", "-t", &t]).subscribed();
     let (mut publisher, mut stdin) =
         Sub::spawn_with_stdin(rpub(&b).args(["-q", "1", "-l", "-t", &t]));
     stdin.write_all(b"first\n").unwrap();
@@ -299,8 +299,7 @@ fn rpub_lines_carry_on_after_a_restart() {
 #[test]
 fn resent_publishes_carry_dup_and_the_trace_shows_it() {
     // The broker logs every packet, so what went over the wire can be checked too.
-    let mut b = Broker::with_config("log_type all");
-    let t = topic!();
+    let (mut b, t) = broker_and_topic!(Broker::with_config("log_type all"));
     let mut publisher =
         Sub::spawn(rpub(&b).args(["-d", "-q", "1", "-t", &t, "-m", "{n}", "--count", "20000"]));
     publisher.wait_for_stderr("received PUBACK", SHORT);

@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-use crate::util::{exe, rpub, rsub, run, Broker, Sub, SHORT};
+use crate::util::{exe, isolate, rpub, rsub, Broker, Run, Sub, SHORT};
 
 /// A responder: `rsub -v` for one request, `sed` to pick the response topic and correlation
 /// data out of the properties it shows, `rpub` to answer "pong <request>" there. Extra
@@ -22,8 +22,10 @@ while IFS= read -r line; do
   "$RPUB" -V 5 -h 127.0.0.1 -p "$PORT" -t "$rt" --correlation-data "$cd" -m "pong $payload"
 done
 "#;
+    // The tools inside the script inherit the environment the harness gives every command.
     let mut cmd = Command::new("bash");
-    cmd.args(["-c", script, "responder"])
+    isolate(&mut cmd)
+        .args(["-c", script, "responder"])
         .env("RSUB", exe("rsub"))
         .env("RPUB", exe("rpub"))
         .env("PORT", b.port().to_string())
@@ -33,13 +35,11 @@ done
 
 #[test]
 fn round_trip_with_a_shell_responder() {
-    let b = Broker::start();
-    let t = topic!();
-    let server = Sub::subscribed(&mut responder(&b, &t));
-    let out = run(
-        rpub(&b).args(["-V", "5", "--wait-response", "5", "-t", &t, "-m", "ping"]),
-        SHORT,
-    );
+    let (b, t) = broker_and_topic!();
+    let server = responder(&b, &t).subscribed();
+    let out = rpub(&b)
+        .args(["-V", "5", "--wait-response", "5", "-t", &t, "-m", "ping"])
+        .run();
     out.code(0).stdout("pong ping\n").stderr_empty();
     server.finish(SHORT).code(0);
 }
@@ -47,12 +47,11 @@ fn round_trip_with_a_shell_responder() {
 /// Response topic and correlation data given by the user; QoS 1 both ways; the default wait.
 #[test]
 fn round_trip_with_own_response_topic_and_correlation_data() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let replies = format!("{t}/replies");
-    let server = Sub::subscribed(&mut responder(&b, &t));
-    let out = run(
-        rpub(&b).args([
+    let server = responder(&b, &t).subscribed();
+    let out = rpub(&b)
+        .args([
             "-V",
             "5",
             "-q",
@@ -66,9 +65,8 @@ fn round_trip_with_own_response_topic_and_correlation_data() {
             "--correlation-data",
             "req-42",
             "--wait-response",
-        ]),
-        SHORT,
-    );
+        ])
+        .run();
     out.code(0).stdout("pong what time is it\n");
     server.finish(SHORT).code(0);
 }
@@ -77,25 +75,26 @@ fn round_trip_with_own_response_topic_and_correlation_data() {
 /// without the right answer the wait ends with exit 27.
 #[test]
 fn answer_with_other_correlation_data_is_ignored() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let replies = format!("{t}/replies");
-    let requester = Sub::subscribed(rpub(&b).args([
-        "-V",
-        "5",
-        "-t",
-        &t,
-        "-m",
-        "ping",
-        "--response-topic",
-        &replies,
-        "--correlation-data",
-        "mine",
-        "--wait-response",
-        "1500ms",
-    ]));
-    run(
-        rpub(&b).args([
+    let requester = rpub(&b)
+        .args([
+            "-V",
+            "5",
+            "-t",
+            &t,
+            "-m",
+            "ping",
+            "--response-topic",
+            &replies,
+            "--correlation-data",
+            "mine",
+            "--wait-response",
+            "1500ms",
+        ])
+        .subscribed();
+    rpub(&b)
+        .args([
             "-V",
             "5",
             "-t",
@@ -104,10 +103,9 @@ fn answer_with_other_correlation_data_is_ignored() {
             "someone-else",
             "-m",
             "not yours",
-        ]),
-        SHORT,
-    )
-    .code(0);
+        ])
+        .run()
+        .code(0);
     let out = requester.finish(SHORT);
     out.code(27).stdout("");
     if !out
@@ -120,10 +118,9 @@ fn answer_with_other_correlation_data_is_ignored() {
 
 #[test]
 fn no_responder_times_out_with_27() {
-    let b = Broker::start();
-    let t = topic!();
-    let out = run(
-        rpub(&b).args([
+    let (b, t) = broker_and_topic!();
+    let out = rpub(&b)
+        .args([
             "-V",
             "5",
             "--wait-response",
@@ -134,9 +131,8 @@ fn no_responder_times_out_with_27() {
             "ping",
             "-i",
             "requester",
-        ]),
-        SHORT,
-    );
+        ])
+        .run();
     out.code(27)
         .stdout("")
         .one_error_line("rpub")
@@ -150,10 +146,9 @@ fn no_responder_times_out_with_27() {
 /// does not take its own request for the answer.
 #[test]
 fn own_request_is_not_the_answer() {
-    let b = Broker::start();
-    let t = topic!();
-    run(
-        rpub(&b).args([
+    let (b, t) = broker_and_topic!();
+    rpub(&b)
+        .args([
             "-V",
             "5",
             "-t",
@@ -164,11 +159,10 @@ fn own_request_is_not_the_answer() {
             &t,
             "--wait-response",
             "0.5",
-        ]),
-        SHORT,
-    )
-    .code(27)
-    .stdout("");
+        ])
+        .run()
+        .code(27)
+        .stdout("");
 }
 
 /// A request the broker refuses (ACL) can get no answer: exit 7 at once, not a timeout.
@@ -178,8 +172,8 @@ fn refused_request_exits_7() {
         &[("Kai", "1234")],
         "user Kai\ntopic readwrite allowed/#\ntopic readwrite rpub/response/#\n",
     );
-    let out = run(
-        rpub(&b).args([
+    let out = rpub(&b)
+        .args([
             "-V",
             "5",
             "-u",
@@ -194,9 +188,8 @@ fn refused_request_exits_7() {
             "ping",
             "--wait-response",
             "5",
-        ]),
-        SHORT,
-    );
+        ])
+        .run();
     out.code(7)
         .one_error_line("rpub")
         .stderr_mentions("not authorized (0x87)");
@@ -215,7 +208,7 @@ fn wait_response_takes_one_message_only() {
         if extra != ["-l"] {
             cmd.args(["-m", "x"]);
         }
-        run(&mut cmd, SHORT).code(2).one_error_line("rpub");
+        cmd.run().code(2).one_error_line("rpub");
     }
 }
 
@@ -223,9 +216,10 @@ fn wait_response_takes_one_message_only() {
 /// is what a responder needs.
 #[test]
 fn rsub_shows_what_a_responder_needs() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-V", "5", "-v", "-t", &t, "-C", "1"]));
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args(["-V", "5", "-v", "-t", &t, "-C", "1"])
+        .subscribed();
     let _requester = Sub::spawn(rpub(&b).args([
         "-V",
         "5",

@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
-use crate::util::{assert_counting, rpub, rsub, run, Broker, Sub, SHORT};
+use crate::util::{assert_counting, rpub, rsub, Broker, Run, Sub, SHORT};
 
 /// Starts `rsub -t topic` without `-d` (so stderr stays the user's) and waits until it is
 /// subscribed: a retained message on the topic is the first thing it prints.
 fn subscribed_quietly(b: &Broker, t: &str, extra: &[&str]) -> Sub {
-    run(rpub(b).args(["-r", "-t", t, "-m", "ready"]), SHORT).code(0);
+    rpub(b).args(["-r", "-t", t, "-m", "ready"]).run().code(0);
     let mut sub = Sub::spawn(rsub(b).args(["-t", t]).args(extra));
     let lines = sub.wait_stdout_lines(1, SHORT);
     if lines != ["ready"] {
@@ -19,8 +19,7 @@ fn subscribed_quietly(b: &Broker, t: &str, extra: &[&str]) -> Sub {
 
 #[test]
 fn rsub_interrupted_exits_130_quietly() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let mut sub = subscribed_quietly(&b, &t, &[]);
     sub.interrupt();
     sub.finish(SHORT).code(130).stdout("ready\n").stderr_empty();
@@ -28,8 +27,7 @@ fn rsub_interrupted_exits_130_quietly() {
 
 #[test]
 fn rsub_terminated_exits_130_quietly() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let mut sub = subscribed_quietly(&b, &t, &[]);
     sub.terminate();
     sub.finish(SHORT).code(130).stdout("ready\n").stderr_empty();
@@ -37,9 +35,10 @@ fn rsub_terminated_exits_130_quietly() {
 
 #[test]
 fn rsub_interrupted_disconnects_cleanly() {
-    let b = Broker::start();
-    let t = topic!();
-    let mut sub = Sub::subscribed(rsub(&b).args(["-i", "interrupted-sub", "-t", &t]));
+    let (b, t) = broker_and_topic!();
+    let mut sub = rsub(&b)
+        .args(["-i", "interrupted-sub", "-t", &t])
+        .subscribed();
     sub.interrupt();
     let out = sub.finish(SHORT);
     out.code(130)
@@ -54,9 +53,8 @@ fn rsub_interrupted_disconnects_cleanly() {
 
 #[test]
 fn rpub_interrupted_loses_nothing_it_reported() {
-    let b = Broker::start();
-    let t = topic!();
-    let mut sub = Sub::subscribed(rsub(&b).args(["-q", "1", "-t", &t]));
+    let (b, t) = broker_and_topic!();
+    let mut sub = rsub(&b).args(["-q", "1", "-t", &t]).subscribed();
     let mut publisher = Sub::spawn(rpub(&b).args([
         "-v",
         "-q",
@@ -94,8 +92,7 @@ fn rpub_interrupted_loses_nothing_it_reported() {
 
 #[test]
 fn rpub_terminated_exits_130() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let publish = [
         "-d",
         "-t",
@@ -118,8 +115,7 @@ fn rpub_terminated_exits_130() {
 
 #[test]
 fn rpub_waiting_on_stdin_interrupted_exits_130() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let (mut publisher, _stdin) =
         Sub::spawn_with_stdin(rpub(&b).args(["-d", "-i", "waiting-pub", "-l", "-t", &t]));
     publisher.wait_for_stderr("received CONNACK", SHORT);

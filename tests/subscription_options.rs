@@ -1,14 +1,13 @@
 //! MQTT 5 subscription options of rsub, as the broker applies them: `--no-local`,
 //! `--retain-handling 0|1|2`, `--retain-as-published` and `--subscription-id`.
 
-use crate::util::{rpub, rsub, run, Broker, Sub, SHORT};
+use crate::util::{rpub, rsub, Broker, Run, SHORT};
 
 fn retained(b: &Broker, topic: &str, payload: &str) {
-    run(
-        rpub(b).args(["-V", "5", "-r", "-t", topic, "-m", payload]),
-        SHORT,
-    )
-    .code(0);
+    rpub(b)
+        .args(["-V", "5", "-r", "-t", topic, "-m", payload])
+        .run()
+        .code(0);
 }
 
 /// `--remove-retained` publishes an empty retained message to clear what it received; the
@@ -16,18 +15,16 @@ fn retained(b: &Broker, topic: &str, payload: &str) {
 /// to send a client its own messages.
 #[test]
 fn no_local_keeps_own_messages_away() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     retained(&b, &t, "old");
-    run(
-        rsub(&b).args(["-V", "5", "--remove-retained", "-t", &t, "-W", "1"]),
-        SHORT,
-    )
-    .code(27)
-    .stdout("old\n\n");
+    rsub(&b)
+        .args(["-V", "5", "--remove-retained", "-t", &t, "-W", "1"])
+        .run()
+        .code(27)
+        .stdout("old\n\n");
     retained(&b, &t, "old");
-    run(
-        rsub(&b).args([
+    rsub(&b)
+        .args([
             "-V",
             "5",
             "--no-local",
@@ -36,21 +33,19 @@ fn no_local_keeps_own_messages_away() {
             &t,
             "-W",
             "1",
-        ]),
-        SHORT,
-    )
-    .code(27)
-    .stdout("old\n");
+        ])
+        .run()
+        .code(27)
+        .stdout("old\n");
 }
 
 #[test]
 fn retain_handling_0_sends_retained_at_every_subscribe() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     retained(&b, &t, "kept");
     for _ in 0..2 {
-        run(
-            rsub(&b).args([
+        rsub(&b)
+            .args([
                 "-V",
                 "5",
                 "-i",
@@ -64,11 +59,10 @@ fn retain_handling_0_sends_retained_at_every_subscribe() {
                 "1",
                 "-W",
                 "1",
-            ]),
-            SHORT,
-        )
-        .code(0)
-        .stdout("kept\n");
+            ])
+            .run()
+            .code(0)
+            .stdout("kept\n");
     }
 }
 
@@ -76,8 +70,7 @@ fn retain_handling_0_sends_retained_at_every_subscribe() {
 /// subscription already exists, so the retained message is not sent again.
 #[test]
 fn retain_handling_1_sends_retained_only_for_a_new_subscription() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     retained(&b, &t, "kept");
     let args = [
         "-V",
@@ -94,17 +87,16 @@ fn retain_handling_1_sends_retained_only_for_a_new_subscription() {
         "-W",
         "1",
     ];
-    run(rsub(&b).args(args), SHORT).code(0).stdout("kept\n");
-    run(rsub(&b).args(args), SHORT).code(27).stdout("");
+    rsub(&b).args(args).run().code(0).stdout("kept\n");
+    rsub(&b).args(args).run().code(27).stdout("");
 }
 
 #[test]
 fn retain_handling_2_never_sends_retained() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     retained(&b, &t, "kept");
-    run(
-        rsub(&b).args([
+    rsub(&b)
+        .args([
             "-V",
             "5",
             "--retain-handling",
@@ -115,15 +107,18 @@ fn retain_handling_2_never_sends_retained() {
             "1",
             "-W",
             "1",
-        ]),
-        SHORT,
-    )
-    .code(27)
-    .stdout("");
+        ])
+        .run()
+        .code(27)
+        .stdout("");
     // Live messages still arrive.
-    let sub =
-        Sub::subscribed(rsub(&b).args(["-V", "5", "--retain-handling", "2", "-t", &t, "-C", "1"]));
-    run(rpub(&b).args(["-V", "5", "-t", &t, "-m", "live"]), SHORT).code(0);
+    let sub = rsub(&b)
+        .args(["-V", "5", "--retain-handling", "2", "-t", &t, "-C", "1"])
+        .subscribed();
+    rpub(&b)
+        .args(["-V", "5", "-t", &t, "-m", "live"])
+        .run()
+        .code(0);
     sub.finish(SHORT).code(0).stdout("live\n");
 }
 
@@ -131,11 +126,13 @@ fn retain_handling_2_never_sends_retained() {
 /// with --retain-as-published it keeps it (the trace shows r1), so -R hides it.
 #[test]
 fn retain_as_published_keeps_the_flag() {
-    let b = Broker::start();
-    let t = topic!();
-    let plain = Sub::subscribed(rsub(&b).args(["-V", "5", "-R", "-t", &t, "-C", "1"]));
-    let kept =
-        Sub::subscribed(rsub(&b).args(["-V", "5", "--retain-as-published", "-t", &t, "-C", "1"]));
+    let (b, t) = broker_and_topic!();
+    let plain = rsub(&b)
+        .args(["-V", "5", "-R", "-t", &t, "-C", "1"])
+        .subscribed();
+    let kept = rsub(&b)
+        .args(["-V", "5", "--retain-as-published", "-t", &t, "-C", "1"])
+        .subscribed();
     retained(&b, &t, "live");
     let out = plain.finish(SHORT);
     out.code(0).stdout("live\n");
@@ -154,20 +151,24 @@ fn retain_as_published_keeps_the_flag() {
 
 #[test]
 fn subscription_id_tags_messages() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args([
-        "-V",
-        "5",
-        "-v",
-        "--subscription-id",
-        "42",
-        "-t",
-        &t,
-        "-C",
-        "1",
-    ]));
-    run(rpub(&b).args(["-V", "5", "-t", &t, "-m", "x"]), SHORT).code(0);
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args([
+            "-V",
+            "5",
+            "-v",
+            "--subscription-id",
+            "42",
+            "-t",
+            &t,
+            "-C",
+            "1",
+        ])
+        .subscribed();
+    rpub(&b)
+        .args(["-V", "5", "-t", &t, "-m", "x"])
+        .run()
+        .code(0);
     sub.finish(SHORT)
         .code(0)
         .stdout(format!("{t} x [subscription-id=42]\n"));
@@ -177,11 +178,10 @@ fn subscription_id_tags_messages() {
 fn subscription_id_out_of_range_is_refused() {
     let b = Broker::start();
     for bad in ["0", "268435456", "x"] {
-        run(
-            rsub(&b).args(["-V", "5", "--subscription-id", bad, "-t", "x"]),
-            SHORT,
-        )
-        .code(2)
-        .one_error_line("rsub");
+        rsub(&b)
+            .args(["-V", "5", "--subscription-id", bad, "-t", "x"])
+            .run()
+            .code(2)
+            .one_error_line("rsub");
     }
 }

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::util::{rpub, rsub, run, Broker, Output, SHORT};
+use crate::util::{rpub, rsub, Output, Run};
 
 /// `script` from util-linux (Debian: bsdutils).
 fn script() -> PathBuf {
@@ -40,6 +40,14 @@ fn in_terminal(cmd: &Command, tail: &str, env: &[(&str, &str)]) -> Output {
 fn in_terminal_after(head: &str, cmd: &Command, tail: &str, env: &[(&str, &str)]) -> Output {
     let line = format!("{head} {} {tail}", shell_words(cmd));
     let mut script = Command::new(script());
+    // The shell line carries the program and its arguments; the environment the harness gave
+    // `cmd` (no host settings, an empty home) goes to `script`, whose shell passes it on.
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(value) => script.env(key, value),
+            None => script.env_remove(key),
+        };
+    }
     script
         .args(["-qfec", &line, "/dev/null"])
         .env("SHELL", "/bin/sh")
@@ -48,7 +56,7 @@ fn in_terminal_after(head: &str, cmd: &Command, tail: &str, env: &[(&str, &str)]
     for (k, v) in env {
         script.env(k, v);
     }
-    run(&mut script, SHORT)
+    script.run()
 }
 
 fn has_escape(bytes: &[u8]) -> bool {
@@ -57,9 +65,8 @@ fn has_escape(bytes: &[u8]) -> bool {
 
 #[test]
 fn topic_is_coloured_only_on_a_terminal() {
-    let b = Broker::start();
-    let t = topic!();
-    run(rpub(&b).args(["-r", "-t", &t, "-m", "hi"]), SHORT).code(0);
+    let (b, t) = broker_and_topic!();
+    rpub(&b).args(["-r", "-t", &t, "-m", "hi"]).run().code(0);
     let mut sub = rsub(&b);
     sub.args(["-v", "-t", &t, "-C", "1"]);
 
@@ -77,20 +84,20 @@ fn topic_is_coloured_only_on_a_terminal() {
         }
     }
     // A pipe: never, unless asked for with --color always.
-    run(rsub(&b).args(["-v", "-t", &t, "-C", "1"]), SHORT)
+    rsub(&b)
+        .args(["-v", "-t", &t, "-C", "1"])
+        .run()
         .code(0)
         .stdout(format!("{t} hi\n"));
-    let out = run(
-        rsub(&b).args(["-v", "--color", "always", "-t", &t, "-C", "1"]),
-        SHORT,
-    );
+    let out = rsub(&b)
+        .args(["-v", "--color", "always", "-t", &t, "-C", "1"])
+        .run();
     out.code(0).stdout(format!("{coloured}\n"));
 }
 
 #[test]
 fn progress_bar_on_a_terminal_only() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let mut publish = rpub(&b);
     publish.args([
         "-q",
@@ -118,7 +125,7 @@ fn progress_bar_on_a_terminal_only() {
             out.fail(&format!("{flag}: no progress bar"));
         }
     }
-    let out = run(&mut publish, SHORT);
+    let out = publish.run();
     out.code(0).stderr_empty().stdout("");
 
     // -l: a counter without a total, while lines come in slowly.
@@ -138,14 +145,12 @@ fn progress_bar_on_a_terminal_only() {
 
 #[test]
 fn live_counter_when_stdout_is_a_file_and_stderr_a_terminal() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     for i in 0..20 {
-        run(
-            rpub(&b).args(["-r", "-t", &format!("{t}/{i}"), "-m", &format!("m{i}")]),
-            SHORT,
-        )
-        .code(0);
+        rpub(&b)
+            .args(["-r", "-t", &format!("{t}/{i}"), "-m", &format!("m{i}")])
+            .run()
+            .code(0);
     }
     let file = b.dir().join("out.txt");
     let mut sub = rsub(&b);
@@ -168,21 +173,19 @@ fn live_counter_when_stdout_is_a_file_and_stderr_a_terminal() {
         out.fail("no counter when stdout is the terminal");
     }
     // Piped, stderr not a terminal: only the timeout line.
-    let out = run(&mut sub, SHORT);
+    let out = sub.run();
     out.code(27).one_error_line("rsub");
     assert!(!has_escape(&out.stdout) && !has_escape(out.stderr.as_bytes()));
 }
 
 #[test]
 fn stats_summaries() {
-    let b = Broker::start();
-    let t = topic!();
-    let out = run(
-        rpub(&b).args([
+    let (b, t) = broker_and_topic!();
+    let out = rpub(&b)
+        .args([
             "--stats", "-q", "1", "-t", &t, "-m", "hello", "-r", "--count", "10",
-        ]),
-        SHORT,
-    );
+        ])
+        .run();
     out.code(0);
     let line = regex::Regex::new(
         r"^rpub: 10 messages, 10 sent, 10 acknowledged, 50 B in [0-9.]+s \([0-9]+ msg/s\)$",
@@ -191,7 +194,7 @@ fn stats_summaries() {
     if out.stderr_lines().len() != 1 || !line.is_match(out.stderr_lines()[0]) {
         out.fail("expected one --stats line");
     }
-    let out = run(rsub(&b).args(["--stats", "-t", &t, "-C", "1"]), SHORT);
+    let out = rsub(&b).args(["--stats", "-t", &t, "-C", "1"]).run();
     out.code(0).stdout("hello\n");
     let line = regex::Regex::new(r"^rsub: 1 messages, 5 B received in [0-9.]+s \([0-9]+ msg/s\)$")
         .unwrap();

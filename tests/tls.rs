@@ -8,13 +8,12 @@
 use std::time::Duration;
 
 use crate::util::{
-    bin, run, OpensslServer, Output, Pki, Sub, TlsBroker, EXPIRED, OTHER_NAME, SERVER, SHORT,
-    WRONG_NAME,
+    bin, OpensslServer, Output, Pki, Run, TlsBroker, EXPIRED, OTHER_NAME, SERVER, SHORT, WRONG_NAME,
 };
 
 /// `tool` against the TLS listener at `host` with `tls` flags and `rest`.
 fn tool(name: &str, tb: &TlsBroker, host: &str, tls: &[String], rest: &[&str]) -> Output {
-    run(bin(name).args(tb.at(host)).args(tls).args(rest), SHORT)
+    bin(name).args(tb.at(host)).args(tls).args(rest).run()
 }
 
 /// Exit 5, one `<tool>: ` line mentioning each of `words`, and no hang.
@@ -33,13 +32,12 @@ fn assert_tls_failure(out: &Output, tool: &str, words: &[&str]) {
 #[track_caller]
 fn round_trip(tb: &TlsBroker, host: &str, tls: &[String], extra: &[&str]) {
     let t = topic!();
-    let sub = Sub::subscribed(
-        bin("rsub")
-            .args(tb.at(host))
-            .args(tls)
-            .args(extra)
-            .args(["-t", &t, "-C", "1"]),
-    );
+    let sub = bin("rsub")
+        .args(tb.at(host))
+        .args(tls)
+        .args(extra)
+        .args(["-t", &t, "-C", "1"])
+        .subscribed();
     tool(
         "rpub",
         tb,
@@ -105,28 +103,25 @@ fn url_with_mqtts_and_a_ca_directory() {
     ];
 
     let t = topic!();
-    let sub = Sub::subscribed(
-        bin("rsub")
-            .args(["-L", &format!("mqtts://localhost:{}/{t}", tb.port)])
-            .args(&capath)
-            .args(["-C", "1"]),
-    );
-    run(
-        bin("rpub")
-            .args(["-L", &format!("mqtts://localhost:{}/{t}", tb.port)])
-            .args(&capath)
-            .args([
-                "--tls-version",
-                "tlsv1.3",
-                "--tls-alpn",
-                "mqtt",
-                "-m",
-                "via URL",
-            ]),
-        SHORT,
-    )
-    .code(0)
-    .stderr_empty();
+    let sub = bin("rsub")
+        .args(["-L", &format!("mqtts://localhost:{}/{t}", tb.port)])
+        .args(&capath)
+        .args(["-C", "1"])
+        .subscribed();
+    bin("rpub")
+        .args(["-L", &format!("mqtts://localhost:{}/{t}", tb.port)])
+        .args(&capath)
+        .args([
+            "--tls-version",
+            "tlsv1.3",
+            "--tls-alpn",
+            "mqtt",
+            "-m",
+            "via URL",
+        ])
+        .run()
+        .code(0)
+        .stderr_empty();
     sub.finish(SHORT).code(0).stdout("via URL\n");
 }
 
@@ -138,22 +133,20 @@ fn alpn_protocols_are_offered_and_checked() {
     // MQTT broker, never answers CONNECT: the connect timeout ends it.
     let server = OpensslServer::start(&cert, &key, "mqtt", &[]);
     let port = server.port.to_string();
-    let out = run(
-        bin("rpub")
-            .args(["-h", "localhost", "-p", &port, "--connect-timeout", "1"])
-            .args(pki.ca_args())
-            .args([
-                "--tls-alpn",
-                "x-test",
-                "--tls-alpn",
-                "mqtt",
-                "-t",
-                "x",
-                "-m",
-                "y",
-            ]),
-        SHORT,
-    );
+    let out = bin("rpub")
+        .args(["-h", "localhost", "-p", &port, "--connect-timeout", "1"])
+        .args(pki.ca_args())
+        .args([
+            "--tls-alpn",
+            "x-test",
+            "--tls-alpn",
+            "mqtt",
+            "-t",
+            "x",
+            "-m",
+            "y",
+        ])
+        .run();
     out.code(3).one_error_line("rpub");
     if !server
         .log()
@@ -167,13 +160,11 @@ fn alpn_protocols_are_offered_and_checked() {
     // Offering only what it does not speak: it refuses the handshake.
     let server = OpensslServer::start(&cert, &key, "mqtt", &[]);
     let port = server.port.to_string();
-    let out = run(
-        bin("rsub")
-            .args(["-h", "localhost", "-p", &port])
-            .args(pki.ca_args())
-            .args(["--tls-alpn", "x-other", "-t", "x"]),
-        SHORT,
-    );
+    let out = bin("rsub")
+        .args(["-h", "localhost", "-p", &port])
+        .args(pki.ca_args())
+        .args(["--tls-alpn", "x-other", "-t", "x"])
+        .run();
     assert_tls_failure(&out, "rsub", &["none of the ALPN protocols offered"]);
 }
 
@@ -183,24 +174,20 @@ fn tls_version_is_enforced() {
     let (cert, key) = (pki.path("server.crt"), pki.path("server.key"));
     // A server that speaks TLS 1.2 only: --tls-version tlsv1.3 refuses it...
     let server = OpensslServer::start(&cert, &key, "mqtt", &["-tls1_2"]);
-    let out = run(
-        bin("rpub")
-            .args(["-h", "localhost", "-p", &server.port.to_string()])
-            .args(pki.ca_args())
-            .args(["--tls-version", "tlsv1.3", "-t", "x", "-m", "y"]),
-        SHORT,
-    );
+    let out = bin("rpub")
+        .args(["-h", "localhost", "-p", &server.port.to_string()])
+        .args(pki.ca_args())
+        .args(["--tls-version", "tlsv1.3", "-t", "x", "-m", "y"])
+        .run();
     assert_tls_failure(&out, "rpub", &["TLS version", "--tls-version"]);
     // ...while the default (TLS 1.2 or 1.3) gets through the handshake; s_server is no MQTT
     // broker, so the connect timeout ends it.
     let server = OpensslServer::start(&cert, &key, "mqtt", &["-tls1_2"]);
-    let out = run(
-        bin("rpub")
-            .args(["-h", "localhost", "-p", &server.port.to_string()])
-            .args(pki.ca_args())
-            .args(["--connect-timeout", "1", "-t", "x", "-m", "y"]),
-        SHORT,
-    );
+    let out = bin("rpub")
+        .args(["-h", "localhost", "-p", &server.port.to_string()])
+        .args(pki.ca_args())
+        .args(["--connect-timeout", "1", "-t", "x", "-m", "y"])
+        .run();
     out.code(3)
         .one_error_line("rpub")
         .stderr_mentions("no answer");
@@ -246,27 +233,24 @@ fn system_roots_skip_a_broken_certificate_with_a_warning() {
     std::fs::write(&bundle, format!("{broken}{ca}")).unwrap();
 
     let t = topic!();
-    let sub = Sub::subscribed(
-        bin("rsub")
-            .env("SSL_CERT_FILE", &bundle)
-            .env_remove("SSL_CERT_DIR")
-            .args(tb.at("localhost"))
-            .args(["--tls-use-os-certs", "-t", &t, "-C", "1"]),
-    );
-    let out = run(
-        bin("rpub")
-            .env("SSL_CERT_FILE", &bundle)
-            .env_remove("SSL_CERT_DIR")
-            .args(tb.at("localhost"))
-            .args([
-                "--tls-use-os-certs",
-                "-t",
-                &t,
-                "-m",
-                "trusted by the system",
-            ]),
-        SHORT,
-    );
+    let sub = bin("rsub")
+        .env("SSL_CERT_FILE", &bundle)
+        .env_remove("SSL_CERT_DIR")
+        .args(tb.at("localhost"))
+        .args(["--tls-use-os-certs", "-t", &t, "-C", "1"])
+        .subscribed();
+    let out = bin("rpub")
+        .env("SSL_CERT_FILE", &bundle)
+        .env_remove("SSL_CERT_DIR")
+        .args(tb.at("localhost"))
+        .args([
+            "--tls-use-os-certs",
+            "-t",
+            &t,
+            "-m",
+            "trusted by the system",
+        ])
+        .run();
     out.code(0)
         .one_error_line("rpub")
         .stderr_mentions("warning: skipped 1 system CA certificate");
@@ -326,12 +310,11 @@ fn insecure_skips_only_the_name_check_and_says_so() {
     let mut args = pki.ca_args();
     args.push("--insecure".into());
     let t = topic!();
-    let sub = Sub::subscribed(
-        bin("rsub")
-            .args(tb.at("localhost"))
-            .args(&args)
-            .args(["-t", &t, "-C", "1"]),
-    );
+    let sub = bin("rsub")
+        .args(tb.at("localhost"))
+        .args(&args)
+        .args(["-t", &t, "-C", "1"])
+        .subscribed();
     let out = tool("rpub", &tb, "127.0.0.1", &args, &["-t", &t, "-m", "anyway"]);
     out.code(0)
         .one_error_line("rpub")
@@ -416,13 +399,11 @@ fn tls_to_a_plain_port() {
     let plain = tb.broker.port().to_string();
     for name in ["rpub", "rsub"] {
         let rest: &[&str] = if name == "rpub" { &["-m", "y"] } else { &[] };
-        let out = run(
-            bin(name)
-                .args(["-h", "localhost", "-p", &plain, "-t", "x"])
-                .args(pki.ca_args())
-                .args(rest),
-            SHORT,
-        );
+        let out = bin(name)
+            .args(["-h", "localhost", "-p", &plain, "-t", "x"])
+            .args(pki.ca_args())
+            .args(rest)
+            .run();
         assert_tls_failure(&out, name, &["plain MQTT port"]);
     }
 }
@@ -434,12 +415,10 @@ fn plain_mqtt_to_a_tls_port() {
     let port = tb.port.to_string();
     for (name, version) in [("rpub", "311"), ("rsub", "5")] {
         let rest: &[&str] = if name == "rpub" { &["-m", "y"] } else { &[] };
-        let out = run(
-            bin(name)
-                .args(["-h", "127.0.0.1", "-p", &port, "-V", version, "-t", "x"])
-                .args(rest),
-            SHORT,
-        );
+        let out = bin(name)
+            .args(["-h", "127.0.0.1", "-p", &port, "-V", version, "-t", "x"])
+            .args(rest)
+            .run();
         assert_tls_failure(&out, name, &["speaks TLS", "--cafile"]);
     }
 }
@@ -485,12 +464,10 @@ fn unreadable_tls_files_are_bad_input() {
         ),
     ];
     for (args, says) in cases {
-        let out = run(
-            bin("rpub")
-                .args(["-p", "1", "-t", "x", "-m", "y"])
-                .args(args),
-            SHORT,
-        );
+        let out = bin("rpub")
+            .args(["-p", "1", "-t", "x", "-m", "y"])
+            .args(args)
+            .run();
         out.code(2).one_error_line("rpub").stderr_mentions(says);
     }
 }

@@ -2,7 +2,7 @@
 //! tools and both protocol versions; a missing socket is exit 3; flags that make no sense with
 //! a socket are refused.
 
-use crate::util::{bin, rpub, rsub, run, Broker, Sub, SHORT};
+use crate::util::{bin, rpub, rsub, Broker, Run, SHORT};
 
 fn socket_broker() -> (Broker, String) {
     let broker = Broker::with_config("listener 0 $DIR/mqtt.sock");
@@ -15,30 +15,28 @@ fn both_tools_over_the_socket() {
     let (b, sock) = socket_broker();
     for version in ["311", "5"] {
         let t = topic!();
-        let sub = Sub::subscribed(
-            bin("rsub").args(["--unix", &sock, "-V", version, "-t", &t, "-C", "1"]),
-        );
-        run(
-            bin("rpub").args([
+        let sub = bin("rsub")
+            .args(["--unix", &sock, "-V", version, "-t", &t, "-C", "1"])
+            .subscribed();
+        bin("rpub")
+            .args([
                 "--unix", &sock, "-V", version, "-t", &t, "-m", "local", "-q", "2",
-            ]),
-            SHORT,
-        )
-        .code(0)
-        .stderr_empty();
+            ])
+            .run()
+            .code(0)
+            .stderr_empty();
         sub.finish(SHORT).code(0).stdout("local\n");
     }
     // And across: socket in, TCP out.
     let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-t", &t, "-C", "1"]));
-    run(
-        bin("rpub").args(["--unix", &sock, "-t", &t, "-m", "crossed"]),
-        SHORT,
-    )
-    .code(0);
+    let sub = rsub(&b).args(["-t", &t, "-C", "1"]).subscribed();
+    bin("rpub")
+        .args(["--unix", &sock, "-t", &t, "-m", "crossed"])
+        .run()
+        .code(0);
     sub.finish(SHORT).code(0).stdout("crossed\n");
     // Nothing went over TCP for the socket clients: TCP-only rpub still works as before.
-    run(rpub(&b).args(["-t", &t, "-m", "tcp"]), SHORT).code(0);
+    rpub(&b).args(["-t", &t, "-m", "tcp"]).run().code(0);
 }
 
 #[test]
@@ -46,10 +44,10 @@ fn missing_socket_is_unreachable() {
     let (b, _) = socket_broker();
     let missing = b.dir().join("nope.sock").to_str().unwrap().to_string();
     for (tool, rest) in [("rpub", &["-m", "y"][..]), ("rsub", &[][..])] {
-        let out = run(
-            bin(tool).args(["--unix", &missing, "-t", "x"]).args(rest),
-            SHORT,
-        );
+        let out = bin(tool)
+            .args(["--unix", &missing, "-t", "x"])
+            .args(rest)
+            .run();
         out.code(3)
             .one_error_line(tool)
             .stdout("")
@@ -67,21 +65,17 @@ fn flags_that_do_not_fit_a_socket_are_refused() {
         (&["--proxy", "http://127.0.0.1:3128"], "--proxy"),
     ];
     for (args, says) in cases {
-        let out = run(
-            bin("rpub")
-                .args(["--unix", "/tmp/x.sock", "-t", "x", "-m", "y"])
-                .args(args),
-            SHORT,
-        );
+        let out = bin("rpub")
+            .args(["--unix", "/tmp/x.sock", "-t", "x", "-m", "y"])
+            .args(args)
+            .run();
         out.code(2).one_error_line("rpub").stderr_mentions(says);
     }
     // MQTT_HOST from the environment would be ignored just as silently: it is refused too.
-    let out = run(
-        bin("rsub")
-            .env("MQTT_HOST", "broker")
-            .args(["--unix", "/tmp/x.sock", "-t", "x"]),
-        SHORT,
-    );
+    let out = bin("rsub")
+        .env("MQTT_HOST", "broker")
+        .args(["--unix", "/tmp/x.sock", "-t", "x"])
+        .run();
     out.code(2)
         .one_error_line("rsub")
         .stderr_mentions("MQTT_HOST");

@@ -4,7 +4,7 @@
 use std::net::TcpListener;
 use std::time::Duration;
 
-use crate::util::{bin, run, unused_port, Output, SHORT};
+use crate::util::{bin, unused_port, Output, Run};
 
 /// Checks exit 3 and one `<tool>: ` line mentioning `what`.
 #[track_caller]
@@ -23,12 +23,10 @@ fn nothing_listening() {
         ("rpub", &["-t", "x", "-m", "y"][..]),
         ("rsub", &["-t", "x"][..]),
     ] {
-        let out = run(
-            bin(tool)
-                .args(["-h", "127.0.0.1", "-p", &port.to_string()])
-                .args(args),
-            SHORT,
-        );
+        let out = bin(tool)
+            .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+            .args(args)
+            .run();
         assert_unreachable(&out, tool, &addr);
         let err = out.stderr.to_lowercase();
         if !(err.contains("refused") || err.contains("listening")) {
@@ -40,8 +38,8 @@ fn nothing_listening() {
 #[test]
 fn nothing_listening_quiet() {
     let port = unused_port().to_string();
-    let out = run(
-        bin("rpub").args([
+    let out = bin("rpub")
+        .args([
             "--quiet",
             "-h",
             "127.0.0.1",
@@ -51,14 +49,12 @@ fn nothing_listening_quiet() {
             "x",
             "-m",
             "y",
-        ]),
-        SHORT,
-    );
+        ])
+        .run();
     out.code(3).stdout("").stderr_empty();
-    let out = run(
-        bin("rsub").args(["--quiet", "-h", "127.0.0.1", "-p", &port, "-t", "x"]),
-        SHORT,
-    );
+    let out = bin("rsub")
+        .args(["--quiet", "-h", "127.0.0.1", "-p", &port, "-t", "x"])
+        .run();
     out.code(3).stdout("").stderr_empty();
 }
 
@@ -68,20 +64,19 @@ fn unresolvable_host() {
         ("rpub", &["-t", "x", "-m", "y"][..]),
         ("rsub", &["-t", "x"][..]),
     ] {
-        let out = run(
-            bin(tool).args(["-h", "no-such-host.invalid"]).args(args),
-            SHORT,
-        );
+        let out = bin(tool)
+            .args(["-h", "no-such-host.invalid"])
+            .args(args)
+            .run();
         assert_unreachable(&out, tool, "no-such-host.invalid");
     }
 }
 
 #[test]
 fn unresolvable_host_in_url() {
-    let out = run(
-        bin("rpub").args(["-L", "mqtt://no-such-host.invalid:1883/x", "-m", "y"]),
-        SHORT,
-    );
+    let out = bin("rpub")
+        .args(["-L", "mqtt://no-such-host.invalid:1883/x", "-m", "y"])
+        .run();
     assert_unreachable(&out, "rpub", "no-such-host.invalid");
 }
 
@@ -94,12 +89,10 @@ fn silent_peer_hits_the_connect_timeout() {
         ("rpub", &["-t", "x", "-m", "y"][..]),
         ("rsub", &["-t", "x"][..]),
     ] {
-        let out = run(
-            bin(tool)
-                .args(["--connect-timeout", "1", "-h", "127.0.0.1", "-p", &port])
-                .args(args),
-            SHORT,
-        );
+        let out = bin(tool)
+            .args(["--connect-timeout", "1", "-h", "127.0.0.1", "-p", &port])
+            .args(args)
+            .run();
         out.code(3).one_error_line(tool).stdout("");
         if out.elapsed < Duration::from_millis(900) || out.elapsed > Duration::from_secs(5) {
             out.fail("--connect-timeout 1 should give up after about one second");

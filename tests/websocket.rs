@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::util::{bin, run, Amqtt, Broker, Pki, Sub, SERVER, SHORT};
+use crate::util::{bin, Amqtt, Broker, Pki, Run, SERVER, SHORT};
 
 fn tcp(amqtt: &Amqtt) -> [String; 4] {
     [
@@ -20,26 +20,23 @@ fn tcp(amqtt: &Amqtt) -> [String; 4] {
 fn publish_over_ws_receive_over_tcp() {
     let amqtt = Amqtt::start();
     let t = topic!();
-    let sub = Sub::subscribed(
-        bin("rsub")
-            .args(tcp(&amqtt))
-            .args(["-t", &t, "-C", "2", "-v"]),
-    );
+    let sub = bin("rsub")
+        .args(tcp(&amqtt))
+        .args(["-t", &t, "-C", "2", "-v"])
+        .subscribed();
     let url = format!("ws://127.0.0.1:{}/mqtt", amqtt.ws_port);
-    run(
-        bin("rpub").args(["-L", &url, "-t", &t, "-m", "over ws", "-q", "1"]),
-        SHORT,
-    )
-    .code(0)
-    .stderr_empty();
+    bin("rpub")
+        .args(["-L", &url, "-t", &t, "-m", "over ws", "-q", "1"])
+        .run()
+        .code(0)
+        .stderr_empty();
     // The URL's default path is "/": any path reaches amqtt.
     let url = format!("ws://localhost:{}", amqtt.ws_port);
-    run(
-        bin("rpub").args(["-L", &url, "-t", &t, "-m", "again"]),
-        SHORT,
-    )
-    .code(0)
-    .stderr_empty();
+    bin("rpub")
+        .args(["-L", &url, "-t", &t, "-m", "again"])
+        .run()
+        .code(0)
+        .stderr_empty();
     sub.finish(SHORT)
         .code(0)
         .stdout(format!("{t} over ws\n{t} again\n"));
@@ -50,15 +47,15 @@ fn publish_over_tcp_receive_over_ws() {
     let amqtt = Amqtt::start();
     let t = topic!();
     let url = format!("ws://127.0.0.1:{}/mqtt", amqtt.ws_port);
-    let sub = Sub::subscribed(bin("rsub").args(["-L", &url, "-t", &t, "-C", "1", "-q", "1"]));
-    run(
-        bin("rpub")
-            .args(tcp(&amqtt))
-            .args(["-t", &t, "-m", "to ws", "-q", "1"]),
-        SHORT,
-    )
-    .code(0)
-    .stderr_empty();
+    let sub = bin("rsub")
+        .args(["-L", &url, "-t", &t, "-C", "1", "-q", "1"])
+        .subscribed();
+    bin("rpub")
+        .args(tcp(&amqtt))
+        .args(["-t", &t, "-m", "to ws", "-q", "1"])
+        .run()
+        .code(0)
+        .stderr_empty();
     sub.finish(SHORT).code(0).stdout("to ws\n");
 }
 
@@ -73,42 +70,38 @@ fn wss_with_our_ca_both_ways() {
     let url = format!("wss://localhost:{wss_port}/mqtt");
     let t = topic!();
 
-    let sub = Sub::subscribed(
-        bin("rsub")
-            .args(["-L", &url])
-            .args(pki.ca_args())
-            .args(["-t", &t, "-C", "1"]),
-    );
-    run(
-        bin("rpub")
-            .args(tcp(&amqtt))
-            .args(["-t", &t, "-m", "to wss"]),
-        SHORT,
-    )
-    .code(0);
+    let sub = bin("rsub")
+        .args(["-L", &url])
+        .args(pki.ca_args())
+        .args(["-t", &t, "-C", "1"])
+        .subscribed();
+    bin("rpub")
+        .args(tcp(&amqtt))
+        .args(["-t", &t, "-m", "to wss"])
+        .run()
+        .code(0);
     sub.finish(SHORT).code(0).stdout("to wss\n");
 
-    let sub = Sub::subscribed(bin("rsub").args(tcp(&amqtt)).args(["-t", &t, "-C", "1"]));
-    run(
-        bin("rpub")
-            .args(["-L", &url])
-            .args(pki.ca_args())
-            .args(["-t", &t, "-m", "from wss"]),
-        SHORT,
-    )
-    .code(0)
-    .stderr_empty();
+    let sub = bin("rsub")
+        .args(tcp(&amqtt))
+        .args(["-t", &t, "-C", "1"])
+        .subscribed();
+    bin("rpub")
+        .args(["-L", &url])
+        .args(pki.ca_args())
+        .args(["-t", &t, "-m", "from wss"])
+        .run()
+        .code(0)
+        .stderr_empty();
     sub.finish(SHORT).code(0).stdout("from wss\n");
 
     // TLS to the plain ws:// listener: a TLS failure, at once.
     let plain = format!("wss://localhost:{}/mqtt", amqtt.ws_port);
-    let out = run(
-        bin("rpub")
-            .args(["-L", &plain])
-            .args(pki.ca_args())
-            .args(["-t", &t, "-m", "x"]),
-        SHORT,
-    );
+    let out = bin("rpub")
+        .args(["-L", &plain])
+        .args(pki.ca_args())
+        .args(["-t", &t, "-m", "x"])
+        .run();
     out.code(5)
         .one_error_line("rpub")
         .stderr_mentions("TLS with wss://localhost");
@@ -117,12 +110,10 @@ fn wss_with_our_ca_both_ways() {
     }
 
     // The certificate is checked over wss as over mqtts.
-    let out = run(
-        bin("rpub")
-            .args(["-L", &url, "--cafile", &pki.path("other-ca.crt")])
-            .args(["-t", &t, "-m", "x"]),
-        SHORT,
-    );
+    let out = bin("rpub")
+        .args(["-L", &url, "--cafile", &pki.path("other-ca.crt")])
+        .args(["-t", &t, "-m", "x"])
+        .run();
     out.code(5)
         .one_error_line("rpub")
         .stderr_mentions("not signed by a trusted CA");
@@ -133,7 +124,7 @@ fn ws_to_a_plain_mqtt_port_fails_at_once() {
     let broker = Broker::start();
     let url = format!("ws://127.0.0.1:{}/mqtt", broker.port());
     for (tool, rest) in [("rpub", &["-m", "y"][..]), ("rsub", &[][..])] {
-        let out = run(bin(tool).args(["-L", &url, "-t", "x"]).args(rest), SHORT);
+        let out = bin(tool).args(["-L", &url, "-t", "x"]).args(rest).run();
         out.code(3)
             .one_error_line(tool)
             .stdout("")
@@ -146,8 +137,8 @@ fn ws_to_a_plain_mqtt_port_fails_at_once() {
 
 #[test]
 fn tls_flags_with_a_plain_ws_url_are_refused() {
-    let out = run(
-        bin("rpub").args([
+    let out = bin("rpub")
+        .args([
             "-L",
             "ws://localhost/mqtt",
             "--cafile",
@@ -156,8 +147,7 @@ fn tls_flags_with_a_plain_ws_url_are_refused() {
             "x",
             "-m",
             "y",
-        ]),
-        SHORT,
-    );
+        ])
+        .run();
     out.code(2).one_error_line("rpub").stderr_mentions("wss://");
 }

@@ -5,18 +5,19 @@
 //! and counts with `-C`: a wrongly delivered message shows up in the output in place of a right
 //! one.
 
-use crate::util::{rpub, rsub, run, Broker, Sub, SHORT};
+use crate::util::{rpub, rsub, Broker, Run, SHORT};
 
 /// Publishes `payload` on `topic` with rpub and checks that it succeeded.
 fn publish(b: &Broker, topic: &str, payload: &str) {
-    run(rpub(b).args(["-t", topic, "-m", payload]), SHORT).code(0);
+    rpub(b).args(["-t", topic, "-m", payload]).run().code(0);
 }
 
 #[test]
 fn plus_matches_exactly_one_level() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-v", "-t", &format!("{t}/test/+"), "-C", "10"]));
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args(["-v", "-t", &format!("{t}/test/+"), "-C", "10"])
+        .subscribed();
     publish(&b, &format!("{t}/test/a/b"), "too deep");
     publish(&b, &format!("{t}/test"), "too shallow");
     let mut expected = String::new();
@@ -29,9 +30,10 @@ fn plus_matches_exactly_one_level() {
 
 #[test]
 fn hash_matches_parent_and_every_level_below() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-v", "-t", &format!("{t}/#"), "-C", "3"]));
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args(["-v", "-t", &format!("{t}/#"), "-C", "3"])
+        .subscribed();
     publish(&b, &format!("{t}x/sibling"), "not below");
     publish(&b, &t, "parent");
     publish(&b, &format!("{t}/a"), "one");
@@ -43,9 +45,8 @@ fn hash_matches_parent_and_every_level_below() {
 
 #[test]
 fn hash_alone_receives_everything() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-v", "-t", "#", "-C", "3"]));
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b).args(["-v", "-t", "#", "-C", "3"]).subscribed();
     publish(&b, "a", "1");
     publish(&b, &format!("{t}/deep/er/topic"), "2");
     publish(&b, "/leading/slash", "3");
@@ -56,9 +57,10 @@ fn hash_alone_receives_everything() {
 
 #[test]
 fn plus_in_the_middle() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args(["-v", "-t", &format!("{t}/home/+/light"), "-C", "2"]));
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args(["-v", "-t", &format!("{t}/home/+/light"), "-C", "2"])
+        .subscribed();
     publish(&b, &format!("{t}/home/kitchen/light"), "on");
     publish(&b, &format!("{t}/home/kitchen/heater"), "hot");
     publish(&b, &format!("{t}/home/living_room/light/bulb"), "bright");
@@ -71,17 +73,18 @@ fn plus_in_the_middle() {
 
 #[test]
 fn several_filters() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args([
-        "-v",
-        "-t",
-        &format!("{t}/a"),
-        "-t",
-        &format!("{t}/b/#"),
-        "-C",
-        "2",
-    ]));
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args([
+            "-v",
+            "-t",
+            &format!("{t}/a"),
+            "-t",
+            &format!("{t}/b/#"),
+            "-C",
+            "2",
+        ])
+        .subscribed();
     publish(&b, &format!("{t}/c"), "no");
     publish(&b, &format!("{t}/a"), "yes a");
     publish(&b, &format!("{t}/b/x"), "yes b");
@@ -92,19 +95,20 @@ fn several_filters() {
 
 #[test]
 fn filter_out_drops_matching_topics() {
-    let b = Broker::start();
-    let t = topic!();
-    let sub = Sub::subscribed(rsub(&b).args([
-        "-v",
-        "-t",
-        &format!("{t}/#"),
-        "-T",
-        &format!("{t}/noisy/#"),
-        "-T",
-        &format!("{t}/+/debug"),
-        "-C",
-        "2",
-    ]));
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args([
+            "-v",
+            "-t",
+            &format!("{t}/#"),
+            "-T",
+            &format!("{t}/noisy/#"),
+            "-T",
+            &format!("{t}/+/debug"),
+            "-C",
+            "2",
+        ])
+        .subscribed();
     publish(&b, &format!("{t}/noisy/x"), "drop");
     publish(&b, &format!("{t}/quiet/1"), "keep 1");
     publish(&b, &format!("{t}/quiet/debug"), "drop");

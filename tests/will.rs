@@ -4,22 +4,23 @@
 
 use std::io::Write;
 
-use crate::util::{rpub, rsub, run, Broker, Sub, SHORT};
+use crate::util::{rpub, rsub, Run, Sub, SHORT};
 
 #[test]
 fn rsub_killed_leaves_its_will() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let will = format!("{t}/will");
-    let watcher = Sub::subscribed(rsub(&b).args(["-v", "-t", &will, "-C", "1"]));
-    let mut victim = Sub::subscribed(rsub(&b).args([
-        "-t",
-        &format!("{t}/data"),
-        "--will-topic",
-        &will,
-        "--will-payload",
-        "gone",
-    ]));
+    let watcher = rsub(&b).args(["-v", "-t", &will, "-C", "1"]).subscribed();
+    let mut victim = rsub(&b)
+        .args([
+            "-t",
+            &format!("{t}/data"),
+            "--will-topic",
+            &will,
+            "--will-payload",
+            "gone",
+        ])
+        .subscribed();
     victim.kill();
     watcher
         .finish(SHORT)
@@ -29,10 +30,9 @@ fn rsub_killed_leaves_its_will() {
 
 #[test]
 fn rpub_killed_leaves_its_will() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let will = format!("{t}/will");
-    let watcher = Sub::subscribed(rsub(&b).args(["-t", &will, "-C", "1"]));
+    let watcher = rsub(&b).args(["-t", &will, "-C", "1"]).subscribed();
     // rpub -l waits on its stdin with the connection open.
     let (mut victim, stdin) = Sub::spawn_with_stdin(rpub(&b).args([
         "-d",
@@ -52,37 +52,39 @@ fn rpub_killed_leaves_its_will() {
 
 #[test]
 fn retained_will_reaches_later_subscribers() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let will = format!("{t}/status");
-    let mut victim = Sub::subscribed(rsub(&b).args([
-        "-t",
-        &format!("{t}/data"),
-        "--will-topic",
-        &will,
-        "--will-payload",
-        "offline",
-        "--will-retain",
-        "--will-qos",
-        "1",
-    ]));
+    let mut victim = rsub(&b)
+        .args([
+            "-t",
+            &format!("{t}/data"),
+            "--will-topic",
+            &will,
+            "--will-payload",
+            "offline",
+            "--will-retain",
+            "--will-qos",
+            "1",
+        ])
+        .subscribed();
     victim.kill();
     let _ = victim.finish(SHORT);
     // The broker publishes the will as soon as it sees the socket close; poll briefly for it.
-    run(rsub(&b).args(["-t", &will, "-C", "1", "-W", "5"]), SHORT)
+    rsub(&b)
+        .args(["-t", &will, "-C", "1", "-W", "5"])
+        .run()
         .code(0)
         .stdout("offline\n");
 }
 
 #[test]
 fn clean_exit_discards_the_will() {
-    let b = Broker::start();
-    let t = topic!();
+    let (b, t) = broker_and_topic!();
     let will = format!("{t}/will");
-    let watcher = Sub::subscribed(rsub(&b).args(["-t", &will, "-C", "1"]));
+    let watcher = rsub(&b).args(["-t", &will, "-C", "1"]).subscribed();
     // rpub sending one message and exiting normally: DISCONNECT, no will.
-    run(
-        rpub(&b).args([
+    rpub(&b)
+        .args([
             "-t",
             &format!("{t}/data"),
             "-m",
@@ -91,19 +93,20 @@ fn clean_exit_discards_the_will() {
             &will,
             "--will-payload",
             "gone",
-        ]),
-        SHORT,
-    )
-    .code(0);
+        ])
+        .run()
+        .code(0);
     // rsub interrupted with Ctrl+C: DISCONNECT, no will.
-    let mut sub = Sub::subscribed(rsub(&b).args([
-        "-t",
-        &format!("{t}/data"),
-        "--will-topic",
-        &will,
-        "--will-payload",
-        "gone",
-    ]));
+    let mut sub = rsub(&b)
+        .args([
+            "-t",
+            &format!("{t}/data"),
+            "--will-topic",
+            &will,
+            "--will-payload",
+            "gone",
+        ])
+        .subscribed();
     sub.interrupt();
     sub.finish(SHORT).code(130);
     // rpub -l whose stdin ends: DISCONNECT, no will.
@@ -121,6 +124,6 @@ fn clean_exit_discards_the_will() {
     publisher.finish(SHORT).code(0);
     // A will would have been published when the connection closed, before this marker
     // (mosquitto handles its clients in one loop): the first message must be the marker.
-    run(rpub(&b).args(["-t", &will, "-m", "marker"]), SHORT).code(0);
+    rpub(&b).args(["-t", &will, "-m", "marker"]).run().code(0);
     watcher.finish(SHORT).code(0).stdout("marker\n");
 }

@@ -1,7 +1,8 @@
 //! The harness every end-to-end test uses: a private Mosquitto broker per test
-//! ([`Broker`]), command builders for rpub, rsub and the mosquitto clients that never see the
-//! host's `MQTT_*` environment, runs with hard timeouts ([`run`], [`Sub`]), unique topics
-//! ([`topic!`]) and checks that report stdout, stderr and the broker log when they fail.
+//! ([`Broker`]) and a topic prefix of its own ([`topic!`], both at once with
+//! [`broker_and_topic!`]), command builders for rpub, rsub and the mosquitto clients that never
+//! see the settings of whoever runs the tests, runs with hard timeouts ([`Run`],
+//! [`Sub`]) and checks that report stdout, stderr and the broker log when they fail.
 
 #![allow(dead_code)] // Not every test module uses every helper.
 
@@ -16,7 +17,7 @@ use std::time::Duration;
 
 pub use broker::{require_executable, unused_port, Broker};
 pub use pki::{Pki, TlsBroker, EXPIRED, OTHER_NAME, SERVER, WRONG_NAME};
-pub use process::{run, run_stdin, Output, Sub};
+pub use process::{run_stdin, Output, Run, Sub};
 pub use servers::{Amqtt, OpensslServer, Tinyproxy};
 
 /// Long enough for anything a single short command does, even on a loaded 2-core CI machine.
@@ -25,20 +26,39 @@ pub const SHORT: Duration = Duration::from_secs(10);
 pub const LONG: Duration = Duration::from_secs(60);
 
 /// The environment variables the tools read; removed from every command so that the host's
-/// settings never leak into a test.
-const TOOL_ENV: [&str; 6] = [
+/// settings never leak into a test. `SSL_CERT_FILE`/`SSL_CERT_DIR` replace the system's CA
+/// store (`--tls-use-os-certs`), `NO_COLOR` turns colour off.
+const TOOL_ENV: [&str; 9] = [
     "MQTT_HOST",
     "MQTT_PORT",
     "MQTT_USERNAME",
     "MQTT_PASSWORD",
     "RPUBSUB_PROFILE",
     "RPUBSUB_CONFIG",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "NO_COLOR",
 ];
 
-/// `XDG_CONFIG_HOME` for every command: a directory nothing writes to, so that the tools
+/// `XDG_CONFIG_HOME` for every command: a directory nothing creates, so that the tools
 /// never read the config file of whoever runs the tests. Tests of the config file pass
 /// `--config` or set their own.
 pub const NO_CONFIG_HOME: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/no-config-home");
+
+/// `HOME` for every command, for the same reason: `~/.config/rpubsub/config.toml` (when
+/// `XDG_CONFIG_HOME` is unset), `~/` in the config file, and the `~/.config/mosquitto_pub`
+/// files of the reference clients all lead into a directory that does not exist.
+pub const NO_HOME: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/no-home");
+
+/// Gives `cmd` the environment every command of the suite runs in: none of the variables the
+/// tools read, and a home and config directory holding nothing.
+pub fn isolate(cmd: &mut Command) -> &mut Command {
+    for var in TOOL_ENV {
+        cmd.env_remove(var);
+    }
+    cmd.env("XDG_CONFIG_HOME", NO_CONFIG_HOME)
+        .env("HOME", NO_HOME)
+}
 
 /// The path of one of our binaries (cargo builds them before the tests).
 pub fn exe(name: &str) -> &'static str {
@@ -52,10 +72,7 @@ pub fn exe(name: &str) -> &'static str {
 /// A bare `rpub` or `rsub` command, with a clean environment but no arguments.
 pub fn bin(name: &str) -> Command {
     let mut cmd = Command::new(exe(name));
-    for var in TOOL_ENV {
-        cmd.env_remove(var);
-    }
-    cmd.env("XDG_CONFIG_HOME", NO_CONFIG_HOME);
+    isolate(&mut cmd);
     cmd
 }
 
@@ -72,13 +89,17 @@ pub fn rsub(broker: &Broker) -> Command {
 /// `mosquitto_pub -h 127.0.0.1 -p PORT` (the reference client).
 pub fn mosquitto_pub(broker: &Broker) -> Command {
     let exe = require_executable("mosquitto_pub", &["/usr/bin/mosquitto_pub"]);
-    at_broker(Command::new(exe), broker)
+    let mut cmd = Command::new(exe);
+    isolate(&mut cmd);
+    at_broker(cmd, broker)
 }
 
 /// `mosquitto_sub -h 127.0.0.1 -p PORT` (the reference client).
 pub fn mosquitto_sub(broker: &Broker) -> Command {
     let exe = require_executable("mosquitto_sub", &["/usr/bin/mosquitto_sub"]);
-    at_broker(Command::new(exe), broker)
+    let mut cmd = Command::new(exe);
+    isolate(&mut cmd);
+    at_broker(cmd, broker)
 }
 
 fn at_broker(mut cmd: Command, broker: &Broker) -> Command {
@@ -101,6 +122,18 @@ macro_rules! topic {
         fn here() {}
         $crate::util::unique_topic(::std::any::type_name_of_val(&here))
     }};
+}
+
+/// What most tests start from: `let (b, t) = broker_and_topic!();` gives a broker of the test's
+/// own (anonymous clients allowed, or the one passed in: `broker_and_topic!(Broker::with_config(...))`)
+/// and a topic prefix no other test uses ([`topic!`]).
+macro_rules! broker_and_topic {
+    () => {
+        ($crate::util::Broker::start(), topic!())
+    };
+    ($broker:expr) => {
+        ($broker, topic!())
+    };
 }
 
 /// `len` reproducible pseudo-random bytes (xorshift64*): every byte value occurs, including

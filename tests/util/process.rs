@@ -108,6 +108,36 @@ impl Output {
         self
     }
 
+    /// Checks that the tool refused its input the way the contract says (and `cli.rs` prints
+    /// it): exit 2, nothing on stdout, and stderr exactly one line `<tool>: <message>`, in the
+    /// tool's own words: not clap's `error:` screen with its `Usage:` and hints, not Rust's
+    /// debug notation.
+    #[track_caller]
+    pub fn usage_error(&self, tool: &str) -> &Self {
+        self.code(2).stdout("");
+        let prefix = format!("{tool}: ");
+        let Some(message) = self
+            .stderr
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix('\n'))
+        else {
+            self.fail(&format!(
+                "expected stderr to be one line starting with `{prefix}`"
+            ));
+        };
+        if message.contains('\n') {
+            self.fail("expected exactly one line on stderr");
+        }
+        for foreign in ["error:", "Usage:", "For more information", "Os {", "kind: "] {
+            if message.contains(foreign) {
+                self.fail(&format!(
+                    "the message should be the tool's own, not {foreign:?}"
+                ));
+            }
+        }
+        self
+    }
+
     /// Checks that stderr contains `needle`, ignoring case.
     #[track_caller]
     pub fn stderr_mentions(&self, needle: &str) -> &Self {
@@ -198,13 +228,8 @@ pub fn cmdline(cmd: &Command) -> String {
     }
 }
 
-/// Runs `cmd` with no stdin and waits for it, killing it (and failing the test) after `timeout`.
-#[track_caller]
-pub fn run(cmd: &mut Command, timeout: Duration) -> Output {
-    run_inner(cmd, None, timeout)
-}
-
-/// Runs `cmd` with `stdin` fed to it, then closed; otherwise as [`run`].
+/// Runs `cmd` with `stdin` fed to it, then closed, and waits for it, killing it (and failing
+/// the test) after `timeout`.
 #[track_caller]
 pub fn run_stdin(cmd: &mut Command, stdin: impl Into<Vec<u8>>, timeout: Duration) -> Output {
     run_inner(cmd, Some(stdin.into()), timeout)
@@ -232,6 +257,42 @@ fn run_inner(cmd: &mut Command, stdin: Option<Vec<u8>>, timeout: Duration) -> Ou
         let _ = feeder.join();
     }
     out
+}
+
+/// Running a command as a test step: `rpub(&b).args([...]).run().code(0)` reads like the
+/// command line it stands for, followed by what the user must see.
+pub trait Run {
+    /// Runs with no stdin and waits for the end, killing it (and failing the test) after
+    /// [`SHORT`](super::SHORT).
+    fn run(&mut self) -> Output;
+    /// As [`Run::run`], with a longer limit for bulk transfers.
+    fn run_within(&mut self, timeout: Duration) -> Output;
+    /// Runs with `stdin` fed to it, then closed (at most [`SHORT`](super::SHORT)).
+    fn run_stdin(&mut self, stdin: impl Into<Vec<u8>>) -> Output;
+    /// Starts rsub in the background, subscribed ([`Sub::subscribed`]).
+    fn subscribed(&mut self) -> Sub;
+}
+
+impl Run for Command {
+    #[track_caller]
+    fn run(&mut self) -> Output {
+        run_inner(self, None, super::SHORT)
+    }
+
+    #[track_caller]
+    fn run_within(&mut self, timeout: Duration) -> Output {
+        run_inner(self, None, timeout)
+    }
+
+    #[track_caller]
+    fn run_stdin(&mut self, stdin: impl Into<Vec<u8>>) -> Output {
+        run_inner(self, Some(stdin.into()), super::SHORT)
+    }
+
+    #[track_caller]
+    fn subscribed(&mut self) -> Sub {
+        Sub::subscribed(self)
+    }
 }
 
 /// What the reader threads collected so far.
