@@ -1,47 +1,37 @@
-//! Arguments and input the tools must refuse before connecting: exit 2, no panic, nothing on
-//! stdout, and on stderr either clap's own `error:` message (argument syntax) or exactly one
-//! line starting with `rpub: `/`rsub: `. Where the mistake has a name (a file, a flag, a topic),
-//! the message must mention it.
+//! Arguments and input the tools must refuse before connecting, in their own words: exit 2,
+//! nothing on stdout, and on stderr exactly one line `rpub: ...`/`rsub: ...` that names the
+//! mistake (the flag, the value, the file or the topic), whether clap or the tool found it.
 //!
 //! The broker address comes from MQTT_HOST/MQTT_PORT and points at a port where nothing
 //! listens, so a tool that wrongly went ahead would exit 3, not 2.
 
-use crate::util::{bin, run, unused_port, SHORT};
+use crate::util::{bin, unused_port, Run};
 
 /// A file that exists.
 const EXISTING_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
 
-/// Runs `tool args` and checks the usage-error contract.
+/// Runs `tool args` and checks the usage-error contract: one line of the tool's own, naming
+/// each of `mentions`.
 #[track_caller]
-fn refused(tool: &str, args: &[&str], mentions: Option<&str>) {
-    let out = run(
-        bin(tool)
-            .env("MQTT_HOST", "127.0.0.1")
-            .env("MQTT_PORT", unused_port().to_string())
-            .args(args),
-        SHORT,
-    );
-    out.code(2).stdout("");
-    let lines = out.stderr_lines();
-    let from_clap = lines.first().is_some_and(|l| l.starts_with("error:"));
-    if !from_clap {
-        out.one_error_line(tool);
-    }
-    if let Some(needle) = mentions {
+fn refused(tool: &str, args: &[&str], mentions: &[&str]) {
+    let out = bin(tool)
+        .env("MQTT_HOST", "127.0.0.1")
+        .env("MQTT_PORT", unused_port().to_string())
+        .args(args)
+        .run();
+    out.usage_error(tool);
+    for needle in mentions {
         out.stderr_mentions(needle);
     }
 }
 
-/// One test per bad input: `name: tool [args...] (mentions "text")?;`
+/// One test per bad input: `name: tool [args...] mentions "text", ...;`
 macro_rules! bad_input {
-    ($($name:ident: $tool:literal [$($arg:expr),* $(,)?] $(mentions $needle:literal)?;)*) => {
+    ($($name:ident: $tool:literal [$($arg:expr),* $(,)?] mentions $($needle:literal),+;)*) => {
         $(
             #[test]
             fn $name() {
-                #[allow(unused_mut, unused_assignments)]
-                let mut mentions: Option<&str> = None;
-                $(mentions = Some($needle);)?
-                refused($tool, &[$(AsRef::<str>::as_ref(&$arg)),*], mentions);
+                refused($tool, &[$(AsRef::<str>::as_ref(&$arg)),*], &[$($needle),+]);
             }
         )*
     };
@@ -60,27 +50,29 @@ bad_input! {
     rpub_topic_with_hash: "rpub" ["-t", "a/#", "-m", "y"] mentions "topic";
     rpub_topic_hash_alone: "rpub" ["-t", "#", "-m", "y"] mentions "topic";
     rpub_empty_topic: "rpub" ["-t", "", "-m", "y"] mentions "topic";
-    rpub_topic_too_long: "rpub" ["-t", topic_too_long(), "-m", "y"] mentions "topic";
-    rpub_qos_3: "rpub" ["-q", "3", "-t", "x", "-m", "y"] mentions "qos";
-    rpub_port_0: "rpub" ["-p", "0", "-t", "x", "-m", "y"] mentions "port";
+    rpub_topic_too_long: "rpub" ["-t", topic_too_long(), "-m", "y"] mentions "topic", "65536 bytes", "65535";
+    rpub_qos_3: "rpub" ["-q", "3", "-t", "x", "-m", "y"] mentions "--qos", "'3'";
+    rpub_port_0: "rpub" ["-p", "0", "-t", "x", "-m", "y"] mentions "--port", "'0'";
     rpub_port_70000: "rpub" ["-p", "70000", "-t", "x", "-m", "y"] mentions "port";
     rpub_keepalive_70000: "rpub" ["-k", "70000", "-t", "x", "-m", "y"] mentions "keepalive";
     rpub_keepalive_3: "rpub" ["-k", "3", "-t", "x", "-m", "y"] mentions "keepalive";
     rpub_keepalive_not_a_duration: "rpub" ["-k", "soon", "-t", "x", "-m", "y"] mentions "soon";
-    rpub_clean_session_off_without_id: "rpub" ["-c", "-t", "x", "-m", "y"];
-    rpub_message_and_file: "rpub" ["-m", "x", "-f", EXISTING_FILE, "-t", "x"];
-    rpub_message_and_null: "rpub" ["-m", "x", "-n", "-t", "x"];
-    rpub_stdin_line_and_stdin_file: "rpub" ["-l", "-s", "-t", "x"];
+    rpub_clean_session_off_without_id: "rpub" ["-c", "-t", "x", "-m", "y"]
+        mentions "--disable-clean-session", "client id";
+    rpub_message_and_file: "rpub" ["-m", "x", "-f", EXISTING_FILE, "-t", "x"] mentions "--message", "--file";
+    rpub_message_and_null: "rpub" ["-m", "x", "-n", "-t", "x"] mentions "--message", "--null-message";
+    rpub_stdin_line_and_stdin_file: "rpub" ["-l", "-s", "-t", "x"] mentions "--stdin-line", "--stdin-file";
     rpub_missing_file: "rpub" ["-f", "/nonexistent", "-t", "x"] mentions "/nonexistent";
     rpub_missing_password_file: "rpub" ["-u", "Kai", "--password-file", "/nonexistent", "-t", "x", "-m", "y"]
         mentions "/nonexistent";
     rpub_url_with_http_scheme: "rpub" ["-L", "http://x", "-m", "y"] mentions "http";
-    rpub_url_with_bad_port: "rpub" ["-L", "mqtt://:99999", "-t", "x", "-m", "y"];
-    rpub_url_garbage: "rpub" ["-L", "not a url", "-m", "y"];
+    rpub_url_with_bad_port: "rpub" ["-L", "mqtt://:99999", "-t", "x", "-m", "y"] mentions "--url", "99999";
+    rpub_url_garbage: "rpub" ["-L", "not a url", "-m", "y"] mentions "--url", "scheme";
     rpub_mqttv31: "rpub" ["-V", "mqttv31", "-t", "x", "-m", "y"] mentions "not supported";
     rpub_v31: "rpub" ["-V", "31", "-t", "x", "-m", "y"] mentions "not supported";
-    rpub_unknown_version: "rpub" ["-V", "6", "-t", "x", "-m", "y"];
-    rpub_will_qos_3: "rpub" ["--will-topic", "w", "--will-qos", "3", "-t", "x", "-m", "y"];
+    rpub_unknown_version: "rpub" ["-V", "6", "-t", "x", "-m", "y"] mentions "'6'", "--protocol-version";
+    rpub_will_qos_3: "rpub" ["--will-topic", "w", "--will-qos", "3", "-t", "x", "-m", "y"]
+        mentions "--will-qos", "3";
     rpub_will_topic_with_wildcard: "rpub" ["--will-topic", "w/#", "-t", "x", "-m", "y"] mentions "w/#";
     rpub_count_not_a_number: "rpub" ["--count", "many", "-t", "x", "-m", "y"] mentions "many";
     rpub_interval_not_a_duration: "rpub" ["--count", "2", "--interval", "often", "-t", "x", "-m", "y"]
@@ -90,29 +82,30 @@ bad_input! {
 
     rsub_unknown_flag: "rsub" ["--no-such-flag", "-t", "x"] mentions "--no-such-flag";
     rsub_without_topic: "rsub" [] mentions "topic";
-    rsub_hash_not_last: "rsub" ["-t", "a/#/b"];
-    rsub_hash_inside_level: "rsub" ["-t", "a/b#"];
-    rsub_plus_inside_level: "rsub" ["-t", "a+/b"];
-    rsub_empty_filter: "rsub" ["-t", ""];
-    rsub_second_filter_bad: "rsub" ["-t", "ok/#", "-t", "bad/#/x"];
-    rsub_filter_too_long: "rsub" ["-t", topic_too_long()];
-    rsub_qos_3: "rsub" ["-q", "3", "-t", "x"] mentions "qos";
-    rsub_port_0: "rsub" ["-p", "0", "-t", "x"] mentions "port";
+    rsub_hash_not_last: "rsub" ["-t", "a/#/b"] mentions "'a/#/b'", "'#'";
+    rsub_hash_inside_level: "rsub" ["-t", "a/b#"] mentions "'a/b#'", "'#'";
+    rsub_plus_inside_level: "rsub" ["-t", "a+/b"] mentions "'a+/b'", "'+'";
+    rsub_empty_filter: "rsub" ["-t", ""] mentions "-t", "empty topic";
+    rsub_second_filter_bad: "rsub" ["-t", "ok/#", "-t", "bad/#/x"] mentions "'bad/#/x'";
+    rsub_filter_too_long: "rsub" ["-t", topic_too_long()] mentions "65536 bytes", "65535";
+    rsub_qos_3: "rsub" ["-q", "3", "-t", "x"] mentions "--qos", "'3'";
+    rsub_port_0: "rsub" ["-p", "0", "-t", "x"] mentions "--port", "'0'";
     rsub_port_70000: "rsub" ["-p", "70000", "-t", "x"] mentions "port";
     rsub_keepalive_70000: "rsub" ["-k", "70000", "-t", "x"] mentions "keepalive";
-    rsub_clean_session_off_without_id: "rsub" ["-c", "-t", "x"];
+    rsub_clean_session_off_without_id: "rsub" ["-c", "-t", "x"] mentions "--disable-clean-session", "client id";
     rsub_missing_password_file: "rsub" ["-u", "Kai", "--password-file", "/nonexistent", "-t", "x"]
         mentions "/nonexistent";
     rsub_url_with_http_scheme: "rsub" ["-L", "http://x"] mentions "http";
-    rsub_url_with_bad_port: "rsub" ["-L", "mqtt://:99999", "-t", "x"];
+    rsub_url_with_bad_port: "rsub" ["-L", "mqtt://:99999", "-t", "x"] mentions "--url", "99999";
     rsub_mqttv31: "rsub" ["-V", "mqttv31", "-t", "x"] mentions "not supported";
     rsub_count_not_a_number: "rsub" ["-C", "many", "-t", "x"] mentions "many";
     rsub_timeout_not_a_duration: "rsub" ["-W", "eventually", "-t", "x"] mentions "eventually";
-    rsub_filter_out_bad: "rsub" ["-t", "x/#", "-T", "a/#/b"];
-    rsub_unsubscribe_bad: "rsub" ["-U", "a/#/b"];
-    rsub_count_zero: "rsub" ["-C", "0", "-t", "x"];
-    rsub_negative_timeout: "rsub" ["-W", "-1", "-t", "x"];
-    rsub_retained_only_and_no_retained: "rsub" ["--retained-only", "-R", "-t", "x"];
+    rsub_filter_out_bad: "rsub" ["-t", "x/#", "-T", "a/#/b"] mentions "-T", "'a/#/b'";
+    rsub_unsubscribe_bad: "rsub" ["-U", "a/#/b"] mentions "-U", "'a/#/b'";
+    rsub_count_zero: "rsub" ["-C", "0", "-t", "x"] mentions "'0'", "--count";
+    rsub_negative_timeout: "rsub" ["-W", "-1", "-t", "x"] mentions "'-1'";
+    rsub_retained_only_and_no_retained: "rsub" ["--retained-only", "-R", "-t", "x"]
+        mentions "--retained-only", "--no-retained";
 
     rpub_file_is_a_directory: "rpub" ["-f", env!("CARGO_MANIFEST_DIR"), "-t", "x"] mentions "directory";
     rpub_password_file_is_a_directory: "rpub" ["-u", "Kai", "--password-file", env!("CARGO_MANIFEST_DIR"), "-t", "x", "-m", "y"]
@@ -121,12 +114,14 @@ bad_input! {
         mentions "empty";
     rpub_empty_password: "rpub" ["-u", "Kai", "-P", "", "-t", "x", "-m", "y"] mentions "empty";
     rpub_password_without_username: "rpub" ["-P", "secret", "-t", "x", "-m", "y"] mentions "username";
-    rpub_id_and_id_prefix: "rpub" ["-i", "a", "-I", "b", "-t", "x", "-m", "y"];
+    rpub_id_and_id_prefix: "rpub" ["-i", "a", "-I", "b", "-t", "x", "-m", "y"] mentions "--id", "--id-prefix";
     rpub_keepalive_0_with_mqtt5: "rpub" ["-V", "5", "-k", "0", "-t", "x", "-m", "y"] mentions "keepalive";
-    rpub_reconnect_max_and_no_reconnect: "rpub" ["--no-reconnect", "--reconnect-max", "3", "-t", "x", "-m", "y"];
+    rpub_reconnect_max_and_no_reconnect: "rpub" ["--no-reconnect", "--reconnect-max", "3", "-t", "x", "-m", "y"]
+        mentions "--no-reconnect", "--reconnect-max";
     rpub_zero_connect_timeout: "rpub" ["--connect-timeout", "0", "-t", "x", "-m", "y"] mentions "connect-timeout";
-    rpub_interval_without_count: "rpub" ["--interval", "1s", "-t", "x", "-m", "y"];
-    rpub_lines_with_count: "rpub" ["-l", "--count", "3", "-t", "x"];
+    rpub_interval_without_count: "rpub" ["--interval", "1s", "-t", "x", "-m", "y"]
+        mentions "required arguments";
+    rpub_lines_with_count: "rpub" ["-l", "--count", "3", "-t", "x"] mentions "--stdin-line", "--repeat";
     rpub_url_percent_garbage: "rpub" ["-L", "mqtt://kai:%zz@h/t", "-m", "y"] mentions "password";
     rpub_url_without_host: "rpub" ["-L", "mqtt:///t", "-m", "y"] mentions "host";
 }
@@ -135,18 +130,13 @@ bad_input! {
 #[test]
 fn rpub_topic_not_utf8() {
     use std::os::unix::ffi::OsStrExt;
-    let out = run(
-        bin("rpub")
-            .env("MQTT_PORT", unused_port().to_string())
-            .arg("-t")
-            .arg(std::ffi::OsStr::from_bytes(b"a\xffb"))
-            .args(["-m", "y"]),
-        SHORT,
-    );
-    out.code(2)
-        .stdout("")
-        .one_error_line("rpub")
-        .stderr_mentions("UTF-8");
+    let out = bin("rpub")
+        .env("MQTT_PORT", unused_port().to_string())
+        .arg("-t")
+        .arg(std::ffi::OsStr::from_bytes(b"a\xffb"))
+        .args(["-m", "y"])
+        .run();
+    out.usage_error("rpub").stderr_mentions("UTF-8");
 }
 
 /// A payload over the broker's `max_packet_size`: MQTT 5 brokers announce the limit, so rpub
@@ -155,10 +145,9 @@ fn rpub_topic_not_utf8() {
 fn payload_over_the_mqtt5_brokers_maximum_packet_size() {
     let b = crate::util::Broker::with_config("max_packet_size 1000");
     let big = "a".repeat(2_000);
-    let out = run(
-        crate::util::rpub(&b).args(["-V", "5", "-q", "1", "-t", "big", "-m", &big]),
-        SHORT,
-    );
+    let out = crate::util::rpub(&b)
+        .args(["-V", "5", "-q", "1", "-t", "big", "-m", &big])
+        .run();
     out.code(7).no_panic().one_error_line("rpub");
     out.stderr_mentions("maximum packet size")
         .stderr_mentions("(1000 bytes)");
@@ -170,10 +159,9 @@ fn payload_over_the_mqtt5_brokers_maximum_packet_size() {
 fn payload_over_the_mqtt311_brokers_maximum_packet_size_does_not_loop() {
     let b = crate::util::Broker::with_config("max_packet_size 1000");
     let big = "a".repeat(2_000);
-    let out = run(
-        crate::util::rpub(&b).args(["-q", "1", "-t", "big", "-m", &big]),
-        SHORT,
-    );
+    let out = crate::util::rpub(&b)
+        .args(["-q", "1", "-t", "big", "-m", &big])
+        .run();
     out.code(6).no_panic();
     out.stderr_mentions("maximum packet size?");
     out.stderr_mentions("1 of 1 messages not acknowledged");
