@@ -1,78 +1,141 @@
 //! The classroom's third step: ACLs. In MQTT 5 the broker says no to a publish outside the
 //! allowed topics with a reason code in PUBACK (QoS 1) or PUBREC (QoS 2): rpub reports it and
 //! exits 7. In MQTT 3.1.1 mosquitto acknowledges and silently drops such a publish, so there
-//! is nothing to report and rpub exits 0. A refused SUBSCRIBE (here from mosquitto's
-//! dynamic-security plugin) is named per filter; rsub exits 7 when every filter is refused.
+//! is nothing to report and rpub exits 0. Either way the message reaches no one, not even a
+//! subscriber allowed to read the topic, and mosquitto's log says it denied it. A
+//! subscription outside the ACL file's topics is granted but delivers nothing. A refused
+//! SUBSCRIBE (here from mosquitto's dynamic-security plugin) is named per filter; rsub exits
+//! 7 when every filter is refused.
 
-use crate::util::{rpub, rsub, Broker, Run, Sub, SHORT};
+use crate::util::{rpub, rsub, Broker, Output, Run, Sub, SHORT};
 
-/// Kai may use `allowed/#` only.
+/// Kai, who may use `allowed/#` only.
+const KAI: [&str; 4] = ["-u", "Kai", "-P", "1234"];
+/// Ada, the operator, who may read and write every topic.
+const ADA: [&str; 4] = ["-u", "Ada", "-P", "s3cr3t"];
+
+/// A broker that knows Kai and Ada and enforces their ACL, logging every packet (mosquitto
+/// names a denied publish only at debug level).
 fn broker_with_acl() -> Broker {
-    Broker::with_acl(&[("Kai", "1234")], "user Kai\ntopic readwrite allowed/#\n")
+    Broker::with_acl(
+        &[("Kai", "1234"), ("Ada", "s3cr3t")],
+        "user Kai\ntopic readwrite allowed/#\n\nuser Ada\ntopic readwrite #\n",
+    )
+}
+
+/// Ada watching `denied/#` and `allowed/#`, subscribed, for one message.
+fn ada_watching(b: &Broker) -> Sub {
+    rsub(b)
+        .args(ADA)
+        .args(["-v", "-t", "denied/#", "-t", "allowed/#", "-C", "1"])
+        .subscribed()
+}
+
+/// Ada publishes a marker; the first message `watcher` got must be that marker, so nothing
+/// published before it (the denied publish) reached the watcher.
+#[track_caller]
+fn assert_only_the_marker_arrives(b: &Broker, watcher: Sub) {
+    rpub(b)
+        .args(ADA)
+        .args(["-q", "1", "-t", "allowed/marker", "-m", "marker"])
+        .run()
+        .code(0);
+    watcher
+        .finish(SHORT)
+        .code(0)
+        .stdout("allowed/marker marker\n");
+}
+
+/// mosquitto's log shows `count` publishes to `topic` denied.
+#[track_caller]
+fn assert_denied_in_the_log(b: &Broker, out: &Output, topic: &str, count: usize) {
+    let denied = b
+        .log()
+        .lines()
+        .filter(|l| l.contains("Denied PUBLISH from ") && l.contains(&format!("'{topic}'")))
+        .count();
+    if denied != count {
+        out.fail(&format!(
+            "the broker log should show {count} denied PUBLISH to '{topic}', not {denied}"
+        ));
+    }
 }
 
 #[test]
 fn v5_publish_denied_at_qos1_exits_7() {
     let b = broker_with_acl();
+    let watcher = ada_watching(&b);
     let out = rpub(&b)
-        .args([
-            "-V", "5", "-u", "Kai", "-P", "1234", "-q", "1", "-t", "denied/x", "-m", "no",
-        ])
+        .args(KAI)
+        .args(["-V", "5", "-q", "1", "-t", "denied/x", "-m", "no"])
         .run();
     out.code(7)
         .one_error_line("rpub")
         .stderr_mentions("rpub: the broker rejected 1 of 1 messages: not authorized (0x87)");
+    assert_denied_in_the_log(&b, &out, "denied/x", 1);
+    assert_only_the_marker_arrives(&b, watcher);
 }
 
 #[test]
 fn v5_publish_denied_at_qos2_exits_7() {
     let b = broker_with_acl();
+    let watcher = ada_watching(&b);
     let out = rpub(&b)
-        .args([
-            "-V", "5", "-u", "Kai", "-P", "1234", "-q", "2", "-t", "denied/x", "-m", "no",
-        ])
+        .args(KAI)
+        .args(["-V", "5", "-q", "2", "-t", "denied/x", "-m", "no"])
         .run();
     out.code(7)
         .one_error_line("rpub")
         .stderr_mentions("rpub: the broker rejected 1 of 1 messages: not authorized (0x87)");
+    assert_denied_in_the_log(&b, &out, "denied/x", 1);
+    assert_only_the_marker_arrives(&b, watcher);
 }
 
 #[test]
 fn v5_publish_allowed_exits_0() {
     let b = broker_with_acl();
     let sub = rsub(&b)
-        .args(["-u", "Kai", "-P", "1234", "-t", "allowed/x", "-C", "1"])
+        .args(KAI)
+        .args(["-t", "allowed/x", "-C", "1"])
         .subscribed();
     rpub(&b)
-        .args([
-            "-V",
-            "5",
-            "-u",
-            "Kai",
-            "-P",
-            "1234",
-            "-q",
-            "1",
-            "-t",
-            "allowed/x",
-            "-m",
-            "yes",
-        ])
+        .args(KAI)
+        .args(["-V", "5", "-q", "1", "-t", "allowed/x", "-m", "yes"])
         .run()
         .code(0)
         .stderr_empty();
     sub.finish(SHORT).code(0).stdout("yes\n");
 }
 
+/// Acknowledged, so rpub has nothing to report; but the message went nowhere.
 #[test]
 fn v311_publish_denied_is_silently_dropped() {
     let b = broker_with_acl();
+    let watcher = ada_watching(&b);
+    let out = rpub(&b)
+        .args(KAI)
+        .args(["-q", "1", "-t", "denied/x", "-m", "no"])
+        .run();
+    out.code(0).stderr_empty();
+    assert_denied_in_the_log(&b, &out, "denied/x", 1);
+    assert_only_the_marker_arrives(&b, watcher);
+}
+
+/// The ACL file grants a SUBSCRIBE outside Kai's topics (SUBACK says so) but delivers him
+/// nothing that is published there.
+#[test]
+fn v311_subscription_outside_the_acl_receives_nothing() {
+    let b = broker_with_acl();
+    let kai = rsub(&b)
+        .args(KAI)
+        .args(["-v", "-t", "denied/#", "-t", "allowed/#", "-C", "1"])
+        .subscribed();
     rpub(&b)
-        .args([
-            "-u", "Kai", "-P", "1234", "-q", "1", "-t", "denied/x", "-m", "no",
-        ])
+        .args(ADA)
+        .args(["-q", "1", "-t", "denied/x", "-m", "not for Kai"])
         .run()
         .code(0);
+    assert_only_the_marker_arrives(&b, kai);
 }
 
 /// `-v` names the refusal per message; the other messages of the run are still delivered
@@ -81,9 +144,9 @@ fn v311_publish_denied_is_silently_dropped() {
 fn v5_some_publishes_denied_are_counted() {
     let b = broker_with_acl();
     let out = rpub(&b)
+        .args(KAI)
         .args([
-            "-V", "5", "-u", "Kai", "-P", "1234", "-q", "1", "-v", "-t", "{i}/x", "-m", "m",
-            "--count", "2",
+            "-V", "5", "-q", "1", "-v", "-t", "{i}/x", "-m", "m", "--count", "2",
         ])
         .run();
     // Topics "0/x" and "1/x": both outside allowed/#.
@@ -91,6 +154,8 @@ fn v5_some_publishes_denied_are_counted() {
         .stdout("1 0/x rejected: not authorized (0x87)\n2 1/x rejected: not authorized (0x87)\n")
         .one_error_line("rpub")
         .stderr_mentions("rejected 2 of 2 messages: not authorized (0x87)");
+    assert_denied_in_the_log(&b, &out, "0/x", 1);
+    assert_denied_in_the_log(&b, &out, "1/x", 1);
 }
 
 /// A broker whose dynamic-security plugin (shipped with Debian's mosquitto) lets anonymous
@@ -157,6 +222,11 @@ fn v5_partly_refused_subscription_carries_on() {
         "rsub: subscription to 'denied/x' rejected: not authorized (0x87)",
         SHORT,
     );
+    // Published first, on the refused filter: it must not be the message rsub prints.
+    rpub(&b)
+        .args(["-V", "5", "-q", "1", "-t", "denied/x", "-m", "no"])
+        .run()
+        .code(0);
     rpub(&b)
         .args(["-V", "5", "-t", "allowed/x", "-m", "yes"])
         .run()

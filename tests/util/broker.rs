@@ -117,9 +117,10 @@ impl Broker {
     }
 
     /// A broker as [`Broker::with_users`] that also enforces the access control list `acl`
-    /// (mosquitto's `acl_file` syntax).
+    /// (mosquitto's `acl_file` syntax). It logs every packet: a denied publish shows in its
+    /// log only at debug level (`Denied PUBLISH from ...`).
     pub fn with_acl(users: &[(&str, &str)], acl: &str) -> Broker {
-        Broker::build("acl_file $DIR/acl", users, Some(acl))
+        Broker::build("acl_file $DIR/acl\nlog_type all", users, Some(acl))
     }
 
     fn build(extra: &str, users: &[(&str, &str)], acl: Option<&str>) -> Broker {
