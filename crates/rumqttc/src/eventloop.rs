@@ -296,6 +296,7 @@ impl EventLoop {
             },
             // We generate pings irrespective of network activity. This keeps the ping logic
             // simple. We can change this behavior in future if necessary (to prevent extra pings)
+            // rpubsub: the keepalive future built above (upstream: a boxed sleep per poll).
             _ = keepalive, if keepalive_on => {
                 let timeout = self.keepalive_timeout.as_mut().unwrap();
                 timeout.as_mut().reset(Instant::now() + self.mqtt_options.keep_alive);
@@ -550,5 +551,167 @@ async fn mqtt_connect(
         Incoming::ConnAck(connack) if connack.code == ConnectReturnCode::Success => Ok(connack),
         Incoming::ConnAck(connack) => Err(ConnectionError::ConnectionRefused(connack.code)),
         packet => Err(ConnectionError::NotConnAck(packet)),
+    }
+}
+
+// rpubsub: the tests of the changes marked `rpubsub:` above (crates/rumqttc/README.md).
+#[cfg(test)]
+mod rpubsub_tests {
+    use super::*;
+    use crate::mqttbytes::QoS;
+    use bytes::BytesMut;
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
+
+    /// An event loop that is connected, as far as it knows, to a broker played by the test
+    /// at the other end of the returned pipe.
+    fn connected(inflight: u16) -> (EventLoop, DuplexStream) {
+        let mut options = MqttOptions::new("test", "localhost", 1883);
+        options.set_inflight(inflight);
+        let mut eventloop = EventLoop::new(options, 100);
+        let (client, broker) = tokio::io::duplex(1 << 20);
+        eventloop.network = Some(Network::new(client, 1 << 20, 1 << 20));
+        (eventloop, broker)
+    }
+
+    /// Polls until nothing happens for a while.
+    async fn poll_until_idle(eventloop: &mut EventLoop) {
+        while let Ok(event) = time::timeout(Duration::from_millis(50), eventloop.poll()).await {
+            event.unwrap();
+        }
+    }
+
+    /// Every packet the broker has been sent so far.
+    async fn received(broker: &mut DuplexStream) -> Vec<Packet> {
+        let mut bytes = BytesMut::new();
+        while let Ok(Ok(n)) =
+            time::timeout(Duration::from_millis(20), broker.read_buf(&mut bytes)).await
+        {
+            if n == 0 {
+                break;
+            }
+        }
+        let mut packets = Vec::new();
+        while !bytes.is_empty() {
+            packets.push(Packet::read(&mut bytes, 1 << 20).unwrap());
+        }
+        packets
+    }
+
+    fn publish(pkid: u16, qos: QoS, payload: &str) -> Request {
+        let mut publish = Publish::new("a", qos, payload.as_bytes());
+        publish.pkid = pkid;
+        Request::Publish(publish)
+    }
+
+    /// The payloads of the PUBLISH packets among `packets`.
+    fn payloads(packets: &[Packet]) -> Vec<String> {
+        packets
+            .iter()
+            .filter_map(|packet| match packet {
+                Packet::Publish(p) => Some(String::from_utf8_lossy(&p.payload).into_owned()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn one_poll_writes_every_request_already_waiting() {
+        let (mut eventloop, mut broker) = connected(100);
+        for i in 0..10 {
+            let request = publish(0, QoS::AtMostOnce, &i.to_string());
+            eventloop.requests_tx.send(request).unwrap();
+        }
+        eventloop.poll().await.unwrap();
+        let sent = received(&mut broker).await;
+        assert_eq!(
+            payloads(&sent),
+            ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]
+        );
+    }
+
+    #[tokio::test]
+    async fn requests_left_from_the_last_connection_wait_for_room() {
+        let (mut eventloop, mut broker) = connected(2);
+        // Two publishes sent again with their ids, two new ones that were still in the channel.
+        eventloop.pending.extend([
+            publish(1, QoS::AtLeastOnce, "old 1"),
+            publish(2, QoS::AtLeastOnce, "old 2"),
+            publish(0, QoS::AtLeastOnce, "new 1"),
+            publish(0, QoS::AtLeastOnce, "new 2"),
+        ]);
+        poll_until_idle(&mut eventloop).await;
+        for pkid in [1, 2] {
+            broker.write_all(&[0x40, 0x02, 0x00, pkid]).await.unwrap();
+            poll_until_idle(&mut eventloop).await;
+        }
+        let sent = received(&mut broker).await;
+        assert_eq!(payloads(&sent), ["old 1", "old 2", "new 1", "new 2"]);
+    }
+
+    thread_local! {
+        /// Heap allocations made on this thread.
+        static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// Counts allocations per thread for `a_poll_allocates_nothing_for_the_keepalive`; it is
+    /// the allocator of every unit test of the crate, which it only counts for.
+    struct CountingAllocator;
+
+    unsafe impl GlobalAlloc for CountingAllocator {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+            System.alloc(layout)
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            System.dealloc(ptr, layout)
+        }
+    }
+
+    #[global_allocator]
+    static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+    #[tokio::test]
+    async fn a_poll_allocates_nothing_for_the_keepalive() {
+        let (mut eventloop, mut broker) = connected(100);
+        // A full window leaves the network as the only branch of the select.
+        eventloop.state.inflight = eventloop.mqtt_options.inflight;
+        let mut allocations = Vec::new();
+        for _ in 0..10 {
+            broker.write_all(&[0xD0, 0x00]).await.unwrap(); // PINGRESP
+            let before = ALLOCATIONS.with(Cell::get);
+            let event = eventloop.poll().await.unwrap();
+            allocations.push(ALLOCATIONS.with(Cell::get) - before);
+            assert_eq!(event, Event::Incoming(Incoming::PingResp));
+        }
+        // The first polls may still grow buffers.
+        assert_eq!(
+            allocations[5..],
+            [0; 5],
+            "allocations per poll: {allocations:?}"
+        );
+    }
+
+    #[test]
+    fn localhost_is_resolved_without_the_blocking_pool() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .max_blocking_threads(1)
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let port = listener.local_addr().unwrap().port();
+            // The only thread of the blocking pool stays busy until the connection is made.
+            let (release, busy) = std::sync::mpsc::channel::<()>();
+            let blocker = tokio::task::spawn_blocking(move || busy.recv());
+            let connect = socket_connect(format!("localhost:{port}"), NetworkOptions::new());
+            let connected = time::timeout(Duration::from_secs(2), connect).await;
+            drop(release);
+            let _ = blocker.await;
+            assert!(matches!(connected, Ok(Ok(_))), "{connected:?}");
+        });
     }
 }

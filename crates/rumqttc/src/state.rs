@@ -895,4 +895,56 @@ mod test {
             }
         }
     }
+
+    // rpubsub: the tests of the changes marked `rpubsub:` above (crates/rumqttc/README.md).
+
+    /// A QoS 1 publish on packet id `pkid`.
+    fn publish_with_pkid(pkid: u16) -> Publish {
+        let mut publish = build_outgoing_publish(QoS::AtLeastOnce);
+        publish.pkid = pkid;
+        publish
+    }
+
+    #[test]
+    fn a_packet_id_awaiting_pubcomp_is_not_reused() {
+        let mut mqtt = build_mqttstate();
+        let qos2 = build_outgoing_publish(QoS::ExactlyOnce);
+        mqtt.handle_outgoing_packet(Request::Publish(qos2)).unwrap();
+        mqtt.handle_incoming_packet(Incoming::PubRec(PubRec::new(1)))
+            .unwrap();
+        // Packet id 1 comes round again while its PUBCOMP is still awaited.
+        mqtt.last_pkid = 0;
+        let next = build_outgoing_publish(QoS::AtLeastOnce);
+        let sent = mqtt.handle_outgoing_packet(Request::Publish(next)).unwrap();
+        assert_eq!(sent, None);
+        assert_eq!(mqtt.collision.as_ref().map(|p| p.pkid), Some(1));
+    }
+
+    #[test]
+    fn a_publish_released_by_pubcomp_is_tracked() {
+        let mut mqtt = build_mqttstate();
+        // A QoS 2 exchange on id 1 awaiting PUBCOMP, and a publish held back for id 1.
+        mqtt.outgoing_rel.insert(1);
+        mqtt.inflight = 1;
+        mqtt.collision = Some(publish_with_pkid(1));
+        let released = mqtt
+            .handle_incoming_packet(Incoming::PubComp(PubComp::new(1)))
+            .unwrap();
+        assert!(matches!(released, Some(Packet::Publish(ref p)) if p.pkid == 1));
+        assert!(mqtt.outgoing_pub[1].is_some());
+        assert_eq!(mqtt.inflight, 1);
+        // Its PUBACK is expected, not "unsolicited".
+        mqtt.handle_incoming_packet(Incoming::PubAck(PubAck::new(1)))
+            .unwrap();
+        assert_eq!(mqtt.inflight, 0);
+    }
+
+    #[test]
+    fn a_pubrel_for_an_unknown_packet_id_is_completed() {
+        let mut mqtt = build_mqttstate();
+        let answer = mqtt
+            .handle_incoming_packet(Incoming::PubRel(PubRel::new(7)))
+            .unwrap();
+        assert_eq!(answer, Some(Packet::PubComp(PubComp::new(7))));
+    }
 }

@@ -470,3 +470,127 @@ async fn mqtt_connect(
         packet => Err(ConnectionError::NotConnAck(Box::new(packet))),
     }
 }
+
+// rpubsub: the tests of the changes marked `rpubsub:` above (crates/rumqttc/README.md).
+#[cfg(test)]
+mod rpubsub_tests {
+    use super::*;
+    use crate::v5::mqttbytes::QoS;
+    use bytes::BytesMut;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
+
+    /// An event loop that is connected, as far as it knows, to a broker played by the test
+    /// at the other end of the returned pipe.
+    fn connected(inflight: u16) -> (EventLoop, DuplexStream) {
+        let mut options = MqttOptions::new("test", "localhost", 1883);
+        options.set_outgoing_inflight_upper_limit(inflight);
+        let mut eventloop = EventLoop::new(options, 100);
+        let (client, broker) = tokio::io::duplex(1 << 20);
+        eventloop.network = Some(Network::new(client, None));
+        eventloop.keepalive_timeout = Some(Box::pin(time::sleep(Duration::from_secs(60))));
+        (eventloop, broker)
+    }
+
+    /// Polls until nothing happens for a while.
+    async fn poll_until_idle(eventloop: &mut EventLoop) {
+        while let Ok(event) = time::timeout(Duration::from_millis(50), eventloop.poll()).await {
+            event.unwrap();
+        }
+    }
+
+    /// Every packet the broker has been sent so far.
+    async fn received(broker: &mut DuplexStream) -> Vec<Packet> {
+        let mut bytes = BytesMut::new();
+        while let Ok(Ok(n)) =
+            time::timeout(Duration::from_millis(20), broker.read_buf(&mut bytes)).await
+        {
+            if n == 0 {
+                break;
+            }
+        }
+        let mut packets = Vec::new();
+        while !bytes.is_empty() {
+            packets.push(Packet::read(&mut bytes, None).unwrap());
+        }
+        packets
+    }
+
+    fn publish(pkid: u16, qos: QoS, payload: &str) -> Request {
+        let mut publish = Publish::new("a", qos, payload.as_bytes().to_vec(), None);
+        publish.pkid = pkid;
+        Request::Publish(publish)
+    }
+
+    /// The payloads of the PUBLISH packets among `packets`.
+    fn payloads(packets: &[Packet]) -> Vec<String> {
+        packets
+            .iter()
+            .filter_map(|packet| match packet {
+                Packet::Publish(p) => Some(String::from_utf8_lossy(&p.payload).into_owned()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn one_poll_writes_every_request_already_waiting() {
+        let (mut eventloop, mut broker) = connected(100);
+        for i in 0..10 {
+            let request = publish(0, QoS::AtMostOnce, &i.to_string());
+            eventloop.requests_tx.send(request).unwrap();
+        }
+        eventloop.poll().await.unwrap();
+        let sent = received(&mut broker).await;
+        assert_eq!(
+            payloads(&sent),
+            ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]
+        );
+    }
+
+    #[tokio::test]
+    async fn requests_left_from_the_last_connection_wait_for_room() {
+        let (mut eventloop, mut broker) = connected(2);
+        // Two publishes sent again with their ids, two new ones that were still in the channel.
+        eventloop.pending.extend([
+            publish(1, QoS::AtLeastOnce, "old 1"),
+            publish(2, QoS::AtLeastOnce, "old 2"),
+            publish(0, QoS::AtLeastOnce, "new 1"),
+            publish(0, QoS::AtLeastOnce, "new 2"),
+        ]);
+        poll_until_idle(&mut eventloop).await;
+        for pkid in [1, 2] {
+            broker.write_all(&[0x40, 0x02, 0x00, pkid]).await.unwrap();
+            poll_until_idle(&mut eventloop).await;
+        }
+        let sent = received(&mut broker).await;
+        assert_eq!(payloads(&sent), ["old 1", "old 2", "new 1", "new 2"]);
+    }
+
+    #[tokio::test]
+    async fn connack_comes_out_first_after_a_reconnect() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let broker = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut connect = [0; 256];
+            let _ = socket.read(&mut connect).await.unwrap();
+            // CONNACK: no session present, success, no properties.
+            socket
+                .write_all(&[0x20, 0x03, 0x00, 0x00, 0x00])
+                .await
+                .unwrap();
+            socket
+        });
+        let mut eventloop = EventLoop::new(MqttOptions::new("test", "127.0.0.1", port), 10);
+        // An event the last connection left unread.
+        let left = Event::Incoming(Packet::PingResp(PingResp));
+        eventloop.state.events.push_back(left.clone());
+        let first = eventloop.poll().await.unwrap();
+        assert!(
+            matches!(first, Event::Incoming(Packet::ConnAck(_))),
+            "{first:?}"
+        );
+        assert_eq!(eventloop.poll().await.unwrap(), left);
+        let _socket = broker.await.unwrap();
+    }
+}

@@ -161,7 +161,7 @@ impl MqttState {
         }
         self.outgoing_rel.clear();
 
-        // remove packet ids of incoming qos2 publishes
+        // remove packed ids of incoming qos2 publishes
         self.incoming_pub.clear();
 
         self.await_pingresp = false;
@@ -373,6 +373,7 @@ impl MqttState {
                 "PubAck Pkid = {:?}, reason: {:?}",
                 puback.pkid, puback.reason
             );
+            // rpubsub: no early return here (see above).
         }
 
         if let Some(publish) = self.check_collision(puback.pkid) {
@@ -458,6 +459,8 @@ impl MqttState {
     }
 
     fn handle_incoming_pubcomp(&mut self, pubcomp: &PubComp) -> Result<Option<Packet>, StateError> {
+        // rpubsub: an unsolicited PUBCOMP is refused first, before it can release anything
+        // (upstream checked it after releasing the publish held back for its id).
         if !self.outgoing_rel.contains(pubcomp.pkid as usize) {
             error!("Unsolicited pubcomp packet: {:?}", pubcomp.pkid);
             return Err(StateError::Unsolicited(pubcomp.pkid));
@@ -478,6 +481,8 @@ impl MqttState {
             Packet::Publish(publish)
         });
 
+        // rpubsub: the unsolicited check and the freeing of the slot are done first (above);
+        // a failing reason code is only logged.
         if pubcomp.reason != PubCompReason::Success {
             warn!(
                 "PubComp Pkid = {:?}, reason: {:?}",
@@ -1038,5 +1043,110 @@ mod test {
 
         // should ping
         mqtt.outgoing_ping().unwrap();
+    }
+
+    // rpubsub: the tests of the changes marked `rpubsub:` above (crates/rumqttc/README.md).
+
+    /// A QoS 1 publish on packet id `pkid`.
+    fn publish_with_pkid(pkid: u16) -> Publish {
+        let mut publish = build_outgoing_publish(QoS::AtLeastOnce);
+        publish.pkid = pkid;
+        publish
+    }
+
+    /// A state with a QoS 1 publish in flight on id 1 and another held back for id 1.
+    fn collided_on_packet_id_1() -> MqttState {
+        let mut mqtt = build_mqttstate();
+        mqtt.handle_outgoing_packet(Request::Publish(publish_with_pkid(1)))
+            .unwrap();
+        mqtt.collision = Some(publish_with_pkid(1));
+        mqtt
+    }
+
+    #[test]
+    fn a_packet_id_awaiting_pubcomp_is_not_reused() {
+        let mut mqtt = build_mqttstate();
+        let qos2 = build_outgoing_publish(QoS::ExactlyOnce);
+        mqtt.handle_outgoing_packet(Request::Publish(qos2)).unwrap();
+        mqtt.handle_incoming_packet(Incoming::PubRec(PubRec::new(1, None)))
+            .unwrap();
+        // Packet id 1 comes round again while its PUBCOMP is still awaited.
+        mqtt.last_pkid = 0;
+        let next = build_outgoing_publish(QoS::AtLeastOnce);
+        let sent = mqtt.handle_outgoing_packet(Request::Publish(next)).unwrap();
+        assert_eq!(sent, None);
+        assert_eq!(mqtt.collision.as_ref().map(|p| p.pkid), Some(1));
+    }
+
+    #[test]
+    fn a_publish_released_by_pubcomp_is_tracked() {
+        let mut mqtt = build_mqttstate();
+        // A QoS 2 exchange on id 1 awaiting PUBCOMP, and a publish held back for id 1.
+        mqtt.outgoing_rel.insert(1);
+        mqtt.inflight = 1;
+        mqtt.collision = Some(publish_with_pkid(1));
+        let released = mqtt
+            .handle_incoming_packet(Incoming::PubComp(PubComp::new(1, None)))
+            .unwrap();
+        assert!(matches!(released, Some(Packet::Publish(ref p)) if p.pkid == 1));
+        assert!(mqtt.outgoing_pub[1].is_some());
+        assert_eq!(mqtt.inflight, 1);
+        // Its PUBACK is expected, not "unsolicited".
+        mqtt.handle_incoming_packet(Incoming::PubAck(PubAck::new(1, None)))
+            .unwrap();
+        assert_eq!(mqtt.inflight, 0);
+    }
+
+    #[test]
+    fn a_pubrel_for_an_unknown_packet_id_is_completed() {
+        let mut mqtt = build_mqttstate();
+        let answer = mqtt
+            .handle_incoming_packet(Incoming::PubRel(PubRel::new(7, None)))
+            .unwrap();
+        assert_eq!(answer, Some(Packet::PubComp(PubComp::new(7, None))));
+    }
+
+    #[test]
+    fn a_failing_puback_releases_the_publish_held_back() {
+        let mut mqtt = collided_on_packet_id_1();
+        let mut puback = PubAck::new(1, None);
+        puback.reason = PubAckReason::NotAuthorized;
+        let released = mqtt
+            .handle_incoming_packet(Incoming::PubAck(puback))
+            .unwrap();
+        assert!(matches!(released, Some(Packet::Publish(ref p)) if p.pkid == 1));
+        assert!(mqtt.collision.is_none());
+        assert_eq!(mqtt.inflight, 1);
+    }
+
+    #[test]
+    fn a_failing_pubrec_frees_its_slot_and_releases_the_publish_held_back() {
+        let mut mqtt = build_mqttstate();
+        let mut qos2 = publish_with_pkid(1);
+        qos2.qos = QoS::ExactlyOnce;
+        mqtt.handle_outgoing_packet(Request::Publish(qos2)).unwrap();
+        mqtt.collision = Some(publish_with_pkid(1));
+        let mut pubrec = PubRec::new(1, None);
+        pubrec.reason = PubRecReason::NotAuthorized;
+        let released = mqtt
+            .handle_incoming_packet(Incoming::PubRec(pubrec))
+            .unwrap();
+        assert!(matches!(released, Some(Packet::Publish(ref p)) if p.pkid == 1));
+        // The refused QoS 2 publish no longer counts; the released one does.
+        assert_eq!(mqtt.inflight, 1);
+        assert!(mqtt.outgoing_pub[1].is_some());
+    }
+
+    #[test]
+    fn a_failing_pubcomp_frees_its_slot() {
+        let mut mqtt = build_mqttstate();
+        mqtt.outgoing_rel.insert(1);
+        mqtt.inflight = 1;
+        let mut pubcomp = PubComp::new(1, None);
+        pubcomp.reason = PubCompReason::PacketIdentifierNotFound;
+        mqtt.handle_incoming_packet(Incoming::PubComp(pubcomp))
+            .unwrap();
+        assert_eq!(mqtt.inflight, 0);
+        assert!(!mqtt.outgoing_rel.contains(1));
     }
 }

@@ -478,4 +478,24 @@ mod test {
         assert_eq!(size_from_write, size_from_bytes);
         assert_eq!(size_from_size, size_from_bytes);
     }
+
+    // rpubsub: the test of the change marked `rpubsub:` above (crates/rumqttc/README.md).
+    #[test]
+    fn disconnect_with_a_reason_code_and_no_property_length_parses() {
+        let mut buffer = BytesMut::new();
+        let packet_bytes = [
+            0xE0, // Packet type
+            0x01, // Remaining length
+            0x8B, // Disconnect reason code: server shutting down
+        ];
+        let expected = Disconnect::new(DisconnectReasonCode::ServerShuttingDown);
+
+        buffer.extend_from_slice(&packet_bytes[..]);
+
+        let fixed_header = parse_fixed_header(buffer.iter()).unwrap();
+        let disconnect_bytes = buffer.split_to(fixed_header.frame_length()).freeze();
+        let disconnect = Disconnect::read(fixed_header, disconnect_bytes).unwrap();
+
+        assert_eq!(disconnect, expected);
+    }
 }
