@@ -145,16 +145,9 @@ fn password_file_without_trailing_newline() {
         .args(["-u", "Kai", "-P", "1234", "-t", &t, "-C", "1"])
         .subscribed();
     rpub(&b)
-        .args([
-            "-u",
-            "Ada",
-            "--password-file",
-            file.to_str().unwrap(),
-            "-t",
-            &t,
-            "-m",
-            "file",
-        ])
+        .args(["-u", "Ada"])
+        .args(["--password-file", file.to_str().unwrap()])
+        .args(["-t", &t, "-m", "file"])
         .run()
         .code(0);
     sub.finish(SHORT).code(0).stdout("file\n");

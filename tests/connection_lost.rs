@@ -4,7 +4,7 @@
 //!
 //! With `--no-reconnect`: report the loss and stop (reconnecting is in `reconnect.rs`).
 
-use crate::util::{rpub, rsub, Output, Run, Sub, SHORT};
+use crate::util::{numbered_forever, rpub, rsub, Output, Run, Sub, SHORT};
 
 /// Checks exit 6 and exactly one `<tool>: ` line (besides the `-d` trace) naming `addr`.
 #[track_caller]
@@ -29,20 +29,11 @@ fn assert_lost(out: &Output, tool: &str, addr: &str) {
 fn rpub_loses_its_broker_mid_stream() {
     let (mut b, t) = broker_and_topic!();
     let addr = b.addr();
-    let publish = [
-        "--no-reconnect",
-        "-q",
-        "1",
-        "-t",
-        &t,
-        "-m",
-        "{n}",
-        "--count",
-        "0",
-        "--interval",
-        "50ms",
-    ];
-    let mut publisher = Sub::spawn(rpub(&b).arg("-d").args(publish));
+    let mut publisher = Sub::spawn(
+        rpub(&b)
+            .args(["-d", "--no-reconnect", "-q", "1"])
+            .args(numbered_forever(&t, "50ms")),
+    );
     publisher.wait_for_stderr("received PUBACK (m3)", SHORT);
     b.kill();
     assert_lost(&publisher.finish(SHORT), "rpub", &addr);

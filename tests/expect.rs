@@ -24,14 +24,9 @@ fn regex_match_prints_it_and_exits_0() {
 fn json_comparison_on_a_pointer() {
     let (b, t) = broker_and_topic!();
     let sub = rsub(&b)
-        .args([
-            "-t",
-            &t,
-            "--expect-json",
-            "/sensor/temp > 30",
-            "--expect-json",
-            "/sensor/state == on",
-        ])
+        .args(["-t", &t])
+        .args(["--expect-json", "/sensor/temp > 30"])
+        .args(["--expect-json", "/sensor/state == on"])
         .subscribed();
     publish(
         &b,

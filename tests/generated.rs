@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use rpubsub_core::exit::TABLE;
 use rpubsub_core::generate::GenerateKind;
 
-use crate::util::{bin, Run};
+use crate::util::{bin, Run, TOOL_VARIABLES};
 
 const REGENERATE: &str = "RPUBSUB_REGENERATE";
 const TOOLS: [&str; 2] = ["rpub", "rsub"];
@@ -169,15 +169,7 @@ fn man_pages_are_manuals() {
             let roff = format!("\\-\\-{}", long.replace('-', "\\-"));
             assert!(page.contains(&roff), "{tool}.1 does not mention --{long}");
         }
-        for var in [
-            "MQTT_HOST",
-            "MQTT_PORT",
-            "MQTT_USERNAME",
-            "MQTT_PASSWORD",
-            "RPUBSUB_PROFILE",
-            "RPUBSUB_CONFIG",
-            "XDG_CONFIG_HOME",
-        ] {
+        for var in TOOL_VARIABLES.iter().chain(&["XDG_CONFIG_HOME"]) {
             assert!(
                 page.contains(&format!(".TP\n\\fB{var}\\fR\n")),
                 "{tool}.1 ENVIRONMENT lacks {var}"

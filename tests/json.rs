@@ -63,8 +63,8 @@ fn json_lines_keep_every_payload_byte() {
     let (b, t) = broker_and_topic!();
     let all = payloads();
     let sub = rsub(&b)
+        .args(["--json"])
         .args([
-            "--json",
             "-q",
             "1",
             "-t",
@@ -109,41 +109,13 @@ fn json_lines_keep_every_payload_byte() {
 fn json_shows_mqtt5_properties() {
     let (b, t) = broker_and_topic!();
     mosquitto_pub(&b)
-        .args([
-            "-V",
-            "5",
-            "-r",
-            "-t",
-            &t,
-            "-m",
-            "v5",
-            "-D",
-            "publish",
-            "user-property",
-            "k",
-            "v",
-            "-D",
-            "publish",
-            "user-property",
-            "k",
-            "v2",
-            "-D",
-            "publish",
-            "content-type",
-            "text/plain",
-            "-D",
-            "publish",
-            "correlation-data",
-            "c1",
-            "-D",
-            "publish",
-            "response-topic",
-            "re/ply",
-            "-D",
-            "publish",
-            "payload-format-indicator",
-            "1",
-        ])
+        .args(["-V", "5", "-r", "-t", &t, "-m", "v5"])
+        .args(["-D", "publish", "user-property", "k", "v"])
+        .args(["-D", "publish", "user-property", "k", "v2"])
+        .args(["-D", "publish", "content-type", "text/plain"])
+        .args(["-D", "publish", "correlation-data", "c1"])
+        .args(["-D", "publish", "response-topic", "re/ply"])
+        .args(["-D", "publish", "payload-format-indicator", "1"])
         .run()
         .code(0);
     let out = rsub(&b)

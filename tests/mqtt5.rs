@@ -48,22 +48,9 @@ fn counted_qos1_with_v5_short_name() {
         .args(["-V", "5", "-q", "1", "-t", &t, "-C", "30"])
         .subscribed();
     let out = rpub(&b)
-        .args([
-            "-V",
-            "5",
-            "-i",
-            "pub5q1",
-            "-q",
-            "1",
-            "-t",
-            &t,
-            "-m",
-            "{n}",
-            "--count",
-            "30",
-            "--interval",
-            "0",
-        ])
+        .args(["-V", "5", "-i", "pub5q1", "-q", "1", "-t", &t, "-m", "{n}"])
+        .args(["--count", "30"])
+        .args(["--interval", "0"])
         .run();
     out.code(0);
     assert_protocol(&b, &out, "pub5q1", 5);
@@ -82,20 +69,9 @@ fn counted_qos2_mqttv5() {
         .args(["-V", "mqttv5", "-q", "2", "-t", &t, "-C", "20"])
         .subscribed();
     rpub(&b)
-        .args([
-            "-V",
-            "mqttv5",
-            "-q",
-            "2",
-            "-t",
-            &t,
-            "-m",
-            "{n}",
-            "--count",
-            "20",
-            "--interval",
-            "0",
-        ])
+        .args(["-V", "mqttv5", "-q", "2", "-t", &t, "-m", "{n}"])
+        .args(["--count", "20"])
+        .args(["--interval", "0"])
         .run()
         .code(0);
     let out = sub.finish(SHORT);

@@ -5,32 +5,19 @@
 
 use std::time::{Duration, Instant};
 
-use crate::util::{mosquitto_pub, mosquitto_sub, rpub, rsub, Broker, Run, Sub, SHORT};
+use crate::util::{
+    mosquitto_pub, mosquitto_sub, rpub, rpub_v5, rsub, rsub_v5, Broker, Run, Sub, SHORT,
+};
 
 #[test]
 fn user_properties_round_trip_to_rsub() {
     let (b, t) = broker_and_topic!();
-    let sub = rsub(&b)
-        .args(["-V", "5", "-v", "-t", &t, "-C", "1"])
-        .subscribed();
-    rpub(&b)
-        .args([
-            "-V",
-            "5",
-            "-t",
-            &t,
-            "-m",
-            "21.5",
-            "--user-property",
-            "unit=celsius",
-            "--user-property",
-            "room=kitchen",
-            "-D",
-            "publish",
-            "user-property",
-            "sensor",
-            "s-1",
-        ])
+    let sub = rsub_v5(&b).args(["-v", "-t", &t, "-C", "1"]).subscribed();
+    rpub_v5(&b)
+        .args(["-t", &t, "-m", "21.5"])
+        .args(["--user-property", "unit=celsius"])
+        .args(["--user-property", "room=kitchen"])
+        .args(["-D", "publish", "user-property", "sensor", "s-1"])
         .run()
         .code(0)
         .stderr_empty();
@@ -42,30 +29,14 @@ fn user_properties_round_trip_to_rsub() {
 #[test]
 fn every_publish_property_reaches_rsub() {
     let (b, t) = broker_and_topic!();
-    let sub = rsub(&b)
-        .args(["-V", "5", "-v", "-t", &t, "-C", "1"])
-        .subscribed();
-    rpub(&b)
-        .args([
-            "-V",
-            "5",
-            "-q",
-            "1",
-            "-t",
-            &t,
-            "-m",
-            "{}",
-            "--content-type",
-            "application/json",
-            "--payload-format",
-            "utf8",
-            "--message-expiry",
-            "1h",
-            "--response-topic",
-            "replies/1",
-            "--correlation-data",
-            "req-7",
-        ])
+    let sub = rsub_v5(&b).args(["-v", "-t", &t, "-C", "1"]).subscribed();
+    rpub_v5(&b)
+        .args(["-q", "1", "-t", &t, "-m", "{}"])
+        .args(["--content-type", "application/json"])
+        .args(["--payload-format", "utf8"])
+        .args(["--message-expiry", "1h"])
+        .args(["--response-topic", "replies/1"])
+        .args(["--correlation-data", "req-7"])
         .run()
         .code(0)
         .stderr_empty();
@@ -78,9 +49,9 @@ fn every_publish_property_reaches_rsub() {
 #[test]
 fn without_verbose_only_the_payload_is_printed() {
     let (b, t) = broker_and_topic!();
-    let sub = rsub(&b).args(["-V", "5", "-t", &t, "-C", "1"]).subscribed();
-    rpub(&b)
-        .args(["-V", "5", "-t", &t, "-m", "x", "--user-property", "a=b"])
+    let sub = rsub_v5(&b).args(["-t", &t, "-C", "1"]).subscribed();
+    rpub_v5(&b)
+        .args(["-t", &t, "-m", "x", "--user-property", "a=b"])
         .run()
         .code(0);
     sub.finish(SHORT).code(0).stdout("x\n");
@@ -92,27 +63,18 @@ fn user_properties_from_rpub_reach_mosquitto_sub() {
     let (b, t) = broker_and_topic!();
     // A retained marker is the first line mosquitto_sub prints once it is subscribed.
     let marker = format!("{t}/ready");
-    rpub(&b)
-        .args(["-V", "5", "-r", "-t", &marker, "-m", "ready"])
+    rpub_v5(&b)
+        .args(["-r", "-t", &marker, "-m", "ready"])
         .run()
         .code(0);
     let mut sub = Sub::spawn(mosquitto_sub(&b).args([
         "-V", "5", "-F", "%t %p %P", "-t", &marker, "-t", &t, "-C", "2",
     ]));
     sub.wait_for_stdout(b"ready", SHORT);
-    rpub(&b)
-        .args([
-            "-V",
-            "5",
-            "-t",
-            &t,
-            "-m",
-            "hi",
-            "--user-property",
-            "a=1",
-            "--user-property",
-            "b=2",
-        ])
+    rpub_v5(&b)
+        .args(["-t", &t, "-m", "hi"])
+        .args(["--user-property", "a=1"])
+        .args(["--user-property", "b=2"])
         .run()
         .code(0);
     sub.finish(SHORT)
@@ -123,27 +85,11 @@ fn user_properties_from_rpub_reach_mosquitto_sub() {
 #[test]
 fn properties_from_mosquitto_pub_reach_rsub() {
     let (b, t) = broker_and_topic!();
-    let sub = rsub(&b)
-        .args(["-V", "5", "-v", "-t", &t, "-C", "1"])
-        .subscribed();
+    let sub = rsub_v5(&b).args(["-v", "-t", &t, "-C", "1"]).subscribed();
     mosquitto_pub(&b)
-        .args([
-            "-V",
-            "5",
-            "-t",
-            &t,
-            "-m",
-            "m",
-            "-D",
-            "publish",
-            "user-property",
-            "k",
-            "v",
-            "-D",
-            "publish",
-            "content-type",
-            "text/plain",
-        ])
+        .args(["-V", "5", "-t", &t, "-m", "m"])
+        .args(["-D", "publish", "user-property", "k", "v"])
+        .args(["-D", "publish", "content-type", "text/plain"])
         .run()
         .code(0);
     sub.finish(SHORT).code(0).stdout(format!(
@@ -157,30 +103,19 @@ fn properties_from_mosquitto_pub_reach_rsub() {
 fn message_expiry_is_honoured_by_the_broker() {
     let (b, t) = broker_and_topic!();
     let published = Instant::now();
-    rpub(&b)
-        .args([
-            "-V",
-            "5",
-            "-r",
-            "-t",
-            &t,
-            "-m",
-            "fresh",
-            "--message-expiry",
-            "2",
-        ])
+    rpub_v5(&b)
+        .args(["-r", "-t", &t, "-m", "fresh"])
+        .args(["--message-expiry", "2"])
         .run()
         .code(0);
-    rsub(&b)
-        .args(["-V", "5", "-t", &t, "-C", "1"])
+    rsub_v5(&b)
+        .args(["-t", &t, "-C", "1"])
         .run()
         .code(0)
         .stdout("fresh\n");
     // Poll until the broker stops handing it out, instead of sleeping a fixed time.
     loop {
-        let out = rsub(&b)
-            .args(["-V", "5", "-t", &t, "-C", "1", "-W", "0.3"])
-            .run();
+        let out = rsub_v5(&b).args(["-t", &t, "-C", "1", "-W", "0.3"]).run();
         if out.code == Some(27) {
             out.stdout("");
             break;
@@ -202,20 +137,16 @@ fn message_expiry_is_honoured_by_the_broker() {
 fn session_expiry_keeps_the_session() {
     let (b, t) = broker_and_topic!();
     for (id, expiry, kept) in [("sx-kept", "60", true), ("sx-gone", "0", false)] {
-        rsub(&b)
-            .args([
-                "-V", "5", "-i", id, "-c", "-x", expiry, "-q", "1", "-t", &t, "-E",
-            ])
+        rsub_v5(&b)
+            .args(["-i", id, "-c", "-x", expiry, "-q", "1", "-t", &t, "-E"])
             .run()
             .code(0);
-        rpub(&b)
-            .args(["-V", "5", "-q", "1", "-t", &t, "-m", "while away"])
+        rpub_v5(&b)
+            .args(["-q", "1", "-t", &t, "-m", "while away"])
             .run()
             .code(0);
-        let back = rsub(&b)
-            .args([
-                "-V", "5", "-i", id, "-c", "-q", "1", "-t", &t, "-C", "1", "-W", "1",
-            ])
+        let back = rsub_v5(&b)
+            .args(["-i", id, "-c", "-q", "1", "-t", &t, "-C", "1", "-W", "1"])
             .run();
         if kept {
             back.code(0).stdout("while away\n");
@@ -229,14 +160,14 @@ fn session_expiry_keeps_the_session() {
 fn session_expiry_takes_inf_and_durations() {
     let (b, t) = broker_and_topic!();
     for expiry in ["inf", "2m", "-1"] {
-        rsub(&b)
-            .args(["-V", "5", "-x", expiry, "-t", &t, "-E"])
+        rsub_v5(&b)
+            .args(["-x", expiry, "-t", &t, "-E"])
             .run()
             .code(0)
             .stderr_empty();
     }
-    rsub(&b)
-        .args(["-V", "5", "-x", "1.5", "-t", &t, "-E"])
+    rsub_v5(&b)
+        .args(["-x", "1.5", "-t", &t, "-E"])
         .run()
         .code(2)
         .one_error_line("rsub")
@@ -247,27 +178,12 @@ fn session_expiry_takes_inf_and_durations() {
 #[test]
 fn maximum_packet_size_is_honoured_by_the_broker() {
     let (b, t) = broker_and_topic!();
-    let sub = rsub(&b)
-        .args([
-            "-V",
-            "5",
-            "--maximum-packet-size",
-            "100",
-            "-t",
-            &t,
-            "-C",
-            "1",
-        ])
+    let sub = rsub_v5(&b)
+        .args(["--maximum-packet-size", "100", "-t", &t, "-C", "1"])
         .subscribed();
     let big = "x".repeat(200);
-    rpub(&b)
-        .args(["-V", "5", "-t", &t, "-m", &big])
-        .run()
-        .code(0);
-    rpub(&b)
-        .args(["-V", "5", "-t", &t, "-m", "small"])
-        .run()
-        .code(0);
+    rpub_v5(&b).args(["-t", &t, "-m", &big]).run().code(0);
+    rpub_v5(&b).args(["-t", &t, "-m", "small"]).run().code(0);
     sub.finish(SHORT).code(0).stdout("small\n");
 }
 
@@ -276,24 +192,11 @@ fn maximum_packet_size_is_honoured_by_the_broker() {
 #[test]
 fn topic_alias_repeated_messages() {
     let (b, t) = broker_and_topic!();
-    let sub = rsub(&b)
-        .args(["-V", "5", "-v", "-t", &t, "-C", "3"])
-        .subscribed();
-    rpub(&b)
-        .args([
-            "-V",
-            "5",
-            "-q",
-            "1",
-            "-t",
-            &t,
-            "-m",
-            "m{n}",
-            "--count",
-            "3",
-            "--topic-alias",
-            "1",
-        ])
+    let sub = rsub_v5(&b).args(["-v", "-t", &t, "-C", "3"]).subscribed();
+    rpub_v5(&b)
+        .args(["-q", "1", "-t", &t, "-m", "m{n}"])
+        .args(["--count", "3"])
+        .args(["--topic-alias", "1"])
         .run()
         .code(0)
         .stderr_empty();
@@ -306,19 +209,9 @@ fn topic_alias_repeated_messages() {
 fn topic_alias_above_the_broker_maximum_is_named() {
     // mosquitto's default max_topic_alias is 10.
     let (b, t) = broker_and_topic!();
-    rpub(&b)
-        .args([
-            "-V",
-            "5",
-            "-q",
-            "1",
-            "-t",
-            &t,
-            "-m",
-            "x",
-            "--topic-alias",
-            "11",
-        ])
+    rpub_v5(&b)
+        .args(["-q", "1", "-t", &t, "-m", "x"])
+        .args(["--topic-alias", "11"])
         .run()
         .code(7)
         .one_error_line("rpub")
@@ -329,28 +222,16 @@ fn topic_alias_above_the_broker_maximum_is_named() {
 fn will_properties_reach_the_subscriber() {
     let (b, t) = broker_and_topic!();
     let will = format!("{t}/will");
-    let watcher = rsub(&b)
-        .args(["-V", "5", "-v", "-t", &will, "-C", "1"])
+    let watcher = rsub_v5(&b)
+        .args(["-v", "-t", &will, "-C", "1"])
         .subscribed();
-    let mut victim = rsub(&b)
-        .args([
-            "-V",
-            "5",
-            "-t",
-            &format!("{t}/data"),
-            "--will-topic",
-            &will,
-            "--will-payload",
-            "gone",
-            "--will-content-type",
-            "text/plain",
-            "--will-user-property",
-            "reason=crash",
-            "-D",
-            "will",
-            "correlation-data",
-            "c-1",
-        ])
+    let mut victim = rsub_v5(&b)
+        .args(["-t", &format!("{t}/data")])
+        .args(["--will-topic", &will])
+        .args(["--will-payload", "gone"])
+        .args(["--will-content-type", "text/plain"])
+        .args(["--will-user-property", "reason=crash"])
+        .args(["-D", "will", "correlation-data", "c-1"])
         .subscribed();
     victim.kill();
     watcher.finish(SHORT).code(0).stdout(format!(
@@ -363,24 +244,12 @@ fn will_properties_reach_the_subscriber() {
 fn will_delay_holds_the_will_back() {
     let (b, t) = broker_and_topic!();
     let will = format!("{t}/will");
-    let mut watcher = rsub(&b)
-        .args(["-V", "5", "-t", &will, "-C", "1"])
-        .subscribed();
-    let mut victim = rsub(&b)
-        .args([
-            "-V",
-            "5",
-            "-x",
-            "10",
-            "-t",
-            &format!("{t}/data"),
-            "--will-topic",
-            &will,
-            "--will-payload",
-            "late",
-            "--will-delay",
-            "2",
-        ])
+    let mut watcher = rsub_v5(&b).args(["-t", &will, "-C", "1"]).subscribed();
+    let mut victim = rsub_v5(&b)
+        .args(["-x", "10", "-t", &format!("{t}/data")])
+        .args(["--will-topic", &will])
+        .args(["--will-payload", "late"])
+        .args(["--will-delay", "2"])
         .subscribed();
     let killed = Instant::now();
     victim.kill();
@@ -402,17 +271,9 @@ fn payload_format_utf8_refuses_binary_payload() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bin");
     std::fs::write(&file, [0xff, 0xfe]).unwrap();
-    rpub(&b)
-        .args([
-            "-V",
-            "5",
-            "-t",
-            "x",
-            "-f",
-            file.to_str().unwrap(),
-            "--payload-format",
-            "utf8",
-        ])
+    rpub_v5(&b)
+        .args(["-t", "x", "-f", file.to_str().unwrap()])
+        .args(["--payload-format", "utf8"])
         .run()
         .code(2)
         .one_error_line("rpub")

@@ -13,16 +13,9 @@ fn index_in_topic_and_count_in_message() {
         .args(["-v", "-t", &format!("{t}/t/+"), "-C", "3"])
         .subscribed();
     rpub(&b)
-        .args([
-            "-t",
-            &format!("{t}/t/{{i}}"),
-            "-m",
-            "msg {n}",
-            "--count",
-            "3",
-            "--interval",
-            "0",
-        ])
+        .args(["-t", &format!("{t}/t/{{i}}"), "-m", "msg {n}"])
+        .args(["--count", "3"])
+        .args(["--interval", "0"])
         .run()
         .code(0);
     sub.finish(SHORT)
@@ -35,16 +28,9 @@ fn repeat_is_the_same_as_count() {
     let (b, t) = broker_and_topic!();
     let sub = rsub(&b).args(["-t", &t, "-C", "2"]).subscribed();
     rpub(&b)
-        .args([
-            "-t",
-            &t,
-            "-m",
-            "{i}/{n}",
-            "--repeat",
-            "2",
-            "--repeat-delay",
-            "0",
-        ])
+        .args(["-t", &t, "-m", "{i}/{n}"])
+        .args(["--repeat", "2"])
+        .args(["--repeat-delay", "0"])
         .run()
         .code(0);
     sub.finish(SHORT).code(0).stdout("0/1\n1/2\n");

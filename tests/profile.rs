@@ -66,16 +66,9 @@ fn a_profile_gives_broker_and_credentials() {
     cfg.write("kai.pass", "1234\n");
     let t = topic!();
     let sub = bin("rsub")
-        .args([
-            "--config",
-            &cfg.config(),
-            "--profile",
-            "lab",
-            "-t",
-            &t,
-            "-C",
-            "1",
-        ])
+        .args(["--config", &cfg.config()])
+        .args(["--profile", "lab"])
+        .args(["-t", &t, "-C", "1"])
         .subscribed();
     bin("rpub")
         .env("RPUBSUB_CONFIG", cfg.path())
@@ -104,17 +97,10 @@ fn flags_and_environment_win_over_the_profile_when_connecting() {
     ));
     let t = topic!();
     let publish = |cmd: &mut std::process::Command| {
-        cmd.args([
-            "--profile",
-            "p",
-            "--config",
-            &cfg.config(),
-            "-t",
-            &t,
-            "-m",
-            "x",
-        ])
-        .run()
+        cmd.args(["--profile", "p"])
+            .args(["--config", &cfg.config()])
+            .args(["-t", &t, "-m", "x"])
+            .run()
     };
     // The profile's port has nothing listening...
     publish(&mut bin("rpub"))
@@ -324,16 +310,9 @@ fn mistakes_in_the_file_name_file_line_and_key() {
 fn profiles_that_are_not_there() {
     let cfg = ConfigDir::new("[profile.lab]\nhost = \"h\"\n[profile.ci]\nhost = \"c\"\n");
     let out = bin("rpub")
-        .args([
-            "--config",
-            &cfg.config(),
-            "--profile",
-            "lap",
-            "-t",
-            "t",
-            "-m",
-            "x",
-        ])
+        .args(["--config", &cfg.config()])
+        .args(["--profile", "lap"])
+        .args(["-t", "t", "-m", "x"])
         .run();
     out.code(2).stdout("").one_error_line("rpub");
     assert_eq!(

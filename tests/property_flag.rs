@@ -1,49 +1,20 @@
 //! mosquitto's generic `-D COMMAND IDENTIFIER VALUE`: lines copied from mosquitto scripts
 //! work, and every mistake is one line, exit 2, naming what is allowed, before connecting.
 
-use crate::util::{rpub, rsub, Broker, Run, SHORT};
+use crate::util::{rpub, rpub_v5, rsub, rsub_v5, Broker, Run, SHORT};
 
 #[test]
 fn d_publish_properties_reach_the_subscriber() {
     let (b, t) = broker_and_topic!();
-    let sub = rsub(&b)
-        .args(["-V", "5", "-v", "-t", &t, "-C", "1"])
-        .subscribed();
+    let sub = rsub_v5(&b).args(["-v", "-t", &t, "-C", "1"]).subscribed();
     rpub(&b)
-        .args([
-            "-V",
-            "mqttv5",
-            "-t",
-            &t,
-            "-m",
-            "x",
-            "-D",
-            "publish",
-            "user-property",
-            "a",
-            "b",
-            "-D",
-            "PUBLISH",
-            "content-type",
-            "text/plain",
-            "-D",
-            "publish",
-            "message-expiry-interval",
-            "600",
-            "-D",
-            "publish",
-            "payload-format-indicator",
-            "1",
-            "-D",
-            "connect",
-            "user-property",
-            "client",
-            "test",
-            "-D",
-            "connect",
-            "receive-maximum",
-            "5",
-        ])
+        .args(["-V", "mqttv5", "-t", &t, "-m", "x"])
+        .args(["-D", "publish", "user-property", "a", "b"])
+        .args(["-D", "PUBLISH", "content-type", "text/plain"])
+        .args(["-D", "publish", "message-expiry-interval", "600"])
+        .args(["-D", "publish", "payload-format-indicator", "1"])
+        .args(["-D", "connect", "user-property", "client", "test"])
+        .args(["-D", "connect", "receive-maximum", "5"])
         .run()
         .code(0)
         .stderr_empty();
@@ -55,49 +26,19 @@ fn d_publish_properties_reach_the_subscriber() {
 #[test]
 fn d_on_rsub_for_connect_subscribe_and_unsubscribe() {
     let (b, t) = broker_and_topic!();
-    let sub = rsub(&b)
-        .args([
-            "-V",
-            "5",
-            "-v",
-            "-t",
-            &t,
-            "-C",
-            "1",
-            "-D",
-            "subscribe",
-            "subscription-identifier",
-            "9",
-            "-D",
-            "subscribe",
-            "user-property",
-            "k",
-            "v",
-            "-D",
-            "connect",
-            "session-expiry-interval",
-            "0",
-        ])
+    let sub = rsub_v5(&b)
+        .args(["-v", "-t", &t, "-C", "1"])
+        .args(["-D", "subscribe", "subscription-identifier", "9"])
+        .args(["-D", "subscribe", "user-property", "k", "v"])
+        .args(["-D", "connect", "session-expiry-interval", "0"])
         .subscribed();
-    rpub(&b)
-        .args(["-V", "5", "-t", &t, "-m", "x"])
-        .run()
-        .code(0);
+    rpub_v5(&b).args(["-t", &t, "-m", "x"]).run().code(0);
     sub.finish(SHORT)
         .code(0)
         .stdout(format!("{t} x [subscription-id=9]\n"));
-    rsub(&b)
-        .args([
-            "-V",
-            "5",
-            "-U",
-            &t,
-            "-D",
-            "unsubscribe",
-            "user-property",
-            "k",
-            "v",
-        ])
+    rsub_v5(&b)
+        .args(["-U", &t])
+        .args(["-D", "unsubscribe", "user-property", "k", "v"])
         .run()
         .code(0)
         .stderr_empty();
@@ -240,17 +181,8 @@ fn will_properties_need_a_will() {
 fn d_with_mqtt311_is_refused() {
     let b = Broker::start();
     rpub(&b)
-        .args([
-            "-t",
-            "x",
-            "-m",
-            "x",
-            "-D",
-            "publish",
-            "user-property",
-            "a",
-            "b",
-        ])
+        .args(["-t", "x", "-m", "x"])
+        .args(["-D", "publish", "user-property", "a", "b"])
         .run()
         .code(2)
         .one_error_line("rpub")

@@ -16,16 +16,8 @@ fn both_tools_through_the_proxy() {
         .args(["--proxy", &proxy.url(), "-t", &t, "-C", "1"])
         .subscribed();
     rpub(&b)
-        .args([
-            "--proxy",
-            &proxy.url(),
-            "-t",
-            &t,
-            "-m",
-            "tunnelled",
-            "-q",
-            "1",
-        ])
+        .args(["--proxy", &proxy.url()])
+        .args(["-t", &t, "-m", "tunnelled", "-q", "1"])
         .run()
         .code(0)
         .stderr_empty();
@@ -143,16 +135,9 @@ fn nothing_at_the_proxy() {
     let url = format!("http://127.0.0.1:{}", unused_port());
     for (tool, rest) in [("rpub", &["-m", "y"][..]), ("rsub", &[][..])] {
         let out = bin(tool)
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &b.port().to_string(),
-                "--proxy",
-                &url,
-                "-t",
-                "x",
-            ])
+            .args(["-h", "127.0.0.1", "-p", &b.port().to_string()])
+            .args(["--proxy", &url])
+            .args(["-t", "x"])
             .args(rest)
             .run();
         out.code(3)

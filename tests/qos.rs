@@ -15,18 +15,9 @@ fn counted(qos: &str, n: usize) {
         .args(["-q", qos, "-t", &t, "-C", &count])
         .subscribed();
     rpub(&b)
-        .args([
-            "-q",
-            qos,
-            "-t",
-            &t,
-            "-m",
-            "{n}",
-            "--count",
-            &count,
-            "--interval",
-            "0",
-        ])
+        .args(["-q", qos, "-t", &t, "-m", "{n}"])
+        .args(["--count", &count])
+        .args(["--interval", "0"])
         .run()
         .code(0)
         .stderr_empty();
@@ -59,16 +50,9 @@ fn five_messages_one_per_interval_then_exit() {
     let (b, t) = broker_and_topic!();
     let sub = rsub(&b).args(["-t", &t, "-C", "5"]).subscribed();
     let out = rpub(&b)
-        .args([
-            "-t",
-            &t,
-            "-m",
-            "messages: {n}",
-            "--count",
-            "5",
-            "--interval",
-            "100ms",
-        ])
+        .args(["-t", &t, "-m", "messages: {n}"])
+        .args(["--count", "5"])
+        .args(["--interval", "100ms"])
         .run();
     out.code(0);
     if out.elapsed < Duration::from_millis(400) {
@@ -94,19 +78,9 @@ fn interval_in_fractional_seconds() {
 fn verbose_reports_each_acknowledged_message() {
     let (b, t) = broker_and_topic!();
     let out = rpub(&b)
-        .args([
-            "-v",
-            "-q",
-            "1",
-            "-t",
-            &t,
-            "-m",
-            "{n}",
-            "--count",
-            "3",
-            "--interval",
-            "0",
-        ])
+        .args(["-v", "-q", "1", "-t", &t, "-m", "{n}"])
+        .args(["--count", "3"])
+        .args(["--interval", "0"])
         .run();
     out.code(0);
     if out.stdout_lines().len() != 3 {
@@ -121,17 +95,9 @@ fn verbose_reports_every_message_sent_at_qos_0() {
     let (b, t) = broker_and_topic!();
     let topic = format!("{t}/{{i}}");
     let out = rpub(&b)
-        .args([
-            "-v",
-            "-t",
-            &topic,
-            "-m",
-            "{n}",
-            "--count",
-            "3",
-            "--interval",
-            "0",
-        ])
+        .args(["-v", "-t", &topic, "-m", "{n}"])
+        .args(["--count", "3"])
+        .args(["--interval", "0"])
         .run();
     out.code(0)
         .stderr_empty()

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use crate::util::{rpub, rsub, Broker, Run, Sub, LONG, SHORT};
+use crate::util::{numbered_forever, rpub, rsub, Broker, Run, Sub, LONG, SHORT};
 
 /// A broker that saves sessions and queued messages when stopped, so a persistent subscriber
 /// loses nothing across a restart; no queue limit, so the tools, not the broker, are tested.
@@ -170,21 +170,11 @@ fn mqtt5_qos2_end_to_end_loses_nothing_across_three_broker_restarts() {
 #[test]
 fn rpub_without_reconnect_says_how_many_were_not_acknowledged() {
     let (b, t) = broker_and_topic!();
-    let args = [
-        "--no-reconnect",
-        "-q",
-        "1",
-        "-t",
-        &t,
-        "-m",
-        "{n}",
-        "--count",
-        "0",
-        "--interval",
-        "20ms",
-        "-d",
-    ];
-    let mut publisher = Sub::spawn(rpub(&b).args(args));
+    let mut publisher = Sub::spawn(
+        rpub(&b)
+            .args(["--no-reconnect", "-q", "1", "-d"])
+            .args(numbered_forever(&t, "20ms")),
+    );
     publisher.wait_for_stderr("received PUBACK (m3)", SHORT);
     // A frozen broker takes messages without acknowledging them; then it dies frozen
     // (SIGKILL, no SIGCONT first: woken, it would acknowledge what it had read).

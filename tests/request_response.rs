@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-use crate::util::{exe, isolate, rpub, rsub, Broker, Run, Sub, SHORT};
+use crate::util::{exe, isolate, rpub, rpub_v5, rsub_v5, Broker, Run, Sub, SHORT};
 
 /// A responder: `rsub -v` for one request, `sed` to pick the response topic and correlation
 /// data out of the properties it shows, `rpub` to answer "pong <request>" there. Extra
@@ -37,8 +37,8 @@ done
 fn round_trip_with_a_shell_responder() {
     let (b, t) = broker_and_topic!();
     let server = responder(&b, &t).subscribed();
-    let out = rpub(&b)
-        .args(["-V", "5", "--wait-response", "5", "-t", &t, "-m", "ping"])
+    let out = rpub_v5(&b)
+        .args(["--wait-response", "5", "-t", &t, "-m", "ping"])
         .run();
     out.code(0).stdout("pong ping\n").stderr_empty();
     server.finish(SHORT).code(0);
@@ -50,22 +50,11 @@ fn round_trip_with_own_response_topic_and_correlation_data() {
     let (b, t) = broker_and_topic!();
     let replies = format!("{t}/replies");
     let server = responder(&b, &t).subscribed();
-    let out = rpub(&b)
-        .args([
-            "-V",
-            "5",
-            "-q",
-            "1",
-            "-t",
-            &t,
-            "-m",
-            "what time is it",
-            "--response-topic",
-            &replies,
-            "--correlation-data",
-            "req-42",
-            "--wait-response",
-        ])
+    let out = rpub_v5(&b)
+        .args(["-q", "1", "-t", &t, "-m", "what time is it"])
+        .args(["--response-topic", &replies])
+        .args(["--correlation-data", "req-42"])
+        .args(["--wait-response"])
         .run();
     out.code(0).stdout("pong what time is it\n");
     server.finish(SHORT).code(0);
@@ -77,33 +66,16 @@ fn round_trip_with_own_response_topic_and_correlation_data() {
 fn answer_with_other_correlation_data_is_ignored() {
     let (b, t) = broker_and_topic!();
     let replies = format!("{t}/replies");
-    let requester = rpub(&b)
-        .args([
-            "-V",
-            "5",
-            "-t",
-            &t,
-            "-m",
-            "ping",
-            "--response-topic",
-            &replies,
-            "--correlation-data",
-            "mine",
-            "--wait-response",
-            "1500ms",
-        ])
+    let requester = rpub_v5(&b)
+        .args(["-t", &t, "-m", "ping"])
+        .args(["--response-topic", &replies])
+        .args(["--correlation-data", "mine"])
+        .args(["--wait-response", "1500ms"])
         .subscribed();
-    rpub(&b)
-        .args([
-            "-V",
-            "5",
-            "-t",
-            &replies,
-            "--correlation-data",
-            "someone-else",
-            "-m",
-            "not yours",
-        ])
+    rpub_v5(&b)
+        .args(["-t", &replies])
+        .args(["--correlation-data", "someone-else"])
+        .args(["-m", "not yours"])
         .run()
         .code(0);
     let out = requester.finish(SHORT);
@@ -119,19 +91,9 @@ fn answer_with_other_correlation_data_is_ignored() {
 #[test]
 fn no_responder_times_out_with_27() {
     let (b, t) = broker_and_topic!();
-    let out = rpub(&b)
-        .args([
-            "-V",
-            "5",
-            "--wait-response",
-            "0.5",
-            "-t",
-            &t,
-            "-m",
-            "ping",
-            "-i",
-            "requester",
-        ])
+    let out = rpub_v5(&b)
+        .args(["--wait-response", "0.5"])
+        .args(["-t", &t, "-m", "ping", "-i", "requester"])
         .run();
     out.code(27)
         .stdout("")
@@ -147,19 +109,10 @@ fn no_responder_times_out_with_27() {
 #[test]
 fn own_request_is_not_the_answer() {
     let (b, t) = broker_and_topic!();
-    rpub(&b)
-        .args([
-            "-V",
-            "5",
-            "-t",
-            &t,
-            "-m",
-            "ping",
-            "--response-topic",
-            &t,
-            "--wait-response",
-            "0.5",
-        ])
+    rpub_v5(&b)
+        .args(["-t", &t, "-m", "ping"])
+        .args(["--response-topic", &t])
+        .args(["--wait-response", "0.5"])
         .run()
         .code(27)
         .stdout("");
@@ -172,23 +125,11 @@ fn refused_request_exits_7() {
         &[("Kai", "1234")],
         "user Kai\ntopic readwrite allowed/#\ntopic readwrite rpub/response/#\n",
     );
-    let out = rpub(&b)
+    let out = rpub_v5(&b)
         .args([
-            "-V",
-            "5",
-            "-u",
-            "Kai",
-            "-P",
-            "1234",
-            "-q",
-            "1",
-            "-t",
-            "denied/x",
-            "-m",
-            "ping",
-            "--wait-response",
-            "5",
+            "-u", "Kai", "-P", "1234", "-q", "1", "-t", "denied/x", "-m", "ping",
         ])
+        .args(["--wait-response", "5"])
         .run();
     out.code(7)
         .one_error_line("rpub")
@@ -217,23 +158,14 @@ fn wait_response_takes_one_message_only() {
 #[test]
 fn rsub_shows_what_a_responder_needs() {
     let (b, t) = broker_and_topic!();
-    let sub = rsub(&b)
-        .args(["-V", "5", "-v", "-t", &t, "-C", "1"])
-        .subscribed();
-    let _requester = Sub::spawn(rpub(&b).args([
-        "-V",
-        "5",
-        "-t",
-        &t,
-        "-m",
-        "q",
-        "--response-topic",
-        "answers/here",
-        "--correlation-data",
-        "id-9",
-        "--wait-response",
-        "2",
-    ]));
+    let sub = rsub_v5(&b).args(["-v", "-t", &t, "-C", "1"]).subscribed();
+    let _requester = Sub::spawn(
+        rpub_v5(&b)
+            .args(["-t", &t, "-m", "q"])
+            .args(["--response-topic", "answers/here"])
+            .args(["--correlation-data", "id-9"])
+            .args(["--wait-response", "2"]),
+    );
     sub.finish(SHORT).code(0).stdout(format!(
         "{t} q [response-topic=answers/here, correlation-data=id-9]\n"
     ));

@@ -118,13 +118,8 @@ fn remove_retained_clears_what_it_receives() {
     retain(&b, &format!("{t}/a"), "one");
     retain(&b, &format!("{t}/b/c"), "two");
     let out = rsub(&b)
-        .args([
-            "--remove-retained",
-            "-t",
-            &format!("{t}/#"),
-            "-W",
-            ONE_SECOND,
-        ])
+        .args(["--remove-retained"])
+        .args(["-t", &format!("{t}/#"), "-W", ONE_SECOND])
         .run();
     out.code(27);
     assert_nothing_retained(&b, &format!("{t}/#"));

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::util::{assert_counting, rpub, rsub, Broker, Run, Sub, SHORT};
+use crate::util::{assert_counting, numbered_forever, rpub, rsub, Broker, Run, Sub, SHORT};
 
 /// Starts `rsub -t topic` without `-d` (so stderr stays the user's) and waits until it is
 /// subscribed: a retained message on the topic is the first thing it prints.
@@ -55,19 +55,11 @@ fn rsub_interrupted_disconnects_cleanly() {
 fn rpub_interrupted_loses_nothing_it_reported() {
     let (b, t) = broker_and_topic!();
     let mut sub = rsub(&b).args(["-q", "1", "-t", &t]).subscribed();
-    let mut publisher = Sub::spawn(rpub(&b).args([
-        "-v",
-        "-q",
-        "1",
-        "-t",
-        &t,
-        "-m",
-        "{n}",
-        "--count",
-        "0",
-        "--interval",
-        "100ms",
-    ]));
+    let mut publisher = Sub::spawn(
+        rpub(&b)
+            .args(["-v", "-q", "1"])
+            .args(numbered_forever(&t, "100ms")),
+    );
     publisher.wait_stdout_lines(3, SHORT);
     publisher.interrupt();
     let out = publisher.finish(SHORT);
@@ -93,18 +85,7 @@ fn rpub_interrupted_loses_nothing_it_reported() {
 #[test]
 fn rpub_terminated_exits_130() {
     let (b, t) = broker_and_topic!();
-    let publish = [
-        "-d",
-        "-t",
-        &t,
-        "-m",
-        "{n}",
-        "--count",
-        "0",
-        "--interval",
-        "100ms",
-    ];
-    let mut publisher = Sub::spawn(rpub(&b).args(publish));
+    let mut publisher = Sub::spawn(rpub(&b).arg("-d").args(numbered_forever(&t, "100ms")));
     publisher.wait_for_stderr("sending PUBLISH", SHORT);
     publisher.terminate();
     publisher

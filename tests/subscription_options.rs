@@ -1,11 +1,11 @@
 //! MQTT 5 subscription options of rsub, as the broker applies them: `--no-local`,
 //! `--retain-handling 0|1|2`, `--retain-as-published` and `--subscription-id`.
 
-use crate::util::{rpub, rsub, Broker, Run, SHORT};
+use crate::util::{rpub_v5, rsub, rsub_v5, Broker, Run, SHORT};
 
 fn retained(b: &Broker, topic: &str, payload: &str) {
-    rpub(b)
-        .args(["-V", "5", "-r", "-t", topic, "-m", payload])
+    rpub_v5(b)
+        .args(["-r", "-t", topic, "-m", payload])
         .run()
         .code(0);
 }
@@ -17,23 +17,14 @@ fn retained(b: &Broker, topic: &str, payload: &str) {
 fn no_local_keeps_own_messages_away() {
     let (b, t) = broker_and_topic!();
     retained(&b, &t, "old");
-    rsub(&b)
-        .args(["-V", "5", "--remove-retained", "-t", &t, "-W", "1"])
+    rsub_v5(&b)
+        .args(["--remove-retained", "-t", &t, "-W", "1"])
         .run()
         .code(27)
         .stdout("old\n\n");
     retained(&b, &t, "old");
-    rsub(&b)
-        .args([
-            "-V",
-            "5",
-            "--no-local",
-            "--remove-retained",
-            "-t",
-            &t,
-            "-W",
-            "1",
-        ])
+    rsub_v5(&b)
+        .args(["--no-local", "--remove-retained", "-t", &t, "-W", "1"])
         .run()
         .code(27)
         .stdout("old\n");
@@ -44,22 +35,10 @@ fn retain_handling_0_sends_retained_at_every_subscribe() {
     let (b, t) = broker_and_topic!();
     retained(&b, &t, "kept");
     for _ in 0..2 {
-        rsub(&b)
-            .args([
-                "-V",
-                "5",
-                "-i",
-                "rh0",
-                "-c",
-                "--retain-handling",
-                "0",
-                "-t",
-                &t,
-                "-C",
-                "1",
-                "-W",
-                "1",
-            ])
+        rsub_v5(&b)
+            .args(["-i", "rh0", "-c"])
+            .args(["--retain-handling", "0"])
+            .args(["-t", &t, "-C", "1", "-W", "1"])
             .run()
             .code(0)
             .stdout("kept\n");
@@ -95,30 +74,17 @@ fn retain_handling_1_sends_retained_only_for_a_new_subscription() {
 fn retain_handling_2_never_sends_retained() {
     let (b, t) = broker_and_topic!();
     retained(&b, &t, "kept");
-    rsub(&b)
-        .args([
-            "-V",
-            "5",
-            "--retain-handling",
-            "2",
-            "-t",
-            &t,
-            "-C",
-            "1",
-            "-W",
-            "1",
-        ])
+    rsub_v5(&b)
+        .args(["--retain-handling", "2"])
+        .args(["-t", &t, "-C", "1", "-W", "1"])
         .run()
         .code(27)
         .stdout("");
     // Live messages still arrive.
-    let sub = rsub(&b)
-        .args(["-V", "5", "--retain-handling", "2", "-t", &t, "-C", "1"])
+    let sub = rsub_v5(&b)
+        .args(["--retain-handling", "2", "-t", &t, "-C", "1"])
         .subscribed();
-    rpub(&b)
-        .args(["-V", "5", "-t", &t, "-m", "live"])
-        .run()
-        .code(0);
+    rpub_v5(&b).args(["-t", &t, "-m", "live"]).run().code(0);
     sub.finish(SHORT).code(0).stdout("live\n");
 }
 
@@ -127,11 +93,9 @@ fn retain_handling_2_never_sends_retained() {
 #[test]
 fn retain_as_published_keeps_the_flag() {
     let (b, t) = broker_and_topic!();
-    let plain = rsub(&b)
-        .args(["-V", "5", "-R", "-t", &t, "-C", "1"])
-        .subscribed();
-    let kept = rsub(&b)
-        .args(["-V", "5", "--retain-as-published", "-t", &t, "-C", "1"])
+    let plain = rsub_v5(&b).args(["-R", "-t", &t, "-C", "1"]).subscribed();
+    let kept = rsub_v5(&b)
+        .args(["--retain-as-published", "-t", &t, "-C", "1"])
         .subscribed();
     retained(&b, &t, "live");
     let out = plain.finish(SHORT);
@@ -152,23 +116,12 @@ fn retain_as_published_keeps_the_flag() {
 #[test]
 fn subscription_id_tags_messages() {
     let (b, t) = broker_and_topic!();
-    let sub = rsub(&b)
-        .args([
-            "-V",
-            "5",
-            "-v",
-            "--subscription-id",
-            "42",
-            "-t",
-            &t,
-            "-C",
-            "1",
-        ])
+    let sub = rsub_v5(&b)
+        .args(["-v"])
+        .args(["--subscription-id", "42"])
+        .args(["-t", &t, "-C", "1"])
         .subscribed();
-    rpub(&b)
-        .args(["-V", "5", "-t", &t, "-m", "x"])
-        .run()
-        .code(0);
+    rpub_v5(&b).args(["-t", &t, "-m", "x"]).run().code(0);
     sub.finish(SHORT)
         .code(0)
         .stdout(format!("{t} x [subscription-id=42]\n"));
@@ -178,8 +131,8 @@ fn subscription_id_tags_messages() {
 fn subscription_id_out_of_range_is_refused() {
     let b = Broker::start();
     for bad in ["0", "268435456", "x"] {
-        rsub(&b)
-            .args(["-V", "5", "--subscription-id", bad, "-t", "x"])
+        rsub_v5(&b)
+            .args(["--subscription-id", bad, "-t", "x"])
             .run()
             .code(2)
             .one_error_line("rsub");

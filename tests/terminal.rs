@@ -99,18 +99,10 @@ fn topic_is_coloured_only_on_a_terminal() {
 fn progress_bar_on_a_terminal_only() {
     let (b, t) = broker_and_topic!();
     let mut publish = rpub(&b);
-    publish.args([
-        "-q",
-        "1",
-        "-t",
-        &t,
-        "-m",
-        "x",
-        "--count",
-        "40",
-        "--interval",
-        "0.02",
-    ]);
+    publish
+        .args(["-q", "1", "-t", &t, "-m", "x"])
+        .args(["--count", "40"])
+        .args(["--interval", "0.02"]);
     let out = in_terminal(&publish, "", &[]);
     out.code(0);
     let shown = out.stdout_str();
@@ -182,9 +174,9 @@ fn live_counter_when_stdout_is_a_file_and_stderr_a_terminal() {
 fn stats_summaries() {
     let (b, t) = broker_and_topic!();
     let out = rpub(&b)
-        .args([
-            "--stats", "-q", "1", "-t", &t, "-m", "hello", "-r", "--count", "10",
-        ])
+        .args(["--stats"])
+        .args(["-q", "1", "-t", &t, "-m", "hello", "-r"])
+        .args(["--count", "10"])
         .run();
     out.code(0);
     let line = regex::Regex::new(

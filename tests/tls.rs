@@ -11,9 +11,18 @@ use crate::util::{
     bin, OpensslServer, Output, Pki, Run, TlsBroker, EXPIRED, OTHER_NAME, SERVER, SHORT, WRONG_NAME,
 };
 
-/// `tool` against the TLS listener at `host` with `tls` flags and `rest`.
-fn tool(name: &str, tb: &TlsBroker, host: &str, tls: &[String], rest: &[&str]) -> Output {
-    bin(name).args(tb.at(host)).args(tls).args(rest).run()
+/// One attempt of `tool` to reach the TLS listener at `host` with `tls` and `extra` flags,
+/// with nothing to deliver: `-t x`, and for rpub `-m y`.
+fn attempt(tool: &str, tb: &TlsBroker, host: &str, tls: &[String], extra: &[&str]) -> Output {
+    let mut cmd = bin(tool);
+    cmd.args(tb.at(host))
+        .args(tls)
+        .args(extra)
+        .args(["-t", "x"]);
+    if tool == "rpub" {
+        cmd.args(["-m", "y"]);
+    }
+    cmd.run()
 }
 
 /// Exit 5, one `<tool>: ` line mentioning each of `words`, and no hang.
@@ -38,15 +47,14 @@ fn round_trip(tb: &TlsBroker, host: &str, tls: &[String], extra: &[&str]) {
         .args(extra)
         .args(["-t", &t, "-C", "1"])
         .subscribed();
-    tool(
-        "rpub",
-        tb,
-        host,
-        tls,
-        &[extra, &["-t", &t, "-m", "über TLS"]].concat(),
-    )
-    .code(0)
-    .stderr_empty();
+    bin("rpub")
+        .args(tb.at(host))
+        .args(tls)
+        .args(extra)
+        .args(["-t", &t, "-m", "über TLS"])
+        .run()
+        .code(0)
+        .stderr_empty();
     sub.finish(SHORT).code(0).stdout("über TLS\n");
 }
 
@@ -111,14 +119,9 @@ fn url_with_mqtts_and_a_ca_directory() {
     bin("rpub")
         .args(["-L", &format!("mqtts://localhost:{}/{t}", tb.port)])
         .args(&capath)
-        .args([
-            "--tls-version",
-            "tlsv1.3",
-            "--tls-alpn",
-            "mqtt",
-            "-m",
-            "via URL",
-        ])
+        .args(["--tls-version", "tlsv1.3"])
+        .args(["--tls-alpn", "mqtt"])
+        .args(["-m", "via URL"])
         .run()
         .code(0)
         .stderr_empty();
@@ -136,16 +139,9 @@ fn alpn_protocols_are_offered_and_checked() {
     let out = bin("rpub")
         .args(["-h", "localhost", "-p", &port, "--connect-timeout", "1"])
         .args(pki.ca_args())
-        .args([
-            "--tls-alpn",
-            "x-test",
-            "--tls-alpn",
-            "mqtt",
-            "-t",
-            "x",
-            "-m",
-            "y",
-        ])
+        .args(["--tls-alpn", "x-test"])
+        .args(["--tls-alpn", "mqtt"])
+        .args(["-t", "x", "-m", "y"])
         .run();
     out.code(3).one_error_line("rpub");
     if !server
@@ -204,9 +200,9 @@ fn unknown_ca() {
     let pki = Pki::new();
     let tb = TlsBroker::start(&pki, SERVER, false);
     let other = ["--cafile".to_string(), pki.path("other-ca.crt")];
-    let out = tool("rpub", &tb, "localhost", &other, &["-t", "x", "-m", "y"]);
+    let out = attempt("rpub", &tb, "localhost", &other, &[]);
     assert_tls_failure(&out, "rpub", &["not signed by a trusted CA", "--cafile"]);
-    let out = tool("rsub", &tb, "localhost", &other, &["-t", "x", "-V", "5"]);
+    let out = attempt("rsub", &tb, "localhost", &other, &["-V", "5"]);
     assert_tls_failure(&out, "rsub", &["not signed by a trusted CA"]);
 }
 
@@ -215,7 +211,7 @@ fn system_roots_do_not_know_a_private_ca() {
     let pki = Pki::new();
     let tb = TlsBroker::start(&pki, SERVER, false);
     let os = ["--tls-use-os-certs".to_string()];
-    let out = tool("rpub", &tb, "localhost", &os, &["-t", "x", "-m", "y"]);
+    let out = attempt("rpub", &tb, "localhost", &os, &[]);
     // With ca-certificates installed: unknown issuer; without: no roots at all. Both exit 5.
     out.code(5).one_error_line("rpub").stdout("");
 }
@@ -243,13 +239,8 @@ fn system_roots_skip_a_broken_certificate_with_a_warning() {
         .env("SSL_CERT_FILE", &bundle)
         .env_remove("SSL_CERT_DIR")
         .args(tb.at("localhost"))
-        .args([
-            "--tls-use-os-certs",
-            "-t",
-            &t,
-            "-m",
-            "trusted by the system",
-        ])
+        .args(["--tls-use-os-certs"])
+        .args(["-t", &t, "-m", "trusted by the system"])
         .run();
     out.code(0)
         .one_error_line("rpub")
@@ -261,22 +252,10 @@ fn system_roots_skip_a_broken_certificate_with_a_warning() {
 fn expired_certificate() {
     let pki = Pki::new();
     let tb = TlsBroker::start(&pki, EXPIRED, false);
-    let out = tool(
-        "rpub",
-        &tb,
-        "localhost",
-        &pki.ca_args(),
-        &["-t", "x", "-m", "y"],
-    );
+    let out = attempt("rpub", &tb, "localhost", &pki.ca_args(), &[]);
     assert_tls_failure(&out, "rpub", &["expired on 2021-01-01"]);
     // --insecure skips the name check only: an expired certificate still fails.
-    let out = tool(
-        "rsub",
-        &tb,
-        "localhost",
-        &pki.ca_args(),
-        &["--insecure", "-t", "x"],
-    );
+    let out = attempt("rsub", &tb, "localhost", &pki.ca_args(), &["--insecure"]);
     out.code(5).stdout("").stderr_mentions("expired");
 }
 
@@ -284,13 +263,7 @@ fn expired_certificate() {
 fn hostname_mismatch_names_what_the_certificate_carries() {
     let pki = Pki::new();
     let tb = TlsBroker::start(&pki, WRONG_NAME, false);
-    let out = tool(
-        "rpub",
-        &tb,
-        "127.0.0.1",
-        &pki.ca_args(),
-        &["-t", "x", "-m", "y"],
-    );
+    let out = attempt("rpub", &tb, "127.0.0.1", &pki.ca_args(), &[]);
     assert_tls_failure(
         &out,
         "rpub",
@@ -299,7 +272,7 @@ fn hostname_mismatch_names_what_the_certificate_carries() {
             "--insecure",
         ],
     );
-    let out = tool("rsub", &tb, "localhost", &pki.ca_args(), &["-t", "x"]);
+    let out = attempt("rsub", &tb, "localhost", &pki.ca_args(), &[]);
     assert_tls_failure(&out, "rsub", &["not valid for 'localhost'", OTHER_NAME]);
 }
 
@@ -315,7 +288,11 @@ fn insecure_skips_only_the_name_check_and_says_so() {
         .args(&args)
         .args(["-t", &t, "-C", "1"])
         .subscribed();
-    let out = tool("rpub", &tb, "127.0.0.1", &args, &["-t", &t, "-m", "anyway"]);
+    let out = bin("rpub")
+        .args(tb.at("127.0.0.1"))
+        .args(&args)
+        .args(["-t", &t, "-m", "anyway"])
+        .run();
     out.code(0)
         .one_error_line("rpub")
         .stderr_mentions("warning: --insecure");
@@ -327,18 +304,12 @@ fn insecure_skips_only_the_name_check_and_says_so() {
         pki.path("other-ca.crt"),
         "--insecure".into(),
     ];
-    let out = tool("rpub", &tb, "localhost", &other, &["-t", "x", "-m", "y"]);
+    let out = attempt("rpub", &tb, "localhost", &other, &[]);
     out.code(5)
         .stdout("")
         .stderr_mentions("not signed by a trusted CA");
     // --quiet silences the warning too.
-    let out = tool(
-        "rpub",
-        &tb,
-        "localhost",
-        &args,
-        &["--quiet", "-t", "x", "-m", "y"],
-    );
+    let out = attempt("rpub", &tb, "localhost", &args, &["--quiet"]);
     out.code(0).stderr_empty();
 }
 
@@ -346,21 +317,9 @@ fn insecure_skips_only_the_name_check_and_says_so() {
 fn broker_requires_a_client_certificate() {
     let pki = Pki::new();
     let tb = TlsBroker::start(&pki, SERVER, true);
-    let out = tool(
-        "rpub",
-        &tb,
-        "localhost",
-        &pki.ca_args(),
-        &["-t", "x", "-m", "y"],
-    );
+    let out = attempt("rpub", &tb, "localhost", &pki.ca_args(), &[]);
     assert_tls_failure(&out, "rpub", &["requires a client certificate", "--cert"]);
-    let out = tool(
-        "rsub",
-        &tb,
-        "localhost",
-        &pki.ca_args(),
-        &["-V", "5", "-t", "x"],
-    );
+    let out = attempt("rsub", &tb, "localhost", &pki.ca_args(), &["-V", "5"]);
     assert_tls_failure(&out, "rsub", &["requires a client certificate"]);
 }
 
@@ -369,7 +328,7 @@ fn client_certificate_from_an_unknown_ca() {
     let pki = Pki::new();
     let tb = TlsBroker::start(&pki, SERVER, true);
     let args = pki.client_args_with("stranger.crt", "stranger.key");
-    let out = tool("rpub", &tb, "localhost", &args, &["-t", "x", "-m", "y"]);
+    let out = attempt("rpub", &tb, "localhost", &args, &[]);
     assert_tls_failure(
         &out,
         "rpub",
@@ -382,13 +341,13 @@ fn key_that_is_not_the_certificates() {
     let pki = Pki::new();
     let tb = TlsBroker::start(&pki, SERVER, true);
     let args = pki.client_args_with("client.crt", "stranger.key");
-    let out = tool("rpub", &tb, "localhost", &args, &["-t", "x", "-m", "y"]);
+    let out = attempt("rpub", &tb, "localhost", &args, &[]);
     assert_tls_failure(
         &out,
         "rpub",
         &["does not belong to the certificate", "stranger.key"],
     );
-    let out = tool("rsub", &tb, "localhost", &args, &["-t", "x"]);
+    let out = attempt("rsub", &tb, "localhost", &args, &[]);
     assert_tls_failure(&out, "rsub", &["does not belong to the certificate"]);
 }
 

@@ -19,9 +19,8 @@ fn both_tools_over_the_socket() {
             .args(["--unix", &sock, "-V", version, "-t", &t, "-C", "1"])
             .subscribed();
         bin("rpub")
-            .args([
-                "--unix", &sock, "-V", version, "-t", &t, "-m", "local", "-q", "2",
-            ])
+            .args(["--unix", &sock])
+            .args(["-V", version, "-t", &t, "-m", "local", "-q", "2"])
             .run()
             .code(0)
             .stderr_empty();

@@ -39,17 +39,8 @@ fn nothing_listening() {
 fn nothing_listening_quiet() {
     let port = unused_port().to_string();
     let out = bin("rpub")
-        .args([
-            "--quiet",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &port,
-            "-t",
-            "x",
-            "-m",
-            "y",
-        ])
+        .args(["--quiet"])
+        .args(["-h", "127.0.0.1", "-p", &port, "-t", "x", "-m", "y"])
         .run();
     out.code(3).stdout("").stderr_empty();
     let out = bin("rsub")

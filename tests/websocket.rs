@@ -138,16 +138,9 @@ fn ws_to_a_plain_mqtt_port_fails_at_once() {
 #[test]
 fn tls_flags_with_a_plain_ws_url_are_refused() {
     let out = bin("rpub")
-        .args([
-            "-L",
-            "ws://localhost/mqtt",
-            "--cafile",
-            "ca.crt",
-            "-t",
-            "x",
-            "-m",
-            "y",
-        ])
+        .args(["-L", "ws://localhost/mqtt"])
+        .args(["--cafile", "ca.crt"])
+        .args(["-t", "x", "-m", "y"])
         .run();
     out.code(2).one_error_line("rpub").stderr_mentions("wss://");
 }

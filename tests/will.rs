@@ -12,14 +12,9 @@ fn rsub_killed_leaves_its_will() {
     let will = format!("{t}/will");
     let watcher = rsub(&b).args(["-v", "-t", &will, "-C", "1"]).subscribed();
     let mut victim = rsub(&b)
-        .args([
-            "-t",
-            &format!("{t}/data"),
-            "--will-topic",
-            &will,
-            "--will-payload",
-            "gone",
-        ])
+        .args(["-t", &format!("{t}/data")])
+        .args(["--will-topic", &will])
+        .args(["--will-payload", "gone"])
         .subscribed();
     victim.kill();
     watcher
@@ -34,16 +29,12 @@ fn rpub_killed_leaves_its_will() {
     let will = format!("{t}/will");
     let watcher = rsub(&b).args(["-t", &will, "-C", "1"]).subscribed();
     // rpub -l waits on its stdin with the connection open.
-    let (mut victim, stdin) = Sub::spawn_with_stdin(rpub(&b).args([
-        "-d",
-        "-l",
-        "-t",
-        &format!("{t}/data"),
-        "--will-topic",
-        &will,
-        "--will-payload",
-        "publisher gone",
-    ]));
+    let (mut victim, stdin) = Sub::spawn_with_stdin(
+        rpub(&b)
+            .args(["-d", "-l", "-t", &format!("{t}/data")])
+            .args(["--will-topic", &will])
+            .args(["--will-payload", "publisher gone"]),
+    );
     victim.wait_for_stderr("received CONNACK", SHORT);
     victim.kill();
     drop(stdin);
@@ -55,17 +46,11 @@ fn retained_will_reaches_later_subscribers() {
     let (b, t) = broker_and_topic!();
     let will = format!("{t}/status");
     let mut victim = rsub(&b)
-        .args([
-            "-t",
-            &format!("{t}/data"),
-            "--will-topic",
-            &will,
-            "--will-payload",
-            "offline",
-            "--will-retain",
-            "--will-qos",
-            "1",
-        ])
+        .args(["-t", &format!("{t}/data")])
+        .args(["--will-topic", &will])
+        .args(["--will-payload", "offline"])
+        .args(["--will-retain"])
+        .args(["--will-qos", "1"])
         .subscribed();
     victim.kill();
     let _ = victim.finish(SHORT);
@@ -84,41 +69,26 @@ fn clean_exit_discards_the_will() {
     let watcher = rsub(&b).args(["-t", &will, "-C", "1"]).subscribed();
     // rpub sending one message and exiting normally: DISCONNECT, no will.
     rpub(&b)
-        .args([
-            "-t",
-            &format!("{t}/data"),
-            "-m",
-            "bye",
-            "--will-topic",
-            &will,
-            "--will-payload",
-            "gone",
-        ])
+        .args(["-t", &format!("{t}/data"), "-m", "bye"])
+        .args(["--will-topic", &will])
+        .args(["--will-payload", "gone"])
         .run()
         .code(0);
     // rsub interrupted with Ctrl+C: DISCONNECT, no will.
     let mut sub = rsub(&b)
-        .args([
-            "-t",
-            &format!("{t}/data"),
-            "--will-topic",
-            &will,
-            "--will-payload",
-            "gone",
-        ])
+        .args(["-t", &format!("{t}/data")])
+        .args(["--will-topic", &will])
+        .args(["--will-payload", "gone"])
         .subscribed();
     sub.interrupt();
     sub.finish(SHORT).code(130);
     // rpub -l whose stdin ends: DISCONNECT, no will.
-    let (publisher, mut stdin) = Sub::spawn_with_stdin(rpub(&b).args([
-        "-l",
-        "-t",
-        &format!("{t}/data"),
-        "--will-topic",
-        &will,
-        "--will-payload",
-        "gone",
-    ]));
+    let (publisher, mut stdin) = Sub::spawn_with_stdin(
+        rpub(&b)
+            .args(["-l", "-t", &format!("{t}/data")])
+            .args(["--will-topic", &will])
+            .args(["--will-payload", "gone"]),
+    );
     stdin.write_all(b"line\n").unwrap();
     drop(stdin);
     publisher.finish(SHORT).code(0);

@@ -25,20 +25,20 @@ pub const SHORT: Duration = Duration::from_secs(10);
 /// For bulk transfers.
 pub const LONG: Duration = Duration::from_secs(60);
 
-/// The environment variables the tools read; removed from every command so that the host's
-/// settings never leak into a test. `SSL_CERT_FILE`/`SSL_CERT_DIR` replace the system's CA
-/// store (`--tls-use-os-certs`), `NO_COLOR` turns colour off.
-const TOOL_ENV: [&str; 9] = [
+/// The environment variables the tools take settings from (besides the config file's
+/// location, `XDG_CONFIG_HOME` and `HOME`).
+pub const TOOL_VARIABLES: [&str; 6] = [
     "MQTT_HOST",
     "MQTT_PORT",
     "MQTT_USERNAME",
     "MQTT_PASSWORD",
     "RPUBSUB_PROFILE",
     "RPUBSUB_CONFIG",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "NO_COLOR",
 ];
+
+/// Host settings that also change what the tools do: `SSL_CERT_FILE`/`SSL_CERT_DIR` replace
+/// the system's CA store (`--tls-use-os-certs`), `NO_COLOR` turns colour off.
+const HOST_VARIABLES: [&str; 3] = ["SSL_CERT_FILE", "SSL_CERT_DIR", "NO_COLOR"];
 
 /// `XDG_CONFIG_HOME` for every command: a directory nothing creates, so that the tools
 /// never read the config file of whoever runs the tests. Tests of the config file pass
@@ -53,7 +53,8 @@ pub const NO_HOME: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/no-home");
 /// Gives `cmd` the environment every command of the suite runs in: none of the variables the
 /// tools read, and a home and config directory holding nothing.
 pub fn isolate(cmd: &mut Command) -> &mut Command {
-    for var in TOOL_ENV {
+    // Removed from every command so that the settings of whoever runs the tests never leak in.
+    for var in TOOL_VARIABLES.iter().chain(&HOST_VARIABLES) {
         cmd.env_remove(var);
     }
     cmd.env("XDG_CONFIG_HOME", NO_CONFIG_HOME)
@@ -84,6 +85,20 @@ pub fn rpub(broker: &Broker) -> Command {
 /// `rsub -h 127.0.0.1 -p PORT`.
 pub fn rsub(broker: &Broker) -> Command {
     at_broker(bin("rsub"), broker)
+}
+
+/// `rpub -h 127.0.0.1 -p PORT -V 5`.
+pub fn rpub_v5(broker: &Broker) -> Command {
+    let mut cmd = rpub(broker);
+    cmd.args(["-V", "5"]);
+    cmd
+}
+
+/// `rsub -h 127.0.0.1 -p PORT -V 5`.
+pub fn rsub_v5(broker: &Broker) -> Command {
+    let mut cmd = rsub(broker);
+    cmd.args(["-V", "5"]);
+    cmd
 }
 
 /// `mosquitto_pub -h 127.0.0.1 -p PORT` (the reference client).
@@ -134,6 +149,21 @@ macro_rules! broker_and_topic {
     ($broker:expr) => {
         ($broker, topic!())
     };
+}
+
+/// rpub's flags for publishing 1, 2, 3... on `topic`, one every `interval`, until it is stopped:
+/// `-t TOPIC -m {n} --count 0 --interval INTERVAL`.
+pub fn numbered_forever<'a>(topic: &'a str, interval: &'a str) -> [&'a str; 8] {
+    [
+        "-t",
+        topic,
+        "-m",
+        "{n}",
+        "--count",
+        "0",
+        "--interval",
+        interval,
+    ]
 }
 
 /// `len` reproducible pseudo-random bytes (xorshift64*): every byte value occurs, including
