@@ -91,17 +91,18 @@ fn a_retained_status_is_enough() {
 #[test]
 fn bad_conditions_are_usage_errors() {
     let b = Broker::start();
-    for args in [
-        ["--expect", "(unclosed"],
-        ["--expect-json", "temp > 3"],
-        ["--expect-json", "/temp >"],
-        ["--expect-json", "/temp = 3"],
+    for (args, says) in [
+        (["--expect", "(unclosed"], "not a regular expression"),
+        (["--expect-json", "temp > 3"], "not a JSON pointer"),
+        (["--expect-json", "/temp >"], "no value after the operator"),
+        (["--expect-json", "/temp = 3"], "expected an operator"),
     ] {
         rsub(&b)
             .args(["-t", "x"])
             .args(args)
             .run()
-            .code(2)
-            .one_error_line("rsub");
+            .usage_error("rsub")
+            .stderr_mentions(&format!("{} '{}'", args[0], args[1]))
+            .stderr_mentions(says);
     }
 }

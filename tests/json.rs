@@ -446,28 +446,62 @@ fn properties_over_mqtt311_are_left_out_with_a_warning() {
 #[test]
 fn conflicting_output_and_replay_flags_are_refused() {
     let b = Broker::start();
-    for (tool, args) in [
-        ("rpub", &["--stdin-json", "--speed", "10"][..]),
+    // Each with what the one line must name. (--speed without --replay-timing gets clap's
+    // "required arguments" line, which names no argument.)
+    let cases: [(&str, &[&str], &[&str]); 10] = [
+        ("rpub", &["--stdin-json", "--speed", "10"], &["required"]),
         (
             "rpub",
-            &["--stdin-json", "--replay-timing", "--speed", "0"][..],
+            &["--stdin-json", "--replay-timing", "--speed", "0"],
+            &["--speed", "'0'"],
         ),
         (
             "rpub",
-            &["--stdin-json", "--replay-timing", "--speed", "fast"][..],
+            &["--stdin-json", "--replay-timing", "--speed", "fast"],
+            &["--speed", "'fast'"],
         ),
-        ("rpub", &["--stdin-json", "-t", "x"][..]),
-        ("rpub", &["--replay-timing", "-t", "x", "-m", "y"][..]),
         (
             "rpub",
-            &["--stdin-json", "-V", "5", "--content-type", "text/plain"][..],
+            &["--stdin-json", "-t", "x"],
+            &["--stdin-json", "--topic"],
         ),
-        ("rsub", &["-t", "x", "--json", "-F", "%t"][..]),
-        ("rsub", &["-t", "x", "--timestamp", "-F", "%t"][..]),
-        ("rsub", &["-t", "x", "--timestamp", "--json"][..]),
-        ("rsub", &["-t", "x", "--color", "sometimes"][..]),
-    ] {
+        (
+            "rpub",
+            &["--replay-timing", "-t", "x", "-m", "y"],
+            &["--replay-timing", "--stdin-json"],
+        ),
+        (
+            "rpub",
+            &["--stdin-json", "-V", "5", "--content-type", "text/plain"],
+            &["--stdin-json", "flags"],
+        ),
+        (
+            "rsub",
+            &["-t", "x", "--json", "-F", "%t"],
+            &["--json", "--format"],
+        ),
+        (
+            "rsub",
+            &["-t", "x", "--timestamp", "-F", "%t"],
+            &["--timestamp", "--format"],
+        ),
+        (
+            "rsub",
+            &["-t", "x", "--timestamp", "--json"],
+            &["--timestamp", "--json"],
+        ),
+        (
+            "rsub",
+            &["-t", "x", "--color", "sometimes"],
+            &["--color", "'sometimes'"],
+        ),
+    ];
+    for (tool, args, names) in cases {
         let mut cmd = if tool == "rpub" { rpub(&b) } else { rsub(&b) };
-        cmd.args(args).run().code(2).one_error_line(tool);
+        let out = cmd.args(args).run();
+        out.usage_error(tool);
+        for name in names {
+            out.stderr_mentions(name);
+        }
     }
 }

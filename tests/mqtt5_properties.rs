@@ -159,12 +159,24 @@ fn session_expiry_keeps_the_session() {
 #[test]
 fn session_expiry_takes_inf_and_durations() {
     let (b, t) = broker_and_topic!();
-    for expiry in ["inf", "2m", "-1"] {
+    // Each spelling keeps the session past the connection, as `-x 60` does above.
+    for (i, expiry) in ["inf", "2m", "-1"].into_iter().enumerate() {
+        let id = format!("sx-{i}");
+        let payload = format!("kept by -x {expiry}");
         rsub_v5(&b)
-            .args(["-x", expiry, "-t", &t, "-E"])
+            .args(["-i", &id, "-x", expiry, "-q", "1", "-t", &t, "-E"])
             .run()
             .code(0)
             .stderr_empty();
+        rpub_v5(&b)
+            .args(["-q", "1", "-t", &t, "-m", &payload])
+            .run()
+            .code(0);
+        rsub_v5(&b)
+            .args(["-i", &id, "-c", "-q", "1", "-t", &t, "-C", "1", "-W", "1"])
+            .run()
+            .code(0)
+            .stdout(format!("{payload}\n"));
     }
     rsub_v5(&b)
         .args(["-x", "1.5", "-t", &t, "-E"])

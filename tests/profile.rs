@@ -10,7 +10,7 @@
 use std::fs;
 use std::path::PathBuf;
 
-use crate::util::{bin, unused_port, Broker, Output, Run, SHORT};
+use crate::util::{bin, unused_port, Broker, Output, Run, NO_CONFIG_HOME, NO_HOME, SHORT};
 
 const USERS: &[(&str, &str)] = &[("Kai", "1234")];
 
@@ -226,6 +226,49 @@ fn the_file_is_found_under_xdg_config_home() {
         .one_error_line("rpub")
         .stderr_mentions("--profile lab")
         .stderr_mentions("rpubsub/config.toml");
+}
+
+/// Without `XDG_CONFIG_HOME` the file is `~/.config/rpubsub/config.toml`.
+#[test]
+fn the_file_is_found_under_home_without_xdg_config_home() {
+    let home = tempfile::tempdir().unwrap();
+    fs::create_dir_all(home.path().join(".config/rpubsub")).unwrap();
+    let file = home.path().join(".config/rpubsub/config.toml");
+    fs::write(&file, "[default]\nhost = \"broker.home\"\n").unwrap();
+    let out = bin("rpub")
+        .env_remove("XDG_CONFIG_HOME")
+        .env("HOME", home.path())
+        .arg("--print-config")
+        .run();
+    assert_eq!(
+        setting(&out, "host"),
+        (
+            "broker.home".into(),
+            format!("[default] {}:2", file.display())
+        )
+    );
+}
+
+/// The harness never lets a test read the config of whoever runs it: every command looks in
+/// an empty config home, and an empty home when that is unset.
+#[test]
+fn commands_of_the_suite_look_for_the_config_file_in_empty_places() {
+    let out = bin("rsub").arg("--print-config").run();
+    out.code(0).stderr_empty();
+    let expected =
+        format!("# config file: none ({NO_CONFIG_HOME}/rpubsub/config.toml does not exist)\n");
+    if !out.stdout_str().starts_with(&expected) {
+        out.fail(&format!("expected the first line {expected:?}"));
+    }
+    let out = bin("rsub")
+        .env_remove("XDG_CONFIG_HOME")
+        .arg("--print-config")
+        .run();
+    let expected =
+        format!("# config file: none ({NO_HOME}/.config/rpubsub/config.toml does not exist)\n");
+    if !out.stdout_str().starts_with(&expected) {
+        out.fail(&format!("expected the first line {expected:?}"));
+    }
 }
 
 #[test]

@@ -25,7 +25,7 @@ fn d_publish_properties_reach_the_subscriber() {
 
 #[test]
 fn d_on_rsub_for_connect_subscribe_and_unsubscribe() {
-    let (b, t) = broker_and_topic!();
+    let (b, t) = broker_and_topic!(Broker::with_config("log_type all"));
     let sub = rsub_v5(&b)
         .args(["-v", "-t", &t, "-C", "1"])
         .args(["-D", "subscribe", "subscription-identifier", "9"])
@@ -42,6 +42,10 @@ fn d_on_rsub_for_connect_subscribe_and_unsubscribe() {
         .run()
         .code(0)
         .stderr_empty();
+    // The UNSUBSCRIBE that carries the property reached the broker.
+    if !b.log().contains("Received UNSUBSCRIBE from rsub-") {
+        panic!("the broker saw no UNSUBSCRIBE:\n{}", b.log());
+    }
 }
 
 /// Each mistake: exit 2, one line, the broker never contacted.

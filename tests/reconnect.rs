@@ -281,7 +281,7 @@ fn rpub_lines_carry_on_after_a_restart() {
     publisher.finish(SHORT).code(0);
     sub.wait_stdout_lines(2, SHORT);
     sub.interrupt();
-    sub.finish(SHORT).stdout("first\nsecond\n");
+    sub.finish(SHORT).code(130).stdout("first\nsecond\n");
 }
 
 /// Publishes that were sent but not acknowledged when the connection dropped go out again

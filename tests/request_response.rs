@@ -142,14 +142,20 @@ fn refused_request_exits_7() {
 #[test]
 fn wait_response_takes_one_message_only() {
     let b = Broker::start();
-    for extra in [&["--count", "2"][..], &["-l"][..]] {
+    for (extra, other) in [
+        (&["--count", "2"][..], "--repeat"),
+        (&["-l"][..], "--stdin-line"),
+    ] {
         let mut cmd = rpub(&b);
         cmd.args(["-V", "5", "-t", "x", "--wait-response", "1"])
             .args(extra);
         if extra != ["-l"] {
             cmd.args(["-m", "x"]);
         }
-        cmd.run().code(2).one_error_line("rpub");
+        cmd.run()
+            .usage_error("rpub")
+            .stderr_mentions("--wait-response")
+            .stderr_mentions(other);
     }
 }
 

@@ -134,7 +134,7 @@ fn subscription_id_out_of_range_is_refused() {
         rsub_v5(&b)
             .args(["--subscription-id", bad, "-t", "x"])
             .run()
-            .code(2)
-            .one_error_line("rsub");
+            .usage_error("rsub")
+            .stderr_mentions(&format!("'{bad}' for '--subscription-id"));
     }
 }

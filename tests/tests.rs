@@ -8,11 +8,11 @@
 #[macro_use]
 mod util;
 
-// Broker access control: MQTT 5 reason codes for refused publishes.
+// Broker access control: a refused publish reaches no one (MQTT 5 says why); refused filters.
 mod acl;
 // Authentication: users, passwords from flags, environment and files; secrets never shown.
 mod auth;
-// Arguments and input the tools must refuse with exit 2 before connecting.
+// Arguments and input the tools must refuse before connecting: exit 2, one line of their own.
 mod bad_input;
 // --expect and --expect-json health checks: matched, not matched, timed out.
 mod expect;

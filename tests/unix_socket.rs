@@ -34,8 +34,18 @@ fn both_tools_over_the_socket() {
         .run()
         .code(0);
     sub.finish(SHORT).code(0).stdout("crossed\n");
-    // Nothing went over TCP for the socket clients: TCP-only rpub still works as before.
+    // Nothing went over TCP for the socket clients: mosquitto names the socket as the address
+    // of each of the five, and 127.0.0.1 for the TCP subscriber and for a TCP-only rpub.
     rpub(&b).args(["-t", &t, "-m", "tcp"]).run().code(0);
+    let log = b.log();
+    let from = |address: &str| {
+        log.lines()
+            .filter(|l| l.contains(&format!("New client connected from {address}")))
+            .count()
+    };
+    if from(&format!("{sock}:")) != 5 || from("127.0.0.1:") != 2 {
+        panic!("expected 5 clients over the socket and 2 over TCP:\n{log}");
+    }
 }
 
 #[test]

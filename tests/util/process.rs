@@ -128,7 +128,10 @@ impl Output {
         if message.contains('\n') {
             self.fail("expected exactly one line on stderr");
         }
-        for foreign in ["error:", "Usage:", "For more information", "Os {", "kind: "] {
+        if message.starts_with("error:") {
+            self.fail("the message should be the tool's own, not clap's `error:` line");
+        }
+        for foreign in ["Usage:", "For more information", "Os {", "kind: "] {
             if message.contains(foreign) {
                 self.fail(&format!(
                     "the message should be the tool's own, not {foreign:?}"
