@@ -340,7 +340,7 @@ fn bad_formats_are_refused_like_mosquitto_sub() {
         ("%999999p", "too large"),
     ] {
         let out = rsub(&b).args(["-t", "x", "-F", format]).run();
-        out.code(2).one_error_line("rsub").stderr_mentions(needle);
+        out.usage_error("rsub").stderr_mentions(needle);
         // mosquitto_sub refuses the same formats (but also allows huge widths).
         if !needle.contains("large") {
             let theirs = mosquitto_sub(&b).args(["-t", "x", "-F", format]).run();

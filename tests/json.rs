@@ -180,8 +180,7 @@ fn timestamp_before_each_line() {
     let out = rsub(&b)
         .args(["--timestamp-format", "%Q", "-t", &t, "-C", "1"])
         .run();
-    out.code(2)
-        .one_error_line("rsub")
+    out.usage_error("rsub")
         .stderr_mentions("--timestamp-format");
 }
 

@@ -181,8 +181,7 @@ fn session_expiry_takes_inf_and_durations() {
     rsub_v5(&b)
         .args(["-x", "1.5", "-t", &t, "-E"])
         .run()
-        .code(2)
-        .one_error_line("rsub")
+        .usage_error("rsub")
         .stderr_mentions("whole seconds");
 }
 
@@ -287,8 +286,7 @@ fn payload_format_utf8_refuses_binary_payload() {
         .args(["-t", "x", "-f", file.to_str().unwrap()])
         .args(["--payload-format", "utf8"])
         .run()
-        .code(2)
-        .one_error_line("rpub")
+        .usage_error("rpub")
         .stderr_mentions("not valid UTF-8");
 }
 
@@ -313,8 +311,7 @@ fn mqtt5_flags_with_mqtt311_are_refused_naming_the_flag() {
             .args(["-V", "mqttv311", "-t", &t, "-m", "x"])
             .args(args)
             .run()
-            .code(2)
-            .one_error_line("rpub")
+            .usage_error("rpub")
             .stderr_mentions(&format!("{flag} is MQTT 5 only: add -V mqttv5"));
     }
     let rsub_cases: [(&[&str], &str); 6] = [
@@ -333,8 +330,7 @@ fn mqtt5_flags_with_mqtt311_are_refused_naming_the_flag() {
             .args(["-t", &t])
             .args(args)
             .run()
-            .code(2)
-            .one_error_line("rsub")
+            .usage_error("rsub")
             .stderr_mentions(&format!("{flag} is MQTT 5 only: add -V mqttv5"));
     }
     if b.log().contains("New client connected") {

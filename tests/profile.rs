@@ -222,8 +222,7 @@ fn the_file_is_found_under_xdg_config_home() {
         .env("XDG_CONFIG_HOME", empty.path())
         .args(["--profile", "lab", "-t", "t", "-m", "x"])
         .run();
-    out.code(2)
-        .one_error_line("rpub")
+    out.usage_error("rpub")
         .stderr_mentions("--profile lab")
         .stderr_mentions("rpubsub/config.toml");
 }
@@ -302,7 +301,7 @@ fn bad_file(text: &str, expected: &str) {
     let out = bin("rsub")
         .args(["--config", &cfg.config(), "-t", "t"])
         .run();
-    out.code(2).stdout("").one_error_line("rsub");
+    out.usage_error("rsub");
     let dir = cfg.dir.path().display().to_string();
     let expected = format!(
         "rsub: {}:{}\n",
@@ -357,7 +356,7 @@ fn profiles_that_are_not_there() {
         .args(["--profile", "lap"])
         .args(["-t", "t", "-m", "x"])
         .run();
-    out.code(2).stdout("").one_error_line("rpub");
+    out.usage_error("rpub");
     assert_eq!(
         out.stderr,
         format!(
@@ -370,7 +369,7 @@ fn profiles_that_are_not_there() {
         .env("RPUBSUB_CONFIG", &missing)
         .args(["-t", "t", "-m", "x"])
         .run();
-    out.code(2).one_error_line("rpub");
+    out.usage_error("rpub");
     assert_eq!(
         out.stderr,
         format!(

@@ -167,8 +167,7 @@ fn socks_and_bad_proxy_urls_are_refused() {
         let out = bin("rpub")
             .args(["--proxy", url, "-t", "x", "-m", "y"])
             .run();
-        out.code(2)
-            .one_error_line("rpub")
+        out.usage_error("rpub")
             .stderr_mentions(says)
             .never_shows("s3cret");
     }

@@ -427,6 +427,6 @@ fn unreadable_tls_files_are_bad_input() {
             .args(["-p", "1", "-t", "x", "-m", "y"])
             .args(args)
             .run();
-        out.code(2).one_error_line("rpub").stderr_mentions(says);
+        out.usage_error("rpub").stderr_mentions(says);
     }
 }

@@ -142,5 +142,5 @@ fn tls_flags_with_a_plain_ws_url_are_refused() {
         .args(["--cafile", "ca.crt"])
         .args(["-t", "x", "-m", "y"])
         .run();
-    out.code(2).one_error_line("rpub").stderr_mentions("wss://");
+    out.usage_error("rpub").stderr_mentions("wss://");
 }
