@@ -8,7 +8,8 @@
 //! `XDG_CONFIG_HOME`, never from the user running the tests.
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use crate::util::{bin, unused_port, Broker, Output, Run, NO_CONFIG_HOME, NO_HOME, SHORT};
 
@@ -96,7 +97,7 @@ fn flags_and_environment_win_over_the_profile_when_connecting() {
         "[profile.p]\nhost = \"127.0.0.1\"\nport = {nowhere}\n"
     ));
     let t = topic!();
-    let publish = |cmd: &mut std::process::Command| {
+    let publish = |cmd: &mut Command| {
         cmd.args(["--profile", "p"])
             .args(["--config", &cfg.config()])
             .args(["-t", &t, "-m", "x"])
@@ -124,8 +125,7 @@ fn precedence_shown_by_print_config() {
         "[default]\nusername = \"from-default\"\nkeepalive = 20\n\n[profile.p]\nusername = \"from-profile\"\nprotocol-version = 5\n",
     );
     let file = cfg.config();
-    let print =
-        |cmd: &mut std::process::Command| cmd.args(["--config", &file, "--print-config"]).run();
+    let print = |cmd: &mut Command| cmd.args(["--config", &file, "--print-config"]).run();
 
     let out = print(&mut bin("rsub"));
     assert_eq!(
@@ -189,17 +189,18 @@ fn precedence_shown_by_print_config() {
     );
 }
 
-#[test]
-fn the_file_is_found_under_xdg_config_home() {
-    let home = tempfile::tempdir().unwrap();
-    fs::create_dir(home.path().join("rpubsub")).unwrap();
-    let file = home.path().join("rpubsub/config.toml");
+/// Writes a config file at `relative` in a fresh directory, lets `point` aim rpub's
+/// environment at that directory, and checks that `rpub --print-config` takes the host from
+/// the file (rpub needs neither topic nor payload to print its settings, and connects nowhere).
+#[track_caller]
+fn host_is_read_from(relative: &str, point: impl FnOnce(&mut Command, &Path)) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(relative);
+    fs::create_dir_all(file.parent().unwrap()).unwrap();
     fs::write(&file, "[default]\nhost = \"broker.lan\"\n").unwrap();
-    // rpub needs neither topic nor payload to print its settings, and connects nowhere.
-    let out = bin("rpub")
-        .env("XDG_CONFIG_HOME", home.path())
-        .arg("--print-config")
-        .run();
+    let mut cmd = bin("rpub");
+    point(&mut cmd, dir.path());
+    let out = cmd.arg("--print-config").run();
     assert_eq!(
         setting(&out, "host"),
         (
@@ -207,6 +208,13 @@ fn the_file_is_found_under_xdg_config_home() {
             format!("[default] {}:2", file.display())
         )
     );
+}
+
+#[test]
+fn the_file_is_found_under_xdg_config_home() {
+    host_is_read_from("rpubsub/config.toml", |cmd, dir| {
+        cmd.env("XDG_CONFIG_HOME", dir);
+    });
 
     // No file there is no error, unless a profile is asked for.
     let empty = tempfile::tempdir().unwrap();
@@ -230,22 +238,9 @@ fn the_file_is_found_under_xdg_config_home() {
 /// Without `XDG_CONFIG_HOME` the file is `~/.config/rpubsub/config.toml`.
 #[test]
 fn the_file_is_found_under_home_without_xdg_config_home() {
-    let home = tempfile::tempdir().unwrap();
-    fs::create_dir_all(home.path().join(".config/rpubsub")).unwrap();
-    let file = home.path().join(".config/rpubsub/config.toml");
-    fs::write(&file, "[default]\nhost = \"broker.home\"\n").unwrap();
-    let out = bin("rpub")
-        .env_remove("XDG_CONFIG_HOME")
-        .env("HOME", home.path())
-        .arg("--print-config")
-        .run();
-    assert_eq!(
-        setting(&out, "host"),
-        (
-            "broker.home".into(),
-            format!("[default] {}:2", file.display())
-        )
-    );
+    host_is_read_from(".config/rpubsub/config.toml", |cmd, dir| {
+        cmd.env_remove("XDG_CONFIG_HOME").env("HOME", dir);
+    });
 }
 
 /// The harness never lets a test read the config of whoever runs it: every command looks in
