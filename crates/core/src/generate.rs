@@ -15,7 +15,8 @@ use roff::{bold, italic, roman, Inline, Roff};
 
 use crate::exit::TABLE;
 use crate::settings::file::keys::file_keys;
-use crate::settings::file::{CONFIG_ENV, CONFIG_PATH, PROFILE_ENV};
+use crate::settings::file::CONFIG_PATH;
+use crate::settings::flags::config::{CONFIG_ENV, PROFILE_ENV};
 
 /// `--help` and `--version`, long only, since `-h` and `-V` belong to mosquitto's meanings;
 /// and the hidden `--generate KIND` that writes the committed completions and man pages.

@@ -4,15 +4,30 @@
 //! properties add up.
 //!
 //! The connection's own flags go through it when resolving (`resolve/mqtt5.rs`); a tool
-//! merges its per-packet flags the same way, starting from `opts.mqtt5.publish` or
-//! `opts.mqtt5.subscribe`:
+//! merges its per-packet flags the same way, starting from `opts.mqtt5.publish` (rpub's
+//! `--content-type`, `--user-property`, ...) or `opts.mqtt5.subscribe` (rsub's
+//! `--subscription-id`), with `Mqtt5Merge::new(opts.protocol)`:
 //!
-//! ```ignore
-//! let merge = Mqtt5Merge::new(opts.protocol);
-//! let mut p = opts.mqtt5.publish.clone();
-//! merge.add(&mut p.user_properties, &cli.user_property, "--user-property")?;
-//! merge.once(&mut p.content_type, cli.content_type.clone(), "--content-type", "the content type")?;
-//! merge.flag(cli.wait_response.is_some(), "--wait-response")?;
+//! ```
+//! use rpubsub_core::options::Protocol;
+//! use rpubsub_core::properties::PublishProperties;
+//! use rpubsub_core::settings::Mqtt5Merge;
+//!
+//! let merge = Mqtt5Merge::new(Protocol::V5);
+//! // What `-D publish content-type a` gave:
+//! let mut p = PublishProperties { content_type: Some("a".into()), ..Default::default() };
+//! // --user-property unit=C adds to -D's user properties...
+//! let users = [("unit".to_string(), "C".to_string())];
+//! merge.add(&mut p.user_properties, &users, "--user-property").unwrap();
+//! // ...--content-type b would give the content type twice...
+//! let twice = merge.once(&mut p.content_type, Some("b".into()), "--content-type", "the content type");
+//! assert_eq!(twice.unwrap_err().message, "the content type is given twice (by its flag and by -D)");
+//! // ...and a flag with no -D counterpart is only refused with MQTT 3.1.1.
+//! let v311 = Mqtt5Merge::new(Protocol::V311);
+//! assert_eq!(
+//!     v311.flag(true, "--wait-response").unwrap_err().message,
+//!     "--wait-response is MQTT 5 only: add -V mqttv5"
+//! );
 //! ```
 
 use crate::exit::Fail;

@@ -9,7 +9,8 @@
 //! to rpub), and DISCONNECT properties, which the MQTT library used cannot send.
 //!
 //! Parsing is pure (strings in, properties or one line of error out) so it can be tested and
-//! fuzzed without a broker.
+//! fuzzed without a broker. The flag itself is declared with the other MQTT 5 flags
+//! (`flags/mqtt5.rs`).
 
 use bytes::Bytes;
 
@@ -316,58 +317,6 @@ pub fn parse(words: &[String], allowed: &[Command]) -> Result<Property, String> 
         identifier: id,
         value,
     })
-}
-
-/// The `-D` flag itself, as clap takes it: each occurrence keeps its own 3 or 4 words (the
-/// derive macro cannot group values by occurrence, so this one arg is written by hand).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PropertyArgs {
-    pub occurrences: Vec<Vec<String>>,
-}
-
-impl PropertyArgs {
-    pub fn is_empty(&self) -> bool {
-        self.occurrences.is_empty()
-    }
-}
-
-const ARG_ID: &str = "property";
-
-impl clap::FromArgMatches for PropertyArgs {
-    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
-        let occurrences = matches
-            .get_occurrences::<String>(ARG_ID)
-            .map(|o| o.map(|words| words.cloned().collect()).collect())
-            .unwrap_or_default();
-        Ok(PropertyArgs { occurrences })
-    }
-
-    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
-        *self = PropertyArgs::from_arg_matches(matches)?;
-        Ok(())
-    }
-}
-
-impl clap::Args for PropertyArgs {
-    fn augment_args(cmd: clap::Command) -> clap::Command {
-        cmd.arg(
-            clap::Arg::new(ARG_ID)
-                .short('D')
-                .long(ARG_ID)
-                .value_names(["COMMAND", "IDENTIFIER", "VALUE"])
-                .num_args(3..=4)
-                .action(clap::ArgAction::Append)
-                .help_heading(crate::settings::flags::mqtt5::HEADING)
-                .help(
-                    "An MQTT 5 property as mosquitto takes it, e.g. -D publish content-type text/plain, \
-                     -D connect user-property NAME VALUE; repeatable",
-                ),
-        )
-    }
-
-    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
-        PropertyArgs::augment_args(cmd)
-    }
 }
 
 /// Everything the `-D` flags of one command line said, sorted by packet.

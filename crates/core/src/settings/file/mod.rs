@@ -25,12 +25,8 @@ use self::document::{RawSection, SourceFile};
 use self::keys::file_keys;
 use crate::exit::Fail;
 use crate::settings::flags::ConnectArgs;
-use crate::settings::origin::{Origin, Provenance, Setting};
+use crate::settings::origin::{setting, Origin, Provenance, Setting};
 
-/// The environment variable naming the config file (as `--config`).
-pub const CONFIG_ENV: &str = "RPUBSUB_CONFIG";
-/// The environment variable naming the profile (as `--profile`).
-pub const PROFILE_ENV: &str = "RPUBSUB_PROFILE";
 /// The config file under the XDG config directory.
 pub const CONFIG_PATH: &str = "rpubsub/config.toml";
 
@@ -75,16 +71,9 @@ impl Config {
     /// one) and pick the profile. No file is fine unless one was named (`--config`) or a
     /// profile asked for.
     pub fn load(cmd: &Command, args: &ConnectArgs) -> Result<Config, Fail> {
-        let profile = args
-            .config
-            .profile
-            .as_ref()
-            .map(|name| Setting::new(name.clone(), args.provenance.origin("profile")));
-        let (path, named) = match &args.config.config_file {
-            Some(path) => (
-                Some(path.clone()),
-                Some(args.provenance.origin("config_file")),
-            ),
+        let profile = setting!(args.config.profile);
+        let (path, named) = match setting!(args.config.config_file) {
+            Some(path) => (Some(path.value), Some(path.origin)),
             None => (default_path(), None),
         };
         let Some(path) = path else {

@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::settings::file::{CONFIG_ENV, PROFILE_ENV};
+/// The environment variable naming the config file (as `--config`).
+pub const CONFIG_ENV: &str = "RPUBSUB_CONFIG";
+/// The environment variable naming the profile (as `--profile`).
+pub const PROFILE_ENV: &str = "RPUBSUB_PROFILE";
 
 /// The help heading of these flags.
 const HEADING: &str = "Config file";

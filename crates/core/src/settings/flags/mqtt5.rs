@@ -6,7 +6,6 @@ use clap::Args;
 
 use crate::duration::{parse_interval, parse_session_expiry};
 use crate::properties::{parse_payload_format, parse_user_property};
-use crate::settings::property_flag::PropertyArgs;
 
 /// The help heading of the MQTT 5 flags, the tools' own included.
 pub const HEADING: &str = "MQTT 5 (with -V mqttv5)";
@@ -81,7 +80,59 @@ pub struct Mqtt5Args {
           requires = "will_topic", help_heading = HEADING)]
     pub will_user_property: Vec<(String, String)>,
 
-    /// `-D COMMAND IDENTIFIER VALUE`, repeatable (see `property_flag.rs`).
+    /// `-D COMMAND IDENTIFIER VALUE`, repeatable (parsed by `property_flag.rs`).
     #[command(flatten)]
     pub property: PropertyArgs,
+}
+
+/// The `-D` flag itself, as clap takes it: each occurrence keeps its own 3 or 4 words (the
+/// derive macro cannot group values by occurrence, so this one arg is written by hand).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PropertyArgs {
+    pub occurrences: Vec<Vec<String>>,
+}
+
+impl PropertyArgs {
+    pub fn is_empty(&self) -> bool {
+        self.occurrences.is_empty()
+    }
+}
+
+const ARG_ID: &str = "property";
+
+impl clap::FromArgMatches for PropertyArgs {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let occurrences = matches
+            .get_occurrences::<String>(ARG_ID)
+            .map(|o| o.map(|words| words.cloned().collect()).collect())
+            .unwrap_or_default();
+        Ok(PropertyArgs { occurrences })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = PropertyArgs::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl clap::Args for PropertyArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        cmd.arg(
+            clap::Arg::new(ARG_ID)
+                .short('D')
+                .long(ARG_ID)
+                .value_names(["COMMAND", "IDENTIFIER", "VALUE"])
+                .num_args(3..=4)
+                .action(clap::ArgAction::Append)
+                .help_heading(HEADING)
+                .help(
+                    "An MQTT 5 property as mosquitto takes it, e.g. -D publish content-type text/plain, \
+                     -D connect user-property NAME VALUE; repeatable",
+                ),
+        )
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        PropertyArgs::augment_args(cmd)
+    }
 }
