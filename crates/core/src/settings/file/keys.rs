@@ -204,9 +204,7 @@ mod tests {
     fn every_key_parses_alone() {
         let mut cmd = Cli::command();
         cmd.build();
-        let keys = file_keys(&cmd);
-        assert_eq!(keys.len(), 15);
-        for arg in keys {
+        for arg in file_keys(&cmd) {
             // Alone, a flag builds (clap checks its declaration) and a bad value is its
             // parser's refusal, never clap's complaint about the command line.
             let long = arg.get_long().unwrap_or_default();

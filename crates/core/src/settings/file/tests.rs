@@ -3,11 +3,14 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::CommandFactory;
+
 use crate::duration::parse_duration;
+use crate::settings::file::keys::file_keys;
 use crate::settings::flags::broker::parse_port;
 use crate::settings::flags::{ConnectArgs, ProtocolArg, TlsVersionArg};
 use crate::settings::origin::Origin;
-use crate::settings::testing::{self, file};
+use crate::settings::testing::{self, file, Cli};
 
 /// `argv` over config file `toml` with `profile` picked.
 fn with_file(argv: &[&str], toml: &str, profile: Option<&str>) -> ConnectArgs {
@@ -38,11 +41,56 @@ fn profile_over_default() {
     assert_eq!(args.broker.host.as_deref(), Some("a"));
 }
 
+/// The keys the file takes, as the unknown-key message lists them.
+fn keys() -> String {
+    let mut cmd = Cli::command();
+    cmd.build();
+    let names: Vec<&str> = file_keys(&cmd)
+        .iter()
+        .filter_map(|a| a.get_long())
+        .collect();
+    names.join(", ")
+}
+
+#[test]
+fn the_keys_are_long_flag_names_and_the_old_ones_stay() {
+    let keys = keys();
+    for key in [
+        "host",
+        "port",
+        "username",
+        "password",
+        "password-file",
+        "id-prefix",
+        "protocol-version",
+        "keepalive",
+        "connect-timeout",
+        "cafile",
+        "capath",
+        "cert",
+        "key",
+        "tls-version",
+        "proxy",
+    ] {
+        assert!(
+            keys.split(", ").any(|k| k == key),
+            "{key} is not a key: {keys}"
+        );
+    }
+    // Per-run flags are not.
+    for flag in ["url", "print-config", "config", "profile", "debug"] {
+        assert!(!keys.split(", ").any(|k| k == flag), "{flag} is a key");
+    }
+}
+
 #[test]
 fn mistakes_name_file_line_and_key() {
     assert_eq!(
         err("[default]\nhots = \"a\"\n"),
-        "/etc/c.toml:2: unknown key 'hots' in [default] (keys: host, port, username, password, password-file, id-prefix, protocol-version, keepalive, connect-timeout, cafile, capath, cert, key, tls-version, proxy)"
+        format!(
+            "/etc/c.toml:2: unknown key 'hots' in [default] (keys: {})",
+            keys()
+        )
     );
     assert_eq!(
         err("[default]\n\n[profile.x]\nport = 70000\n"),
