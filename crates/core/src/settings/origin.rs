@@ -133,20 +133,86 @@ impl Provenance {
     pub fn origin(&self, id: &str) -> Origin {
         self.origins.get(id).cloned().unwrap_or(Origin::Flag)
     }
+}
 
-    /// `value` (of argument `id`) with where it came from; see [`setting!`].
-    pub fn setting<T: Clone>(&self, value: Option<&T>, id: &str) -> Option<Setting<T>> {
-        value.map(|v| Setting::new(v.clone(), self.origin(id)))
+/// A flag's value as clap leaves it in its field: an `Option` (`None` when nobody gave it) or
+/// a switch (`false` when nobody set it).
+pub trait FlagValue {
+    /// The value with where it came from.
+    type Setting;
+    fn with_origin(&self, provenance: &Provenance, id: &str) -> Self::Setting;
+}
+
+impl<T: Clone> FlagValue for Option<T> {
+    type Setting = Option<Setting<T>>;
+    fn with_origin(&self, provenance: &Provenance, id: &str) -> Option<Setting<T>> {
+        self.as_ref()
+            .map(|v| Setting::new(v.clone(), provenance.origin(id)))
     }
 }
 
-/// `setting!(args.group.field)`: the value of a connection flag, with where it came from.
-/// The field's name is its clap id (clap's default), so the name is written once.
+impl FlagValue for bool {
+    type Setting = Setting<bool>;
+    fn with_origin(&self, provenance: &Provenance, id: &str) -> Setting<bool> {
+        let origin = match provenance.origins.get(id) {
+            Some(origin) => origin.clone(),
+            None if *self => Origin::Flag,
+            None => Origin::Default,
+        };
+        Setting::new(*self, origin)
+    }
+}
+
+/// `setting!(args.group.field)`: the value of a connection flag, with where it came from
+/// ([`FlagValue`]). The field's name is its clap id (clap's default), so the name is written
+/// once.
 macro_rules! setting {
     ($args:ident . $group:ident . $field:ident) => {
-        $args
-            .provenance
-            .setting($args.$group.$field.as_ref(), stringify!($field))
+        $crate::settings::origin::FlagValue::with_origin(
+            &$args.$group.$field,
+            &$args.provenance,
+            stringify!($field),
+        )
     };
 }
 pub(crate) use setting;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::testing;
+
+    #[test]
+    fn each_value_with_where_it_came_from() {
+        let toml = "[default]\nport = 1884\n";
+        let args = testing::parse(&["-h", "b", "--insecure"], Some(toml), None).unwrap();
+        assert_eq!(
+            setting!(args.broker.host),
+            Some(Setting::new("b".into(), Origin::Flag))
+        );
+        let port = setting!(args.broker.port).unwrap();
+        assert_eq!(port.origin.to_string(), "[default] /etc/c.toml:2");
+        assert_eq!(setting!(args.broker.url), None);
+        assert_eq!(
+            setting!(args.tls.insecure),
+            Setting::new(true, Origin::Flag)
+        );
+        assert_eq!(
+            setting!(args.diagnostics.debug),
+            Setting::default_value(false)
+        );
+    }
+
+    #[test]
+    fn a_mistake_says_where_to_fix_it() {
+        let file = Origin::File {
+            path: "/etc/c.toml".into(),
+            line: 3,
+            section: "[default]".into(),
+            key: "keepalive".into(),
+        };
+        let mistake = |origin: Origin| Setting::new(2, origin).refuse("-k", "is short").message;
+        assert_eq!(mistake(file), "/etc/c.toml:3: keepalive: is short");
+        assert_eq!(mistake(Origin::Env("MQTT_K".into())), "-k is short");
+    }
+}
