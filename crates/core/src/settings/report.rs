@@ -20,10 +20,15 @@ impl Report {
             .push((key, value.to_string(), origin.to_string()));
     }
 
+    /// A setting and where it came from.
+    pub fn setting<T: fmt::Display>(&mut self, key: &'static str, setting: &Setting<T>) {
+        self.set(key, &setting.value, &setting.origin);
+    }
+
     /// A setting with a value when `setting` is one, `-` otherwise.
     pub fn maybe<T: fmt::Display>(&mut self, key: &'static str, setting: Option<&Setting<T>>) {
         match setting {
-            Some(s) => self.set(key, &s.value, &s.origin),
+            Some(s) => self.setting(key, s),
             None => self
                 .lines
                 .push((key, "-".to_string(), "not set".to_string())),

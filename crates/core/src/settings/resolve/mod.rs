@@ -151,20 +151,18 @@ impl Shown<'_> {
         });
         report.maybe("password", password.as_ref());
         let client = self.client;
-        report.set("id", &client.shown_id.value, &client.shown_id.origin);
+        report.setting("id", &client.shown_id);
         let protocol = match self.protocol.value {
             Protocol::V311 => ProtocolArg::V311,
             Protocol::V5 => ProtocolArg::V5,
         };
-        report.set("protocol-version", name(protocol), &self.protocol.origin);
-        let duration = |s: &Setting<std::time::Duration>| crate::duration::show(s.value);
-        report.set(
-            "keepalive",
-            duration(&client.keepalive),
-            &client.keepalive.origin,
+        report.setting(
+            "protocol-version",
+            &self.protocol.clone().map(|_| name(protocol)),
         );
-        let timeout = &client.connect_timeout;
-        report.set("connect-timeout", duration(timeout), &timeout.origin);
+        let duration = |s: &Setting<std::time::Duration>| s.clone().map(crate::duration::show);
+        report.setting("keepalive", &duration(&client.keepalive));
+        report.setting("connect-timeout", &duration(&client.connect_timeout));
         self.report_tls(&mut report);
         let proxy = self
             .proxy
