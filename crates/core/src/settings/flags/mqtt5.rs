@@ -44,12 +44,7 @@ pub struct Mqtt5Args {
     pub will_message_expiry: Option<u32>,
 
     /// Content type of the will message (a MIME type, say)
-    #[arg(
-        long,
-        value_name = "TYPE",
-        requires = "will_topic",
-        help_heading = HEADING
-    )]
+    #[arg(long, value_name = "TYPE", requires = "will_topic", help_heading = HEADING)]
     pub will_content_type: Option<String>,
 
     /// The will payload is utf8 text or bytes
@@ -58,21 +53,11 @@ pub struct Mqtt5Args {
     pub will_payload_format: Option<u8>,
 
     /// Response topic of the will message
-    #[arg(
-        long,
-        value_name = "TOPIC",
-        requires = "will_topic",
-        help_heading = HEADING
-    )]
+    #[arg(long, value_name = "TOPIC", requires = "will_topic", help_heading = HEADING)]
     pub will_response_topic: Option<String>,
 
     /// Correlation data of the will message
-    #[arg(
-        long,
-        value_name = "DATA",
-        requires = "will_topic",
-        help_heading = HEADING
-    )]
+    #[arg(long, value_name = "DATA", requires = "will_topic", help_heading = HEADING)]
     pub will_correlation_data: Option<String>,
 
     /// A user property of the will message; repeatable

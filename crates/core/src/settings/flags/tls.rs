@@ -65,12 +65,7 @@ pub struct TlsArgs {
     pub insecure: bool,
 
     /// Connect to the broker's Unix domain socket PATH instead of host and port
-    #[arg(
-        long,
-        value_name = "PATH",
-        conflicts_with = "url",
-        help_heading = HEADING
-    )]
+    #[arg(long, value_name = "PATH", conflicts_with = "url", help_heading = HEADING)]
     pub unix: Option<PathBuf>,
 
     /// Reach the broker through an HTTP proxy: http://[user[:pass]@]host:port
