@@ -23,7 +23,7 @@ _rpub() {
 
     case "${cmd}" in
         rpub)
-            opts="-t -m -f -s -l -n -q -r -v -h -p -u -P -i -I -k -V -c -L -x -D -d --help --version --topic --message --file --stdin-file --stdin-line --null-message --json --stdin-json --replay-timing --speed --qos --retain --count --repeat --interval --repeat-delay --no-placeholders --verbose --stats --user-property --content-type --payload-format --message-expiry --response-topic --correlation-data --topic-alias --wait-response --host --port --username --password --password-file --id --id-prefix --keepalive --protocol-version --disable-clean-session --url --cafile --capath --cert --key --tls-use-os-certs --tls-alpn --tls-version --insecure --unix --proxy --will-topic --will-payload --will-qos --will-retain --connect-timeout --session-expiry --receive-maximum --maximum-packet-size --connect-user-property --will-delay --will-message-expiry --will-content-type --will-payload-format --will-response-topic --will-correlation-data --will-user-property --property --no-reconnect --reconnect-max --debug --quiet --profile --config --print-config"
+            opts="-t -m -f -s -l -n -q -r -v -h -p -L -u -P -i -I -V -k -c -x -D -d --help --version --topic --message --file --stdin-file --stdin-line --null-message --json --stdin-json --replay-timing --speed --qos --retain --count --repeat --interval --repeat-delay --no-placeholders --verbose --stats --user-property --content-type --payload-format --message-expiry --response-topic --correlation-data --topic-alias --wait-response --host --port --url --username --password --password-file --id --id-prefix --protocol-version --keepalive --disable-clean-session --connect-timeout --cafile --capath --cert --key --tls-use-os-certs --tls-alpn --tls-version --insecure --unix --proxy --will-topic --will-payload --will-qos --will-retain --session-expiry --receive-maximum --maximum-packet-size --connect-user-property --will-delay --will-message-expiry --will-content-type --will-payload-format --will-response-topic --will-correlation-data --will-user-property --property --no-reconnect --reconnect-max --debug --quiet --profile --config --print-config"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -129,6 +129,14 @@ _rpub() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -L)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --username)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -165,14 +173,6 @@ _rpub() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --keepalive)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -k)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --protocol-version)
                     COMPREPLY=($(compgen -W "mqttv311 mqttv5" -- "${cur}"))
                     return 0
@@ -181,11 +181,15 @@ _rpub() {
                     COMPREPLY=($(compgen -W "mqttv311 mqttv5" -- "${cur}"))
                     return 0
                     ;;
-                --url)
+                --keepalive)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                -L)
+                -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -230,10 +234,6 @@ _rpub() {
                     return 0
                     ;;
                 --will-qos)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

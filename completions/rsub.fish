@@ -15,15 +15,16 @@ complete -c rsub -l retain-handling -d 'Retained messages at subscribe: 0 always
 complete -c rsub -l subscription-id -d 'Tag the subscriptions with ID (1 to 268435455); -v shows it on each message' -r
 complete -c rsub -s h -l host -d 'Broker host name or address' -r
 complete -c rsub -s p -l port -d 'Broker port [default: 1883, with TLS 8883]' -r
+complete -c rsub -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://[user[:pass]@]host[:port][/topic or /path]' -r
 complete -c rsub -s u -l username -d 'Username' -r
 complete -c rsub -s P -l password -d 'Password (visible in the process list: prefer MQTT_PASSWORD or --password-file)' -r
 complete -c rsub -l password-file -d 'Read the password from the first line of FILE' -r -F
 complete -c rsub -s i -l id -d 'Client id [default: rpub-/rsub- followed by a random suffix]' -r
 complete -c rsub -s I -l id-prefix -d 'Client id prefix; the process id is appended' -r
-complete -c rsub -s k -l keepalive -d 'Keepalive interval: seconds or a duration such as 30s; 0 disables [default: 60]' -r
 complete -c rsub -s V -l protocol-version -d 'MQTT protocol version: mqttv311 (or 311), mqttv5 (or 5) [default: mqttv311]' -r -f -a "mqttv311\t'MQTT 3.1.1 (the default)'
 mqttv5\t'MQTT 5'"
-complete -c rsub -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://[user[:pass]@]host[:port][/topic or /path]' -r
+complete -c rsub -s k -l keepalive -d 'Keepalive interval: seconds or a duration such as 30s; 0 disables [default: 60]' -r
+complete -c rsub -l connect-timeout -d 'Give up connecting after this long (seconds or a duration) [default: 10s]' -r
 complete -c rsub -l cafile -d 'Trust the CA certificates in FILE (PEM); turns TLS on' -r -F
 complete -c rsub -l capath -d 'Trust the CA certificates in the PEM files of DIR; turns TLS on' -r -F
 complete -c rsub -l cert -d 'Client certificate (PEM) for mutual TLS; needs --key' -r -F
@@ -36,7 +37,6 @@ complete -c rsub -l proxy -d 'Reach the broker through an HTTP proxy: http://[us
 complete -c rsub -l will-topic -d 'Topic of the will message the broker publishes if this client vanishes' -r
 complete -c rsub -l will-payload -d 'Payload of the will message [default: empty]' -r
 complete -c rsub -l will-qos -d 'QoS of the will message' -r
-complete -c rsub -l connect-timeout -d 'Give up connecting after this long (seconds or a duration) [default: 10s]' -r
 complete -c rsub -s x -l session-expiry -d 'Keep the session this long after disconnecting: seconds, a duration, or inf [default: 0; inf with -c]' -r
 complete -c rsub -l receive-maximum -d 'QoS 1/2 messages the broker may send before this client acknowledges them' -r
 complete -c rsub -l maximum-packet-size -d 'The largest packet to accept (bytes); the broker drops bigger messages for this client' -r

@@ -19,17 +19,20 @@ use bytes::Bytes;
 use clap::{ArgGroup, Parser};
 use tokio::io::AsyncBufReadExt;
 
-use rpubsub_core::args::{ConnectArgs, HelpArgs};
 use rpubsub_core::cli;
 use rpubsub_core::duration::{parse_duration, parse_interval};
 use rpubsub_core::exit::{exit_of, Exit, Fail};
+use rpubsub_core::generate::HelpArgs;
 use rpubsub_core::options::{ConnectOptions, Protocol};
 use rpubsub_core::progress;
 use rpubsub_core::properties::{
     parse_payload_format, parse_user_property, set_once, PublishProperties,
 };
+use rpubsub_core::qos::Qos;
 use rpubsub_core::session::Session;
+use rpubsub_core::settings::ConnectArgs;
 use rpubsub_core::stop::Stop;
+use rpubsub_core::tool::Tool;
 use rpubsub_core::topic::check_topic_name;
 
 use crate::replay::ReplayOptions;
@@ -210,7 +213,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(code) => return code,
     };
-    cli::set_quiet(cli.connect.quiet);
+    cli::set_quiet(cli.connect.diagnostics.quiet);
     cli::run(TOOL, run(cli))
 }
 
@@ -221,12 +224,13 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
             Fail::usage("--replay-timing replays JSON lines: it needs --stdin-json").into(),
         );
     }
-    let mut opts = ConnectOptions::from_args(&cli.connect, TOOL)?;
-    if cli.qos < 2 && !cli.stdin_json {
-        // No QoS 2 publish will go out (JSON lines name their own QoS): a wider window.
-        opts.inflight = rpubsub_core::options::INFLIGHT_QOS1;
-    }
-    if cli.connect.print_config {
+    // JSON lines name their own QoS.
+    let publishes = match cli.stdin_json {
+        true => Qos::ExactlyOnce,
+        false => Qos::from_u8(cli.qos).unwrap_or(Qos::ExactlyOnce),
+    };
+    let opts = ConnectOptions::from_args(&cli.connect, Tool::Rpub, publishes)?;
+    if cli.connect.config.print_config {
         return cli::print_config(&opts);
     }
     let sources = [
@@ -297,7 +301,7 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         session = Session::connect(&opts) => session?,
         _ = stop.wait() => return Ok(Exit::Interrupted),
     };
-    let bar = (progress::wanted(cli.connect.quiet, cli.connect.debug)
+    let bar = (progress::wanted(cli.connect.diagnostics.quiet, cli.connect.diagnostics.debug)
         && (cli.repeat.is_some() || cli.stdin_line || cli.stdin_json))
         .then(|| {
             let total = cli.repeat.filter(|&n| n > 0);

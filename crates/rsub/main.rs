@@ -21,16 +21,19 @@ use clap::{Parser, ValueEnum};
 use indicatif::ProgressBar;
 use tokio::time::Instant;
 
-use rpubsub_core::args::{ConnectArgs, HelpArgs};
 use rpubsub_core::cli;
 use rpubsub_core::duration::{parse_duration, show};
 use rpubsub_core::exit::{Exit, Fail};
+use rpubsub_core::generate::HelpArgs;
 use rpubsub_core::options::ConnectOptions;
 use rpubsub_core::progress;
 use rpubsub_core::properties::{set_once, SubscribeOptions, MAX_SUBSCRIPTION_ID};
+use rpubsub_core::qos::Qos;
 use rpubsub_core::reason::Reason;
 use rpubsub_core::session::{Event, Incoming, Message, Session};
+use rpubsub_core::settings::ConnectArgs;
 use rpubsub_core::stop::Stop;
+use rpubsub_core::tool::Tool;
 use rpubsub_core::topic::{check_topic_filter, matches};
 
 use crate::expect::Expect;
@@ -218,13 +221,14 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(code) => return code,
     };
-    cli::set_quiet(cli.connect.quiet);
+    cli::set_quiet(cli.connect.diagnostics.quiet);
     cli::run(TOOL, run(cli))
 }
 
 async fn run(cli: Cli) -> anyhow::Result<Exit> {
-    let opts = ConnectOptions::from_args(&cli.connect, TOOL)?;
-    if cli.connect.print_config {
+    // Only --remove-retained publishes, at QoS 0.
+    let opts = ConnectOptions::from_args(&cli.connect, Tool::Rsub, Qos::AtMostOnce)?;
+    if cli.connect.config.print_config {
         return cli::print_config(&opts);
     }
     let mut filters: Vec<String> = cli.topics.clone();
@@ -367,9 +371,10 @@ impl<'a> Subscriber<'a> {
         style: Style,
         expect: Option<Expect>,
     ) -> Self {
-        let counter = (progress::wanted(cli.connect.quiet, cli.connect.debug)
-            && !std::io::stdout().is_terminal())
-        .then(progress::counter);
+        let counter =
+            (progress::wanted(cli.connect.diagnostics.quiet, cli.connect.diagnostics.debug)
+                && !std::io::stdout().is_terminal())
+            .then(progress::counter);
         Subscriber {
             cli,
             filters,

@@ -11,13 +11,14 @@ use std::sync::OnceLock;
 
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
-use clap::{ArgMatches, Command, Parser};
+use clap::{ArgMatches, Command, FromArgMatches, Parser};
 
-use crate::args::ConnectArgs;
-use crate::exit::{exit_of, Exit};
+use crate::exit::{exit_of, Exit, Fail};
 use crate::generate::{GenerateKind, Manual};
 use crate::options::ConnectOptions;
-use crate::profile::Origins;
+use crate::settings::file::{Config, FileFlags};
+use crate::settings::origin::Provenance;
+use crate::settings::ConnectArgs;
 
 static QUIET: AtomicBool = AtomicBool::new(false);
 
@@ -52,7 +53,7 @@ pub fn literal_braces(text: &str) -> String {
 
 /// A tool's command line, as [`parse`] needs to see it.
 pub trait Tool: Parser {
-    /// The shared connection flags, to note which values came from the environment.
+    /// The shared connection flags, to note where each value came from.
     fn connect_args(&mut self) -> &mut ConnectArgs;
     /// What the tool's man page says beyond its flags.
     fn manual() -> Manual;
@@ -60,18 +61,39 @@ pub trait Tool: Parser {
 
 /// Parse the command line. `--help`/`--version` print and exit 0, as does the hidden
 /// `--generate KIND`; any mistake prints one line naming it and exits 2.
+///
+/// The config file is more flags for the same parser: once the command line says which file
+/// and profile, the file's settings that apply go in front of it and it is parsed again, so
+/// that each value is checked by its flag's own parser and the flags win.
 pub fn parse<T: Tool>(tool: &str) -> Result<T, ExitCode> {
     let _ = TOOL.set(tool.to_string());
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let mut cmd = T::command();
     let matches = cmd
-        .try_get_matches_from_mut(std::env::args_os())
+        .try_get_matches_from_mut(&argv)
         .map_err(|err| clap_error(tool, err))?;
     if let Some(kind) = matches.get_one::<GenerateKind>("generate") {
         return Err(generate::<T>(tool, *kind, &cmd, &matches));
     }
+    let mut first = ConnectArgs::from_arg_matches(&matches)
+        .map_err(|err| clap_error(tool, err.format(&mut cmd)))?;
+    first.provenance = Provenance::from_matches(&cmd, &matches);
+    set_quiet(first.diagnostics.quiet);
+    let refuse = |fail: Fail| {
+        warn(tool, &fail.message);
+        ExitCode::from(fail.exit)
+    };
+    let file = Config::load(&cmd, &first).map_err(refuse)?;
+    let flags = FileFlags::new(&file, &cmd, &first);
+    let matches = match flags.command_line(&argv) {
+        Some(line) => cmd
+            .try_get_matches_from_mut(line)
+            .map_err(|err| clap_error(tool, err))?,
+        None => matches,
+    };
     let mut cli =
         T::from_arg_matches(&matches).map_err(|err| clap_error(tool, err.format(&mut cmd)))?;
-    cli.connect_args().origins = Origins::from_matches(&cmd, &matches);
+    cli.connect_args().provenance = flags.provenance(&cmd, &matches);
     Ok(cli)
 }
 

@@ -55,7 +55,9 @@ pub fn apply(mo: &mut MqttOptions, opts: &ConnectOptions) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::args::ConnectArgs;
+    use crate::qos::Qos;
+    use crate::settings::ConnectArgs;
+    use crate::tool::Tool;
     use clap::Parser;
 
     #[derive(Parser)]
@@ -68,7 +70,7 @@ mod tests {
     /// rumqttc's options as session.rs builds them for these flags (the parts that matter).
     fn built(args: &[&str]) -> MqttOptions {
         let cli = Cli::try_parse_from(std::iter::once("t").chain(args.iter().copied())).unwrap();
-        let opts = ConnectOptions::from_args(&cli.connect, "rsub").unwrap();
+        let opts = ConnectOptions::from_args(&cli.connect, Tool::Rsub, Qos::AtMostOnce).unwrap();
         let mut mo = MqttOptions::new("id", "localhost", 1883);
         if !opts.clean_session {
             mo.set_session_expiry_interval(Some(u32::MAX));

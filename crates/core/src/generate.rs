@@ -1,5 +1,5 @@
 //! Shell completions and man pages, made from each tool's clap definition by the hidden
-//! `--generate KIND` flag.
+//! `--generate KIND` flag, which lives here with `--help` and `--version`.
 //!
 //! The results are committed (`completions/`, `man/`) so that packagers and users need no
 //! Rust; a test regenerates them and fails when a committed file is stale. The man page is
@@ -9,12 +9,29 @@
 
 use std::io::{self, Write};
 
-use clap::{Command, ValueEnum};
+use clap::{ArgAction, Args, Command, ValueEnum};
 use clap_complete::{Generator, Shell};
 use roff::{bold, italic, roman, Inline, Roff};
 
 use crate::exit::TABLE;
-use crate::profile::{CONFIG_ENV, CONFIG_PATH, PROFILE_ENV};
+use crate::settings::file::keys::file_keys;
+use crate::settings::file::CONFIG_PATH;
+use crate::settings::flags::config::{CONFIG_ENV, PROFILE_ENV};
+
+/// `--help` and `--version`, long only, since `-h` and `-V` belong to mosquitto's meanings;
+/// and the hidden `--generate KIND` that writes the committed completions and man pages.
+#[derive(Debug, Args)]
+pub struct HelpArgs {
+    /// Print help
+    #[arg(long, action = ArgAction::Help)]
+    help: Option<bool>,
+    /// Print version
+    #[arg(long, action = ArgAction::Version)]
+    version: Option<bool>,
+    /// Print a shell completion script or the man page (roff) on stdout
+    #[arg(long, value_name = "KIND", hide = true)]
+    pub generate: Option<GenerateKind>,
+}
 
 /// What `--generate` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -215,7 +232,7 @@ fn man_page(cmd: Command, manual: &Manual, out: &mut dyn Write) -> io::Result<()
         }
     }
     environment(&mut tail, &cmd, manual.environment);
-    files(&mut tail);
+    files(&mut tail, &cmd);
     exit_status(&mut tail);
     examples(&mut tail, manual.examples);
     see_also(&mut tail, manual.see_also);
@@ -336,22 +353,28 @@ fn environment(roff: &mut Roff, cmd: &Command, own: &[(&str, &str)]) {
     }
 }
 
-/// FILES: the config file, with a small example.
-fn files(roff: &mut Roff) {
+/// FILES: the config file, its keys (the flags of `cmd` it may give), and a small example.
+fn files(roff: &mut Roff, cmd: &Command) {
+    let mut built = cmd.clone();
+    built.build();
+    let keys: Vec<&str> = file_keys(&built)
+        .into_iter()
+        .filter_map(|arg| arg.get_long())
+        .collect();
     roff.control("SH", ["FILES"]);
     roff.control("TP", []);
     roff.text([italic(format!("$XDG_CONFIG_HOME/{CONFIG_PATH}"))]);
-    roff.text(flags_in_bold(
+    roff.text(flags_in_bold(&format!(
         "Settings shared by rpub and rsub (or the file --config FILE or RPUBSUB_CONFIG names). \
          A [default] section applies always; a [profile.NAME] section, selected with --profile \
          NAME or RPUBSUB_PROFILE, applies over it. Precedence, highest first: flags, \
          environment variables, the profile, the [default] section, built-in defaults. \
-         The keys are the long flag names: host, port, username, password-file (or password), \
-         id-prefix, protocol-version, keepalive, connect-timeout, cafile, capath, cert and key, \
-         tls-version, proxy. Relative paths are relative to the file's directory; ~/ is the \
-         home directory. An unknown key or a bad value is an error naming the file, line and \
-         key. --print-config shows what is in effect and where each value came from.",
-    ));
+         The keys are the long flag names: {}. Relative paths are relative to the file's \
+         directory; ~/ is the home directory. An unknown key or a bad value is an error \
+         naming the file, line and key. --print-config shows what is in effect and where each \
+         value came from.",
+        keys.join(", ")
+    )));
     roff.control("PP", []);
     roff.control("RS", ["4"]);
     roff.control("nf", []);

@@ -5,7 +5,6 @@
 //! Each binary holds only what is its own (payload sources and acknowledgement tracking in
 //! rpub; filters, output and exit conditions in rsub); whatever both need lives here.
 
-pub mod args;
 pub mod cli;
 pub mod connect_error;
 pub mod connect_v5;
@@ -15,21 +14,19 @@ pub mod generate;
 pub mod message_json;
 pub mod options;
 pub mod outbox;
-pub mod profile;
 pub mod progress;
 pub mod properties;
-pub mod property_flag;
 pub mod qos;
 pub mod reason;
 pub mod secret;
 pub mod session;
+pub mod settings;
 pub mod stop;
 pub mod tls;
 pub mod tool;
 pub mod topic;
 pub mod trace;
 pub mod transport;
-pub mod url;
 
 /// An I/O error as one short phrase ("No such file or directory"), without Rust's
 /// "(os error 2)" suffix.

@@ -271,7 +271,7 @@ impl Session {
             shared: shared.clone(),
             address: address.clone(),
             host: host.clone(),
-            tool: opts.tool.clone(),
+            tool: opts.tool.name().to_string(),
             reconnect: opts.reconnect,
             connect_timeout: opts.connect_timeout,
             finished_since_connect: Default::default(),
@@ -303,7 +303,7 @@ impl Session {
                     mo.set_last_will(rumqttc::LastWill::new(
                         w.topic.as_str(),
                         w.payload.clone(),
-                        qos_v4(w.qos),
+                        qos_v4(w.qos.as_u8()),
                         w.retain,
                     ));
                 }
@@ -368,7 +368,7 @@ impl Session {
                     mo.set_last_will(v5b::LastWill::new(
                         w.topic.as_str(),
                         w.payload.to_vec(),
-                        qos_v5(w.qos),
+                        qos_v5(w.qos.as_u8()),
                         w.retain,
                         None,
                     ));

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::property_flag::Command;
+use crate::settings::property_flag::Command;
 
 /// rpub or rsub.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rpubsub_core::property_flag::{self, Command, Defined};
+use rpubsub_core::settings::property_flag::{self, Command, Defined};
 use rpubsub_core::{duration, properties};
 
 fuzz_target!(|data: &[u8]| {

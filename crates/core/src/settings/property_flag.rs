@@ -9,7 +9,8 @@
 //! to rpub), and DISCONNECT properties, which the MQTT library used cannot send.
 //!
 //! Parsing is pure (strings in, properties or one line of error out) so it can be tested and
-//! fuzzed without a broker.
+//! fuzzed without a broker. The flag itself is declared with the other MQTT 5 flags
+//! (`flags/mqtt5.rs`).
 
 use bytes::Bytes;
 
@@ -45,15 +46,6 @@ impl Command {
         Command::Will,
         Command::Disconnect,
     ];
-
-    /// The commands a tool takes, by its name.
-    pub fn for_tool(tool: &str) -> &'static [Command] {
-        if tool == "rpub" {
-            Command::RPUB
-        } else {
-            Command::RSUB
-        }
-    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -327,58 +319,6 @@ pub fn parse(words: &[String], allowed: &[Command]) -> Result<Property, String> 
     })
 }
 
-/// The `-D` flag itself, as clap takes it: each occurrence keeps its own 3 or 4 words (the
-/// derive macro cannot group values by occurrence, so this one arg is written by hand).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PropertyArgs {
-    pub occurrences: Vec<Vec<String>>,
-}
-
-impl PropertyArgs {
-    pub fn is_empty(&self) -> bool {
-        self.occurrences.is_empty()
-    }
-}
-
-const ARG_ID: &str = "property";
-
-impl clap::FromArgMatches for PropertyArgs {
-    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
-        let occurrences = matches
-            .get_occurrences::<String>(ARG_ID)
-            .map(|o| o.map(|words| words.cloned().collect()).collect())
-            .unwrap_or_default();
-        Ok(PropertyArgs { occurrences })
-    }
-
-    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
-        *self = PropertyArgs::from_arg_matches(matches)?;
-        Ok(())
-    }
-}
-
-impl clap::Args for PropertyArgs {
-    fn augment_args(cmd: clap::Command) -> clap::Command {
-        cmd.arg(
-            clap::Arg::new(ARG_ID)
-                .short('D')
-                .long(ARG_ID)
-                .value_names(["COMMAND", "IDENTIFIER", "VALUE"])
-                .num_args(3..=4)
-                .action(clap::ArgAction::Append)
-                .help_heading("MQTT 5 (with -V mqttv5)")
-                .help(
-                    "An MQTT 5 property as mosquitto takes it, e.g. -D publish content-type text/plain, \
-                     -D connect user-property NAME VALUE; repeatable",
-                ),
-        )
-    }
-
-    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
-        PropertyArgs::augment_args(cmd)
-    }
-}
-
 /// Everything the `-D` flags of one command line said, sorted by packet.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Defined {
@@ -408,25 +348,12 @@ impl Defined {
     }
 
     fn add(&mut self, p: Property) -> Result<(), String> {
-        use Identifier as I;
         let what = format!("-D {} {}", p.command.name(), p.identifier.name());
         if p.command == Command::Disconnect {
             return Err(format!(
                 "{what}: DISCONNECT properties cannot be sent (the MQTT library used sends DISCONNECT without them)"
             ));
         }
-        let number = match &p.value {
-            Value::Number(n) => Some(*n),
-            _ => None,
-        };
-        let text = match &p.value {
-            Value::Text(t) => Some(t.clone()),
-            _ => None,
-        };
-        let binary = match &p.value {
-            Value::Binary(b) => Some(b.clone()),
-            _ => None,
-        };
         if let Value::Pair(name, value) = p.value {
             let pair = (name, value);
             match p.command {
@@ -439,73 +366,109 @@ impl Defined {
             }
             return Ok(());
         }
-        // Ranges were checked by `parse`, so these narrowing casts never truncate.
-        let u8_of = number.map(|n| n as u8);
-        let u16_of = number.map(|n| n as u16);
+        let given = Given {
+            value: &p.value,
+            what: &what,
+        };
         match (p.command, p.identifier) {
-            (Command::Connect, I::AuthenticationData) => {
-                set_once(&mut self.connect.authentication_data, binary, &what)
+            (Command::Connect, id) => given.connect(&mut self.connect, id),
+            (Command::Publish, id) => given.publish(&mut self.publish, id),
+            (Command::Will, id) => given.will(&mut self.will, id),
+            (Command::Subscribe, Identifier::SubscriptionIdentifier) => {
+                given.set(&mut self.subscribe.subscription_id, given.number())
             }
-            (Command::Connect, I::AuthenticationMethod) => {
-                set_once(&mut self.connect.authentication_method, text, &what)
+            _ => given.unsupported(),
+        }
+    }
+}
+
+/// One `-D` value on its way into its field, in the shape the field takes. Ranges were checked
+/// by [`parse`], so the narrowing casts never truncate.
+struct Given<'a> {
+    value: &'a Value,
+    /// `-D COMMAND IDENTIFIER`, for messages.
+    what: &'a str,
+}
+
+impl Given<'_> {
+    fn connect(&self, c: &mut ConnectProperties, id: Identifier) -> Result<(), String> {
+        use Identifier as I;
+        match id {
+            I::AuthenticationData => self.set(&mut c.authentication_data, self.binary()),
+            I::AuthenticationMethod => self.set(&mut c.authentication_method, self.text()),
+            I::MaximumPacketSize => self.set(&mut c.maximum_packet_size, self.number()),
+            I::ReceiveMaximum => self.set(&mut c.receive_maximum, self.u16()),
+            I::RequestProblemInformation => self.set(&mut c.request_problem_information, self.u8()),
+            I::RequestResponseInformation => {
+                self.set(&mut c.request_response_information, self.u8())
             }
-            (Command::Connect, I::MaximumPacketSize) => {
-                set_once(&mut self.connect.maximum_packet_size, number, &what)
-            }
-            (Command::Connect, I::ReceiveMaximum) => {
-                set_once(&mut self.connect.receive_maximum, u16_of, &what)
-            }
-            (Command::Connect, I::RequestProblemInformation) => {
-                set_once(&mut self.connect.request_problem_information, u8_of, &what)
-            }
-            (Command::Connect, I::RequestResponseInformation) => {
-                set_once(&mut self.connect.request_response_information, u8_of, &what)
-            }
-            (Command::Connect, I::SessionExpiryInterval) => {
-                set_once(&mut self.connect.session_expiry, number, &what)
-            }
-            (Command::Connect, I::TopicAliasMaximum) => {
-                set_once(&mut self.connect.topic_alias_maximum, u16_of, &what)
-            }
-            (Command::Publish, I::ContentType) => {
-                set_once(&mut self.publish.content_type, text, &what)
-            }
-            (Command::Publish, I::CorrelationData) => {
-                set_once(&mut self.publish.correlation_data, binary, &what)
-            }
-            (Command::Publish, I::MessageExpiryInterval) => {
-                set_once(&mut self.publish.message_expiry, number, &what)
-            }
-            (Command::Publish, I::PayloadFormatIndicator) => {
-                set_once(&mut self.publish.payload_format, u8_of, &what)
-            }
-            (Command::Publish, I::ResponseTopic) => {
-                set_once(&mut self.publish.response_topic, text, &what)
-            }
-            (Command::Publish, I::TopicAlias) => {
-                set_once(&mut self.publish.topic_alias, u16_of, &what)
-            }
-            (Command::Subscribe, I::SubscriptionIdentifier) => {
-                set_once(&mut self.subscribe.subscription_id, number, &what)
-            }
-            (Command::Will, I::ContentType) => set_once(&mut self.will.content_type, text, &what),
-            (Command::Will, I::CorrelationData) => {
-                set_once(&mut self.will.correlation_data, binary, &what)
-            }
-            (Command::Will, I::MessageExpiryInterval) => {
-                set_once(&mut self.will.message_expiry, number, &what)
-            }
-            (Command::Will, I::PayloadFormatIndicator) => {
-                set_once(&mut self.will.payload_format, u8_of, &what)
-            }
-            (Command::Will, I::ResponseTopic) => {
-                set_once(&mut self.will.response_topic, text, &what)
-            }
-            (Command::Will, I::WillDelayInterval) => {
-                set_once(&mut self.will.delay_interval, number, &what)
-            }
-            // `parse` only lets through identifiers of their command.
-            _ => Err(format!("{what}: not supported")),
+            I::SessionExpiryInterval => self.set(&mut c.session_expiry, self.number()),
+            I::TopicAliasMaximum => self.set(&mut c.topic_alias_maximum, self.u16()),
+            _ => self.unsupported(),
+        }
+    }
+
+    fn publish(&self, p: &mut PublishProperties, id: Identifier) -> Result<(), String> {
+        use Identifier as I;
+        match id {
+            I::ContentType => self.set(&mut p.content_type, self.text()),
+            I::CorrelationData => self.set(&mut p.correlation_data, self.binary()),
+            I::MessageExpiryInterval => self.set(&mut p.message_expiry, self.number()),
+            I::PayloadFormatIndicator => self.set(&mut p.payload_format, self.u8()),
+            I::ResponseTopic => self.set(&mut p.response_topic, self.text()),
+            I::TopicAlias => self.set(&mut p.topic_alias, self.u16()),
+            _ => self.unsupported(),
+        }
+    }
+
+    fn will(&self, w: &mut WillProperties, id: Identifier) -> Result<(), String> {
+        use Identifier as I;
+        match id {
+            I::ContentType => self.set(&mut w.content_type, self.text()),
+            I::CorrelationData => self.set(&mut w.correlation_data, self.binary()),
+            I::MessageExpiryInterval => self.set(&mut w.message_expiry, self.number()),
+            I::PayloadFormatIndicator => self.set(&mut w.payload_format, self.u8()),
+            I::ResponseTopic => self.set(&mut w.response_topic, self.text()),
+            I::WillDelayInterval => self.set(&mut w.delay_interval, self.number()),
+            _ => self.unsupported(),
+        }
+    }
+
+    fn set<T>(&self, slot: &mut Option<T>, value: Option<T>) -> Result<(), String> {
+        set_once(slot, value, self.what)
+    }
+
+    /// `parse` only lets through identifiers of their command.
+    fn unsupported(&self) -> Result<(), String> {
+        Err(format!("{}: not supported", self.what))
+    }
+
+    fn number(&self) -> Option<u32> {
+        match self.value {
+            Value::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    fn u8(&self) -> Option<u8> {
+        self.number().map(|n| n as u8)
+    }
+
+    fn u16(&self) -> Option<u16> {
+        self.number().map(|n| n as u16)
+    }
+
+    fn text(&self) -> Option<String> {
+        match self.value {
+            Value::Text(t) => Some(t.clone()),
+            _ => None,
+        }
+    }
+
+    fn binary(&self) -> Option<Bytes> {
+        match self.value {
+            Value::Binary(b) => Some(b.clone()),
+            _ => None,
         }
     }
 }

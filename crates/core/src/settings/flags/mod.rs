@@ -1,0 +1,66 @@
+//! The connection flags both tools share: one clap struct per concern, flattened into
+//! [`ConnectArgs`] in the order `--help` lists them.
+//!
+//! Short flags follow mosquitto_pub/mosquitto_sub so muscle memory works: `-h` is the host and
+//! `-V` the protocol version, which is why help and version are long-only (`--help`,
+//! `--version`). Several flags also read an `MQTT_*` environment variable; those in the
+//! [`IN_FILE`] group may also come from the config file, whose keys are their long names.
+//! A flag on the command line wins over both.
+
+pub mod auth;
+pub mod broker;
+pub mod choice;
+pub mod config;
+pub mod connection;
+pub mod diagnostics;
+pub mod mqtt5;
+pub mod reconnect;
+pub mod tls;
+pub mod will;
+
+use clap::{ArgGroup, Args};
+
+use crate::settings::origin::Provenance;
+
+pub use auth::AuthArgs;
+pub use broker::BrokerArgs;
+pub use config::ConfigArgs;
+pub use connection::{ConnectionArgs, ProtocolArg};
+pub use diagnostics::DiagnosticsArgs;
+pub use mqtt5::Mqtt5Args;
+pub use reconnect::ReconnectArgs;
+pub use tls::{TlsArgs, TlsVersionArg};
+pub use will::WillArgs;
+
+/// The clap group of the flags the config file may give too (`#[arg(group = IN_FILE)]`):
+/// membership is the whole declaration of a config-file key.
+pub const IN_FILE: &str = "in-config-file";
+
+/// Everything about reaching and talking to the broker, identical in rpub and rsub.
+#[derive(Debug, Clone, Args)]
+#[command(group(ArgGroup::new(IN_FILE).multiple(true)))]
+pub struct ConnectArgs {
+    #[command(flatten)]
+    pub broker: BrokerArgs,
+    #[command(flatten)]
+    pub auth: AuthArgs,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    #[command(flatten)]
+    pub tls: TlsArgs,
+    #[command(flatten)]
+    pub will: WillArgs,
+    #[command(flatten)]
+    pub mqtt5: Mqtt5Args,
+    #[command(flatten)]
+    pub reconnect: ReconnectArgs,
+    #[command(flatten)]
+    pub diagnostics: DiagnosticsArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+
+    /// Where each value above came from (command line, environment, config file), filled in
+    /// by `cli::parse`.
+    #[arg(skip)]
+    pub provenance: Provenance,
+}
