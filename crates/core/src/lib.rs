@@ -7,14 +7,12 @@
 
 pub mod args;
 pub mod cli;
-pub mod connect_error;
-pub mod connect_v5;
 pub mod duration;
 pub mod exit;
 pub mod generate;
+pub mod message;
 pub mod message_json;
 pub mod options;
-pub mod outbox;
 pub mod profile;
 pub mod progress;
 pub mod properties;
@@ -27,8 +25,6 @@ pub mod stop;
 pub mod tls;
 pub mod tool;
 pub mod topic;
-pub mod trace;
-pub mod transport;
 pub mod url;
 
 /// An I/O error as one short phrase ("No such file or directory"), without Rust's

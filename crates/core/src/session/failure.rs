@@ -1,23 +1,116 @@
-//! Turning rumqttc's connection errors into one line a person understands and the exit
-//! status a script can branch on.
+//! Turning a failed connection into one line a person understands and the exit status a
+//! script can branch on.
 //!
-//! The same cause reads differently depending on when it happens: "connection refused" while
-//! connecting means nothing listens there (exit 3); a reset after CONNACK means the connection
-//! was lost (exit 6).
+//! The protocol files sort rumqttc's errors into a [`Cause`] (each protocol has its own error
+//! types, with the same causes inside); everything from there on is written once. The same
+//! cause reads differently depending on when it happens: "connection refused" while
+//! connecting means nothing listens there (exit 3); a reset after CONNACK means the
+//! connection was lost (exit 6).
 
+use std::error::Error;
+use std::fmt::Display;
 use std::io;
 use std::time::Duration;
 
-use rumqttc::v5::mqttbytes::v5 as v5b;
-
+use super::packet::Code;
 use crate::exit::{Exit, Fail};
-use crate::reason::{self, Reason};
+use crate::reason::Reason;
 
 /// Where in the connection's life an error happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     Connecting,
     Connected,
+}
+
+/// Why a connection failed, whichever protocol it spoke.
+pub enum Cause<'a> {
+    /// CONNACK refused the connection.
+    Refused(Code),
+    Io(&'a io::Error),
+    /// A packet over the broker's maximum packet size (MQTT 5 brokers announce it).
+    TooLarge {
+        size: usize,
+        max: usize,
+    },
+    Tls(&'a rumqttc::TlsError),
+    Websocket(&'a (dyn Error + 'static)),
+    /// A WebSocket server that did not agree to speak MQTT.
+    NotMqtt(&'a dyn Display),
+    Proxy(&'a (dyn Error + 'static)),
+    BadUrl(&'a dyn Display),
+    TimedOut,
+    /// No PINGRESP within the keepalive.
+    NoPingResp,
+    Aborted,
+    /// The broker sent DISCONNECT, saying why (MQTT 5).
+    Disconnected(Reason),
+    /// A topic alias above the maximum the broker announced (MQTT 5).
+    InvalidAlias {
+        alias: u16,
+        max: u16,
+    },
+    Other(&'a (dyn Error + 'static)),
+}
+
+impl Cause<'_> {
+    /// The I/O error this failure is read from, if any (also deep in another error's causes).
+    pub fn io(&self) -> Option<&io::Error> {
+        match self {
+            Cause::Io(e) => Some(e),
+            Cause::Other(e) => io_cause(*e),
+            _ => None,
+        }
+    }
+
+    /// Did the peer hang up on us (at the TCP level, not in a TLS alert)?
+    pub fn hung_up(&self) -> bool {
+        self.io()
+            .is_some_and(|e| crate::tls::rustls_error(e).is_none() && is_hang_up(e.kind()))
+    }
+}
+
+fn is_hang_up(kind: io::ErrorKind) -> bool {
+    use io::ErrorKind as K;
+    matches!(
+        kind,
+        K::UnexpectedEof | K::ConnectionReset | K::ConnectionAborted
+    )
+}
+
+/// The failure in words, read in its phase. `address` names the broker in messages; `host`
+/// is the name resolved (a socket path for a Unix socket).
+pub fn read(cause: &Cause<'_>, address: &str, host: &str, phase: Phase) -> Fail {
+    match cause {
+        Cause::Refused(code) => refused(address, code),
+        Cause::Io(e) => io_failure(address, host, e, phase),
+        Cause::TooLarge { size, max } => too_large(address, *size, *max),
+        Cause::Tls(e) => tls_failure(address, e),
+        Cause::Websocket(e) => websocket_failure(address, host, *e, phase),
+        Cause::NotMqtt(e) => not_mqtt_over_ws(address, *e),
+        Cause::Proxy(e) => proxy_failure(address, *e),
+        Cause::BadUrl(e) => Fail::usage(format!("bad WebSocket URL {address}: {e}")),
+        Cause::TimedOut => lost_or_unreachable(address, phase, "timed out"),
+        Cause::NoPingResp => lost_or_unreachable(
+            address,
+            phase,
+            "the broker stopped answering (no PINGRESP within the keepalive)",
+        ),
+        Cause::Aborted => lost_or_unreachable(address, phase, "the broker closed it"),
+        Cause::Disconnected(reason) => Fail::new(
+            Exit::ConnectionLost,
+            format!("the broker at {address} disconnected: {reason}"),
+        ),
+        // The client refuses to send an alias above the broker's CONNACK maximum; the broker
+        // would close the connection for it.
+        Cause::InvalidAlias { alias, max } => Fail::new(
+            Exit::Rejected,
+            format!(
+                "topic alias {alias} is above the maximum of {max} the broker at {address} accepts; nothing more was sent"
+            ),
+        ),
+        Cause::Other(e) => other_failure(address, host, *e, phase),
+    }
 }
 
 /// No CONNACK within the connect timeout.
@@ -31,21 +124,15 @@ pub fn connect_timeout(address: &str, timeout: Duration) -> Fail {
     )
 }
 
-/// A refused CONNACK: MQTT 3.1.1 return codes 1-5.
-fn refused_v4(address: &str, code: &rumqttc::ConnectReturnCode) -> Fail {
-    let (num, name) = reason::v4_connack(code);
+/// A refused CONNACK: MQTT 3.1.1 return codes 1-5 by number, MQTT 5 reason codes by name.
+fn refused(address: &str, code: &Code) -> Fail {
+    let why = match code {
+        Code::Return { code, name } => format!("{name} (return code {code})"),
+        Code::Reason(reason) => reason.to_string(),
+    };
     Fail::new(
         Exit::Refused,
-        format!("the broker at {address} refused the connection: {name} (return code {num})"),
-    )
-}
-
-/// A refused CONNACK: MQTT 5 reason codes.
-fn refused_v5(address: &str, code: &v5b::ConnectReturnCode) -> Fail {
-    let reason = Reason::new(reason::v5_connack(code));
-    Fail::new(
-        Exit::Refused,
-        format!("the broker at {address} refused the connection: {reason}"),
+        format!("the broker at {address} refused the connection: {why}"),
     )
 }
 
@@ -87,7 +174,7 @@ fn io_failure(address: &str, host: &str, err: &io::Error, phase: Phase) -> Fail 
     let message = match err.kind() {
         K::ConnectionRefused => format!("cannot connect to {address}: nothing is listening there (connection refused)"),
         K::TimedOut => format!("cannot connect to {address}: timed out"),
-        K::UnexpectedEof | K::ConnectionReset | K::ConnectionAborted => format!(
+        kind if is_hang_up(kind) => format!(
             "{address} closed the connection before answering CONNECT (is it an MQTT broker? does it want TLS?)"
         ),
         _ if text.contains("lookup address") || text.contains("resolve") => {
@@ -96,94 +183,6 @@ fn io_failure(address: &str, host: &str, err: &io::Error, phase: Phase) -> Fail 
         _ => format!("cannot connect to {address}: {text}"),
     };
     Fail::new(Exit::Unreachable, message)
-}
-
-/// A rumqttc MQTT 3.1.1 connection error.
-pub fn from_v4(err: &rumqttc::ConnectionError, address: &str, host: &str, phase: Phase) -> Fail {
-    use rumqttc::ConnectionError as E;
-    match err {
-        E::ConnectionRefused(code) => refused_v4(address, code),
-        E::Io(e) => io_failure(address, host, e, phase),
-        E::MqttState(rumqttc::StateError::Io(e))
-        | E::MqttState(rumqttc::StateError::Deserialization(rumqttc::Error::Io(e))) => {
-            io_failure(address, host, e, phase)
-        }
-        E::MqttState(rumqttc::StateError::Deserialization(
-            rumqttc::Error::OutgoingPacketTooLarge { pkt_size, max },
-        )) => too_large(address, *pkt_size, *max),
-        E::Tls(e) => tls_failure(address, e),
-        E::Websocket(e) => websocket_failure(address, host, e, phase),
-        E::ResponseValidation(e) => not_mqtt_over_ws(address, e),
-        E::Proxy(e) => proxy_failure(address, e),
-        E::InvalidUrl(e) => Fail::usage(format!("bad WebSocket URL {address}: {e}")),
-        E::WsConnect(e) => Fail::usage(format!("bad WebSocket URL {address}: {e}")),
-        E::NetworkTimeout | E::FlushTimeout => lost_or_unreachable(address, phase, "timed out"),
-        E::MqttState(rumqttc::StateError::AwaitPingResp) => lost_or_unreachable(
-            address,
-            phase,
-            "the broker stopped answering (no PINGRESP within the keepalive)",
-        ),
-        E::MqttState(rumqttc::StateError::ConnectionAborted) => {
-            lost_or_unreachable(address, phase, "the broker closed it")
-        }
-        other => other_failure(address, host, other, phase),
-    }
-}
-
-/// A rumqttc MQTT 5 connection error.
-pub fn from_v5(
-    err: &rumqttc::v5::ConnectionError,
-    address: &str,
-    host: &str,
-    phase: Phase,
-) -> Fail {
-    use rumqttc::v5::ConnectionError as E;
-    use rumqttc::v5::StateError as S;
-    match err {
-        E::ConnectionRefused(code) => refused_v5(address, code),
-        E::Io(e) => io_failure(address, host, e, phase),
-        E::MqttState(S::Io(e))
-        | E::MqttState(S::Deserialization(rumqttc::v5::mqttbytes::Error::Io(e))) => {
-            io_failure(address, host, e, phase)
-        }
-        E::MqttState(S::Deserialization(
-            rumqttc::v5::mqttbytes::Error::OutgoingPacketTooLarge { pkt_size, max },
-        )) => too_large(address, *pkt_size as usize, *max as usize),
-        E::Tls(e) => tls_failure(address, e),
-        E::Websocket(e) => websocket_failure(address, host, e, phase),
-        E::ResponseValidation(e) => not_mqtt_over_ws(address, e),
-        E::Proxy(e) => proxy_failure(address, e),
-        E::InvalidUrl(e) => Fail::usage(format!("bad WebSocket URL {address}: {e}")),
-        E::WsConnect(e) => Fail::usage(format!("bad WebSocket URL {address}: {e}")),
-        E::Timeout(_) => lost_or_unreachable(address, phase, "timed out"),
-        E::MqttState(S::ServerDisconnect {
-            reason_code,
-            reason_string,
-        }) => Fail::new(
-            Exit::ConnectionLost,
-            format!(
-                "the broker at {address} disconnected: {}",
-                Reason::with_text(*reason_code as u8, reason_string.clone())
-            ),
-        ),
-        // The client refuses to send an alias above the broker's CONNACK maximum; the broker
-        // would close the connection for it.
-        E::MqttState(S::InvalidAlias { alias, max }) => Fail::new(
-            Exit::Rejected,
-            format!(
-                "topic alias {alias} is above the maximum of {max} the broker at {address} accepts; nothing more was sent"
-            ),
-        ),
-        E::MqttState(S::AwaitPingResp) => lost_or_unreachable(
-            address,
-            phase,
-            "the broker stopped answering (no PINGRESP within the keepalive)",
-        ),
-        E::MqttState(S::ConnectionAborted) => {
-            lost_or_unreachable(address, phase, "the broker closed it")
-        }
-        other => other_failure(address, host, other, phase),
-    }
 }
 
 /// A publish over the broker's maximum packet size (MQTT 5 brokers announce it).
@@ -359,67 +358,5 @@ fn other_failure(
     match io_cause(err) {
         Some(io) => io_failure(address, host, io, phase),
         None => lost_or_unreachable(address, phase, &err.to_string()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rumqttc::v5::mqttbytes::v5::DisconnectReasonCode;
-
-    /// Brokers send DISCONNECT with a reason code and nothing after it (MQTT 5 allows leaving
-    /// out the property length); it must still parse, or the reason is lost.
-    #[test]
-    fn a_disconnect_of_just_a_reason_code_parses() {
-        use rumqttc::v5::mqttbytes::v5::Packet;
-        let mut bytes = bytes::BytesMut::from(&[0xE0, 0x01, 0x8B][..]);
-        match Packet::read(&mut bytes, None) {
-            Ok(Packet::Disconnect(d)) => {
-                assert_eq!(d.reason_code, DisconnectReasonCode::ServerShuttingDown);
-                assert!(d.properties.is_none());
-            }
-            other => panic!("expected DISCONNECT, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn server_disconnect_is_named_with_code_and_reason_string() {
-        let err =
-            rumqttc::v5::ConnectionError::MqttState(rumqttc::v5::StateError::ServerDisconnect {
-                reason_code: DisconnectReasonCode::SessionTakenOver,
-                reason_string: Some("another client took the id".into()),
-            });
-        let fail = from_v5(&err, "b:1883", "b", Phase::Connected);
-        assert_eq!(fail.exit, Exit::ConnectionLost);
-        assert_eq!(
-            fail.message,
-            "the broker at b:1883 disconnected: session taken over (0x8e): another client took the id"
-        );
-    }
-
-    #[test]
-    fn refused_connack_is_named_with_code() {
-        let err = rumqttc::v5::ConnectionError::ConnectionRefused(
-            v5b::ConnectReturnCode::BadUserNamePassword,
-        );
-        let fail = from_v5(&err, "b:1883", "b", Phase::Connecting);
-        assert_eq!(fail.exit, Exit::Refused);
-        assert_eq!(
-            fail.message,
-            "the broker at b:1883 refused the connection: bad user name or password (0x86)"
-        );
-    }
-
-    #[test]
-    fn topic_alias_over_the_broker_maximum() {
-        let err = rumqttc::v5::ConnectionError::MqttState(rumqttc::v5::StateError::InvalidAlias {
-            alias: 20,
-            max: 10,
-        });
-        let fail = from_v5(&err, "b:1883", "b", Phase::Connected);
-        assert_eq!(fail.exit, Exit::Rejected);
-        assert!(fail
-            .message
-            .starts_with("topic alias 20 is above the maximum of 10"));
     }
 }

@@ -1,5 +1,7 @@
 //! The `-d` packet trace: one line on stderr for every MQTT packet sent or received, in the
 //! shape mosquitto_pub/mosquitto_sub print, so the lines people already grep for still match.
+//! It prints the protocol-neutral packets of `packet.rs`: MQTT 5 adds reason codes to a line
+//! where its packet has them.
 //!
 //! rumqttc reports an outgoing PUBLISH or SUBSCRIBE only by packet id, after it wrote it. The
 //! details of a PUBLISH come from the session's outbox (which follows every publish anyway);
@@ -14,12 +16,11 @@ use std::fmt::{self, Write as _};
 use std::io::Write as _;
 use std::sync::Mutex;
 
-use rumqttc::v5::mqttbytes::v5 as v5b;
-use rumqttc::Outgoing;
-
+use super::outbox::Entry;
+use super::packet::{Code, ConnAck, Outgoing, Packet};
 use crate::options::ConnectOptions;
-use crate::outbox::Entry;
-use crate::reason::{self, Reason};
+use crate::qos::Qos;
+use crate::reason::Reason;
 
 /// The packet trace of one session; a no-op unless `-d` was given.
 pub struct Trace {
@@ -37,10 +38,6 @@ impl Trace {
             subscribes: Mutex::default(),
             unsubscribes: Mutex::default(),
         }
-    }
-
-    pub fn enabled(&self) -> bool {
-        self.enabled
     }
 
     /// Print one trace line: `Client <id> <text>`.
@@ -101,7 +98,7 @@ impl Trace {
     }
 
     /// `options` is how MQTT 5 subscription options read (`, no-local`), empty for none.
-    pub fn note_subscribe(&self, filters: &[(String, u8)], options: &str) {
+    pub fn note_subscribe(&self, filters: &[(String, Qos)], options: &str) {
         if self.enabled {
             let list: Vec<String> = filters
                 .iter()
@@ -117,8 +114,8 @@ impl Trace {
         }
     }
 
-    /// An outgoing packet, as the event loop reports it after writing.
-    pub fn outgoing(&self, out: &Outgoing) {
+    /// A packet went out, as the event loop reports it after writing.
+    pub fn sent(&self, out: &Outgoing) {
         if !self.enabled {
             return;
         }
@@ -145,152 +142,97 @@ impl Trace {
         }
     }
 
-    /// An incoming MQTT 3.1.1 packet.
-    pub fn incoming_v4(&self, packet: &rumqttc::Packet) {
-        use rumqttc::Packet as P;
+    /// A packet from the broker.
+    pub fn received(&self, packet: &Packet) {
         if !self.enabled {
             return;
         }
         match packet {
-            P::ConnAck(a) => {
-                // As mosquitto prints it: "received CONNACK (0)".
-                let (code, name) = reason::v4_connack(&a.code);
-                match (code, a.session_present) {
-                    (0, false) => self.line(format_args!("received CONNACK (0)")),
-                    (0, true) => self.line(format_args!("received CONNACK (0, session present)")),
-                    _ => self.line(format_args!("received CONNACK ({code}: {name})")),
-                }
-            }
-            P::Publish(p) => self.received_publish(
-                p.dup,
-                p.qos as u8,
-                p.retain,
+            Packet::ConnAck(ack) => self.connack(ack),
+            Packet::Publish(p) => self.line(format_args!(
+                "received PUBLISH (d{}, q{}, r{}, m{}, '{}', ... ({} bytes))",
+                u8::from(p.dup),
+                p.qos,
+                u8::from(p.retain),
                 p.pkid,
-                &p.topic,
-                p.payload.len(),
-            ),
-            P::PubAck(a) => self.line(format_args!("received PUBACK (m{})", a.pkid)),
-            P::PubRec(a) => self.line(format_args!("received PUBREC (m{})", a.pkid)),
-            P::PubRel(a) => self.line(format_args!("received PUBREL (m{})", a.pkid)),
-            P::PubComp(a) => self.line(format_args!("received PUBCOMP (m{})", a.pkid)),
-            P::SubAck(a) => {
-                let codes: Vec<String> = a
-                    .return_codes
+                String::from_utf8_lossy(&p.topic),
+                p.payload.len()
+            )),
+            Packet::PubAck { pkid, reason } => self.ack("PUBACK", *pkid, reason.as_ref()),
+            Packet::PubRec { pkid, reason } => self.ack("PUBREC", *pkid, reason.as_ref()),
+            Packet::PubRel { pkid } => self.ack("PUBREL", *pkid, None),
+            Packet::PubComp { pkid, reason } => self.ack("PUBCOMP", *pkid, reason.as_ref()),
+            Packet::SubAck { pkid, results } => {
+                let codes: Vec<String> = results
                     .iter()
-                    .map(|c| match c {
-                        rumqttc::SubscribeReasonCode::Success(q) => format!("q{}", *q as u8),
-                        rumqttc::SubscribeReasonCode::Failure => "failure (0x80)".to_string(),
+                    .map(|r| match r {
+                        Ok(qos) => format!("q{qos}"),
+                        Err(Code::Return { code, name }) => format!("{name} (0x{code:02x})"),
+                        Err(Code::Reason(reason)) => Bare(reason).to_string(),
                     })
                     .collect();
                 self.line(format_args!(
-                    "received SUBACK (m{}, {})",
-                    a.pkid,
+                    "received SUBACK (m{pkid}, {})",
                     codes.join(", ")
                 ))
             }
-            P::UnsubAck(a) => self.line(format_args!("received UNSUBACK (m{})", a.pkid)),
-            P::PingResp => self.line(format_args!("received PINGRESP")),
-            P::PingReq => self.line(format_args!("received PINGREQ")),
-            P::Disconnect => self.line(format_args!("received DISCONNECT")),
-            other => self.line(format_args!("received {other:?}")),
+            Packet::UnsubAck { pkid, reasons } if reasons.is_empty() => {
+                self.line(format_args!("received UNSUBACK (m{pkid})"))
+            }
+            Packet::UnsubAck { pkid, reasons } => {
+                let codes: Vec<String> = reasons.iter().map(|r| Bare(r).to_string()).collect();
+                self.line(format_args!(
+                    "received UNSUBACK (m{pkid}, {})",
+                    codes.join(", ")
+                ))
+            }
+            Packet::PingResp => self.line(format_args!("received PINGRESP")),
+            Packet::PingReq => self.line(format_args!("received PINGREQ")),
+            // The broker's own words are part of this line: nothing else reports them.
+            Packet::Disconnect(Some(reason)) => {
+                self.line(format_args!("received DISCONNECT ({reason})"))
+            }
+            Packet::Disconnect(None) => self.line(format_args!("received DISCONNECT")),
+            Packet::Other(name) => self.line(format_args!("received {name}")),
         }
     }
 
-    /// An incoming MQTT 5 packet; reason codes are shown by name, success codes included.
-    pub fn incoming_v5(&self, packet: &v5b::Packet) {
-        use v5b::Packet as P;
-        if !self.enabled {
-            return;
-        }
-        match packet {
-            P::ConnAck(a) => {
-                // MQTT 5 names its reason codes, success included.
-                let reason = Reason::new(reason::v5_connack(&a.code));
-                let present = if a.session_present {
-                    ", session present"
-                } else {
-                    ""
-                };
-                self.line(format_args!("received CONNACK ({reason}{present})"))
+    /// CONNACK as mosquitto prints it: "received CONNACK (0)" for MQTT 3.1.1, the reason code
+    /// by name for MQTT 5 (success included).
+    pub fn connack(&self, ack: &ConnAck) {
+        let present = if ack.session_present {
+            ", session present"
+        } else {
+            ""
+        };
+        match &ack.code {
+            Code::Return { code: 0, .. } => {
+                self.line(format_args!("received CONNACK (0{present})"))
             }
-            P::Publish(p) => self.received_publish(
-                p.dup,
-                p.qos as u8,
-                p.retain,
-                p.pkid,
-                &String::from_utf8_lossy(&p.topic),
-                p.payload.len(),
-            ),
-            P::PubAck(a) => self.line(format_args!(
-                "received PUBACK (m{}, {})",
-                a.pkid,
-                Reason::new(reason::v5_puback(&a.reason))
-            )),
-            P::PubRec(a) => self.line(format_args!(
-                "received PUBREC (m{}, {})",
-                a.pkid,
-                Reason::new(reason::v5_pubrec(&a.reason))
-            )),
-            P::PubRel(a) => self.line(format_args!("received PUBREL (m{})", a.pkid)),
-            P::PubComp(a) => self.line(format_args!(
-                "received PUBCOMP (m{}, {})",
-                a.pkid,
-                Reason::new(reason::v5_pubcomp(&a.reason))
-            )),
-            P::SubAck(a) => {
-                let codes: Vec<String> = a
-                    .return_codes
-                    .iter()
-                    .map(|c| match reason::v5_suback(c) {
-                        Ok(q) => format!("q{q}"),
-                        Err(code) => Reason::new(code).to_string(),
-                    })
-                    .collect();
-                self.line(format_args!(
-                    "received SUBACK (m{}, {})",
-                    a.pkid,
-                    codes.join(", ")
-                ))
+            Code::Return { code, name } => {
+                self.line(format_args!("received CONNACK ({code}: {name})"))
             }
-            P::UnsubAck(a) => {
-                let codes: Vec<String> = a
-                    .reasons
-                    .iter()
-                    .map(|r| Reason::new(reason::v5_unsuback(r)).to_string())
-                    .collect();
-                self.line(format_args!(
-                    "received UNSUBACK (m{}, {})",
-                    a.pkid,
-                    codes.join(", ")
-                ))
+            Code::Reason(reason) => {
+                self.line(format_args!("received CONNACK ({}{present})", Bare(reason)))
             }
-            P::PingResp(_) => self.line(format_args!("received PINGRESP")),
-            P::PingReq(_) => self.line(format_args!("received PINGREQ")),
-            P::Disconnect(d) => {
-                let text = d.properties.as_ref().and_then(|p| p.reason_string.clone());
-                self.line(format_args!(
-                    "received DISCONNECT ({})",
-                    Reason::with_text(d.reason_code as u8, text)
-                ))
-            }
-            other => self.line(format_args!("received {other:?}")),
         }
     }
 
-    fn received_publish(
-        &self,
-        dup: bool,
-        qos: u8,
-        retain: bool,
-        pkid: u16,
-        topic: &str,
-        len: usize,
-    ) {
-        self.line(format_args!(
-            "received PUBLISH (d{}, q{qos}, r{}, m{pkid}, '{topic}', ... ({len} bytes))",
-            u8::from(dup),
-            u8::from(retain)
-        ))
+    /// An acknowledgement: its packet id, and its reason code when the protocol has one.
+    fn ack(&self, kind: &str, pkid: u16, reason: Option<&Reason>) {
+        match reason {
+            Some(reason) => self.line(format_args!("received {kind} (m{pkid}, {})", Bare(reason))),
+            None => self.line(format_args!("received {kind} (m{pkid})")),
+        }
+    }
+}
+
+/// A reason code by name and number, without the broker's reason string.
+struct Bare<'a>(&'a Reason);
+
+impl fmt::Display for Bare<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (0x{:02x})", self.0.name(), self.0.code)
     }
 }
 

@@ -1,0 +1,224 @@
+//! The seam between the session and rumqttc's two clients: [`Wire`] is everything that
+//! differs between MQTT 3.1.1 ([`v4`]) and MQTT 5 ([`v5`]), and nothing else. The pump,
+//! recovery, reconnect and the first connect are written once, over it.
+//!
+//! Only `v4.rs` and `v5.rs` name rumqttc's version-specific types; `network.rs` holds what
+//! both clients share (transport, TLS, proxy, network options), and this file turns their
+//! shared report of written packets into [`Outgoing`].
+
+use std::collections::VecDeque;
+use std::future::Future;
+
+use bytes::Bytes;
+
+use super::failure::Cause;
+use super::outbox::Entry;
+use super::packet::{Outgoing, Polled};
+use crate::exit::Fail;
+use crate::options::{ConnectOptions, Will};
+use crate::properties::{PublishProperties, SubscribeOptions};
+use crate::qos::Qos;
+
+pub mod network;
+pub mod v4;
+pub mod v5;
+
+/// One protocol version, as rumqttc speaks it.
+pub trait Wire: Send + Sync + 'static {
+    /// Does the protocol carry MQTT 5's properties and subscription options? Where it does
+    /// not, the session refuses them rather than send something else than was asked.
+    const MQTT5_EXTRAS: bool;
+    /// The handle that queues requests towards the event loop.
+    type Client: Send + Sync;
+    type EventLoop: Send;
+    /// What one poll of the event loop yields.
+    type Event: Send;
+    type Error: Send + Sync;
+    /// A request in the event loop's pending list, as recovery finds it after a failure.
+    type Request: Send;
+
+    /// The client and its event loop for `opts`, nothing connected yet.
+    fn open(opts: &ConnectOptions) -> Result<(Self::Client, Self::EventLoop), Fail>;
+
+    /// Poll the event loop once: it connects when it has no connection.
+    fn poll(
+        eventloop: &mut Self::EventLoop,
+    ) -> impl Future<Output = Result<Self::Event, Self::Error>> + Send;
+
+    /// The event in the project's own terms.
+    fn translate(event: Self::Event) -> Polled;
+
+    /// What a failure was, for [`super::failure`] to put into words.
+    fn cause(err: &Self::Error) -> Cause<'_>;
+
+    /// Events rumqttc read or wrote before a failure and still holds.
+    fn stale(eventloop: &mut Self::EventLoop) -> &mut VecDeque<Self::Event>;
+
+    /// What rumqttc left unfinished when the connection failed.
+    fn pending(eventloop: &mut Self::EventLoop) -> &mut VecDeque<Self::Request>;
+    fn sort(request: Self::Request) -> Left<Self::Request>;
+    /// The publish rumqttc held back for a packet id still in use, under a fresh id.
+    fn take_collision(eventloop: &mut Self::EventLoop) -> Option<Self::Request>;
+    fn pubrel(pkid: u16) -> Self::Request;
+    /// The whole PUBLISH again, from the outbox's copy, as a duplicate.
+    fn republish(pkid: u16, entry: Entry) -> Self::Request;
+
+    /// Queue a request, waiting for room; `false` when the event loop is gone.
+    fn send(client: &Self::Client, request: Request<'_>) -> impl Future<Output = bool> + Send;
+    /// Queue a PUBLISH if there is room.
+    fn try_publish(client: &Self::Client, publish: Publish<'_>) -> Result<(), Refused>;
+}
+
+/// What the tool asks of the connection, for either protocol.
+pub enum Request<'a> {
+    Publish(Publish<'a>),
+    /// One SUBSCRIBE for all the filters, with the same options for each.
+    Subscribe {
+        filters: &'a [(String, Qos)],
+        options: &'a SubscribeOptions,
+    },
+    Unsubscribe {
+        filter: &'a str,
+        user_properties: &'a [(String, String)],
+    },
+    Disconnect,
+}
+
+pub struct Publish<'a> {
+    pub topic: &'a str,
+    pub payload: Bytes,
+    pub qos: Qos,
+    pub retain: bool,
+    /// Never empty: a publish without properties has `None`.
+    pub properties: Option<&'a PublishProperties>,
+}
+
+/// Why [`Wire::try_publish`] queued nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    Full,
+    Gone,
+}
+
+/// A request rumqttc left in its pending list after a failure, as recovery sees it.
+pub enum Left<R> {
+    /// A publish it had written (it carries its packet id), marked DUP to go out again.
+    Written(u16, R),
+    /// A QoS 2 publish that had its PUBREC: only its PUBREL is left.
+    Released(u16),
+    /// An acknowledgement: it belongs to the broker's old session.
+    Ack,
+    /// Anything else, drained from the request channel.
+    Other(R),
+}
+
+/// Sort one of rumqttc's requests for recovery. Both clients name their requests alike, so
+/// one reading serves both: `$R` is the protocol's `Request` type.
+macro_rules! sort_left {
+    ($request:expr, $R:ident) => {
+        match $request {
+            $R::Publish(mut p) if p.pkid != 0 => {
+                // Sent before: it goes out again with DUP set (MQTT 3.1.1, 3.3.1.1).
+                p.dup = true;
+                Left::Written(p.pkid, $R::Publish(p))
+            }
+            $R::PubRel(r) => Left::Released(r.pkid),
+            $R::PubAck(_) | $R::PubRec(_) | $R::PubComp(_) => Left::Ack,
+            other => Left::Other(other),
+        }
+    };
+}
+pub(crate) use sort_left;
+
+/// Sort one of rumqttc's connection errors, for the causes both protocols share: `$E`, `$S`
+/// and `$B` are the protocol's `ConnectionError`, `StateError` and packet `Error` types.
+macro_rules! common_cause {
+    ($err:expr, $E:ident, $S:ident, $B:ident) => {
+        match $err {
+            $E::Io(e)
+            | $E::MqttState($S::Io(e))
+            | $E::MqttState($S::Deserialization($B::Io(e))) => Cause::Io(e),
+            $E::Tls(e) => Cause::Tls(e),
+            $E::Websocket(e) => Cause::Websocket(e),
+            $E::ResponseValidation(e) => Cause::NotMqtt(e),
+            $E::Proxy(e) => Cause::Proxy(e),
+            $E::InvalidUrl(e) => Cause::BadUrl(e),
+            $E::WsConnect(e) => Cause::BadUrl(e),
+            $E::MqttState($S::AwaitPingResp) => Cause::NoPingResp,
+            $E::MqttState($S::ConnectionAborted) => Cause::Aborted,
+            other => Cause::Other(other),
+        }
+    };
+}
+pub(crate) use common_cause;
+
+/// `qos` and `qos_of`: [`Qos`] to the protocol's own `QoS` enum (`$QoS`) and back. Both
+/// clients have one, with the same three names.
+macro_rules! qos_mapping {
+    ($QoS:ident) => {
+        fn qos(qos: Qos) -> $QoS {
+            match qos {
+                Qos::AtMostOnce => $QoS::AtMostOnce,
+                Qos::AtLeastOnce => $QoS::AtLeastOnce,
+                Qos::ExactlyOnce => $QoS::ExactlyOnce,
+            }
+        }
+
+        fn qos_of(qos: $QoS) -> Qos {
+            match qos {
+                $QoS::AtMostOnce => Qos::AtMostOnce,
+                $QoS::AtLeastOnce => Qos::AtLeastOnce,
+                $QoS::ExactlyOnce => Qos::ExactlyOnce,
+            }
+        }
+    };
+}
+pub(crate) use qos_mapping;
+
+/// The QoS of the will.
+fn will_qos(will: &Will) -> Qos {
+    Qos::from_u8(will.qos).unwrap_or(Qos::ExactlyOnce)
+}
+
+/// A packet written, as both clients report it.
+fn outgoing(out: rumqttc::Outgoing) -> Outgoing {
+    use rumqttc::Outgoing as O;
+    match out {
+        O::Publish(pkid) => Outgoing::Publish(pkid),
+        O::Subscribe(pkid) => Outgoing::Subscribe(pkid),
+        O::Unsubscribe(pkid) => Outgoing::Unsubscribe(pkid),
+        O::PubAck(pkid) => Outgoing::PubAck(pkid),
+        O::PubRec(pkid) => Outgoing::PubRec(pkid),
+        O::PubRel(pkid) => Outgoing::PubRel(pkid),
+        O::PubComp(pkid) => Outgoing::PubComp(pkid),
+        O::PingReq => Outgoing::PingReq,
+        O::PingResp => Outgoing::PingResp,
+        O::Disconnect => Outgoing::Disconnect,
+        O::AwaitAck(pkid) => Outgoing::AwaitAck(pkid),
+    }
+}
+
+/// What the protocol files' tests share.
+#[cfg(test)]
+pub mod testing {
+    use clap::Parser;
+
+    use crate::args::ConnectArgs;
+    use crate::options::ConnectOptions;
+    use crate::profile::Config;
+
+    #[derive(Parser)]
+    #[command(disable_help_flag = true)]
+    struct Cli {
+        #[command(flatten)]
+        connect: ConnectArgs,
+    }
+
+    /// Connection settings resolved from a command line as a tool resolves its own, with an
+    /// empty config file (never the one of whoever runs the tests).
+    pub fn resolved(args: &[&str]) -> ConnectOptions {
+        let line = std::iter::once("rsub").chain(args.iter().copied());
+        let cli = Cli::try_parse_from(line).expect("a valid command line");
+        ConnectOptions::resolve(&cli.connect, &Config::default(), "rsub").expect("valid settings")
+    }
+}

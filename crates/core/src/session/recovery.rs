@@ -1,0 +1,106 @@
+//! Recovery after the connection failed, for either protocol: what rumqttc left unfinished is
+//! sorted, the connection comes back, and what must go out again is put back in order.
+//!
+//! - Publishes rumqttc had written go out again with DUP set, under their packet ids.
+//! - QoS 2 publishes that had their PUBREC: into a resumed session, only their PUBREL; into
+//!   a new one, the whole PUBLISH again (from the outbox's copy), since the broker forgot it.
+//! - Acknowledgements owed to the broker's old session are dropped.
+//! - A publish rumqttc held back for a packet id still in use goes first among the requests
+//!   never written, under a fresh id (it would block every later request otherwise).
+
+use super::outbox::Entry;
+use super::protocol::{Left, Wire};
+use super::pump::Pump;
+use super::{reconnect, Event};
+use crate::exit::Fail;
+
+/// What rumqttc left unfinished, sorted.
+pub struct Sorted<R> {
+    /// Written publishes (marked DUP), and their packet ids, in the order they went out.
+    pub written: Vec<R>,
+    pub written_pkids: Vec<u16>,
+    /// Packet ids of QoS 2 publishes waiting for their PUBREL.
+    pub released: Vec<u16>,
+    /// Everything never written, in order.
+    pub rest: Vec<R>,
+}
+
+/// Sort the requests of the pending list; `held` is the publish rumqttc held back.
+pub fn sort<R>(left: impl IntoIterator<Item = Left<R>>, held: Option<R>) -> Sorted<R> {
+    let mut sorted = Sorted {
+        written: Vec::new(),
+        written_pkids: Vec::new(),
+        released: Vec::new(),
+        rest: Vec::new(),
+    };
+    for request in left {
+        match request {
+            Left::Written(pkid, request) => {
+                sorted.written_pkids.push(pkid);
+                sorted.written.push(request);
+            }
+            Left::Released(pkid) => sorted.released.push(pkid),
+            Left::Ack => {}
+            Left::Other(request) => sorted.rest.push(request),
+        }
+    }
+    if let Some(held) = held {
+        sorted.rest.insert(0, held);
+    }
+    sorted
+}
+
+/// What goes out after reconnecting, in order. Into a resumed session: the written publishes,
+/// then the PUBRELs (`pubrel`). Into a new one, where a PUBREL would release nothing:
+/// `republished` (the QoS 2 publishes that had their PUBREC, sent whole again), then the
+/// written ones. The requests never written follow either way.
+pub fn restore<R>(
+    sorted: Sorted<R>,
+    session_present: bool,
+    pubrel: impl Fn(u16) -> R,
+    republished: impl IntoIterator<Item = R>,
+) -> Vec<R> {
+    let mut restored = Vec::new();
+    if session_present {
+        restored.extend(sorted.written);
+        restored.extend(sorted.released.iter().map(|&pkid| pubrel(pkid)));
+    } else {
+        restored.extend(republished);
+        restored.extend(sorted.written);
+    }
+    restored.extend(sorted.rest);
+    restored
+}
+
+/// After the connection failed with `fail`: reconnect, and put back in order what must go
+/// out again. `false` when reconnecting gave up (the loss was reported).
+pub async fn recover<W: Wire>(eventloop: &mut W::EventLoop, pump: &Pump, fail: Fail) -> bool {
+    // rumqttc has moved its unfinished work into `pending`; take it before a reconnect into
+    // a new session clears it.
+    let left: Vec<_> = W::pending(eventloop).drain(..).map(W::sort).collect();
+    let sorted = sort(left, W::take_collision(eventloop));
+    pump.shared.outbox.requeue_written(&sorted.written_pkids);
+    let Some(session_present) = reconnect::reconnect::<W>(eventloop, pump, fail).await else {
+        return false;
+    };
+    let republished = if session_present {
+        Vec::new()
+    } else {
+        let recovery = pump.shared.outbox.recover(&sorted.released);
+        republish::<W>(recovery.republish)
+    };
+    let restored = restore(sorted, session_present, W::pubrel, republished);
+    let pending = W::pending(eventloop);
+    for request in restored.into_iter().rev() {
+        pending.push_front(request);
+    }
+    pump.event(Event::Reconnected { session_present });
+    true
+}
+
+fn republish<W: Wire>(entries: Vec<(u16, Entry)>) -> Vec<W::Request> {
+    entries
+        .into_iter()
+        .map(|(pkid, entry)| W::republish(pkid, entry))
+        .collect()
+}
