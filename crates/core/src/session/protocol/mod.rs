@@ -100,6 +100,18 @@ pub enum Refused {
     Gone,
 }
 
+impl Refused {
+    /// rumqttc says "full" when the queue is full (and also when the event loop is gone: the
+    /// session asks the pump which).
+    fn full(full: bool) -> Refused {
+        if full {
+            Refused::Full
+        } else {
+            Refused::Gone
+        }
+    }
+}
+
 /// A request rumqttc left in its pending list after a failure, as recovery sees it.
 pub enum Left<R> {
     /// A publish it had written (it carries its packet id), marked DUP to go out again.
@@ -112,23 +124,61 @@ pub enum Left<R> {
     Other(R),
 }
 
-/// Sort one of rumqttc's requests for recovery. Both clients name their requests alike, so
-/// one reading serves both: `$R` is the protocol's `Request` type.
-macro_rules! sort_left {
-    ($request:expr, $R:ident) => {
-        match $request {
-            $R::Publish(mut p) if p.pkid != 0 => {
-                // Sent before: it goes out again with DUP set (MQTT 3.1.1, 3.3.1.1).
-                p.dup = true;
-                Left::Written(p.pkid, $R::Publish(p))
+/// The parts of [`Wire`] that read rumqttc's event loop: polling it, its events, and its
+/// requests for recovery. Both clients name these alike, so one reading serves both: `$R` is
+/// the protocol's `Request` type, and the protocol file has a `packet_of` for its packets and a
+/// `from_outbox` for the PUBLISH of an outbox entry.
+macro_rules! same_in_both_clients {
+    ($R:ident) => {
+        async fn poll(eventloop: &mut Self::EventLoop) -> Result<Self::Event, Self::Error> {
+            eventloop.poll().await
+        }
+
+        fn translate(event: Self::Event) -> Polled {
+            match event {
+                Self::Event::Incoming(packet) => Polled::Received(packet_of(packet)),
+                Self::Event::Outgoing(out) => Polled::Sent(outgoing(out)),
             }
-            $R::PubRel(r) => Left::Released(r.pkid),
-            $R::PubAck(_) | $R::PubRec(_) | $R::PubComp(_) => Left::Ack,
-            other => Left::Other(other),
+        }
+
+        fn stale(eventloop: &mut Self::EventLoop) -> &mut VecDeque<Self::Event> {
+            &mut eventloop.state.events
+        }
+
+        fn pending(eventloop: &mut Self::EventLoop) -> &mut VecDeque<$R> {
+            &mut eventloop.pending
+        }
+
+        fn sort(request: $R) -> Left<$R> {
+            match request {
+                $R::Publish(mut p) if p.pkid != 0 => {
+                    // Sent before: it goes out again with DUP set (MQTT 3.1.1, 3.3.1.1).
+                    p.dup = true;
+                    Left::Written(p.pkid, $R::Publish(p))
+                }
+                $R::PubRel(r) => Left::Released(r.pkid),
+                $R::PubAck(_) | $R::PubRec(_) | $R::PubComp(_) => Left::Ack,
+                other => Left::Other(other),
+            }
+        }
+
+        fn republish(pkid: u16, entry: Entry) -> $R {
+            let retain = entry.retain;
+            let mut p = from_outbox(entry);
+            p.retain = retain;
+            p.pkid = pkid;
+            p.dup = true;
+            $R::Publish(p)
+        }
+
+        fn take_collision(eventloop: &mut Self::EventLoop) -> Option<$R> {
+            let mut p = eventloop.state.collision.take()?;
+            p.pkid = 0;
+            Some($R::Publish(p))
         }
     };
 }
-pub(crate) use sort_left;
+pub(crate) use same_in_both_clients;
 
 /// Sort one of rumqttc's connection errors, for the causes both protocols share: `$E`, `$S`
 /// and `$B` are the protocol's `ConnectionError`, `StateError` and packet `Error` types.

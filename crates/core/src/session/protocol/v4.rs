@@ -4,10 +4,12 @@
 
 use std::collections::VecDeque;
 
+// `Queued`: a request as rumqttc queues it (the session's own is `Request`).
+use rumqttc::Request as Queued;
 use rumqttc::{AsyncClient, ClientError, ConnectReturnCode, Event, EventLoop, MqttOptions, QoS};
 
-use super::network::{self, Endpoint};
-use super::{outgoing, sort_left, will_qos, Left, Publish, Refused, Request, Wire};
+use super::network;
+use super::{outgoing, will_qos, Left, Publish, Refused, Request, Wire};
 use crate::exit::Fail;
 use crate::options::ConnectOptions;
 use crate::qos::Qos;
@@ -25,23 +27,12 @@ impl Wire for V4 {
     type EventLoop = EventLoop;
     type Event = Event;
     type Error = rumqttc::ConnectionError;
-    type Request = rumqttc::Request;
+    type Request = Queued;
 
     fn open(opts: &ConnectOptions) -> Result<(AsyncClient, EventLoop), Fail> {
         let (client, mut eventloop) = AsyncClient::new(options(opts)?, REQUEST_CAPACITY);
         eventloop.set_network_options(network::network_options(opts));
         Ok((client, eventloop))
-    }
-
-    async fn poll(eventloop: &mut EventLoop) -> Result<Event, Self::Error> {
-        eventloop.poll().await
-    }
-
-    fn translate(event: Event) -> Polled {
-        match event {
-            Event::Incoming(packet) => Polled::Received(packet_of(packet)),
-            Event::Outgoing(out) => Polled::Sent(outgoing(out)),
-        }
     }
 
     fn cause(err: &Self::Error) -> Cause<'_> {
@@ -59,37 +50,10 @@ impl Wire for V4 {
         }
     }
 
-    fn stale(eventloop: &mut EventLoop) -> &mut VecDeque<Event> {
-        &mut eventloop.state.events
-    }
+    super::same_in_both_clients!(Queued);
 
-    fn pending(eventloop: &mut EventLoop) -> &mut VecDeque<Self::Request> {
-        &mut eventloop.pending
-    }
-
-    fn sort(request: Self::Request) -> Left<Self::Request> {
-        use rumqttc::Request as R;
-        sort_left!(request, R)
-    }
-
-    fn take_collision(eventloop: &mut EventLoop) -> Option<Self::Request> {
-        let mut p = eventloop.state.collision.take()?;
-        p.pkid = 0;
-        Some(rumqttc::Request::Publish(p))
-    }
-
-    fn pubrel(pkid: u16) -> Self::Request {
-        rumqttc::Request::PubRel(rumqttc::PubRel::new(pkid))
-    }
-
-    fn republish(pkid: u16, entry: Entry) -> Self::Request {
-        let topic = entry.topic.unwrap_or_default();
-        let payload = entry.payload.unwrap_or_default();
-        let mut p = rumqttc::Publish::from_bytes(topic, qos(entry.qos), payload);
-        p.retain = entry.retain;
-        p.pkid = pkid;
-        p.dup = true;
-        rumqttc::Request::Publish(p)
+    fn pubrel(pkid: u16) -> Queued {
+        Queued::PubRel(rumqttc::PubRel::new(pkid))
     }
 
     async fn send(client: &AsyncClient, request: Request<'_>) -> bool {
@@ -112,28 +76,20 @@ impl Wire for V4 {
     fn try_publish(client: &AsyncClient, p: Publish<'_>) -> Result<(), Refused> {
         client
             .try_publish(p.topic, qos(p.qos), p.retain, p.payload)
-            .map_err(|e| match e {
-                ClientError::TryRequest(_) => Refused::Full,
-                ClientError::Request(_) => Refused::Gone,
-            })
+            .map_err(|e| Refused::full(matches!(e, ClientError::TryRequest(_))))
     }
 }
 
 /// rumqttc's MQTT 3.1.1 options for `opts`.
 fn options(opts: &ConnectOptions) -> Result<MqttOptions, Fail> {
-    let Endpoint {
-        addr,
-        port,
-        transport,
-        proxy,
-    } = network::endpoint(opts)?;
-    let mut mo = MqttOptions::new(&opts.client_id, addr, port);
-    mo.set_transport(transport)
+    let endpoint = network::endpoint(opts)?;
+    let mut mo = MqttOptions::new(&opts.client_id, endpoint.addr, endpoint.port);
+    mo.set_transport(endpoint.transport)
         .set_keep_alive(opts.keepalive)
         .set_clean_session(opts.clean_session)
         .set_max_packet_size(MAX_PACKET_SIZE, MAX_PACKET_SIZE)
         .set_inflight(opts.inflight);
-    if let Some(proxy) = proxy {
+    if let Some(proxy) = endpoint.proxy {
         mo.set_proxy(proxy);
     }
     if let Some(c) = &opts.credentials {
@@ -145,6 +101,13 @@ fn options(opts: &ConnectOptions) -> Result<MqttOptions, Fail> {
         mo.set_last_will(will);
     }
     Ok(mo)
+}
+
+/// The PUBLISH of an outbox entry (topic and payload are kept for QoS 2).
+fn from_outbox(entry: Entry) -> rumqttc::Publish {
+    let topic = entry.topic.unwrap_or_default();
+    let payload = entry.payload.unwrap_or_default();
+    rumqttc::Publish::from_bytes(topic, qos(entry.qos), payload)
 }
 
 fn packet_of(packet: rumqttc::Packet) -> Packet {

@@ -6,10 +6,11 @@ use std::collections::VecDeque;
 
 use rumqttc::v5::mqttbytes::v5 as v5b;
 use rumqttc::v5::mqttbytes::QoS;
-use rumqttc::v5::{AsyncClient, ClientError, Event, EventLoop, MqttOptions};
+// `Queued`: a request as rumqttc queues it (the session's own is `Request`).
+use rumqttc::v5::{AsyncClient, ClientError, Event, EventLoop, MqttOptions, Request as Queued};
 
-use super::network::{self, Endpoint};
-use super::{outgoing, sort_left, will_qos, Left, Publish, Refused, Request, Wire};
+use super::network;
+use super::{outgoing, will_qos, Left, Publish, Refused, Request, Wire};
 use crate::exit::Fail;
 use crate::options::ConnectOptions;
 use crate::properties::{PublishProperties, SubscribeOptions, WillProperties};
@@ -29,21 +30,10 @@ impl Wire for V5 {
     type EventLoop = EventLoop;
     type Event = Event;
     type Error = rumqttc::v5::ConnectionError;
-    type Request = rumqttc::v5::Request;
+    type Request = Queued;
 
     fn open(opts: &ConnectOptions) -> Result<(AsyncClient, EventLoop), Fail> {
         Ok(AsyncClient::new(options(opts)?, REQUEST_CAPACITY))
-    }
-
-    async fn poll(eventloop: &mut EventLoop) -> Result<Event, Self::Error> {
-        eventloop.poll().await
-    }
-
-    fn translate(event: Event) -> Polled {
-        match event {
-            Event::Incoming(packet) => Polled::Received(packet_of(packet)),
-            Event::Outgoing(out) => Polled::Sent(outgoing(out)),
-        }
     }
 
     fn cause(err: &Self::Error) -> Cause<'_> {
@@ -70,38 +60,10 @@ impl Wire for V5 {
         }
     }
 
-    fn stale(eventloop: &mut EventLoop) -> &mut VecDeque<Event> {
-        &mut eventloop.state.events
-    }
+    super::same_in_both_clients!(Queued);
 
-    fn pending(eventloop: &mut EventLoop) -> &mut VecDeque<Self::Request> {
-        &mut eventloop.pending
-    }
-
-    fn sort(request: Self::Request) -> Left<Self::Request> {
-        use rumqttc::v5::Request as R;
-        sort_left!(request, R)
-    }
-
-    fn take_collision(eventloop: &mut EventLoop) -> Option<Self::Request> {
-        let mut p = eventloop.state.collision.take()?;
-        p.pkid = 0;
-        Some(rumqttc::v5::Request::Publish(p))
-    }
-
-    fn pubrel(pkid: u16) -> Self::Request {
-        rumqttc::v5::Request::PubRel(v5b::PubRel::new(pkid, None))
-    }
-
-    fn republish(pkid: u16, entry: Entry) -> Self::Request {
-        let topic = entry.topic.unwrap_or_default();
-        let payload = entry.payload.unwrap_or_default();
-        let properties = entry.properties.as_ref().map(publish_properties);
-        let mut p = v5b::Publish::new(topic, qos(entry.qos), payload, properties);
-        p.retain = entry.retain;
-        p.pkid = pkid;
-        p.dup = true;
-        rumqttc::v5::Request::Publish(p)
+    fn pubrel(pkid: u16) -> Queued {
+        Queued::PubRel(v5b::PubRel::new(pkid, None))
     }
 
     async fn send(client: &AsyncClient, request: Request<'_>) -> bool {
@@ -158,24 +120,16 @@ impl Wire for V5 {
             ),
             None => client.try_publish(p.topic, qos(p.qos), p.retain, p.payload),
         };
-        sent.map_err(|e| match e {
-            ClientError::TryRequest(_) => Refused::Full,
-            ClientError::Request(_) => Refused::Gone,
-        })
+        sent.map_err(|e| Refused::full(matches!(e, ClientError::TryRequest(_))))
     }
 }
 
 /// rumqttc's MQTT 5 options for `opts`: what MQTT 3.1.1 has too, then what only MQTT 5 has.
 fn options(opts: &ConnectOptions) -> Result<MqttOptions, Fail> {
-    let Endpoint {
-        addr,
-        port,
-        transport,
-        proxy,
-    } = network::endpoint(opts)?;
+    let endpoint = network::endpoint(opts)?;
     let network = network::network_options(opts);
-    let mut mo = MqttOptions::new(&opts.client_id, addr, port);
-    mo.set_transport(transport)
+    let mut mo = MqttOptions::new(&opts.client_id, endpoint.addr, endpoint.port);
+    mo.set_transport(endpoint.transport)
         .set_clean_start(opts.clean_session)
         .set_max_packet_size(Some(MAX_PACKET_SIZE as u32))
         .set_outgoing_inflight_upper_limit(opts.inflight)
@@ -184,7 +138,7 @@ fn options(opts: &ConnectOptions) -> Result<MqttOptions, Fail> {
     if !opts.keepalive.is_zero() {
         mo.set_keep_alive(opts.keepalive);
     }
-    if let Some(proxy) = proxy {
+    if let Some(proxy) = endpoint.proxy {
         mo.set_proxy(proxy);
     }
     if !opts.clean_session {
@@ -261,6 +215,14 @@ macro_rules! ack_code {
             R::PayloadFormatInvalid => 0x99,
         }
     }};
+}
+
+/// The PUBLISH of an outbox entry (topic, payload and properties are kept for QoS 2).
+fn from_outbox(entry: Entry) -> v5b::Publish {
+    let topic = entry.topic.unwrap_or_default();
+    let payload = entry.payload.unwrap_or_default();
+    let properties = entry.properties.as_ref().map(publish_properties);
+    v5b::Publish::new(topic, qos(entry.qos), payload, properties)
 }
 
 fn packet_of(packet: v5b::Packet) -> Packet {
@@ -719,16 +681,15 @@ mod tests {
     fn subscription_options_on_the_wire() {
         let o = SubscribeOptions {
             no_local: true,
-            retain_as_published: true,
-            retain_handling: 2,
+            retain_handling: 1,
             subscription_id: Some(9),
-            user_properties: vec![],
+            ..Default::default()
         };
         let f = filter(&o, "a/#", Qos::AtLeastOnce);
-        assert!(f.nolocal && f.preserve_retain);
+        assert!(f.nolocal && !f.preserve_retain);
         assert_eq!(
             (f.qos, f.retain_forward_rule),
-            (QoS::AtLeastOnce, v5b::RetainForwardRule::Never)
+            (QoS::AtLeastOnce, v5b::RetainForwardRule::OnNewSubscribe)
         );
         assert_eq!(subscribe_properties(&o).and_then(|p| p.id), Some(9));
         assert!(subscribe_properties(&SubscribeOptions::default()).is_none());
