@@ -104,3 +104,68 @@ fn republish<W: Wire>(entries: Vec<(u16, Entry)>) -> Vec<W::Request> {
         .map(|(pkid, entry)| W::republish(pkid, entry))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What rumqttc leaves after a failure, in its order: written publishes, PUBRELs owed,
+    /// acknowledgements owed to the broker, then requests drained from the channel.
+    fn left() -> Vec<Left<&'static str>> {
+        vec![
+            Left::Written(1, "publish 1 (dup)"),
+            Left::Written(2, "publish 2 (dup)"),
+            Left::Released(3),
+            Left::Ack,
+            Left::Other("subscribe"),
+            Left::Other("publish (new)"),
+        ]
+    }
+
+    fn pubrel(pkid: u16) -> &'static str {
+        match pkid {
+            3 => "pubrel 3",
+            _ => "pubrel ?",
+        }
+    }
+
+    #[test]
+    fn sorting_keeps_written_publishes_and_releases_and_drops_acks() {
+        let sorted = sort(left(), Some("held publish"));
+        assert_eq!(sorted.written, ["publish 1 (dup)", "publish 2 (dup)"]);
+        assert_eq!(sorted.written_pkids, [1, 2]);
+        assert_eq!(sorted.released, [3]);
+        // The held-back publish goes first among those never written.
+        assert_eq!(sorted.rest, ["held publish", "subscribe", "publish (new)"]);
+    }
+
+    #[test]
+    fn a_resumed_session_gets_the_written_publishes_then_their_pubrels() {
+        let restored = restore(sort(left(), None), true, pubrel, ["unused"]);
+        assert_eq!(
+            restored,
+            [
+                "publish 1 (dup)",
+                "publish 2 (dup)",
+                "pubrel 3",
+                "subscribe",
+                "publish (new)"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_new_session_gets_released_publishes_whole_again_and_no_pubrel() {
+        let restored = restore(sort(left(), None), false, pubrel, ["publish 3 (dup)"]);
+        assert_eq!(
+            restored,
+            [
+                "publish 3 (dup)",
+                "publish 1 (dup)",
+                "publish 2 (dup)",
+                "subscribe",
+                "publish (new)"
+            ]
+        );
+    }
+}

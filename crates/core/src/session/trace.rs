@@ -13,7 +13,6 @@
 
 use std::collections::VecDeque;
 use std::fmt::{self, Write as _};
-use std::io::Write as _;
 use std::sync::Mutex;
 
 use super::outbox::Entry;
@@ -28,6 +27,9 @@ pub struct Trace {
     client: String,
     subscribes: Mutex<VecDeque<String>>,
     unsubscribes: Mutex<VecDeque<String>>,
+    /// Lines kept instead of printed, for the unit tests to read.
+    #[cfg(test)]
+    kept: Mutex<Vec<String>>,
 }
 
 impl Trace {
@@ -37,12 +39,21 @@ impl Trace {
             client: client_id.to_string(),
             subscribes: Mutex::default(),
             unsubscribes: Mutex::default(),
+            #[cfg(test)]
+            kept: Mutex::default(),
         }
     }
 
     /// Print one trace line: `Client <id> <text>`.
     pub fn line(&self, text: fmt::Arguments<'_>) {
-        if self.enabled {
+        if !self.enabled {
+            return;
+        }
+        #[cfg(test)]
+        lock(&self.kept).push(format!("Client {} {}", self.client, text));
+        #[cfg(not(test))]
+        {
+            use std::io::Write as _;
             // A closed stderr must not take the tool down; the trace is best effort.
             let _ = writeln!(std::io::stderr().lock(), "Client {} {}", self.client, text);
         }
@@ -240,4 +251,165 @@ impl fmt::Display for Bare<'_> {
 /// usable, and the trace must never take the tool down.
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::*;
+    use crate::message::Message;
+
+    fn lines(packets: Vec<Packet>) -> Vec<String> {
+        let trace = Trace::new("c", true);
+        for packet in &packets {
+            trace.received(packet);
+        }
+        let kept = lock(&trace.kept).drain(..).collect();
+        kept
+    }
+
+    fn ack_reason(code: u8) -> Option<Reason> {
+        Some(Reason::with_text(code, Some("the broker's words".into())))
+    }
+
+    #[test]
+    fn mqtt_3_1_1_packets_read_as_mosquitto_prints_them() {
+        let refused = Code::Return {
+            code: 2,
+            name: "identifier rejected",
+        };
+        let failure = Code::Return {
+            code: 0x80,
+            name: "failure",
+        };
+        let accepted = |session_present| {
+            Packet::ConnAck(ConnAck {
+                session_present,
+                code: Code::Return {
+                    code: 0,
+                    name: "accepted",
+                },
+            })
+        };
+        let packets = vec![
+            accepted(false),
+            accepted(true),
+            Packet::ConnAck(ConnAck {
+                session_present: false,
+                code: refused,
+            }),
+            Packet::PubAck {
+                pkid: 1,
+                reason: None,
+            },
+            Packet::SubAck {
+                pkid: 2,
+                results: vec![Ok(Qos::AtLeastOnce), Err(failure)],
+            },
+            Packet::UnsubAck {
+                pkid: 3,
+                reasons: vec![],
+            },
+            Packet::Disconnect(None),
+            Packet::Other("SUBSCRIBE"),
+        ];
+        assert_eq!(
+            lines(packets),
+            [
+                "Client c received CONNACK (0)",
+                "Client c received CONNACK (0, session present)",
+                "Client c received CONNACK (2: identifier rejected)",
+                "Client c received PUBACK (m1)",
+                "Client c received SUBACK (m2, q1, failure (0x80))",
+                "Client c received UNSUBACK (m3)",
+                "Client c received DISCONNECT",
+                "Client c received SUBSCRIBE",
+            ]
+        );
+    }
+
+    #[test]
+    fn mqtt_5_packets_name_their_reason_codes_without_the_brokers_words() {
+        let packets = vec![
+            Packet::ConnAck(ConnAck {
+                session_present: true,
+                code: Code::Reason(Reason::new(0)),
+            }),
+            Packet::PubAck {
+                pkid: 1,
+                reason: ack_reason(0x10),
+            },
+            Packet::PubRec {
+                pkid: 2,
+                reason: ack_reason(0x87),
+            },
+            Packet::PubRel { pkid: 2 },
+            Packet::SubAck {
+                pkid: 3,
+                results: vec![
+                    Ok(Qos::ExactlyOnce),
+                    Err(Code::Reason(
+                        ack_reason(0x87).unwrap_or_else(|| Reason::new(0)),
+                    )),
+                ],
+            },
+            Packet::UnsubAck {
+                pkid: 4,
+                reasons: vec![Reason::new(0x11)],
+            },
+            // A DISCONNECT is the one place the broker's words are shown.
+            Packet::Disconnect(Some(Reason::with_text(0x8b, Some("bye".into())))),
+        ];
+        assert_eq!(
+            lines(packets),
+            [
+                "Client c received CONNACK (success (0x00), session present)",
+                "Client c received PUBACK (m1, no matching subscribers (0x10))",
+                "Client c received PUBREC (m2, not authorized (0x87))",
+                "Client c received PUBREL (m2)",
+                "Client c received SUBACK (m3, q2, not authorized (0x87))",
+                "Client c received UNSUBACK (m4, no subscription existed (0x11))",
+                "Client c received DISCONNECT (server shutting down (0x8b): bye)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_received_publish_and_what_went_out() {
+        let message = Message {
+            topic: Bytes::from_static(b"a/b"),
+            payload: Bytes::from_static(b"hello"),
+            qos: Qos::AtLeastOnce,
+            retain: true,
+            dup: false,
+            pkid: 7,
+            properties: None,
+        };
+        assert_eq!(
+            lines(vec![Packet::Publish(message)]),
+            ["Client c received PUBLISH (d0, q1, r1, m7, 'a/b', ... (5 bytes))"]
+        );
+        let trace = Trace::new("c", true);
+        trace.note_subscribe(&[("a/#".into(), Qos::ExactlyOnce)], ", no-local");
+        trace.sent(&Outgoing::Subscribe(1));
+        trace.sent(&Outgoing::Publish(2));
+        trace.sent(&Outgoing::AwaitAck(2));
+        trace.sent(&Outgoing::PingReq);
+        assert_eq!(
+            *lock(&trace.kept),
+            [
+                "Client c sending SUBSCRIBE (m1, 'a/#', q2, no-local)",
+                "Client c sending PINGREQ",
+            ]
+        );
+    }
+
+    #[test]
+    fn nothing_is_kept_when_the_trace_is_off() {
+        let trace = Trace::new("c", false);
+        trace.received(&Packet::PingResp);
+        trace.note_unsubscribe("a");
+        assert!(lock(&trace.kept).is_empty() && lock(&trace.unsubscribes).is_empty());
+    }
 }
