@@ -253,9 +253,11 @@ fn outgoing(out: rumqttc::Outgoing) -> Outgoing {
 pub mod testing {
     use clap::Parser;
 
+    use super::Wire;
     use crate::args::ConnectArgs;
     use crate::options::ConnectOptions;
     use crate::profile::Config;
+    use crate::session::packet::{Packet, Polled};
 
     #[derive(Parser)]
     #[command(disable_help_flag = true)]
@@ -270,5 +272,13 @@ pub mod testing {
         let line = std::iter::once("rsub").chain(args.iter().copied());
         let cli = Cli::try_parse_from(line).expect("a valid command line");
         ConnectOptions::resolve(&cli.connect, &Config::default(), "rsub").expect("valid settings")
+    }
+
+    /// The neutral packet of an event that must be an incoming packet.
+    pub fn incoming<W: Wire>(event: W::Event) -> Packet {
+        match W::translate(event) {
+            Polled::Received(packet) => packet,
+            Polled::Sent(out) => panic!("an incoming packet became {out:?}"),
+        }
     }
 }

@@ -117,16 +117,7 @@ fn packet_of(packet: rumqttc::Packet) -> Packet {
             session_present: a.session_present,
             code: connack_code(a.code),
         }),
-        P::Publish(p) => Packet::Publish(Message {
-            // A String's buffer becomes the Bytes: no copy.
-            topic: p.topic.into(),
-            payload: p.payload,
-            qos: qos_of(p.qos),
-            retain: p.retain,
-            dup: p.dup,
-            pkid: p.pkid,
-            properties: None,
-        }),
+        P::Publish(p) => Packet::Publish(message_of(p)),
         P::PubAck(a) => Packet::PubAck {
             pkid: a.pkid,
             reason: None,
@@ -154,6 +145,20 @@ fn packet_of(packet: rumqttc::Packet) -> Packet {
         P::Connect(_) => Packet::Other("CONNECT"),
         P::Subscribe(_) => Packet::Other("SUBSCRIBE"),
         P::Unsubscribe(_) => Packet::Other("UNSUBSCRIBE"),
+    }
+}
+
+/// A received PUBLISH: its parts move into the message, nothing is copied.
+fn message_of(p: rumqttc::Publish) -> Message {
+    Message {
+        // A String's buffer becomes the Bytes: no copy.
+        topic: p.topic.into(),
+        payload: p.payload,
+        qos: qos_of(p.qos),
+        retain: p.retain,
+        dup: p.dup,
+        pkid: p.pkid,
+        properties: None,
     }
 }
 
@@ -193,13 +198,10 @@ mod tests {
     use crate::exit::Exit;
     use crate::session::failure::{self, Phase};
     use crate::session::packet::Outgoing;
-    use crate::session::protocol::testing::resolved;
+    use crate::session::protocol::testing::{incoming, resolved};
 
     fn received(packet: rumqttc::Packet) -> Packet {
-        match V4::translate(Event::Incoming(packet)) {
-            Polled::Received(packet) => packet,
-            Polled::Sent(out) => panic!("an incoming packet became {out:?}"),
-        }
+        incoming::<V4>(Event::Incoming(packet))
     }
 
     #[test]

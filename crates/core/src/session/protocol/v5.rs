@@ -232,15 +232,7 @@ fn packet_of(packet: v5b::Packet) -> Packet {
             session_present: a.session_present,
             code: Code::Reason(connack_reason(&a.code)),
         }),
-        P::Publish(p) => Packet::Publish(Message {
-            topic: p.topic,
-            payload: p.payload,
-            qos: qos_of(p.qos),
-            retain: p.retain,
-            dup: p.dup,
-            pkid: p.pkid,
-            properties: received_properties(p.properties),
-        }),
+        P::Publish(p) => Packet::Publish(message_of(p)),
         P::PubAck(a) => Packet::PubAck {
             pkid: a.pkid,
             reason: Some(reason(
@@ -293,6 +285,19 @@ fn packet_of(packet: v5b::Packet) -> Packet {
         P::Subscribe(_) => Packet::Other("SUBSCRIBE"),
         P::Unsubscribe(_) => Packet::Other("UNSUBSCRIBE"),
         P::Auth(_) => Packet::Other("AUTH"),
+    }
+}
+
+/// A received PUBLISH: its parts move into the message, nothing is copied.
+fn message_of(p: v5b::Publish) -> Message {
+    Message {
+        topic: p.topic,
+        payload: p.payload,
+        qos: qos_of(p.qos),
+        retain: p.retain,
+        dup: p.dup,
+        pkid: p.pkid,
+        properties: received_properties(p.properties),
     }
 }
 
@@ -442,13 +447,10 @@ mod tests {
     use super::*;
     use crate::exit::Exit;
     use crate::session::failure::{self, Phase};
-    use crate::session::protocol::testing::resolved;
+    use crate::session::protocol::testing::{incoming, resolved};
 
     fn received(packet: v5b::Packet) -> Packet {
-        match V5::translate(Event::Incoming(packet)) {
-            Polled::Received(packet) => packet,
-            Polled::Sent(out) => panic!("an incoming packet became {out:?}"),
-        }
+        incoming::<V5>(Event::Incoming(packet))
     }
 
     fn reason_string(text: &str) -> Option<String> {
