@@ -98,7 +98,7 @@ pub async fn recover<W: Wire>(eventloop: &mut W::EventLoop, pump: &Pump, fail: F
     true
 }
 
-fn republish<W: Wire>(entries: Vec<(u16, Entry)>) -> Vec<W::Request> {
+fn republish<W: Wire>(entries: Vec<(u16, Entry)>) -> Vec<W::Queued> {
     entries
         .into_iter()
         .map(|(pkid, entry)| W::republish(pkid, entry))

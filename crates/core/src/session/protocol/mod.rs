@@ -34,8 +34,8 @@ pub trait Wire: Send + Sync + 'static {
     /// What one poll of the event loop yields.
     type Event: Send;
     type Error: Send + Sync;
-    /// A request in the event loop's pending list, as recovery finds it after a failure.
-    type Request: Send;
+    /// A request as rumqttc queues it (in its pending list after a failure, for recovery).
+    type Queued: Send;
 
     /// The client and its event loop for `opts`, nothing connected yet.
     fn open(opts: &ConnectOptions) -> Result<(Self::Client, Self::EventLoop), Fail>;
@@ -55,13 +55,13 @@ pub trait Wire: Send + Sync + 'static {
     fn stale(eventloop: &mut Self::EventLoop) -> &mut VecDeque<Self::Event>;
 
     /// What rumqttc left unfinished when the connection failed.
-    fn pending(eventloop: &mut Self::EventLoop) -> &mut VecDeque<Self::Request>;
-    fn sort(request: Self::Request) -> Left<Self::Request>;
+    fn pending(eventloop: &mut Self::EventLoop) -> &mut VecDeque<Self::Queued>;
+    fn sort(request: Self::Queued) -> Left<Self::Queued>;
     /// The publish rumqttc held back for a packet id still in use, under a fresh id.
-    fn take_collision(eventloop: &mut Self::EventLoop) -> Option<Self::Request>;
-    fn pubrel(pkid: u16) -> Self::Request;
+    fn take_collision(eventloop: &mut Self::EventLoop) -> Option<Self::Queued>;
+    fn pubrel(pkid: u16) -> Self::Queued;
     /// The whole PUBLISH again, from the outbox's copy, as a duplicate.
-    fn republish(pkid: u16, entry: Entry) -> Self::Request;
+    fn republish(pkid: u16, entry: Entry) -> Self::Queued;
 
     /// Queue a request, waiting for room; `false` when the event loop is gone.
     fn send(client: &Self::Client, request: Request<'_>) -> impl Future<Output = bool> + Send;
@@ -125,11 +125,11 @@ pub enum Left<R> {
 }
 
 /// The parts of [`Wire`] that read rumqttc's event loop: polling it, its events, and its
-/// requests for recovery. Both clients name these alike, so one reading serves both: `$R` is
-/// the protocol's `Request` type, and the protocol file has a `packet_of` for its packets and a
-/// `from_outbox` for the PUBLISH of an outbox entry.
+/// requests for recovery. Both clients name these alike, so one reading serves both; the
+/// protocol file has a `packet_of` for its packets and a `from_outbox` for the PUBLISH of an
+/// outbox entry.
 macro_rules! same_in_both_clients {
-    ($R:ident) => {
+    () => {
         async fn poll(eventloop: &mut Self::EventLoop) -> Result<Self::Event, Self::Error> {
             eventloop.poll().await
         }
@@ -145,36 +145,38 @@ macro_rules! same_in_both_clients {
             &mut eventloop.state.events
         }
 
-        fn pending(eventloop: &mut Self::EventLoop) -> &mut VecDeque<$R> {
+        fn pending(eventloop: &mut Self::EventLoop) -> &mut VecDeque<Self::Queued> {
             &mut eventloop.pending
         }
 
-        fn sort(request: $R) -> Left<$R> {
+        fn sort(request: Self::Queued) -> Left<Self::Queued> {
             match request {
-                $R::Publish(mut p) if p.pkid != 0 => {
+                Self::Queued::Publish(mut p) if p.pkid != 0 => {
                     // Sent before: it goes out again with DUP set (MQTT 3.1.1, 3.3.1.1).
                     p.dup = true;
-                    Left::Written(p.pkid, $R::Publish(p))
+                    Left::Written(p.pkid, Self::Queued::Publish(p))
                 }
-                $R::PubRel(r) => Left::Released(r.pkid),
-                $R::PubAck(_) | $R::PubRec(_) | $R::PubComp(_) => Left::Ack,
+                Self::Queued::PubRel(r) => Left::Released(r.pkid),
+                Self::Queued::PubAck(_) | Self::Queued::PubRec(_) | Self::Queued::PubComp(_) => {
+                    Left::Ack
+                }
                 other => Left::Other(other),
             }
         }
 
-        fn republish(pkid: u16, entry: Entry) -> $R {
+        fn republish(pkid: u16, entry: Entry) -> Self::Queued {
             let retain = entry.retain;
             let mut p = from_outbox(entry);
             p.retain = retain;
             p.pkid = pkid;
             p.dup = true;
-            $R::Publish(p)
+            Self::Queued::Publish(p)
         }
 
-        fn take_collision(eventloop: &mut Self::EventLoop) -> Option<$R> {
+        fn take_collision(eventloop: &mut Self::EventLoop) -> Option<Self::Queued> {
             let mut p = eventloop.state.collision.take()?;
             p.pkid = 0;
-            Some($R::Publish(p))
+            Some(Self::Queued::Publish(p))
         }
     };
 }

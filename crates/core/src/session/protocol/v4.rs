@@ -4,8 +4,6 @@
 
 use std::collections::VecDeque;
 
-// `Queued`: a request as rumqttc queues it (the session's own is `Request`).
-use rumqttc::Request as Queued;
 use rumqttc::{AsyncClient, ClientError, ConnectReturnCode, Event, EventLoop, MqttOptions, QoS};
 
 use super::network;
@@ -27,7 +25,7 @@ impl Wire for V4 {
     type EventLoop = EventLoop;
     type Event = Event;
     type Error = rumqttc::ConnectionError;
-    type Request = Queued;
+    type Queued = rumqttc::Request;
 
     fn open(opts: &ConnectOptions) -> Result<(AsyncClient, EventLoop), Fail> {
         let (client, mut eventloop) = AsyncClient::new(options(opts)?, REQUEST_CAPACITY);
@@ -50,10 +48,10 @@ impl Wire for V4 {
         }
     }
 
-    super::same_in_both_clients!(Queued);
+    super::same_in_both_clients!();
 
-    fn pubrel(pkid: u16) -> Queued {
-        Queued::PubRel(rumqttc::PubRel::new(pkid))
+    fn pubrel(pkid: u16) -> Self::Queued {
+        rumqttc::Request::PubRel(rumqttc::PubRel::new(pkid))
     }
 
     async fn send(client: &AsyncClient, request: Request<'_>) -> bool {

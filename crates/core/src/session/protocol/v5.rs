@@ -6,8 +6,7 @@ use std::collections::VecDeque;
 
 use rumqttc::v5::mqttbytes::v5 as v5b;
 use rumqttc::v5::mqttbytes::QoS;
-// `Queued`: a request as rumqttc queues it (the session's own is `Request`).
-use rumqttc::v5::{AsyncClient, ClientError, Event, EventLoop, MqttOptions, Request as Queued};
+use rumqttc::v5::{AsyncClient, ClientError, Event, EventLoop, MqttOptions};
 
 use super::network;
 use super::{outgoing, will_qos, Left, Publish, Refused, Request, Wire};
@@ -30,7 +29,7 @@ impl Wire for V5 {
     type EventLoop = EventLoop;
     type Event = Event;
     type Error = rumqttc::v5::ConnectionError;
-    type Request = Queued;
+    type Queued = rumqttc::v5::Request;
 
     fn open(opts: &ConnectOptions) -> Result<(AsyncClient, EventLoop), Fail> {
         Ok(AsyncClient::new(options(opts)?, REQUEST_CAPACITY))
@@ -60,10 +59,10 @@ impl Wire for V5 {
         }
     }
 
-    super::same_in_both_clients!(Queued);
+    super::same_in_both_clients!();
 
-    fn pubrel(pkid: u16) -> Queued {
-        Queued::PubRel(v5b::PubRel::new(pkid, None))
+    fn pubrel(pkid: u16) -> Self::Queued {
+        rumqttc::v5::Request::PubRel(v5b::PubRel::new(pkid, None))
     }
 
     async fn send(client: &AsyncClient, request: Request<'_>) -> bool {
