@@ -77,6 +77,7 @@ pub async fn run<W: Wire>(mut eventloop: W::EventLoop, pump: Pump) {
 }
 
 impl Pump {
+    /// The pump of a session with these settings.
     pub fn new(
         opts: &ConnectOptions,
         shared: Arc<Shared>,
@@ -113,6 +114,7 @@ impl Pump {
         }
     }
 
+    /// A packet from the broker: a message for the tool, or what it finishes.
     async fn received(&self, packet: Packet) {
         match packet {
             // A closed receiver means the tool wants no more messages (it is exiting).
@@ -172,10 +174,12 @@ impl Pump {
         self.event(Event::Acked { pkid, seq, failure });
     }
 
+    /// A publish got through: the connection is doing its work.
     fn progress(&self) {
         self.finished_since_connect.fetch_add(1, Relaxed);
     }
 
+    /// Hand the tool an event.
     pub fn event(&self, event: Event) {
         // The tool may have stopped listening while shutting down; nothing to do then.
         let _ = self.events.send(event);

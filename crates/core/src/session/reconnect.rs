@@ -92,6 +92,7 @@ pub fn gave_up(last: Fail, attempts: u32) -> Fail {
     )
 }
 
+/// How the line "reconnected to ..." ends.
 pub fn resumed(session_present: bool) -> &'static str {
     if session_present {
         " (session resumed)"

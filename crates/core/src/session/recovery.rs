@@ -98,6 +98,7 @@ pub async fn recover<W: Wire>(eventloop: &mut W::EventLoop, pump: &Pump, fail: F
     true
 }
 
+/// The QoS 2 publishes a new session forgot, as requests to send them whole again.
 fn republish<W: Wire>(entries: Vec<(u16, Entry)>) -> Vec<W::Queued> {
     entries
         .into_iter()

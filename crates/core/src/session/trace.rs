@@ -33,6 +33,7 @@ pub struct Trace {
 }
 
 impl Trace {
+    /// The trace of the client `client_id`; `enabled` by `-d`.
     pub fn new(client_id: &str, enabled: bool) -> Self {
         Trace {
             enabled,
@@ -59,6 +60,7 @@ impl Trace {
         }
     }
 
+    /// CONNECT as it will go out (the password only as set or not).
     pub fn connect(&self, opts: &ConnectOptions) {
         if !self.enabled {
             return;
@@ -119,6 +121,7 @@ impl Trace {
         }
     }
 
+    /// The filter of the next UNSUBSCRIBE to go out.
     pub fn note_unsubscribe(&self, filter: &str) {
         if self.enabled {
             lock(&self.unsubscribes).push_back(format!("'{filter}'"));

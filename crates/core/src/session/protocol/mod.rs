@@ -56,9 +56,11 @@ pub trait Wire: Send + Sync + 'static {
 
     /// What rumqttc left unfinished when the connection failed.
     fn pending(eventloop: &mut Self::EventLoop) -> &mut VecDeque<Self::Queued>;
+    /// What one of those requests is to recovery; a written publish is marked DUP.
     fn sort(request: Self::Queued) -> Left<Self::Queued>;
     /// The publish rumqttc held back for a packet id still in use, under a fresh id.
     fn take_collision(eventloop: &mut Self::EventLoop) -> Option<Self::Queued>;
+    /// A PUBREL for a QoS 2 publish the broker has (it sent PUBREC).
     fn pubrel(pkid: u16) -> Self::Queued;
     /// The whole PUBLISH again, from the outbox's copy, as a duplicate.
     fn republish(pkid: u16, entry: Entry) -> Self::Queued;

@@ -108,6 +108,7 @@ fn from_outbox(entry: Entry) -> rumqttc::Publish {
     rumqttc::Publish::from_bytes(topic, qos(entry.qos), payload)
 }
 
+/// A packet from the broker in the project's own terms.
 fn packet_of(packet: rumqttc::Packet) -> Packet {
     use rumqttc::Packet as P;
     match packet {
@@ -160,6 +161,7 @@ fn message_of(p: rumqttc::Publish) -> Message {
     }
 }
 
+/// A SUBACK entry: the granted QoS, or MQTT 3.1.1's one failure code.
 fn subscribe_result(code: &rumqttc::SubscribeReasonCode) -> Result<Qos, Code> {
     match code {
         rumqttc::SubscribeReasonCode::Success(q) => Ok(qos_of(*q)),

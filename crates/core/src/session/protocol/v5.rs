@@ -216,14 +216,8 @@ macro_rules! ack_code {
     }};
 }
 
-/// The PUBLISH of an outbox entry (topic, payload and properties are kept for QoS 2).
-fn from_outbox(entry: Entry) -> v5b::Publish {
-    let topic = entry.topic.unwrap_or_default();
-    let payload = entry.payload.unwrap_or_default();
-    let properties = entry.properties.as_ref().map(publish_properties);
-    v5b::Publish::new(topic, qos(entry.qos), payload, properties)
-}
-
+/// A packet from the broker in the project's own terms, reason codes and reason strings
+/// included.
 fn packet_of(packet: v5b::Packet) -> Packet {
     use v5b::Packet as P;
     match packet {
@@ -234,14 +228,14 @@ fn packet_of(packet: v5b::Packet) -> Packet {
         P::Publish(p) => Packet::Publish(message_of(p)),
         P::PubAck(a) => Packet::PubAck {
             pkid: a.pkid,
-            reason: Some(reason(
+            reason: Some(Reason::with_text(
                 ack_code!(a.reason, PubAckReason),
                 a.properties.and_then(|p| p.reason_string),
             )),
         },
         P::PubRec(a) => Packet::PubRec {
             pkid: a.pkid,
-            reason: Some(reason(
+            reason: Some(Reason::with_text(
                 ack_code!(a.reason, PubRecReason),
                 a.properties.and_then(|p| p.reason_string),
             )),
@@ -249,7 +243,7 @@ fn packet_of(packet: v5b::Packet) -> Packet {
         P::PubRel(a) => Packet::PubRel { pkid: a.pkid },
         P::PubComp(a) => Packet::PubComp {
             pkid: a.pkid,
-            reason: Some(reason(
+            reason: Some(Reason::with_text(
                 pubcomp_code(a.reason),
                 a.properties.and_then(|p| p.reason_string),
             )),
@@ -278,7 +272,7 @@ fn packet_of(packet: v5b::Packet) -> Packet {
         P::PingResp(_) => Packet::PingResp,
         P::Disconnect(d) => {
             let text = d.properties.and_then(|p| p.reason_string);
-            Packet::Disconnect(Some(reason(d.reason_code as u8, text)))
+            Packet::Disconnect(Some(Reason::with_text(d.reason_code as u8, text)))
         }
         P::Connect(..) => Packet::Other("CONNECT"),
         P::Subscribe(_) => Packet::Other("SUBSCRIBE"),
@@ -300,8 +294,12 @@ fn message_of(p: v5b::Publish) -> Message {
     }
 }
 
-fn reason(code: u8, text: Option<String>) -> Reason {
-    Reason::with_text(code, text)
+/// The PUBLISH of an outbox entry (topic, payload and properties are kept for QoS 2).
+fn from_outbox(entry: Entry) -> v5b::Publish {
+    let topic = entry.topic.unwrap_or_default();
+    let payload = entry.payload.unwrap_or_default();
+    let properties = entry.properties.as_ref().map(publish_properties);
+    v5b::Publish::new(topic, qos(entry.qos), payload, properties)
 }
 
 /// A SUBACK entry: the granted QoS, or why not, in the broker's words when it gave some.
@@ -322,6 +320,7 @@ fn suback_result(code: &v5b::SubscribeReasonCode, text: &Option<String>) -> Resu
     Err(Code::Reason(Reason::with_text(failure, text.clone())))
 }
 
+/// CONNACK's reason code (rumqttc's enum keeps MQTT 3.1.1's names beside MQTT 5's).
 fn connack_reason(code: &v5b::ConnectReturnCode) -> Reason {
     use v5b::ConnectReturnCode as C;
     Reason::new(match code {
@@ -353,6 +352,7 @@ fn connack_reason(code: &v5b::ConnectReturnCode) -> Reason {
     })
 }
 
+/// PUBCOMP's reason code.
 fn pubcomp_code(reason: v5b::PubCompReason) -> u8 {
     match reason {
         v5b::PubCompReason::Success => 0x00,
@@ -360,6 +360,7 @@ fn pubcomp_code(reason: v5b::PubCompReason) -> u8 {
     }
 }
 
+/// An UNSUBACK entry's reason code.
 fn unsuback_code(reason: v5b::UnsubAckReason) -> u8 {
     use v5b::UnsubAckReason as U;
     match reason {
@@ -389,6 +390,7 @@ fn received_properties(props: Option<v5b::PublishProperties>) -> Option<Box<Publ
     (!out.is_empty()).then(|| Box::new(out))
 }
 
+/// The properties of an outgoing PUBLISH.
 fn publish_properties(p: &PublishProperties) -> v5b::PublishProperties {
     v5b::PublishProperties {
         payload_format_indicator: p.payload_format,
@@ -402,6 +404,7 @@ fn publish_properties(p: &PublishProperties) -> v5b::PublishProperties {
     }
 }
 
+/// The will's properties, for CONNECT.
 fn will_properties(w: &WillProperties) -> v5b::LastWillProperties {
     v5b::LastWillProperties {
         delay_interval: w.delay_interval,
