@@ -34,7 +34,7 @@ pub enum Cause<'a> {
         max: usize,
     },
     Tls(&'a rumqttc::TlsError),
-    Websocket(&'a (dyn Error + 'static)),
+    Websocket(&'a tungstenite::Error),
     /// A WebSocket server that did not agree to speak MQTT.
     NotMqtt(&'a dyn Display),
     Proxy(&'a (dyn Error + 'static)),
@@ -86,7 +86,7 @@ pub fn read(cause: &Cause<'_>, address: &str, host: &str, phase: Phase) -> Fail 
         Cause::Io(e) => io_failure(address, host, e, phase),
         Cause::TooLarge { size, max } => too_large(address, *size, *max),
         Cause::Tls(e) => tls_failure(address, e),
-        Cause::Websocket(e) => websocket_failure(address, host, *e, phase),
+        Cause::Websocket(e) => websocket_failure(address, host, e, phase),
         Cause::NotMqtt(e) => not_mqtt_over_ws(address, *e),
         Cause::Proxy(e) => proxy_failure(address, *e),
         Cause::BadUrl(e) => Fail::usage(format!("bad WebSocket URL {address}: {e}")),
@@ -253,12 +253,7 @@ fn io_cause<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a io::Er
 }
 
 /// The WebSocket handshake failed, or the WebSocket broke later.
-fn websocket_failure(
-    address: &str,
-    host: &str,
-    err: &(dyn std::error::Error + 'static),
-    phase: Phase,
-) -> Fail {
+fn websocket_failure(address: &str, host: &str, err: &tungstenite::Error, phase: Phase) -> Fail {
     if let Some(io) = io_cause(err) {
         if crate::tls::rustls_error(io).is_some()
             || address.starts_with("wss:") && phase == Phase::Connecting
@@ -279,18 +274,18 @@ fn websocket_failure(
         }
         return io_failure(address, host, io, phase);
     }
-    let text = err.to_string();
     if phase == Phase::Connected {
         return Fail::new(
             Exit::ConnectionLost,
-            format!("connection to {address} lost: {text}"),
+            format!("connection to {address} lost: {err}"),
         );
     }
-    let why = match text.strip_prefix("HTTP error: ") {
-        Some(status) => format!(
-            "the server refused the WebSocket upgrade with HTTP {status} (is the path right?)"
+    let why = match err {
+        tungstenite::Error::Http(answer) => format!(
+            "the server refused the WebSocket upgrade with HTTP {} (is the path right?)",
+            answer.status()
         ),
-        None => format!("no WebSocket answer ({text}; is it a WebSocket listener?)"),
+        other => format!("no WebSocket answer ({other}; is it a WebSocket listener?)"),
     };
     Fail::new(
         Exit::Unreachable,
@@ -307,39 +302,36 @@ fn not_mqtt_over_ws(address: &str, err: &dyn std::fmt::Display) -> Fail {
 }
 
 /// The HTTP proxy could not be reached or would not open the tunnel. rumqttc does not export
-/// its proxy error type, so its parts are read from the error's text and causes.
+/// its proxy error type; what it wraps (the socket's error, or the proxy's HTTP answer) is
+/// its source.
 fn proxy_failure(address: &str, err: &(dyn std::error::Error + 'static)) -> Fail {
-    let text = err.to_string();
-    let why = if text.starts_with("Socket connect") {
-        match io_cause(err).map(io::Error::kind) {
-            Some(io::ErrorKind::ConnectionRefused) => {
-                "nothing is listening at the proxy (--proxy; connection refused)".to_string()
-            }
-            _ => format!(
-                "cannot reach the proxy (--proxy): {}",
-                io_cause(err).map(crate::io_error_text).unwrap_or(text)
-            ),
+    let inner = err.source();
+    let socket = inner.and_then(|e| e.downcast_ref::<io::Error>());
+    let answer = inner.and_then(|e| e.downcast_ref::<async_http_proxy::HttpError>());
+    let why = match (socket, answer) {
+        (Some(e), _) if e.kind() == io::ErrorKind::ConnectionRefused => {
+            "nothing is listening at the proxy (--proxy; connection refused)".to_string()
         }
-    } else if let Some(code) = text
-        .split("not equal 200: ")
-        .nth(1)
-        .map(|rest| rest.trim_end_matches('.'))
-    {
-        let meaning = match code {
-            // 407 is the standard answer; tinyproxy, for one, answers 401.
-            "401" | "407" => {
-                " (the proxy wants a valid user and password: --proxy http://user:password@host:port)"
-            }
-            "403" => " (forbidden by the proxy)",
-            "502" | "503" | "504" => " (the proxy could not reach the broker)",
-            _ => "",
-        };
-        format!("the proxy refused to open a tunnel: HTTP {code}{meaning}")
-    } else {
-        format!(
+        (Some(e), _) => format!(
+            "cannot reach the proxy (--proxy): {}",
+            crate::io_error_text(e)
+        ),
+        (None, Some(async_http_proxy::HttpError::HttpCode200(code))) => {
+            let meaning = match code {
+                // 407 is the standard answer; tinyproxy, for one, answers 401.
+                401 | 407 => {
+                    " (the proxy wants a valid user and password: --proxy http://user:password@host:port)"
+                }
+                403 => " (forbidden by the proxy)",
+                502..=504 => " (the proxy could not reach the broker)",
+                _ => "",
+            };
+            format!("the proxy refused to open a tunnel: HTTP {code}{meaning}")
+        }
+        _ => format!(
             "the proxy did not open a tunnel: {}",
-            text.trim_end_matches('.')
-        )
+            err.to_string().trim_end_matches('.')
+        ),
     };
     Fail::new(
         Exit::Unreachable,
@@ -358,5 +350,86 @@ fn other_failure(
     match io_cause(err) {
         Some(io) => io_failure(address, host, io, phase),
         None => lost_or_unreachable(address, phase, &err.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error wrapping another, as rumqttc's proxy error wraps the socket's error or the
+    /// proxy's answer.
+    #[derive(Debug)]
+    struct Wrapped(Box<dyn Error + Send + Sync>);
+
+    impl Display for Wrapped {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "Proxy connect: {}.", self.0)
+        }
+    }
+
+    impl Error for Wrapped {
+        fn source(&self) -> Option<&(dyn Error + 'static)> {
+            Some(&*self.0)
+        }
+    }
+
+    fn proxy(inner: impl Error + Send + Sync + 'static) -> String {
+        let err = Wrapped(Box::new(inner));
+        read(&Cause::Proxy(&err), "b:1883", "b", Phase::Connecting).message
+    }
+
+    #[test]
+    fn the_proxys_refusal_is_read_from_its_status_code() {
+        use async_http_proxy::HttpError;
+        assert_eq!(
+            proxy(HttpError::HttpCode200(407)),
+            "cannot connect to b:1883: the proxy refused to open a tunnel: HTTP 407 (the proxy wants a valid user and password: --proxy http://user:password@host:port)"
+        );
+        assert!(proxy(HttpError::HttpCode200(503))
+            .ends_with("HTTP 503 (the proxy could not reach the broker)"));
+        assert!(proxy(io::Error::from(io::ErrorKind::ConnectionRefused))
+            .ends_with("nothing is listening at the proxy (--proxy; connection refused)"));
+        assert_eq!(
+            proxy(HttpError::NoHttpCode),
+            "cannot connect to b:1883: the proxy did not open a tunnel: Proxy connect: No HTTP code was found in the response"
+        );
+    }
+
+    #[test]
+    fn a_refused_websocket_upgrade_names_the_http_status() {
+        let answer = tungstenite::http::Response::builder()
+            .status(404)
+            .body(None)
+            .expect("a response");
+        let err = tungstenite::Error::Http(answer);
+        let fail = read(
+            &Cause::Websocket(&err),
+            "ws://b:1/mqtt",
+            "b",
+            Phase::Connecting,
+        );
+        assert_eq!(fail.exit, Exit::Unreachable);
+        assert_eq!(
+            fail.message,
+            "cannot connect to ws://b:1/mqtt: the server refused the WebSocket upgrade with HTTP 404 Not Found (is the path right?)"
+        );
+    }
+
+    #[test]
+    fn a_hang_up_is_told_from_a_tls_alert_and_other_failures() {
+        let reset = io::Error::from(io::ErrorKind::ConnectionReset);
+        assert!(Cause::Io(&reset).hung_up());
+        assert!(!Cause::TimedOut.hung_up());
+        let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
+        assert!(!Cause::Io(&refused).hung_up());
+        let fail = read(&Cause::Io(&refused), "b:1883", "b", Phase::Connecting);
+        assert_eq!(
+            (fail.exit, fail.message.as_str()),
+            (
+                Exit::Unreachable,
+                "cannot connect to b:1883: nothing is listening there (connection refused)"
+            )
+        );
     }
 }
