@@ -20,12 +20,12 @@ pub async fn start<W: Wire>(
 ) -> Result<(W::Client, Connected, JoinHandle<()>), Fail> {
     let (client, mut eventloop) = W::open(opts)?;
     let first = tokio::time::timeout(opts.connect_timeout, W::poll(&mut eventloop)).await;
-    let address = &pump.address;
+    let address = &pump.peer.address;
     let ack = match first {
         Err(_) => return Err(failure::connect_timeout(address, opts.connect_timeout)),
         Ok(Err(e)) => {
             let cause = W::cause(&e);
-            let fail = failure::read(&cause, address, &pump.host, Phase::Connecting);
+            let fail = failure::read(&cause, &pump.peer, Phase::Connecting);
             return Err(diagnose(opts, &cause, fail));
         }
         Ok(Ok(event)) => connack(W::translate(event), &pump.shared.trace).map_err(|other| {

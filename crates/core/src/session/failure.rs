@@ -14,7 +14,33 @@ use std::time::Duration;
 
 use super::packet::Code;
 use crate::exit::{Exit, Fail};
+use crate::options::Transport;
 use crate::reason::Reason;
+
+/// The broker as failures speak of it.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    /// How messages name it: `host:port`, the WebSocket URL, or the socket path.
+    pub address: String,
+    /// The name resolved (the path of a Unix socket).
+    pub host: String,
+    /// Over a Unix socket: nothing to resolve, and a missing file is what usually went wrong.
+    unix: bool,
+    /// Over a WebSocket in TLS: a hang-up in the handshake may be a plain `ws://` port.
+    wss: bool,
+}
+
+impl Peer {
+    /// The broker `transport` reaches.
+    pub fn of(transport: &Transport) -> Peer {
+        Peer {
+            address: transport.address(),
+            host: transport.host(),
+            unix: matches!(transport, Transport::Unix { .. }),
+            wss: matches!(transport, Transport::Wss { .. }),
+        }
+    }
+}
 
 /// Where in the connection's life an error happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,15 +104,15 @@ fn is_hang_up(kind: io::ErrorKind) -> bool {
     )
 }
 
-/// The failure in words, read in its phase. `address` names the broker in messages; `host`
-/// is the name resolved (a socket path for a Unix socket).
-pub fn read(cause: &Cause<'_>, address: &str, host: &str, phase: Phase) -> Fail {
+/// The failure in words, read in its phase.
+pub fn read(cause: &Cause<'_>, peer: &Peer, phase: Phase) -> Fail {
+    let address = peer.address.as_str();
     match cause {
         Cause::Refused(code) => refused(address, code),
-        Cause::Io(e) => io_failure(address, host, e, phase),
+        Cause::Io(e) => io_failure(peer, e, phase),
         Cause::TooLarge { size, max } => too_large(address, *size, *max),
-        Cause::Tls(e) => tls_failure(address, e),
-        Cause::Websocket(e) => websocket_failure(address, host, e, phase),
+        Cause::Tls(e) => tls_failure(peer, e),
+        Cause::Websocket(e) => websocket_failure(peer, e, phase),
         Cause::NotMqtt(e) => not_mqtt_over_ws(address, *e),
         Cause::Proxy(e) => proxy_failure(address, *e),
         Cause::BadUrl(e) => Fail::usage(format!("bad WebSocket URL {address}: {e}")),
@@ -109,7 +135,7 @@ pub fn read(cause: &Cause<'_>, address: &str, host: &str, phase: Phase) -> Fail 
                 "topic alias {alias} is above the maximum of {max} the broker at {address} accepts; nothing more was sent"
             ),
         ),
-        Cause::Other(e) => other_failure(address, host, *e, phase),
+        Cause::Other(e) => other_failure(peer, *e, phase),
     }
 }
 
@@ -137,15 +163,15 @@ fn refused(address: &str, code: &Code) -> Fail {
 }
 
 /// An I/O error, read in its phase.
-fn io_failure(address: &str, host: &str, err: &io::Error, phase: Phase) -> Fail {
+fn io_failure(peer: &Peer, err: &io::Error, phase: Phase) -> Fail {
     use io::ErrorKind as K;
+    let (address, host) = (&peer.address, &peer.host);
     // Over TLS a read can fail on an alert the broker sent (a client certificate it wants).
     if let Some(tls) = crate::tls::rustls_error(err) {
         return tls_failed(address, &crate::tls::explain(tls));
     }
     let text = crate::io_error_text(err);
-    if phase == Phase::Connecting && host.starts_with('/') {
-        // A Unix socket: `host` is its path.
+    if phase == Phase::Connecting && peer.unix {
         return Fail::new(
             Exit::Unreachable,
             match err.kind() {
@@ -211,10 +237,11 @@ fn tls_failed(address: &str, why: &str) -> Fail {
 }
 
 /// The TLS handshake failed (rumqttc's TLS error: the handshake, or setting it up).
-fn tls_failure(address: &str, err: &rumqttc::TlsError) -> Fail {
+fn tls_failure(peer: &Peer, err: &rumqttc::TlsError) -> Fail {
     use rumqttc::TlsError as T;
+    let address = &peer.address;
     match err {
-        T::Io(e) => tls_io_failure(address, e),
+        T::Io(e) => tls_io_failure(peer, e),
         T::TLS(e) => tls_failed(address, &crate::tls::explain(e)),
         T::DNSName(_) => tls_failed(address, "the host is not a name a certificate can carry"),
         other => tls_failed(address, &other.to_string()),
@@ -222,14 +249,15 @@ fn tls_failure(address: &str, err: &rumqttc::TlsError) -> Fail {
 }
 
 /// An I/O error during the TLS handshake: the rustls error inside it, or the peer hanging up.
-fn tls_io_failure(address: &str, err: &io::Error) -> Fail {
+fn tls_io_failure(peer: &Peer, err: &io::Error) -> Fail {
     use io::ErrorKind as K;
+    let address = &peer.address;
     match crate::tls::rustls_error(err) {
         Some(e) => tls_failed(address, &crate::tls::explain(e)),
         None => match err.kind() {
             K::UnexpectedEof | K::ConnectionReset | K::ConnectionAborted => tls_failed(
                 address,
-                if address.starts_with("wss:") {
+                if peer.wss {
                     "the server closed the connection during the handshake (is this a plain ws:// port?)"
                 } else {
                     "the broker closed the connection during the handshake (is this a plain MQTT port? TLS usually is 8883, plain MQTT 1883)"
@@ -253,12 +281,11 @@ fn io_cause<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a io::Er
 }
 
 /// The WebSocket handshake failed, or the WebSocket broke later.
-fn websocket_failure(address: &str, host: &str, err: &tungstenite::Error, phase: Phase) -> Fail {
+fn websocket_failure(peer: &Peer, err: &tungstenite::Error, phase: Phase) -> Fail {
+    let address = &peer.address;
     if let Some(io) = io_cause(err) {
-        if crate::tls::rustls_error(io).is_some()
-            || address.starts_with("wss:") && phase == Phase::Connecting
-        {
-            return tls_io_failure(address, io);
+        if crate::tls::rustls_error(io).is_some() || peer.wss && phase == Phase::Connecting {
+            return tls_io_failure(peer, io);
         }
         let hung_up = matches!(
             io.kind(),
@@ -272,7 +299,7 @@ fn websocket_failure(address: &str, host: &str, err: &tungstenite::Error, phase:
                 format!("cannot connect to {address}: the server hung up on the WebSocket upgrade (is it a WebSocket listener?)"),
             );
         }
-        return io_failure(address, host, io, phase);
+        return io_failure(peer, io, phase);
     }
     if phase == Phase::Connected {
         return Fail::new(
@@ -341,20 +368,15 @@ fn proxy_failure(address: &str, err: &(dyn std::error::Error + 'static)) -> Fail
 
 /// Anything else: an I/O error somewhere in its causes (a reset inside a packet read, an alert
 /// from the TLS layer), or else its own text.
-fn other_failure(
-    address: &str,
-    host: &str,
-    err: &(dyn std::error::Error + 'static),
-    phase: Phase,
-) -> Fail {
+fn other_failure(peer: &Peer, err: &(dyn std::error::Error + 'static), phase: Phase) -> Fail {
     match io_cause(err) {
-        Some(io) => io_failure(address, host, io, phase),
-        None => lost_or_unreachable(address, phase, &err.to_string()),
+        Some(io) => io_failure(peer, io, phase),
+        None => lost_or_unreachable(&peer.address, phase, &err.to_string()),
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
 
     /// An error wrapping another, as rumqttc's proxy error wraps the socket's error or the
@@ -374,9 +396,17 @@ mod tests {
         }
     }
 
+    /// A broker over plain TCP, as most tests need.
+    pub fn broker() -> Peer {
+        Peer::of(&Transport::Tcp {
+            host: "b".into(),
+            port: 1883,
+        })
+    }
+
     fn proxy(inner: impl Error + Send + Sync + 'static) -> String {
         let err = Wrapped(Box::new(inner));
-        read(&Cause::Proxy(&err), "b:1883", "b", Phase::Connecting).message
+        read(&Cause::Proxy(&err), &broker(), Phase::Connecting).message
     }
 
     #[test]
@@ -403,12 +433,12 @@ mod tests {
             .body(None)
             .expect("a response");
         let err = tungstenite::Error::Http(answer);
-        let fail = read(
-            &Cause::Websocket(&err),
-            "ws://b:1/mqtt",
-            "b",
-            Phase::Connecting,
-        );
+        let ws = Peer::of(&Transport::Ws {
+            host: "b".into(),
+            port: 1,
+            path: "/mqtt".into(),
+        });
+        let fail = read(&Cause::Websocket(&err), &ws, Phase::Connecting);
         assert_eq!(fail.exit, Exit::Unreachable);
         assert_eq!(
             fail.message,
@@ -423,7 +453,7 @@ mod tests {
         assert!(!Cause::TimedOut.hung_up());
         let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
         assert!(!Cause::Io(&refused).hung_up());
-        let fail = read(&Cause::Io(&refused), "b:1883", "b", Phase::Connecting);
+        let fail = read(&Cause::Io(&refused), &broker(), Phase::Connecting);
         assert_eq!(
             (fail.exit, fail.message.as_str()),
             (

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use super::failure::{self, Phase};
+use super::failure::{self, Peer, Phase};
 use super::packet::{Outgoing, Packet, Polled};
 use super::protocol::Wire;
 use super::{reconnect, recovery, Event, Message, Shared};
@@ -25,8 +25,8 @@ use crate::reason::Reason;
 /// The pump's state and its ends of the channels.
 pub struct Pump {
     pub shared: Arc<Shared>,
-    pub address: String,
-    pub host: String,
+    /// The broker, as failures and lines on stderr name it.
+    pub peer: Peer,
     tool: String,
     pub reconnect: Reconnect,
     pub connect_timeout: Duration,
@@ -66,8 +66,7 @@ pub async fn run<W: Wire>(mut eventloop: W::EventLoop, pump: Pump) {
                 failed = Some(e);
             }
             Err(e) => {
-                let fail =
-                    failure::read(&W::cause(&e), &pump.address, &pump.host, Phase::Connected);
+                let fail = failure::read(&W::cause(&e), &pump.peer, Phase::Connected);
                 if !recovery::recover::<W>(&mut eventloop, &pump, fail).await {
                     return;
                 }
@@ -86,8 +85,7 @@ impl Pump {
     ) -> Pump {
         Pump {
             shared,
-            address: opts.transport.address(),
-            host: opts.transport.host(),
+            peer: Peer::of(&opts.transport),
             tool: opts.tool.clone(),
             reconnect: opts.reconnect,
             connect_timeout: opts.connect_timeout,

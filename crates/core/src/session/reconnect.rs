@@ -149,14 +149,14 @@ pub async fn reconnect<W: Wire>(
             Ok(Ok(session_present)) => {
                 pump.say(format_args!(
                     "reconnected to {}{}",
-                    pump.address,
+                    pump.peer.address,
                     resumed(session_present)
                 ));
                 pump.connected();
                 return Some(session_present);
             }
             Ok(Err(fail)) => last = fail,
-            Err(_) => last = failure::connect_timeout(&pump.address, pump.connect_timeout),
+            Err(_) => last = failure::connect_timeout(&pump.peer.address, pump.connect_timeout),
         }
     }
 }
@@ -170,15 +170,10 @@ async fn connect_once<W: Wire>(eventloop: &mut W::EventLoop, pump: &Pump) -> Res
             .map_err(|other| {
                 Fail::new(
                     Exit::ConnectionLost,
-                    format!("{} answered CONNECT with {other}", pump.address),
+                    format!("{} answered CONNECT with {other}", pump.peer.address),
                 )
             }),
-        Err(e) => Err(failure::read(
-            &W::cause(&e),
-            &pump.address,
-            &pump.host,
-            Phase::Connecting,
-        )),
+        Err(e) => Err(failure::read(&W::cause(&e), &pump.peer, Phase::Connecting)),
     }
 }
 

@@ -196,6 +196,7 @@ mod tests {
 
     use super::*;
     use crate::exit::Exit;
+    use crate::session::failure::tests::broker;
     use crate::session::failure::{self, Phase};
     use crate::session::packet::Outgoing;
     use crate::session::protocol::testing::{incoming, resolved};
@@ -284,7 +285,7 @@ mod tests {
     #[test]
     fn errors_read_in_their_phase() {
         let read = |err: &rumqttc::ConnectionError, phase| {
-            let fail = failure::read(&V4::cause(err), "b:1883", "b", phase);
+            let fail = failure::read(&V4::cause(err), &broker(), phase);
             (fail.exit, fail.message)
         };
         let refused = rumqttc::ConnectionError::ConnectionRefused(ConnectReturnCode::NotAuthorized);

@@ -448,6 +448,7 @@ mod tests {
 
     use super::*;
     use crate::exit::Exit;
+    use crate::session::failure::tests::broker;
     use crate::session::failure::{self, Phase};
     use crate::session::protocol::testing::{incoming, resolved};
 
@@ -588,7 +589,7 @@ mod tests {
     }
 
     fn read(err: &rumqttc::v5::ConnectionError, phase: Phase) -> (Exit, String) {
-        let fail = failure::read(&V5::cause(err), "b:1883", "b", phase);
+        let fail = failure::read(&V5::cause(err), &broker(), phase);
         (fail.exit, fail.message)
     }
 
