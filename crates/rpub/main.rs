@@ -572,12 +572,12 @@ async fn publish_repeated(
             .publish_with(
                 &this_topic,
                 this_payload,
-                cli.qos,
+                Qos::from_u8(cli.qos).unwrap_or_default(),
                 cli.retain,
                 Some(properties),
             )
             .await
-            .map_err(|e| lost(tracker, e))?;
+            .map_err(|e| lost(tracker, e.into()))?;
         tracker.queued(seq, &this_topic, cli.qos, len);
         index += 1;
         while let Some(event) = session.try_event() {
@@ -619,9 +619,9 @@ async fn publish_lines(
                 if !line.is_empty() {
                     let payload = Bytes::copy_from_slice(&line);
                     let seq = session
-                        .publish_with(topic, payload, cli.qos, cli.retain, Some(properties))
+                        .publish_with(topic, payload, Qos::from_u8(cli.qos).unwrap_or_default(), cli.retain, Some(properties))
                         .await
-                        .map_err(|e| lost(tracker, e))?;
+                        .map_err(|e| lost(tracker, e.into()))?;
                     tracker.queued(seq, topic, cli.qos, line.len());
                 }
                 line.clear();

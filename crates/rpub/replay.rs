@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use rpubsub_core::cli;
 use rpubsub_core::exit::{Exit, Fail};
 use rpubsub_core::message_json;
+use rpubsub_core::qos::Qos;
 use rpubsub_core::session::Session;
 use rpubsub_core::stop::Stop;
 use rpubsub_core::topic::check_topic_name;
@@ -113,7 +114,9 @@ pub async fn publish_json(
                 return Ok(counts);
             }
         }
-        let qos = record.qos.unwrap_or(opts.qos);
+        let qos = record
+            .qos
+            .unwrap_or(Qos::from_u8(opts.qos).unwrap_or_default());
         let retain = record.retain.unwrap_or(opts.retain);
         // A topic alias needs the broker's consent and subscription ids are the broker's to
         // set: neither can be sent back as captured.
@@ -150,8 +153,8 @@ pub async fn publish_json(
                 properties.as_ref(),
             )
             .await
-            .map_err(|e| crate::lost(tracker, e))?;
-        tracker.queued(seq, &record.topic, qos, len);
+            .map_err(|e| crate::lost(tracker, e.into()))?;
+        tracker.queued(seq, &record.topic, qos.as_u8(), len);
         while let Some(event) = session.try_event() {
             tracker.handle(event)?;
         }

@@ -17,6 +17,7 @@ use rpubsub_core::duration::show;
 use rpubsub_core::exit::{Exit, Fail};
 use rpubsub_core::options::random_suffix;
 use rpubsub_core::properties::{PublishProperties, SubscribeOptions};
+use rpubsub_core::qos::Qos;
 use rpubsub_core::session::{Event, Incoming, Session};
 use rpubsub_core::stop::Stop;
 
@@ -62,7 +63,10 @@ pub async fn run(
         no_local: true,
         ..SubscribeOptions::default()
     };
-    let subscription = [(response_topic.to_string(), req.qos)];
+    let subscription = [(
+        response_topic.to_string(),
+        Qos::from_u8(req.qos).unwrap_or_default(),
+    )];
     session.subscribe(&subscription, &options).await?;
     loop {
         match session.next_event().await {
@@ -86,7 +90,7 @@ pub async fn run(
         .publish_with(
             req.topic,
             req.payload,
-            req.qos,
+            Qos::from_u8(req.qos).unwrap_or_default(),
             req.retain,
             Some(req.properties),
         )

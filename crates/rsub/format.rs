@@ -274,7 +274,7 @@ fn field(
             Ok(())
         }
         b'p' => payload(out, &m.payload, Hex::No, spec),
-        b'q' => out.write_all(&[b'0' + m.qos]),
+        b'q' => out.write_all(&[b'0' + m.qos.as_u8()]),
         b'R' => match props.and_then(|p| p.response_topic.as_deref()) {
             Some(v) => text(out, v.as_bytes(), spec),
             None => Ok(()),
@@ -442,7 +442,7 @@ mod tests {
         Message {
             topic: Bytes::from_static(b"a/b"),
             payload: Bytes::copy_from_slice(payload),
-            qos: 1,
+            qos: rpubsub_core::qos::Qos::AtLeastOnce,
             retain: true,
             dup: false,
             pkid: 42,

@@ -53,11 +53,11 @@ pub fn write(
     let mut root: Vec<(&str, Node)> = vec![
         ("tst", Node::Owned(tst)),
         ("topic", Node::Owned(topic.into_owned())),
-        ("qos", Node::Num(message.qos as f64)),
+        ("qos", Node::Num(f64::from(message.qos.as_u8()))),
         ("retain", Node::Num(if message.retain { 1.0 } else { 0.0 })),
         ("payloadlen", Node::Num(message.payload.len() as f64)),
     ];
-    if message.qos > 0 {
+    if message.qos.as_u8() > 0 {
         root.push(("mid", Node::Num(message.pkid as f64)));
     }
     if let Some(p) = &message.properties {

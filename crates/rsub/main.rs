@@ -458,12 +458,9 @@ impl<'a> Subscriber<'a> {
         if self.filters.is_empty() {
             return Ok(());
         }
-        let list: Vec<(String, u8)> = self
-            .filters
-            .iter()
-            .map(|f| (f.clone(), self.cli.qos))
-            .collect();
-        session.subscribe(&list, &self.options).await
+        let qos = Qos::from_u8(self.cli.qos).unwrap_or_default();
+        let list: Vec<(String, Qos)> = self.filters.iter().map(|f| (f.clone(), qos)).collect();
+        Ok(session.subscribe(&list, &self.options).await?)
     }
 
     /// Acknowledgements and connection events; `Some` ends the run.
@@ -573,7 +570,7 @@ impl<'a> Subscriber<'a> {
     /// Queue as many retained-message clears as the request queue takes now.
     fn send_clears(&mut self, session: &Session) -> anyhow::Result<()> {
         while let Some(topic) = self.clears.front() {
-            if !session.try_publish(topic, Bytes::new(), 0, true)? {
+            if !session.try_publish(topic, Bytes::new(), Qos::AtMostOnce, true)? {
                 break;
             }
             self.clears.pop_front();

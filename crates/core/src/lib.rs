@@ -6,14 +6,12 @@
 //! rpub; filters, output and exit conditions in rsub); whatever both need lives here.
 
 pub mod cli;
-pub mod connect_error;
-pub mod connect_v5;
 pub mod duration;
 pub mod exit;
 pub mod generate;
+pub mod message;
 pub mod message_json;
 pub mod options;
-pub mod outbox;
 pub mod progress;
 pub mod properties;
 pub mod qos;
@@ -25,8 +23,6 @@ pub mod stop;
 pub mod tls;
 pub mod tool;
 pub mod topic;
-pub mod trace;
-pub mod transport;
 
 /// An I/O error as one short phrase ("No such file or directory"), without Rust's
 /// "(os error 2)" suffix.

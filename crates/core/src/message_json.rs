@@ -25,8 +25,9 @@ use bytes::Bytes;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value};
 
+use crate::message::Message;
 use crate::properties::PublishProperties;
-use crate::session::Message;
+use crate::qos::Qos;
 
 /// A message as one JSON line describes it.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,7 +35,7 @@ pub struct Record {
     pub topic: String,
     pub payload: Bytes,
     /// `None` when the line does not say (the tool's `-q` applies).
-    pub qos: Option<u8>,
+    pub qos: Option<Qos>,
     /// `None` when the line does not say (the tool's `-r` applies).
     pub retain: Option<bool>,
     /// When the message was received, for replaying with the original timing.
@@ -63,7 +64,7 @@ pub fn to_value(message: &Message, received: SystemTime) -> Value {
         "topic".into(),
         Value::String(String::from_utf8_lossy(&message.topic).into_owned()),
     );
-    obj.insert("qos".into(), message.qos.into());
+    obj.insert("qos".into(), message.qos.as_u8().into());
     obj.insert("retain".into(), message.retain.into());
     obj.insert("dup".into(), message.dup.into());
     if let Some(props) = &message.properties {
@@ -149,9 +150,13 @@ pub fn parse(line: &[u8]) -> Result<Record, String> {
     let payload = binary(obj.get("payload"), encoding, "payload")?;
     let qos = match obj.get("qos") {
         None | Some(Value::Null) => None,
-        Some(v) => match v.as_u64() {
-            Some(q @ 0..=2) => Some(q as u8),
-            _ => return Err("\"qos\" must be 0, 1 or 2".into()),
+        Some(v) => match v
+            .as_u64()
+            .and_then(|q| u8::try_from(q).ok())
+            .and_then(Qos::from_u8)
+        {
+            Some(qos) => Some(qos),
+            None => return Err("\"qos\" must be 0, 1 or 2".into()),
         },
     };
     let retain = match obj.get("retain") {
@@ -265,7 +270,7 @@ mod tests {
         Message {
             topic: Bytes::from_static(b"a/b"),
             payload: Bytes::copy_from_slice(payload),
-            qos: 1,
+            qos: Qos::AtLeastOnce,
             retain: true,
             dup: false,
             pkid: 7,
@@ -317,7 +322,7 @@ mod tests {
             let rec = parse(line(&m).trim_end().as_bytes()).unwrap();
             assert_eq!(rec.payload, payload);
             assert_eq!(rec.topic, "a/b");
-            assert_eq!(rec.qos, Some(1));
+            assert_eq!(rec.qos, Some(Qos::AtLeastOnce));
             assert_eq!(rec.retain, Some(true));
             assert_eq!(rec.properties.as_ref(), Some(&props));
             assert_eq!(

@@ -1,6 +1,7 @@
 //! MQTT 5 properties and subscription options in protocol-neutral structs: what rsub shows,
-//! what rpub sends, what CONNECT and the will carry. MQTT 3.1.1 has none of them; asking for
-//! any with `-V mqttv311` is refused before connecting (see `options.rs`).
+//! what rpub sends, what CONNECT and the will carry (`session/protocol/v5.rs` puts them into
+//! rumqttc's packets). MQTT 3.1.1 has none of them; asking for
+//! any with `-V mqttv311` is refused before connecting (see `settings/resolve/`).
 //!
 //! The flags that fill these (`--user-property`, `-x`, `--no-local`, ...) and mosquitto's
 //! `-D COMMAND IDENTIFIER VALUE` (`property_flag.rs`) land in the same fields; a property
@@ -9,7 +10,6 @@
 use std::fmt::{self, Write as _};
 
 use bytes::Bytes;
-use rumqttc::v5::mqttbytes::v5 as v5b;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PublishProperties {
@@ -28,36 +28,6 @@ pub struct PublishProperties {
 impl PublishProperties {
     pub fn is_empty(&self) -> bool {
         *self == PublishProperties::default()
-    }
-
-    /// From a received MQTT 5 PUBLISH; `None` when it carried no properties.
-    pub fn from_v5(props: Option<v5b::PublishProperties>) -> Option<Box<PublishProperties>> {
-        let p = props?;
-        let out = PublishProperties {
-            payload_format: p.payload_format_indicator,
-            message_expiry: p.message_expiry_interval,
-            topic_alias: p.topic_alias,
-            response_topic: p.response_topic,
-            correlation_data: p.correlation_data,
-            user_properties: p.user_properties,
-            subscription_ids: p.subscription_identifiers,
-            content_type: p.content_type,
-        };
-        (!out.is_empty()).then(|| Box::new(out))
-    }
-
-    /// For an outgoing MQTT 5 PUBLISH.
-    pub fn to_v5(&self) -> v5b::PublishProperties {
-        v5b::PublishProperties {
-            payload_format_indicator: self.payload_format,
-            message_expiry_interval: self.message_expiry,
-            topic_alias: self.topic_alias,
-            response_topic: self.response_topic.clone(),
-            correlation_data: self.correlation_data.clone(),
-            user_properties: self.user_properties.clone(),
-            subscription_identifiers: self.subscription_ids.clone(),
-            content_type: self.content_type.clone(),
-        }
     }
 }
 
@@ -172,18 +142,6 @@ impl WillProperties {
     pub fn is_empty(&self) -> bool {
         *self == WillProperties::default()
     }
-
-    pub fn to_v5(&self) -> v5b::LastWillProperties {
-        v5b::LastWillProperties {
-            delay_interval: self.delay_interval,
-            payload_format_indicator: self.payload_format,
-            message_expiry_interval: self.message_expiry,
-            content_type: self.content_type.clone(),
-            response_topic: self.response_topic.clone(),
-            correlation_data: self.correlation_data.clone(),
-            user_properties: self.user_properties.clone(),
-        }
-    }
 }
 
 /// MQTT 5 subscription options and SUBSCRIBE properties, the same for every filter of one
@@ -206,29 +164,6 @@ pub struct SubscribeOptions {
 impl SubscribeOptions {
     pub fn is_default(&self) -> bool {
         *self == SubscribeOptions::default()
-    }
-
-    /// A filter with these options.
-    pub fn filter_v5(&self, filter: &str, qos: rumqttc::v5::mqttbytes::QoS) -> v5b::Filter {
-        let mut f = v5b::Filter::new(filter, qos);
-        f.nolocal = self.no_local;
-        f.preserve_retain = self.retain_as_published;
-        f.retain_forward_rule = match self.retain_handling {
-            0 => v5b::RetainForwardRule::OnEverySubscribe,
-            1 => v5b::RetainForwardRule::OnNewSubscribe,
-            _ => v5b::RetainForwardRule::Never,
-        };
-        f
-    }
-
-    /// SUBSCRIBE properties, when there are any.
-    pub fn properties_v5(&self) -> Option<v5b::SubscribeProperties> {
-        (self.subscription_id.is_some() || !self.user_properties.is_empty()).then(|| {
-            v5b::SubscribeProperties {
-                id: self.subscription_id.map(|id| id as usize),
-                user_properties: self.user_properties.clone(),
-            }
-        })
     }
 
     /// The options as the `-d` trace shows them after a filter (empty for the defaults).
@@ -343,7 +278,7 @@ mod tests {
     }
 
     #[test]
-    fn subscribe_options_on_the_wire() {
+    fn subscribe_options_in_the_trace() {
         let o = SubscribeOptions {
             no_local: true,
             retain_as_published: true,
@@ -351,14 +286,10 @@ mod tests {
             subscription_id: Some(9),
             user_properties: vec![],
         };
-        let f = o.filter_v5("a/#", rumqttc::v5::mqttbytes::QoS::AtLeastOnce);
-        assert!(f.nolocal && f.preserve_retain);
-        assert_eq!(f.retain_forward_rule, v5b::RetainForwardRule::Never);
-        assert_eq!(o.properties_v5().unwrap().id, Some(9));
-        assert!(SubscribeOptions::default().properties_v5().is_none());
         assert_eq!(
             o.trace_text(),
             ", no-local, retain-as-published, retain-handling 2, subscription-id 9"
         );
+        assert_eq!(SubscribeOptions::default().trace_text(), "");
     }
 }

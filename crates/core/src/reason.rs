@@ -1,12 +1,9 @@
 //! Reason codes: what the broker answered, as a number and a name people can read.
 //!
-//! rumqttc gives each acknowledgement its own enum (and MQTT 3.1.1 its own CONNACK codes);
-//! everything here turns them into one [`Reason`] so errors and the `-d` trace print
-//! "not authorized (0x87)" whatever packet it came from.
+//! The protocol files turn each of rumqttc's acknowledgement enums into one [`Reason`], so
+//! errors and the `-d` trace print "not authorized (0x87)" whatever packet it came from.
 
 use std::fmt;
-
-use rumqttc::v5::mqttbytes::v5 as v5b;
 
 /// A reason code with its MQTT name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,116 +89,5 @@ pub fn name_of(code: u8) -> &'static str {
         0xA1 => "subscription identifiers not supported",
         0xA2 => "wildcard subscriptions not supported",
         _ => "unknown reason code",
-    }
-}
-
-/// MQTT 3.1.1 CONNACK return codes (1-5), with their names from that specification.
-pub fn v4_connack(code: &rumqttc::ConnectReturnCode) -> (u8, &'static str) {
-    use rumqttc::ConnectReturnCode as C;
-    match code {
-        C::Success => (0, "accepted"),
-        C::RefusedProtocolVersion => (1, "unacceptable protocol version"),
-        C::BadClientId => (2, "identifier rejected"),
-        C::ServiceUnavailable => (3, "server unavailable"),
-        C::BadUserNamePassword => (4, "bad user name or password"),
-        C::NotAuthorized => (5, "not authorized"),
-    }
-}
-
-pub fn v5_connack(code: &v5b::ConnectReturnCode) -> u8 {
-    use v5b::ConnectReturnCode as C;
-    match code {
-        C::Success => 0x00,
-        C::RefusedProtocolVersion => 0x84,
-        C::BadClientId => 0x85,
-        C::ServiceUnavailable => 0x88,
-        C::UnspecifiedError => 0x80,
-        C::MalformedPacket => 0x81,
-        C::ProtocolError => 0x82,
-        C::ImplementationSpecificError => 0x83,
-        C::UnsupportedProtocolVersion => 0x84,
-        C::ClientIdentifierNotValid => 0x85,
-        C::BadUserNamePassword => 0x86,
-        C::NotAuthorized => 0x87,
-        C::ServerUnavailable => 0x88,
-        C::ServerBusy => 0x89,
-        C::Banned => 0x8A,
-        C::BadAuthenticationMethod => 0x8C,
-        C::TopicNameInvalid => 0x90,
-        C::PacketTooLarge => 0x95,
-        C::QuotaExceeded => 0x97,
-        C::PayloadFormatInvalid => 0x99,
-        C::RetainNotSupported => 0x9A,
-        C::QoSNotSupported => 0x9B,
-        C::UseAnotherServer => 0x9C,
-        C::ServerMoved => 0x9D,
-        C::ConnectionRateExceeded => 0x9F,
-    }
-}
-
-pub fn v5_puback(reason: &v5b::PubAckReason) -> u8 {
-    use v5b::PubAckReason as R;
-    match reason {
-        R::Success => 0x00,
-        R::NoMatchingSubscribers => 0x10,
-        R::UnspecifiedError => 0x80,
-        R::ImplementationSpecificError => 0x83,
-        R::NotAuthorized => 0x87,
-        R::TopicNameInvalid => 0x90,
-        R::PacketIdentifierInUse => 0x91,
-        R::QuotaExceeded => 0x97,
-        R::PayloadFormatInvalid => 0x99,
-    }
-}
-
-pub fn v5_pubrec(reason: &v5b::PubRecReason) -> u8 {
-    use v5b::PubRecReason as R;
-    match reason {
-        R::Success => 0x00,
-        R::NoMatchingSubscribers => 0x10,
-        R::UnspecifiedError => 0x80,
-        R::ImplementationSpecificError => 0x83,
-        R::NotAuthorized => 0x87,
-        R::TopicNameInvalid => 0x90,
-        R::PacketIdentifierInUse => 0x91,
-        R::QuotaExceeded => 0x97,
-        R::PayloadFormatInvalid => 0x99,
-    }
-}
-
-pub fn v5_pubcomp(reason: &v5b::PubCompReason) -> u8 {
-    match reason {
-        v5b::PubCompReason::Success => 0x00,
-        v5b::PubCompReason::PacketIdentifierNotFound => 0x92,
-    }
-}
-
-/// A SUBACK entry: the granted QoS, or the failure reason.
-pub fn v5_suback(code: &v5b::SubscribeReasonCode) -> Result<u8, u8> {
-    use v5b::SubscribeReasonCode as S;
-    match code {
-        S::Success(qos) => Ok(*qos as u8),
-        S::Failure | S::Unspecified => Err(0x80),
-        S::ImplementationSpecific => Err(0x83),
-        S::NotAuthorized => Err(0x87),
-        S::TopicFilterInvalid => Err(0x8F),
-        S::PkidInUse => Err(0x91),
-        S::QuotaExceeded => Err(0x97),
-        S::SharedSubscriptionsNotSupported => Err(0x9E),
-        S::SubscriptionIdNotSupported => Err(0xA1),
-        S::WildcardSubscriptionsNotSupported => Err(0xA2),
-    }
-}
-
-pub fn v5_unsuback(reason: &v5b::UnsubAckReason) -> u8 {
-    use v5b::UnsubAckReason as U;
-    match reason {
-        U::Success => 0x00,
-        U::NoSubscriptionExisted => 0x11,
-        U::UnspecifiedError => 0x80,
-        U::ImplementationSpecificError => 0x83,
-        U::NotAuthorized => 0x87,
-        U::TopicFilterInvalid => 0x8F,
-        U::PacketIdentifierInUse => 0x91,
     }
 }

@@ -7,7 +7,8 @@ use std::time::{Duration, UNIX_EPOCH};
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use rpubsub_core::properties::PublishProperties;
-use rpubsub_core::session::Message;
+use rpubsub_core::message::Message;
+use rpubsub_core::qos::Qos;
 
 #[path = "../../rsub/json.rs"]
 #[allow(dead_code)]
@@ -29,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
     let message = Message {
         topic: Bytes::from_static(b"fuzz/topic"),
         payload: Bytes::copy_from_slice(payload),
-        qos: payload.len() as u8 % 3,
+        qos: Qos::from_u8(payload.len() as u8 % 3).unwrap_or_default(),
         retain: payload.len() % 2 == 0,
         dup: false,
         pkid: u16::from(payload.first().copied().unwrap_or(0)),

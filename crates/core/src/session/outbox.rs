@@ -19,13 +19,15 @@ use std::sync::Mutex;
 
 use bytes::Bytes;
 
+use super::protocol::Publish;
 use crate::properties::PublishProperties;
+use crate::qos::Qos;
 
 /// One publish on its way.
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub seq: u64,
-    pub qos: u8,
+    pub qos: Qos,
     pub retain: bool,
     pub len: usize,
     /// Kept for the trace and for QoS 2 recovery.
@@ -74,25 +76,22 @@ impl Outbox {
     }
 
     /// A publish is about to be handed to rumqttc; returns its sequence number.
-    pub fn queue(
-        &self,
-        topic: &str,
-        payload: &Bytes,
-        qos: u8,
-        retain: bool,
-        properties: Option<&PublishProperties>,
-    ) -> u64 {
+    pub fn queue(&self, publish: &Publish<'_>) -> u64 {
         let mut s = self.state();
         s.next_seq += 1;
-        let keep = qos == 2;
+        let keep = publish.qos == Qos::ExactlyOnce;
         let entry = Entry {
             seq: s.next_seq,
-            qos,
-            retain,
-            len: payload.len(),
-            topic: (keep || self.keep_topics).then(|| topic.to_string()),
-            payload: keep.then(|| payload.clone()),
-            properties: if keep { properties.cloned() } else { None },
+            qos: publish.qos,
+            retain: publish.retain,
+            len: publish.payload.len(),
+            topic: (keep || self.keep_topics).then(|| publish.topic.to_string()),
+            payload: keep.then(|| publish.payload.clone()),
+            properties: if keep {
+                publish.properties.cloned()
+            } else {
+                None
+            },
             resent: false,
         };
         s.queued.push_back(entry);
@@ -162,12 +161,21 @@ impl Outbox {
 mod tests {
     use super::*;
 
+    fn publish(topic: &str, qos: Qos) -> Publish<'_> {
+        Publish {
+            topic,
+            payload: Bytes::from_static(b"x"),
+            qos,
+            retain: false,
+            properties: None,
+        }
+    }
+
     #[test]
     fn follows_requests_in_order() {
         let o = Outbox::new(false);
-        let p = Bytes::from_static(b"x");
-        assert_eq!(o.queue("a", &p, 1, false, None), 1);
-        assert_eq!(o.queue("b", &p, 2, false, None), 2);
+        assert_eq!(o.queue(&publish("a", Qos::AtLeastOnce)), 1);
+        assert_eq!(o.queue(&publish("b", Qos::ExactlyOnce)), 2);
         assert_eq!(o.written(7).map(|e| e.seq), Some(1));
         assert_eq!(o.written(8).map(|e| e.topic), Some(Some("b".to_string())));
         assert_eq!(o.finished(7), Some(1));
@@ -182,9 +190,41 @@ mod tests {
     }
 
     #[test]
+    fn only_qos_2_keeps_its_payload_and_only_the_trace_keeps_every_topic() {
+        let o = Outbox::new(false);
+        o.queue(&publish("a", Qos::AtLeastOnce));
+        let e = o.written(1).expect("queued");
+        assert_eq!((e.topic, e.payload), (None, None));
+        let traced = Outbox::new(true);
+        traced.queue(&publish("a", Qos::AtMostOnce));
+        assert_eq!(
+            traced.written(0).and_then(|e| e.topic).as_deref(),
+            Some("a")
+        );
+        // QoS 0 is never in flight.
+        assert_eq!(traced.unfinished(), 0);
+    }
+
+    #[test]
+    fn written_publishes_are_requeued_as_resends_in_their_order() {
+        let o = Outbox::new(false);
+        for topic in ["a", "b", "c"] {
+            o.queue(&publish(topic, Qos::AtLeastOnce));
+        }
+        o.written(1);
+        o.written(2);
+        o.requeue_written(&[1, 2]);
+        let seqs: Vec<_> = (0..3)
+            .filter_map(|_| o.written(9))
+            .map(|e| (e.seq, e.resent))
+            .collect();
+        assert_eq!(seqs, [(1, true), (2, true), (3, false)]);
+    }
+
+    #[test]
     fn refused_requests_leave_no_entry() {
         let o = Outbox::new(true);
-        o.queue("a", &Bytes::new(), 0, false, None);
+        o.queue(&publish("a", Qos::AtMostOnce));
         o.refused();
         assert!(o.written(0).is_none());
     }

@@ -1,0 +1,390 @@
+//! One MQTT session over rumqttc, the same for MQTT 3.1.1 and MQTT 5, so that nothing in rpub
+//! or rsub branches on the protocol version.
+//!
+//! Shape: [`Session::connect`] polls the event loop itself until CONNACK (`connect.rs`: a
+//! refused or unreachable broker is an error right there), then hands the event loop to a
+//! pump task (`pump.rs`) that polls it for the rest of the session. The pump is the only code
+//! that polls: rumqttc sends nothing unless polled, and a poll future cancelled half-way can
+//! lose a packet, so nothing else ever races with it. When the connection fails, the pump
+//! reconnects (`reconnect.rs`) and puts back what must go out again (`recovery.rs`, with the
+//! `outbox.rs` that follows every publish).
+//!
+//! What differs between MQTT 3.1.1 and MQTT 5 is behind one trait (`protocol/`): each packet
+//! becomes a protocol-neutral one (`packet.rs`) once, in the pump, and both the `-d` trace
+//! (`trace.rs`) and the tool see that one. Errors become one line and an exit status in
+//! `failure.rs`.
+//!
+//! The pump hands protocol-neutral [`Event`]s over an unbounded channel (the pump never waits
+//! on the tool, which would deadlock against a tool waiting for room in the request channel)
+//! and received [`Message`]s over a bounded channel: when the tool cannot write its output
+//! fast enough the pump waits, stops reading the socket, and TCP pushes back on the broker.
+//! Memory stays bounded whatever the message rate.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::exit::{Exit, Fail};
+use crate::options::{ConnectOptions, Protocol};
+use crate::properties::{PublishProperties, SubscribeOptions};
+use crate::qos::Qos;
+use crate::reason::Reason;
+use client::Client;
+use outbox::Outbox;
+use protocol::{v4::V4, v5::V5, Publish, Refused, Request};
+use pump::Pump;
+use trace::Trace;
+
+pub use crate::message::Message;
+
+mod client;
+mod connect;
+mod failure;
+mod outbox;
+mod packet;
+mod protocol;
+mod pump;
+mod reconnect;
+mod recovery;
+mod trace;
+
+/// MQTT's own limit (a four-byte remaining length), instead of rumqttc's 10 KiB default.
+pub const MAX_PACKET_SIZE: usize = 268_435_455;
+
+/// Requests queued towards the event loop before `publish` waits.
+const REQUEST_CAPACITY: usize = 512;
+
+/// Received messages buffered between the pump and the tool's output.
+const MESSAGE_BUFFER: usize = 256;
+
+/// What happened on the connection, apart from received messages.
+#[derive(Debug)]
+pub enum Event {
+    /// A PUBLISH was written to the connection (packet id 0 for QoS 0). `seq` is the number
+    /// [`Session::publish`] returned; a publish sent again after a reconnect is reported again.
+    Sent {
+        pkid: u16,
+        seq: u64,
+    },
+    /// A QoS 1 or 2 PUBLISH is finished: PUBACK, PUBCOMP, or a failing PUBREC (MQTT 5).
+    /// `failure` holds the reason when the broker refused it.
+    Acked {
+        pkid: u16,
+        seq: Option<u64>,
+        failure: Option<Reason>,
+    },
+    /// SUBACK: per filter, the granted QoS or the failure reason.
+    SubAck {
+        pkid: u16,
+        results: Vec<Result<Qos, Reason>>,
+    },
+    UnsubAck {
+        pkid: u16,
+    },
+    /// The connection dropped; the pump is reconnecting (a line on stderr says so).
+    Disconnected,
+    /// Connected again. Without a resumed session the broker has forgotten subscriptions;
+    /// unfinished publishes are sent again either way.
+    Reconnected {
+        session_present: bool,
+    },
+    /// The connection failed for good; the pump has stopped.
+    Lost(Fail),
+    /// Our DISCONNECT went out; the pump has stopped.
+    Closed,
+}
+
+/// A received message or an event, from [`Session::next`].
+#[derive(Debug)]
+pub enum Incoming {
+    Message(Message),
+    Event(Event),
+}
+
+/// What the broker said in CONNACK.
+#[derive(Debug, Clone)]
+pub struct Connected {
+    pub session_present: bool,
+}
+
+/// What the pump shares with the session handle.
+struct Shared {
+    trace: Trace,
+    outbox: Outbox,
+    /// Set when the pump stops on an error, so a failed request can say why.
+    lost: Mutex<Option<(Exit, String)>>,
+}
+
+/// A connected MQTT session.
+pub struct Session {
+    client: Client,
+    shared: Arc<Shared>,
+    address: String,
+    pub connected: Connected,
+    events: mpsc::UnboundedReceiver<Event>,
+    messages: mpsc::Receiver<Message>,
+    pump: JoinHandle<()>,
+}
+
+impl Session {
+    /// Connect and wait for CONNACK. Every failure is a [`Fail`] with its exit status.
+    pub async fn connect(opts: &ConnectOptions) -> Result<Session, Fail> {
+        let shared = Arc::new(Shared {
+            trace: Trace::new(&opts.client_id, opts.debug),
+            outbox: Outbox::new(opts.debug),
+            lost: Mutex::default(),
+        });
+        let (event_tx, events) = mpsc::unbounded_channel();
+        let (message_tx, messages) = mpsc::channel(MESSAGE_BUFFER);
+        let pump = Pump::new(opts, shared.clone(), event_tx, message_tx);
+        shared.trace.connect(opts);
+        let (client, connected, pump) = match opts.protocol {
+            Protocol::V311 => {
+                let (client, connected, pump) = connect::start::<V4>(opts, pump).await?;
+                (Client::V4(client), connected, pump)
+            }
+            Protocol::V5 => {
+                let (client, connected, pump) = connect::start::<V5>(opts, pump).await?;
+                (Client::V5(client), connected, pump)
+            }
+        };
+        Ok(Session {
+            client,
+            shared,
+            address: opts.transport.address(),
+            connected,
+            events,
+            messages,
+            pump,
+        })
+    }
+
+    /// `host:port` of the broker, for messages.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// Queue a PUBLISH; waits while the request queue is full. Returns the publish's sequence
+    /// number: [`Event::Sent`] and [`Event::Acked`] carry it when it went out and when it
+    /// was acknowledged.
+    pub async fn publish(
+        &self,
+        topic: &str,
+        payload: Bytes,
+        qos: Qos,
+        retain: bool,
+    ) -> Result<u64, Fail> {
+        self.publish_with(topic, payload, qos, retain, None).await
+    }
+
+    /// As [`Session::publish`], with MQTT 5 properties. The tools refuse property flags on an
+    /// MQTT 3.1.1 session before connecting; this refuses them again rather than drop them.
+    pub async fn publish_with(
+        &self,
+        topic: &str,
+        payload: Bytes,
+        qos: Qos,
+        retain: bool,
+        properties: Option<&PublishProperties>,
+    ) -> Result<u64, Fail> {
+        let properties = properties.filter(|p| !p.is_empty());
+        self.client
+            .needs_mqtt5(properties.is_some(), "MQTT 5 properties")?;
+        let publish = Publish {
+            topic,
+            payload,
+            qos,
+            retain,
+            properties,
+        };
+        // The entry goes first: the pump may write the request before `send` returns.
+        let seq = self.shared.outbox.queue(&publish);
+        let sent = self.client.send(Request::Publish(publish)).await;
+        if !sent {
+            self.shared.outbox.refused();
+        }
+        self.check(sent).map(|()| seq)
+    }
+
+    /// Queue a PUBLISH if the request queue has room; `Ok(false)` when it is full. For tools
+    /// that read messages too: waiting for room there could wait on themselves.
+    pub fn try_publish(
+        &self,
+        topic: &str,
+        payload: Bytes,
+        qos: Qos,
+        retain: bool,
+    ) -> Result<bool, Fail> {
+        let publish = Publish {
+            topic,
+            payload,
+            qos,
+            retain,
+            properties: None,
+        };
+        // The entry goes first: the pump may write the request before this returns.
+        self.shared.outbox.queue(&publish);
+        let result = self.client.try_publish(publish);
+        if result.is_err() {
+            self.shared.outbox.refused();
+        }
+        match result {
+            Ok(()) => Ok(true),
+            // rumqttc says "full" also when the event loop is gone: the pump knows which.
+            Err(Refused::Full) if !self.pump.is_finished() => Ok(false),
+            Err(_) => Err(self.lost_error()),
+        }
+    }
+
+    /// Subscribe to filters with their QoS, in one SUBSCRIBE, with the same MQTT 5
+    /// subscription options for each (refused on MQTT 3.1.1 unless they are the defaults).
+    pub async fn subscribe(
+        &self,
+        filters: &[(String, Qos)],
+        options: &SubscribeOptions,
+    ) -> Result<(), Fail> {
+        self.client
+            .needs_mqtt5(!options.is_default(), "subscription options")?;
+        self.shared
+            .trace
+            .note_subscribe(filters, &options.trace_text());
+        let sent = self
+            .client
+            .send(Request::Subscribe { filters, options })
+            .await;
+        self.check(sent)
+    }
+
+    /// Unsubscribe from one filter; MQTT 5 user properties go with it when given.
+    pub async fn unsubscribe(
+        &self,
+        filter: &str,
+        user_properties: &[(String, String)],
+    ) -> Result<(), Fail> {
+        self.client
+            .needs_mqtt5(!user_properties.is_empty(), "UNSUBSCRIBE user properties")?;
+        self.shared.trace.note_unsubscribe(filter);
+        let request = Request::Unsubscribe {
+            filter,
+            user_properties,
+        };
+        let sent = self.client.send(request).await;
+        self.check(sent)
+    }
+
+    /// A request could not be queued only when the pump has stopped: say why.
+    fn check(&self, sent: bool) -> Result<(), Fail> {
+        if sent {
+            Ok(())
+        } else {
+            Err(self.lost_error())
+        }
+    }
+
+    /// Why the pump stopped, as far as it said.
+    fn lost_error(&self) -> Fail {
+        let lost = self
+            .shared
+            .lost
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let (exit, message) = lost.unwrap_or_else(|| {
+            (
+                Exit::ConnectionLost,
+                format!("connection to {} lost", self.address),
+            )
+        });
+        Fail::new(exit, message)
+    }
+
+    /// The next event; `None` once the pump has stopped and every event was read.
+    pub async fn next_event(&mut self) -> Option<Event> {
+        self.events.recv().await
+    }
+
+    /// The next received message or event, messages first: when the connection drops, what
+    /// arrived before it is still handed out before the loss. `None` once the pump stopped.
+    pub async fn next(&mut self) -> Option<Incoming> {
+        tokio::select! {
+            biased;
+            Some(message) = self.messages.recv() => Some(Incoming::Message(message)),
+            Some(event) = self.events.recv() => Some(Incoming::Event(event)),
+            else => None,
+        }
+    }
+
+    /// An event if one is waiting, without waiting.
+    pub fn try_event(&mut self) -> Option<Event> {
+        self.events.try_recv().ok()
+    }
+
+    /// The next received message; `None` once the pump has stopped.
+    pub async fn next_message(&mut self) -> Option<Message> {
+        self.messages.recv().await
+    }
+
+    /// Are received messages waiting to be read? rsub flushes its output when none are.
+    pub fn messages_waiting(&self) -> bool {
+        !self.messages.is_empty()
+    }
+
+    /// A received message if one is waiting, without waiting.
+    pub fn try_message(&mut self) -> Option<Message> {
+        self.messages.try_recv().ok()
+    }
+
+    /// Stop taking messages: the pump discards what arrives from now on instead of waiting
+    /// for the tool to read it. Call before a final [`Session::disconnect`].
+    pub fn stop_messages(&mut self) {
+        self.messages.close();
+        while self.messages.try_recv().is_ok() {}
+    }
+
+    /// Send DISCONNECT after everything queued before it, and wait (at most `limit`) until it
+    /// went out: only then is every earlier QoS 0 publish written. Events seen on the way are
+    /// handed to `on_event`.
+    pub async fn disconnect(
+        &mut self,
+        limit: Duration,
+        mut on_event: impl FnMut(&Event),
+    ) -> Result<(), Fail> {
+        self.stop_messages();
+        let outcome = if self.client.send(Request::Disconnect).await {
+            let wait = async {
+                while let Some(event) = self.events.recv().await {
+                    on_event(&event);
+                    match event {
+                        Event::Closed => return Ok(()),
+                        Event::Lost(fail) => return Err(fail),
+                        _ => {}
+                    }
+                }
+                Err(self.lost_error())
+            };
+            tokio::time::timeout(limit, wait).await.unwrap_or_else(|_| {
+                Err(Fail::new(
+                    Exit::ConnectionLost,
+                    format!(
+                        "DISCONNECT to {} not sent within {}",
+                        self.address,
+                        crate::duration::show(limit)
+                    ),
+                ))
+            })
+        } else {
+            Err(self.lost_error())
+        };
+        self.pump.abort();
+        outcome
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.pump.abort();
+    }
+}

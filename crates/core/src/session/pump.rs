@@ -1,0 +1,225 @@
+//! The pump: the task that polls the event loop for the whole session, written once for both
+//! protocols. Each event is translated once into a neutral [`Polled`]; the trace prints it and
+//! the pump hands it on: received messages to the message channel, the rest as [`Event`]s.
+//!
+//! When the connection fails, rumqttc may still hold events it read or wrote before the
+//! failure: they happened all the same, so they are handled first (the outbox must know
+//! exactly what was written and acknowledged before recovery decides what to send again),
+//! then the failure.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+
+use super::failure::{self, Peer, Phase};
+use super::packet::{Outgoing, Packet, Polled};
+use super::protocol::Wire;
+use super::{reconnect, recovery, Event, Message, Shared};
+use crate::exit::Fail;
+use crate::options::{ConnectOptions, Reconnect};
+use crate::reason::Reason;
+use crate::tool::Tool;
+
+/// The pump's state and its ends of the channels.
+pub struct Pump {
+    pub shared: Arc<Shared>,
+    /// The broker, as failures and lines on stderr name it.
+    pub peer: Peer,
+    tool: Tool,
+    pub reconnect: Reconnect,
+    pub connect_timeout: Duration,
+    /// Publishes finished since the last reconnect, and connections in a row that the broker
+    /// dropped at once, with publishes waiting and none finished: a broker that closes the
+    /// connection on a message (one over its maximum packet size, say) would otherwise get
+    /// it again forever.
+    finished_since_connect: AtomicU64,
+    fruitless: AtomicU32,
+    connected_at: Mutex<Instant>,
+    events: mpsc::UnboundedSender<Event>,
+    messages: mpsc::Sender<Message>,
+}
+
+/// Poll the event loop until our DISCONNECT went out, or the connection failed and could
+/// not be restored.
+pub async fn run<W: Wire>(mut eventloop: W::EventLoop, pump: Pump) {
+    let mut stale = VecDeque::new();
+    let mut failed = None;
+    loop {
+        // Events left from before a failure first, then the failure, then the connection.
+        let polled = if let Some(event) = stale.pop_front() {
+            Ok(event)
+        } else if let Some(e) = failed.take() {
+            Err(e)
+        } else {
+            W::poll(&mut eventloop).await
+        };
+        match polled {
+            Ok(event) => {
+                if pump.handle(W::translate(event)).await {
+                    return;
+                }
+            }
+            Err(e) if !W::stale(&mut eventloop).is_empty() => {
+                stale.extend(W::stale(&mut eventloop).drain(..));
+                failed = Some(e);
+            }
+            Err(e) => {
+                let fail = failure::read(&W::cause(&e), &pump.peer, Phase::Connected);
+                if !recovery::recover::<W>(&mut eventloop, &pump, fail).await {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+impl Pump {
+    /// The pump of a session with these settings.
+    pub fn new(
+        opts: &ConnectOptions,
+        shared: Arc<Shared>,
+        events: mpsc::UnboundedSender<Event>,
+        messages: mpsc::Sender<Message>,
+    ) -> Pump {
+        Pump {
+            shared,
+            peer: Peer::of(&opts.transport),
+            tool: opts.tool,
+            reconnect: opts.reconnect,
+            connect_timeout: opts.connect_timeout,
+            finished_since_connect: AtomicU64::default(),
+            fruitless: AtomicU32::default(),
+            connected_at: Mutex::new(Instant::now()),
+            events,
+            messages,
+        }
+    }
+
+    /// Trace and hand on one event; `true` when it was our DISCONNECT (the pump is done).
+    async fn handle(&self, polled: Polled) -> bool {
+        match polled {
+            Polled::Received(packet) => {
+                self.shared.trace.received(&packet);
+                self.received(packet).await;
+                false
+            }
+            Polled::Sent(out) => {
+                self.shared.trace.sent(&out);
+                self.sent(out)
+            }
+        }
+    }
+
+    /// A packet from the broker: a message for the tool, or what it finishes.
+    async fn received(&self, packet: Packet) {
+        match packet {
+            // A closed receiver means the tool wants no more messages (it is exiting).
+            Packet::Publish(message) => drop(self.messages.send(message).await),
+            Packet::PubAck { pkid, reason } | Packet::PubComp { pkid, reason } => {
+                self.acked(pkid, reason.filter(|r| !r.is_success()))
+            }
+            // A failing PUBREC ends the QoS 2 exchange: no PUBCOMP will follow.
+            Packet::PubRec {
+                pkid,
+                reason: Some(reason),
+            } if !reason.is_success() => self.acked(pkid, Some(reason)),
+            Packet::SubAck { pkid, results } => {
+                let results = results
+                    .into_iter()
+                    .map(|r| r.map_err(|code| code.into_reason()))
+                    .collect();
+                self.event(Event::SubAck { pkid, results })
+            }
+            Packet::UnsubAck { pkid, .. } => self.event(Event::UnsubAck { pkid }),
+            _ => {}
+        }
+    }
+
+    /// A packet went out; `true` when it was our DISCONNECT.
+    fn sent(&self, out: Outgoing) -> bool {
+        match out {
+            Outgoing::Publish(pkid) => self.written(pkid),
+            Outgoing::Disconnect => {
+                self.event(Event::Closed);
+                return true;
+            }
+            _ => {}
+        }
+        false
+    }
+
+    /// The PUBLISH with this packet id was written.
+    fn written(&self, pkid: u16) {
+        let entry = self.shared.outbox.written(pkid);
+        self.shared.trace.sent_publish(pkid, entry.as_ref());
+        if pkid == 0 {
+            self.progress();
+        }
+        if let Some(entry) = entry {
+            self.event(Event::Sent {
+                pkid,
+                seq: entry.seq,
+            });
+        }
+    }
+
+    /// A QoS 1/2 publish is finished.
+    fn acked(&self, pkid: u16, failure: Option<Reason>) {
+        let seq = self.shared.outbox.finished(pkid);
+        self.progress();
+        self.event(Event::Acked { pkid, seq, failure });
+    }
+
+    /// A publish got through: the connection is doing its work.
+    fn progress(&self) {
+        self.finished_since_connect.fetch_add(1, Relaxed);
+    }
+
+    /// Hand the tool an event.
+    pub fn event(&self, event: Event) {
+        // The tool may have stopped listening while shutting down; nothing to do then.
+        let _ = self.events.send(event);
+    }
+
+    /// One line on stderr about the connection (loss, retry, recovery).
+    pub fn say(&self, text: std::fmt::Arguments<'_>) {
+        crate::cli::warn(self.tool.name(), text);
+    }
+
+    /// The connection is back: the clock for [`Pump::dropped`] starts again.
+    pub fn connected(&self) {
+        if let Ok(mut at) = self.connected_at.lock() {
+            *at = Instant::now();
+        }
+    }
+
+    /// The connection dropped: how many times in a row now, counting this one, it dropped
+    /// quickly with publishes waiting and none through (0 when this drop was not such a one).
+    pub fn dropped(&self) -> u32 {
+        let quick = self
+            .connected_at
+            .lock()
+            .map(|at| reconnect::quick(at.elapsed()))
+            .unwrap_or(false);
+        // The count of finished publishes restarts only when some were waiting.
+        let stalled = self.shared.outbox.unfinished() > 0
+            && self.finished_since_connect.swap(0, Relaxed) == 0
+            && quick;
+        if stalled {
+            self.fruitless.fetch_add(1, Relaxed) + 1
+        } else {
+            self.fruitless.store(0, Relaxed);
+            0
+        }
+    }
+
+    /// The connection failed for good.
+    pub fn lost(&self, fail: Fail) {
+        *self.shared.lost.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((fail.exit, fail.message.clone()));
+        self.event(Event::Lost(fail));
+    }
+}
