@@ -9,11 +9,12 @@ use libfuzzer_sys::fuzz_target;
 use rpubsub_core::properties::PublishProperties;
 use rpubsub_core::session::Message;
 
-#[path = "../../rsub/json.rs"]
+// format.rs finds mosquitto's `%j`/`%J` as its sibling `super::mosquitto_json`.
+#[path = "../../rsub/output/mosquitto_json.rs"]
 #[allow(dead_code)]
-mod json;
+mod mosquitto_json;
 
-#[path = "../../rsub/format.rs"]
+#[path = "../../rsub/output/format.rs"]
 #[allow(dead_code)]
 mod format;
 
