@@ -11,7 +11,7 @@ use rpubsub_core::qos::Qos;
 use rpubsub_core::session::{Message, Session};
 
 /// How often clears that found the request queue full are tried again.
-pub const CLEAR_RETRY: Duration = Duration::from_millis(20);
+const CLEAR_RETRY: Duration = Duration::from_millis(20);
 
 /// Which messages print, by their retain flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +72,13 @@ impl Clears {
             self.send(session)?;
         }
         Ok(())
+    }
+
+    /// The wait before clears are tried again. A future that reads the clock only once it
+    /// is polled: the receive loop makes one per message, and polls it only while clears
+    /// are waiting.
+    pub async fn pause() {
+        tokio::time::sleep(CLEAR_RETRY).await
     }
 
     /// Are clears waiting for room in the request queue?

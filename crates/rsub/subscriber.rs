@@ -19,7 +19,7 @@ use crate::counters::Counters;
 use crate::exit_conditions::ExitConditions;
 use crate::output::{self, Output};
 use crate::plan::{Plan, Subscriptions};
-use crate::retained::{Clears, Retained, Verdict, CLEAR_RETRY};
+use crate::retained::{Clears, Retained, Verdict};
 use crate::TOOL;
 
 /// The state of one subscribing run.
@@ -91,17 +91,25 @@ impl Subscriber {
                 None => std::future::pending().await,
             }
         };
-        tokio::pin!(timeout);
+        // Made once, not once per message: waiting for a stop costs more than a message.
+        let stopped = stop.wait();
+        tokio::pin!(timeout, stopped);
         loop {
             let ended = tokio::select! {
                 biased;
-                _ = stop.wait() => Some(Exit::Interrupted),
+                _ = &mut stopped => Some(Exit::Interrupted),
                 _ = &mut timeout => Some(self.timed_out()),
                 next = session.next() => match next {
-                    Some(incoming) => self.incoming(session, incoming).await?,
+                    Some(Incoming::Message(message)) => self.message(session, message)?,
+                    // A new session after a reconnect has forgotten the subscriptions.
+                    Some(Incoming::Event(Event::Reconnected { session_present: false })) => {
+                        self.requests.subscribe(session).await?;
+                        None
+                    }
+                    Some(Incoming::Event(event)) => self.event(event)?,
                     None => return Err(lost(session).into()),
                 },
-                _ = tokio::time::sleep(CLEAR_RETRY), if self.clears.waiting() => {
+                _ = Clears::pause(), if self.clears.waiting() => {
                     self.clears.send(session)?;
                     None
                 }
@@ -116,25 +124,6 @@ impl Subscriber {
     fn timed_out(&self) -> Exit {
         cli::warn(TOOL.name(), self.until.timed_out(&self.counters));
         Exit::Timeout
-    }
-
-    /// A message or an event; `Some` ends the run.
-    async fn incoming(
-        &mut self,
-        session: &Session,
-        incoming: Incoming,
-    ) -> anyhow::Result<Option<Exit>> {
-        match incoming {
-            Incoming::Message(message) => self.message(session, message),
-            // A new session after a reconnect has forgotten the subscriptions.
-            Incoming::Event(Event::Reconnected {
-                session_present: false,
-            }) => {
-                self.requests.subscribe(session).await?;
-                Ok(None)
-            }
-            Incoming::Event(event) => Ok(self.event(event)?),
-        }
     }
 
     /// Acknowledgements and connection events; `Some` ends the run.

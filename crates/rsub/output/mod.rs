@@ -37,6 +37,8 @@ pub struct Output<W: Write = Stdout> {
     style: Style,
     /// Not `-N`.
     newline: bool,
+    /// The style shows the receive time (decided once: asked for every message).
+    needs_time: bool,
     /// A JSON line is built here first, reused from message to message.
     scratch: Vec<u8>,
 }
@@ -50,10 +52,16 @@ impl Output {
 
 impl<W: Write> Output<W> {
     pub fn new(writer: W, style: Style, newline: bool) -> Output<W> {
+        let needs_time = match &style {
+            Style::Plain(plain) => plain.timestamp.is_some(),
+            Style::Format { format, .. } => format.uses_time(),
+            Style::Json { .. } => true,
+        };
         Output {
             out: BufWriter::with_capacity(64 * 1024, writer),
             style,
             newline,
+            needs_time,
             scratch: Vec::new(),
         }
     }
@@ -61,11 +69,7 @@ impl<W: Write> Output<W> {
     /// Does writing a message need its receive time? (A clock read per message otherwise
     /// saved.)
     pub fn needs_time(&self) -> bool {
-        match &self.style {
-            Style::Plain(plain) => plain.timestamp.is_some(),
-            Style::Format { format, .. } => format.uses_time(),
-            Style::Json { .. } => true,
-        }
+        self.needs_time
     }
 
     /// Write one message.
