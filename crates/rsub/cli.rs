@@ -122,6 +122,7 @@ pub struct Cli {
     /// On exit, print on stderr how many messages and bytes arrived, in how long
     #[arg(long, help_heading = "Output")]
     pub stats: bool,
+
     /// Do not receive the messages this client publishes itself (the clears of --remove-retained)
     #[arg(long, help_heading = "MQTT 5 (with -V mqttv5)")]
     pub no_local: bool,

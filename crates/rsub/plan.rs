@@ -1,7 +1,7 @@
 //! The command line resolved, once and before connecting, into what a run needs: the
-//! subscriptions, which messages print and how, and when the run is done. Every refusal of
-//! a flag happens here, as a usage error naming it (exit 2), so the running code never reads
-//! the raw command line and never fails on it.
+//! subscriptions, which messages print and how, and when the run is done. What clap and the
+//! connection settings leave to rsub to refuse is refused here, as a usage error naming the
+//! flag (exit 2), so the running code never reads the raw command line and never fails on it.
 
 use std::io::IsTerminal;
 

@@ -3,8 +3,8 @@
 //! goes through `-T`, the retained rules and `--expect` before it is printed; the
 //! acknowledgements decide `-E` and the fate of refused subscriptions.
 //!
-//! The receive path allocates nothing per message: the output is written into one buffer,
-//! flushed when no more messages are waiting.
+//! rsub's part of the receive path allocates nothing per message (unless a topic is not
+//! UTF-8): the output is written into one buffer, flushed when no more messages are waiting.
 
 use std::time::SystemTime;
 
