@@ -272,3 +272,70 @@ fn lost(session: &Session) -> Fail {
         format!("connection to {} lost", session.address()),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rpubsub_core::properties::SubscribeOptions;
+    use rpubsub_core::qos::Qos;
+
+    fn requests(filters: &[&str], unsubscribe: usize) -> Requests {
+        Requests {
+            asked: Subscriptions {
+                filters: filters
+                    .iter()
+                    .map(|f| (f.to_string(), Qos::AtLeastOnce))
+                    .collect(),
+                options: SubscribeOptions::default(),
+                unsubscribe: vec!["old".into(); unsubscribe],
+                unsubscribe_user_properties: vec![],
+            },
+            subscribed: false,
+            unsubscribing: unsubscribe,
+        }
+    }
+
+    const NOT_AUTHORIZED: u8 = 0x87;
+
+    #[test]
+    fn every_filter_refused_ends_the_run_with_one_line() {
+        let refused = Err(Reason::new(NOT_AUTHORIZED));
+        let fail = requests(&["a"], 0)
+            .suback(std::slice::from_ref(&refused))
+            .unwrap_err();
+        assert_eq!(fail.exit, Exit::Rejected);
+        assert_eq!(
+            fail.message,
+            format!(
+                "the broker rejected the subscription to 'a': {}",
+                Reason::new(NOT_AUTHORIZED)
+            )
+        );
+        let fail = requests(&["a", "b"], 0)
+            .suback(&[refused.clone(), refused])
+            .unwrap_err();
+        assert!(
+            fail.message
+                .starts_with("the broker rejected every subscription: 'a': ")
+                && fail.message.contains("; 'b': "),
+            "{}",
+            fail.message
+        );
+    }
+
+    #[test]
+    fn answered_once_the_suback_and_every_unsuback_came() {
+        let mut some_refused = requests(&["a", "b"], 0);
+        let results = [Ok(1), Err(Reason::new(NOT_AUTHORIZED))];
+        assert_eq!(some_refused.suback(&results).ok(), Some(true));
+
+        let mut both = requests(&["a"], 2);
+        assert!(!both.unsuback());
+        assert_eq!(both.suback(&[Ok(1)]).ok(), Some(false));
+        assert!(both.unsuback());
+
+        let mut unsubscribe_only = requests(&[], 1);
+        assert!(!unsubscribe_only.answered());
+        assert!(unsubscribe_only.unsuback());
+    }
+}
