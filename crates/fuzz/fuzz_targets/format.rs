@@ -10,11 +10,12 @@ use rpubsub_core::properties::PublishProperties;
 use rpubsub_core::message::Message;
 use rpubsub_core::qos::Qos;
 
-#[path = "../../rsub/json.rs"]
+// format.rs finds mosquitto's `%j`/`%J` as its sibling `super::mosquitto_json`.
+#[path = "../../rsub/output/mosquitto_json.rs"]
 #[allow(dead_code)]
-mod json;
+mod mosquitto_json;
 
-#[path = "../../rsub/format.rs"]
+#[path = "../../rsub/output/format.rs"]
 #[allow(dead_code)]
 mod format;
 

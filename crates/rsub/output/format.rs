@@ -257,7 +257,7 @@ fn field(
             let t = time().format("%Y-%m-%dT%H:%M:%S%z").to_string();
             text(out, t.as_bytes(), spec)
         }
-        b'j' | b'J' => crate::json::write(out, m, &time(), conv == b'J', pretty),
+        b'j' | b'J' => super::mosquitto_json::write(out, m, &time(), conv == b'J', pretty),
         b'l' => int(out, m.payload.len() as i64, spec),
         b'm' => int(out, m.pkid as i64, spec),
         b'P' => {

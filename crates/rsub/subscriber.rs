@@ -1,0 +1,337 @@
+//! The running subscriber: subscribe (and unsubscribe), then take what the session delivers
+//! until an exit condition, Ctrl+C or a lost connection ends the run. Each received message
+//! goes through `-T`, the retained rules and `--expect` before it is printed; the
+//! acknowledgements decide `-E` and the fate of refused subscriptions.
+//!
+//! rsub's part of the receive path allocates nothing per message (unless a topic is not
+//! UTF-8): the output is written into one buffer, flushed when no more messages are waiting.
+
+use std::time::SystemTime;
+
+use rpubsub_core::cli;
+use rpubsub_core::exit::{Exit, Fail};
+use rpubsub_core::qos::Qos;
+use rpubsub_core::reason::Reason;
+use rpubsub_core::session::{Event, Incoming, Message, Session};
+use rpubsub_core::stop::Stop;
+use rpubsub_core::topic::matches;
+
+use crate::counters::Counters;
+use crate::exit_conditions::ExitConditions;
+use crate::output::{self, Output};
+use crate::plan::{Plan, Subscriptions};
+use crate::retained::{Clears, Retained, Verdict};
+use crate::TOOL;
+
+/// The state of one subscribing run.
+pub struct Subscriber {
+    requests: Requests,
+    filter_out: Vec<String>,
+    retained: Retained,
+    clears: Clears,
+    until: ExitConditions,
+    output: Output,
+    counters: Counters,
+}
+
+/// What was asked of the broker, and what it has answered.
+struct Requests {
+    asked: Subscriptions,
+    /// A SUBACK came.
+    subscribed: bool,
+    /// UNSUBACKs still expected.
+    unsubscribing: usize,
+}
+
+impl Subscriber {
+    pub fn new(plan: Plan) -> Subscriber {
+        let Plan {
+            subscriptions,
+            filter_out,
+            retained,
+            remove_retained,
+            until,
+            style,
+            newline,
+            stats: _,
+            live_counter,
+        } = plan;
+        Subscriber {
+            requests: Requests {
+                asked: subscriptions,
+                subscribed: false,
+                unsubscribing: 0,
+            },
+            filter_out,
+            retained,
+            clears: Clears::new(remove_retained),
+            until,
+            output: Output::stdout(style, newline),
+            counters: Counters::new(live_counter),
+        }
+    }
+
+    /// What arrived so far.
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// Write out what is still buffered.
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.output.flush()
+    }
+
+    /// Subscribe, then print what arrives until the run is over.
+    pub async fn run(&mut self, session: &mut Session, stop: &mut Stop) -> anyhow::Result<Exit> {
+        let deadline = self.until.deadline();
+        self.requests.subscribe(session).await?;
+        self.requests.unsubscribe(session).await?;
+        let timeout = async {
+            match deadline {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        // Made once, not once per message: waiting for a stop costs more than a message.
+        let stopped = stop.wait();
+        tokio::pin!(timeout, stopped);
+        loop {
+            let ended = tokio::select! {
+                biased;
+                _ = &mut stopped => Some(Exit::Interrupted),
+                _ = &mut timeout => Some(self.timed_out()),
+                next = session.next() => match next {
+                    Some(Incoming::Message(message)) => self.message(session, message)?,
+                    // A new session after a reconnect has forgotten the subscriptions.
+                    Some(Incoming::Event(Event::Reconnected { session_present: false })) => {
+                        self.requests.subscribe(session).await?;
+                        None
+                    }
+                    Some(Incoming::Event(event)) => self.event(event)?,
+                    None => return Err(lost(session).into()),
+                },
+                _ = Clears::pause(), if self.clears.waiting() => {
+                    self.clears.send(session)?;
+                    None
+                }
+            };
+            if let Some(exit) = ended {
+                return Ok(exit);
+            }
+        }
+    }
+
+    /// `-W` ran out.
+    fn timed_out(&self) -> Exit {
+        cli::warn(TOOL.name(), self.until.timed_out(&self.counters));
+        Exit::Timeout
+    }
+
+    /// Acknowledgements and connection events; `Some` ends the run.
+    fn event(&mut self, event: Event) -> Result<Option<Exit>, Fail> {
+        let answered = match event {
+            Event::SubAck { results, .. } => self.requests.suback(&results)?,
+            Event::UnsubAck { .. } => self.requests.unsuback(),
+            Event::Lost(fail) => return Err(fail),
+            Event::Closed
+            | Event::Sent { .. }
+            | Event::Acked { .. }
+            | Event::Disconnected
+            | Event::Reconnected { .. } => return Ok(None),
+        };
+        Ok(self.until.after_answers(answered))
+    }
+
+    /// One received message, then the flush once a burst is over; `Some` ends the run.
+    fn message(&mut self, session: &Session, message: Message) -> anyhow::Result<Option<Exit>> {
+        if let Some(exit) = self.print(session, &message)? {
+            return Ok(Some(exit));
+        }
+        let idle = !session.messages_waiting();
+        if idle {
+            self.output.flush().map_err(output::write_error)?;
+        }
+        self.counters.show(idle);
+        Ok(None)
+    }
+
+    /// Print one message unless a filter, the retained rules or `--expect` leave it out;
+    /// `Some` ends the run.
+    fn print(&mut self, session: &Session, message: &Message) -> anyhow::Result<Option<Exit>> {
+        let topic = String::from_utf8_lossy(&message.topic);
+        if self.filter_out.iter().any(|f| matches(f, &topic)) {
+            return Ok(None);
+        }
+        let verdict = self.retained.verdict(message.retain);
+        if verdict == Verdict::End {
+            return Ok(Some(Exit::Ok));
+        }
+        self.clears.note(session, message, &topic)?;
+        if verdict == Verdict::Skip {
+            return Ok(None);
+        }
+        self.counters.seen += 1;
+        if !self.until.wanted(&message.payload) {
+            return Ok(None);
+        }
+        let received = if self.output.needs_time() {
+            SystemTime::now()
+        } else {
+            SystemTime::UNIX_EPOCH
+        };
+        self.output
+            .message(message, received)
+            .map_err(output::write_error)?;
+        self.counters.printed(message.payload.len());
+        Ok(self
+            .until
+            .count_reached(self.counters.printed)
+            .then_some(Exit::Ok))
+    }
+}
+
+impl Requests {
+    /// Subscribe to every filter, in one SUBSCRIBE.
+    async fn subscribe(&self, session: &Session) -> anyhow::Result<()> {
+        if self.asked.filters.is_empty() {
+            return Ok(());
+        }
+        Ok(session
+            .subscribe(&self.asked.filters, &self.asked.options)
+            .await?)
+    }
+
+    /// `-U`: one UNSUBSCRIBE per filter.
+    async fn unsubscribe(&mut self, session: &Session) -> anyhow::Result<()> {
+        for filter in &self.asked.unsubscribe {
+            session
+                .unsubscribe(filter, &self.asked.unsubscribe_user_properties)
+                .await?;
+            self.unsubscribing += 1;
+        }
+        Ok(())
+    }
+
+    /// The SUBACK: all refused ends the run, and one line says why; some refused are each
+    /// named and the rest carries on. Whether every request is now answered.
+    fn suback(&mut self, results: &[Result<Qos, Reason>]) -> Result<bool, Fail> {
+        let rejected: Vec<(&str, &Reason)> = self
+            .asked
+            .filters
+            .iter()
+            .zip(results)
+            .filter_map(|((filter, _), result)| result.as_ref().err().map(|r| (filter.as_str(), r)))
+            .collect();
+        if !rejected.is_empty() && rejected.len() == results.len() {
+            return Err(Fail::new(Exit::Rejected, all_rejected(&rejected)));
+        }
+        for (filter, reason) in &rejected {
+            cli::warn(
+                TOOL.name(),
+                format_args!("subscription to '{filter}' rejected: {reason}"),
+            );
+        }
+        self.subscribed = true;
+        Ok(self.answered())
+    }
+
+    /// An UNSUBACK; whether every request is now answered.
+    fn unsuback(&mut self) -> bool {
+        self.unsubscribing = self.unsubscribing.saturating_sub(1);
+        self.answered()
+    }
+
+    fn answered(&self) -> bool {
+        self.unsubscribing == 0 && (self.subscribed || self.asked.filters.is_empty())
+    }
+}
+
+/// The line for a SUBACK that refused every filter.
+fn all_rejected(rejected: &[(&str, &Reason)]) -> String {
+    match rejected {
+        [(filter, reason)] => {
+            format!("the broker rejected the subscription to '{filter}': {reason}")
+        }
+        all => {
+            let each: Vec<String> = all.iter().map(|(f, r)| format!("'{f}': {r}")).collect();
+            format!(
+                "the broker rejected every subscription: {}",
+                each.join("; ")
+            )
+        }
+    }
+}
+
+/// The session ended without saying why.
+fn lost(session: &Session) -> Fail {
+    Fail::new(
+        Exit::ConnectionLost,
+        format!("connection to {} lost", session.address()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rpubsub_core::properties::SubscribeOptions;
+
+    fn requests(filters: &[&str], unsubscribe: usize) -> Requests {
+        Requests {
+            asked: Subscriptions {
+                filters: filters
+                    .iter()
+                    .map(|f| (f.to_string(), Qos::AtLeastOnce))
+                    .collect(),
+                options: SubscribeOptions::default(),
+                unsubscribe: vec!["old".into(); unsubscribe],
+                unsubscribe_user_properties: vec![],
+            },
+            subscribed: false,
+            unsubscribing: unsubscribe,
+        }
+    }
+
+    const NOT_AUTHORIZED: u8 = 0x87;
+
+    #[test]
+    fn every_filter_refused_ends_the_run_with_one_line() {
+        let refused = Err(Reason::new(NOT_AUTHORIZED));
+        let fail = requests(&["a"], 0)
+            .suback(std::slice::from_ref(&refused))
+            .unwrap_err();
+        assert_eq!(fail.exit, Exit::Rejected);
+        assert_eq!(
+            fail.message,
+            format!(
+                "the broker rejected the subscription to 'a': {}",
+                Reason::new(NOT_AUTHORIZED)
+            )
+        );
+        let fail = requests(&["a", "b"], 0)
+            .suback(&[refused.clone(), refused])
+            .unwrap_err();
+        assert!(
+            fail.message
+                .starts_with("the broker rejected every subscription: 'a': ")
+                && fail.message.contains("; 'b': "),
+            "{}",
+            fail.message
+        );
+    }
+
+    #[test]
+    fn answered_once_the_suback_and_every_unsuback_came() {
+        let mut some_refused = requests(&["a", "b"], 0);
+        let results = [Ok(Qos::AtLeastOnce), Err(Reason::new(NOT_AUTHORIZED))];
+        assert_eq!(some_refused.suback(&results).ok(), Some(true));
+
+        let mut both = requests(&["a"], 2);
+        assert!(!both.unsuback());
+        assert_eq!(both.suback(&[Ok(Qos::AtLeastOnce)]).ok(), Some(false));
+        assert!(both.unsuback());
+
+        let mut unsubscribe_only = requests(&[], 1);
+        assert!(!unsubscribe_only.answered());
+        assert!(unsubscribe_only.unsuback());
+    }
+}
