@@ -8,7 +8,6 @@
 //! must not take its own request for the answer.
 
 use std::io::Write;
-use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::time::Instant;
@@ -17,10 +16,10 @@ use rpubsub_core::duration::show;
 use rpubsub_core::exit::{Exit, Fail};
 use rpubsub_core::options::random_suffix;
 use rpubsub_core::properties::{PublishProperties, SubscribeOptions};
-use rpubsub_core::session::{Event, Incoming, Session};
-use rpubsub_core::stop::Stop;
+use rpubsub_core::session::{Event, Incoming};
 
-use crate::tracker::Tracker;
+use crate::plan::Request;
+use crate::publisher::Publisher;
 
 /// Fill in what a request needs and the user left out: a response topic of its own and
 /// correlation data that no other request of this or another rpub carries.
@@ -33,82 +32,84 @@ pub fn prepare(properties: &mut PublishProperties, client_id: &str) {
     }
 }
 
-/// What the request is.
-pub struct Request<'a> {
-    pub topic: &'a str,
-    pub payload: Bytes,
-    pub qos: u8,
-    pub retain: bool,
-    pub properties: &'a PublishProperties,
-    pub wait: Duration,
+/// Subscribe, publish, wait for the answer and print it. `Ok` once answered and the request
+/// is acknowledged, or refused (the tracker holds the refusal), or on Ctrl+C; an
+/// [`Exit::Timeout`] error when no answer came. No answer, or a refused response
+/// subscription, leaves the connection fine: rpub still leaves cleanly then.
+pub async fn run(request: &Request, publisher: &mut Publisher) -> Result<(), Fail> {
+    let asked = ask(request, publisher).await;
+    if asked
+        .as_ref()
+        .is_err_and(|fail| matches!(fail.exit, Exit::Timeout | Exit::Rejected))
+    {
+        let _ = publisher.disconnect().await;
+    }
+    asked
 }
 
-/// Subscribe, publish, wait for the answer and print it. `Ok(Exit::Ok)` once answered and
-/// the request is acknowledged, or refused (the tracker holds the refusal);
-/// `Ok(Exit::Interrupted)` on Ctrl+C; an [`Exit::Timeout`] error when no answer came.
-pub async fn run(
-    req: Request<'_>,
-    session: &mut Session,
-    tracker: &mut Tracker,
-    stop: &mut Stop,
-) -> anyhow::Result<Exit> {
+async fn ask(request: &Request, publisher: &mut Publisher) -> Result<(), Fail> {
+    let message = &request.message;
+    let publish = &message.publish;
     let (Some(response_topic), Some(correlation)) = (
-        req.properties.response_topic.as_deref(),
-        req.properties.correlation_data.as_ref(),
+        publish.properties.response_topic.as_deref(),
+        publish.properties.correlation_data.as_ref(),
     ) else {
-        return Err(Fail::usage("a request needs a response topic and correlation data").into());
+        return Err(Fail::usage(
+            "a request needs a response topic and correlation data",
+        ));
     };
     let options = SubscribeOptions {
         no_local: true,
         ..SubscribeOptions::default()
     };
-    let subscription = [(response_topic.to_string(), req.qos)];
-    session.subscribe(&subscription, &options).await?;
+    let subscription = [(response_topic.to_string(), publish.qos.as_u8())];
+    publisher.session.subscribe(&subscription, &options).await?;
     loop {
-        match session.next_event().await {
+        match publisher.session.next_event().await {
             Some(Event::SubAck { results, .. }) => {
                 if let Some(Err(reason)) = results.first() {
                     return Err(Fail::new(
                         Exit::Rejected,
                         format!("subscription to the response topic '{response_topic}' rejected: {reason}"),
-                    )
-                    .into());
+                    ));
                 }
                 break;
             }
-            Some(event) => tracker.handle(event)?,
-            None => return Err(Fail::new(Exit::ConnectionLost, "connection lost").into()),
+            Some(event) => publisher.tracker.handle(event)?,
+            None => return Err(Fail::new(Exit::ConnectionLost, "connection lost")),
         }
     }
 
-    let len = req.payload.len();
-    let seq = session
-        .publish_with(
-            req.topic,
-            req.payload,
-            req.qos,
-            req.retain,
-            Some(req.properties),
+    publisher
+        .publish(
+            &publish.topic,
+            message.payload.clone(),
+            publish.qos,
+            publish.retain,
+            Some(&publish.properties),
         )
         .await?;
-    tracker.queued(seq, req.topic, req.qos, len);
+    let Publisher {
+        session,
+        tracker,
+        stop,
+    } = publisher;
 
-    let deadline = Instant::now() + req.wait;
+    let deadline = Instant::now() + request.wait;
     let mut answered = false;
     while !answered || tracker.outstanding() > 0 {
         // A refused request gets no answer: stop waiting, the verdict says why.
         if tracker.rejected > 0 {
-            return Ok(Exit::Ok);
+            return Ok(());
         }
         tokio::select! {
             biased;
-            _ = stop.wait() => return Ok(Exit::Interrupted),
+            _ = stop.wait() => return Ok(()),
             _ = tokio::time::sleep_until(deadline), if !answered => {
                 return Err(Fail::new(
                     Exit::Timeout,
-                    format!("no response on '{response_topic}' within {}", show(req.wait)),
-                )
-                .into());
+                    format!("no response on '{response_topic}' within {}", show(request.wait)),
+                ));
             }
             next = session.next() => match next {
                 // A new session after a reconnect has forgotten the response subscription.
@@ -128,28 +129,18 @@ pub async fn run(
                         print(&message.payload)?;
                     }
                 }
-                None => return Err(Fail::new(Exit::ConnectionLost, "connection lost").into()),
+                None => return Err(Fail::new(Exit::ConnectionLost, "connection lost")),
             },
         }
     }
-    Ok(Exit::Ok)
+    Ok(())
 }
 
 /// The answer's payload, byte for byte, and a newline.
-fn print(payload: &[u8]) -> anyhow::Result<()> {
+fn print(payload: &[u8]) -> Result<(), Fail> {
     let mut out = std::io::stdout().lock();
     out.write_all(payload)
         .and_then(|()| out.write_all(b"\n"))
         .and_then(|()| out.flush())
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                anyhow::Error::from(e)
-            } else {
-                Fail::new(
-                    Exit::Failure,
-                    format!("writing output: {}", rpubsub_core::io_error_text(&e)),
-                )
-                .into()
-            }
-        })
+        .map_err(|e| Fail::writing_output(&e))
 }

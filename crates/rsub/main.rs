@@ -31,6 +31,7 @@ use rpubsub_core::properties::{set_once, SubscribeOptions, MAX_SUBSCRIPTION_ID};
 use rpubsub_core::reason::Reason;
 use rpubsub_core::session::{Event, Incoming, Message, Session};
 use rpubsub_core::stop::Stop;
+use rpubsub_core::tool::Tool;
 use rpubsub_core::topic::{check_topic_filter, matches};
 
 use crate::expect::Expect;
@@ -219,20 +220,20 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     cli::set_quiet(cli.connect.quiet);
-    cli::run(TOOL, run(cli))
+    cli::run(Tool::Rsub, run(cli))
 }
 
-async fn run(cli: Cli) -> anyhow::Result<Exit> {
+async fn run(cli: Cli) -> Result<Exit, Fail> {
     let opts = ConnectOptions::from_args(&cli.connect, TOOL)?;
     if cli.connect.print_config {
-        return cli::print_config(&opts);
+        return Ok(cli::print_config(&opts)?);
     }
     let mut filters: Vec<String> = cli.topics.clone();
     filters.extend(opts.url_topic.clone());
     if filters.is_empty() && cli.unsubscribe.is_empty() {
-        return Err(
-            Fail::usage("no topic filter: give one with -t FILTER (e.g. -t 'sensors/#')").into(),
-        );
+        return Err(Fail::usage(
+            "no topic filter: give one with -t FILTER (e.g. -t 'sensors/#')",
+        ));
     }
     for (flag, list) in [
         ("-t", &filters),
@@ -279,8 +280,7 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Err(e) => Err(Fail::new(
             Exit::Failure,
             format!("writing output: {}", rpubsub_core::io_error_text(&e)),
-        )
-        .into()),
+        )),
         Ok(()) => Ok(exit),
     }
 }

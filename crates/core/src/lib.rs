@@ -23,6 +23,7 @@ pub mod qos;
 pub mod reason;
 pub mod secret;
 pub mod session;
+pub mod start;
 pub mod stop;
 pub mod tls;
 pub mod tool;
