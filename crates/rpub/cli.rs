@@ -14,6 +14,7 @@ use rpubsub_core::cli::{after_help, literal_braces};
 use rpubsub_core::duration::{parse_duration, parse_interval};
 use rpubsub_core::exit::Fail;
 use rpubsub_core::generate::Manual;
+use rpubsub_core::progress;
 use rpubsub_core::properties::{parse_payload_format, parse_user_property};
 use rpubsub_core::qos::{parse_qos, Qos};
 use rpubsub_core::tool::Tool;
@@ -167,6 +168,16 @@ impl rpubsub_core::cli::Tool for Cli {
     }
 }
 
+/// What the person running rpub sees besides errors.
+pub struct Show {
+    /// `-v`: a line per message done.
+    pub verbose: bool,
+    /// `--stats`: a summary on exit.
+    pub stats: bool,
+    /// A progress bar, if the plan has one: only for a person at a terminal.
+    pub bar: bool,
+}
+
 impl Cli {
     /// What clap cannot check: its `requires` does not see through the payload group.
     pub fn check(&self) -> Result<(), Fail> {
@@ -176,6 +187,16 @@ impl Cli {
             ));
         }
         Ok(())
+    }
+
+    /// What to show besides errors: `-v`, `--stats`, and a bar unless `-d`, `--quiet` or
+    /// stderr is not a terminal.
+    pub fn show(&self) -> Show {
+        Show {
+            verbose: self.verbose,
+            stats: self.stats,
+            bar: progress::wanted(self.connect.quiet, self.connect.debug),
+        }
     }
 }
 

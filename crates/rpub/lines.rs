@@ -75,6 +75,12 @@ pub async fn drive<W: Watch>(
     }
 }
 
+impl Watch for Publisher {
+    async fn between(&mut self) -> Result<ControlFlow<()>, Fail> {
+        Publisher::between(self).await
+    }
+}
+
 /// `-l`: each line that is not empty is a message, sent as soon as it is complete.
 pub struct EachLine<'a>(pub &'a Publish);
 

@@ -114,7 +114,7 @@ impl Plan {
             ));
         }
         if cli.wait_response.is_some() {
-            crate::request::prepare(&mut properties, &opts.client_id);
+            crate::properties::for_request(&mut properties, &opts.client_id);
         }
         let message = Message {
             publish: publish(cli, topic, properties),

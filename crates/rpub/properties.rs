@@ -1,12 +1,12 @@
 //! The MQTT 5 properties every message of a run carries: `-D publish ...` (resolved with the
 //! connection settings) with rpub's own property flags over it. A property given both ways
 //! is refused (which should win is anybody's guess), and so is any of these flags over
-//! MQTT 3.1.1, naming the flag.
+//! MQTT 3.1.1, naming the flag. A request (`--wait-response`) gets what it needs on top.
 
 use bytes::Bytes;
 
 use rpubsub_core::exit::Fail;
-use rpubsub_core::options::ConnectOptions;
+use rpubsub_core::options::{random_suffix, ConnectOptions};
 use rpubsub_core::properties::{set_once, PublishProperties};
 use rpubsub_core::topic::check_topic_name;
 
@@ -59,6 +59,17 @@ pub fn resolve(cli: &Cli, opts: &ConnectOptions) -> Result<PublishProperties, Fa
         check_topic_name(topic).map_err(|e| Fail::usage(format!("response topic: {e}")))?;
     }
     Ok(p)
+}
+
+/// Fill in what a request needs and the user left out: a response topic of its own and
+/// correlation data that no other request of this or another rpub carries.
+pub fn for_request(properties: &mut PublishProperties, client_id: &str) {
+    if properties.response_topic.is_none() {
+        properties.response_topic = Some(format!("rpub/response/{client_id}/{}", random_suffix()));
+    }
+    if properties.correlation_data.is_none() {
+        properties.correlation_data = Some(Bytes::from(random_suffix()));
+    }
 }
 
 /// A property's flag over what `-D` put in `slot`: both is an error.

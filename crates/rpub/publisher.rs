@@ -14,7 +14,6 @@ use rpubsub_core::qos::Qos;
 use rpubsub_core::session::Session;
 use rpubsub_core::stop::Stop;
 
-use crate::lines::Watch;
 use crate::tracker::Tracker;
 
 /// How long the final DISCONNECT may take before rpub gives up on it.
@@ -98,20 +97,9 @@ impl Publisher {
         self.session.disconnect(DISCONNECT_LIMIT, |_| {}).await
     }
 
-    /// How a run that did all it could ends: 130 if Ctrl+C cut it short, else 0.
-    pub fn exit(&self) -> Exit {
-        if self.stop.requested() {
-            Exit::Interrupted
-        } else {
-            Exit::Ok
-        }
-    }
-}
-
-impl Watch for Publisher {
-    /// The next event or Ctrl+C, whichever comes first; `Break` on Ctrl+C and when the
-    /// session has ended.
-    async fn between(&mut self) -> Result<ControlFlow<()>, Fail> {
+    /// The next event or Ctrl+C, whichever comes first, dealt with; `Break` on Ctrl+C and
+    /// when the session has ended.
+    pub async fn between(&mut self) -> Result<ControlFlow<()>, Fail> {
         tokio::select! {
             biased;
             _ = self.stop.wait() => Ok(ControlFlow::Break(())),
@@ -119,6 +107,15 @@ impl Watch for Publisher {
                 Some(event) => self.tracker.handle(event).map(ControlFlow::Continue),
                 None => Ok(ControlFlow::Break(())),
             },
+        }
+    }
+
+    /// How a run that did all it could ends: 130 if Ctrl+C cut it short, else 0.
+    pub fn exit(&self) -> Exit {
+        if self.stop.requested() {
+            Exit::Interrupted
+        } else {
+            Exit::Ok
         }
     }
 }

@@ -9,28 +9,15 @@
 
 use std::io::Write;
 
-use bytes::Bytes;
 use tokio::time::Instant;
 
 use rpubsub_core::duration::show;
 use rpubsub_core::exit::{Exit, Fail};
-use rpubsub_core::options::random_suffix;
-use rpubsub_core::properties::{PublishProperties, SubscribeOptions};
+use rpubsub_core::properties::SubscribeOptions;
 use rpubsub_core::session::{Event, Incoming};
 
 use crate::plan::Request;
 use crate::publisher::Publisher;
-
-/// Fill in what a request needs and the user left out: a response topic of its own and
-/// correlation data that no other request of this or another rpub carries.
-pub fn prepare(properties: &mut PublishProperties, client_id: &str) {
-    if properties.response_topic.is_none() {
-        properties.response_topic = Some(format!("rpub/response/{client_id}/{}", random_suffix()));
-    }
-    if properties.correlation_data.is_none() {
-        properties.correlation_data = Some(Bytes::from(random_suffix()));
-    }
-}
 
 /// Subscribe, publish, wait for the answer and print it. `Ok` once answered and the request
 /// is acknowledged, or refused (the tracker holds the refusal), or on Ctrl+C; an
