@@ -116,19 +116,29 @@ mod tests {
 
     use super::*;
 
-    /// A watch that never fires, or stops the reading after so many calls.
+    /// A watch with `events` to deliver, one each time the reader has had a turn, then
+    /// none; or one that stops the reading at its `stop_at`th call.
+    #[derive(Default)]
     struct Quiet {
         calls: u32,
+        events: u32,
+        handled: u32,
         stop_at: Option<u32>,
     }
 
     impl Watch for Quiet {
         async fn between(&mut self) -> Result<ControlFlow<()>, Fail> {
             self.calls += 1;
-            match self.stop_at {
-                Some(n) if self.calls >= n => Ok(ControlFlow::Break(())),
-                _ => std::future::pending().await,
+            if self.stop_at.is_some_and(|n| self.calls >= n) {
+                return Ok(ControlFlow::Break(()));
             }
+            if self.events == 0 {
+                std::future::pending::<()>().await;
+            }
+            tokio::task::yield_now().await;
+            self.events -= 1;
+            self.handled += 1;
+            Ok(ControlFlow::Continue(()))
         }
     }
 
@@ -154,25 +164,25 @@ mod tests {
         }
     }
 
-    fn run(input: &[u8], watch: &mut Quiet, hook: &mut Keep) -> Result<u64, Fail> {
+    fn run(
+        input: impl AsyncBufRead + Unpin,
+        watch: &mut Quiet,
+        hook: &mut Keep,
+    ) -> Result<u64, Fail> {
         let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
             .build()
             .unwrap();
         runtime.block_on(drive(input, watch, hook))
     }
 
     fn quiet() -> Quiet {
-        Quiet {
-            calls: 0,
-            stop_at: None,
-        }
+        Quiet::default()
     }
 
     #[test]
     fn every_line_in_order_without_its_newline_empty_ones_counted() {
         let mut hook = Keep::default();
-        let read = run(b"one\n\nthree\r\nlast", &mut quiet(), &mut hook).unwrap();
+        let read = run(&b"one\n\nthree\r\nlast"[..], &mut quiet(), &mut hook).unwrap();
         assert_eq!(read, 4);
         let expected: Vec<(u64, Vec<u8>)> = vec![
             (1, b"one".to_vec()),
@@ -186,9 +196,9 @@ mod tests {
     #[test]
     fn nothing_in_nothing_out() {
         let mut hook = Keep::default();
-        assert_eq!(run(b"", &mut quiet(), &mut hook).unwrap(), 0);
+        assert_eq!(run(&b""[..], &mut quiet(), &mut hook).unwrap(), 0);
         assert!(hook.lines.is_empty());
-        assert_eq!(run(b"\n", &mut quiet(), &mut hook).unwrap(), 1);
+        assert_eq!(run(&b"\n"[..], &mut quiet(), &mut hook).unwrap(), 1);
         assert_eq!(hook.lines, [(1, Vec::new())]);
     }
 
@@ -198,18 +208,18 @@ mod tests {
             until: Some(2),
             ..Keep::default()
         };
-        assert_eq!(run(b"a\nb\nc\n", &mut quiet(), &mut hook).unwrap(), 2);
+        assert_eq!(run(&b"a\nb\nc\n"[..], &mut quiet(), &mut hook).unwrap(), 2);
         assert_eq!(hook.lines.len(), 2);
     }
 
     #[test]
     fn the_watch_comes_first_and_can_end_the_reading() {
         let mut watch = Quiet {
-            calls: 0,
             stop_at: Some(1),
+            ..Quiet::default()
         };
         let mut hook = Keep::default();
-        assert_eq!(run(b"a\nb\n", &mut watch, &mut hook).unwrap(), 0);
+        assert_eq!(run(&b"a\nb\n"[..], &mut watch, &mut hook).unwrap(), 0);
         assert!(hook.lines.is_empty());
     }
 
@@ -237,15 +247,16 @@ mod tests {
     }
 
     #[test]
-    fn a_line_split_across_reads_is_one_line() {
+    fn a_line_split_across_reads_is_one_line_events_or_not() {
         let mut hook = Keep::default();
-        let input = tokio::io::BufReader::new(Trickle(vec![b"hel", b"", b"lo\nwor", b"", b"ld\n"]));
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        let read = runtime
-            .block_on(drive(input, &mut quiet(), &mut hook))
-            .unwrap();
+        let pieces = vec![&b"hel"[..], b"", b"", b"lo\nwor", b"", b"ld\n"];
+        let input = tokio::io::BufReader::new(Trickle(pieces));
+        let mut watch = Quiet {
+            events: 3,
+            ..Quiet::default()
+        };
+        let read = run(input, &mut watch, &mut hook).unwrap();
+        assert_eq!(watch.handled, 3);
         assert_eq!(read, 2);
         assert_eq!(hook.lines, [(1, b"hello".to_vec()), (2, b"world".to_vec())]);
     }
@@ -262,13 +273,8 @@ mod tests {
                 Poll::Ready(Err(std::io::Error::from_raw_os_error(5)))
             }
         }
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
         let input = tokio::io::BufReader::new(Broken);
-        let fail = runtime
-            .block_on(drive(input, &mut quiet(), &mut Keep::default()))
-            .unwrap_err();
+        let fail = run(input, &mut quiet(), &mut Keep::default()).unwrap_err();
         assert_eq!(fail.exit, rpubsub_core::exit::Exit::Failure);
         assert_eq!(fail.message, "reading stdin: Input/output error");
     }

@@ -19,6 +19,9 @@ use crate::cli::Cli;
 use crate::payload::Payload;
 use crate::placeholders::Template;
 
+const NO_PAYLOAD: &str = "no payload: give one of -m MESSAGE, -f FILE, -s (stdin as one message), \
+                          -l (one per line), --stdin-json (JSON lines), -n (empty)";
+
 /// One run of rpub.
 #[derive(Debug, PartialEq)]
 pub enum Plan {
@@ -90,7 +93,7 @@ impl Plan {
     /// [`Fail`] with nothing sent; so is an unreadable payload (read here).
     pub fn resolve(cli: &Cli, opts: &ConnectOptions) -> Result<Plan, Fail> {
         let payload = match source(cli) {
-            None => return Err(Fail::usage("no payload: give one of -m MESSAGE, -f FILE, -s (stdin as one message), -l (one per line), --stdin-json (JSON lines), -n (empty)")),
+            None => return Err(Fail::usage(NO_PAYLOAD)),
             Some(Source::Json) => return replay(cli, opts),
             Some(Source::Lines) => None,
             Some(Source::One(payload)) => Some(payload),

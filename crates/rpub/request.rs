@@ -8,13 +8,15 @@
 //! must not take its own request for the answer.
 
 use std::io::Write;
+use std::time::Duration;
 
+use bytes::Bytes;
 use tokio::time::Instant;
 
 use rpubsub_core::duration::show;
 use rpubsub_core::exit::{Exit, Fail};
 use rpubsub_core::properties::SubscribeOptions;
-use rpubsub_core::session::{Event, Incoming};
+use rpubsub_core::session::{Event, Incoming, Message};
 
 use crate::plan::Request;
 use crate::publisher::Publisher;
@@ -37,36 +39,8 @@ pub async fn run(request: &Request, publisher: &mut Publisher) -> Result<(), Fai
 async fn ask(request: &Request, publisher: &mut Publisher) -> Result<(), Fail> {
     let message = &request.message;
     let publish = &message.publish;
-    let (Some(response_topic), Some(correlation)) = (
-        publish.properties.response_topic.as_deref(),
-        publish.properties.correlation_data.as_ref(),
-    ) else {
-        return Err(Fail::usage(
-            "a request needs a response topic and correlation data",
-        ));
-    };
-    let options = SubscribeOptions {
-        no_local: true,
-        ..SubscribeOptions::default()
-    };
-    let subscription = [(response_topic.to_string(), publish.qos.as_u8())];
-    publisher.session.subscribe(&subscription, &options).await?;
-    loop {
-        match publisher.session.next_event().await {
-            Some(Event::SubAck { results, .. }) => {
-                if let Some(Err(reason)) = results.first() {
-                    return Err(Fail::new(
-                        Exit::Rejected,
-                        format!("subscription to the response topic '{response_topic}' rejected: {reason}"),
-                    ));
-                }
-                break;
-            }
-            Some(event) => publisher.tracker.handle(event)?,
-            None => return Err(Fail::new(Exit::ConnectionLost, "connection lost")),
-        }
-    }
-
+    let answer = Answer::of(request)?;
+    answer.subscribe(publisher).await?;
     publisher
         .publish(
             &publish.topic,
@@ -76,51 +50,113 @@ async fn ask(request: &Request, publisher: &mut Publisher) -> Result<(), Fail> {
             Some(&publish.properties),
         )
         .await?;
-    let Publisher {
-        session,
-        tracker,
-        stop,
-    } = publisher;
+    answer.wait(publisher, request.wait).await
+}
 
-    let deadline = Instant::now() + request.wait;
-    let mut answered = false;
-    while !answered || tracker.outstanding() > 0 {
-        // A refused request gets no answer: stop waiting, the verdict says why.
-        if tracker.rejected > 0 {
-            return Ok(());
-        }
-        tokio::select! {
-            biased;
-            _ = stop.wait() => return Ok(()),
-            _ = tokio::time::sleep_until(deadline), if !answered => {
-                return Err(Fail::new(
-                    Exit::Timeout,
-                    format!("no response on '{response_topic}' within {}", show(request.wait)),
-                ));
-            }
-            next = session.next() => match next {
-                // A new session after a reconnect has forgotten the response subscription.
-                Some(Incoming::Event(Event::Reconnected { session_present: false })) => {
-                    session.subscribe(&subscription, &options).await?;
-                }
-                Some(Incoming::Event(event)) => tracker.handle(event)?,
-                Some(Incoming::Message(message)) => {
-                    let matches = message.topic == response_topic.as_bytes()
-                        && message
-                            .properties
-                            .as_ref()
-                            .and_then(|p| p.correlation_data.as_ref())
-                            == Some(correlation);
-                    if matches && !answered {
-                        answered = true;
-                        print(&message.payload)?;
-                    }
-                }
-                None => return Err(Fail::new(Exit::ConnectionLost, "connection lost")),
+/// What the answer to a request looks like, and the subscription that gets it.
+struct Answer<'a> {
+    topic: &'a str,
+    correlation: &'a Bytes,
+    subscription: [(String, u8); 1],
+    options: SubscribeOptions,
+}
+
+impl<'a> Answer<'a> {
+    fn of(request: &'a Request) -> Result<Self, Fail> {
+        let publish = &request.message.publish;
+        let (Some(topic), Some(correlation)) = (
+            publish.properties.response_topic.as_deref(),
+            publish.properties.correlation_data.as_ref(),
+        ) else {
+            return Err(Fail::usage(
+                "a request needs a response topic and correlation data",
+            ));
+        };
+        Ok(Answer {
+            topic,
+            correlation,
+            subscription: [(topic.to_string(), publish.qos.as_u8())],
+            options: SubscribeOptions {
+                no_local: true,
+                ..SubscribeOptions::default()
             },
+        })
+    }
+
+    /// Subscribe to the response topic and wait until the broker has said yes.
+    async fn subscribe(&self, publisher: &mut Publisher) -> Result<(), Fail> {
+        let session = &mut publisher.session;
+        session.subscribe(&self.subscription, &self.options).await?;
+        loop {
+            match session.next_event().await {
+                Some(Event::SubAck { results, .. }) => {
+                    if let Some(Err(reason)) = results.first() {
+                        return Err(Fail::new(
+                            Exit::Rejected,
+                            format!(
+                                "subscription to the response topic '{}' rejected: {reason}",
+                                self.topic
+                            ),
+                        ));
+                    }
+                    return Ok(());
+                }
+                Some(event) => publisher.tracker.handle(event)?,
+                None => return Err(Fail::new(Exit::ConnectionLost, "connection lost")),
+            }
         }
     }
-    Ok(())
+
+    /// Print the first answer, and wait until the request is acknowledged too.
+    async fn wait(&self, publisher: &mut Publisher, wait: Duration) -> Result<(), Fail> {
+        let Publisher {
+            session,
+            tracker,
+            stop,
+        } = publisher;
+        let deadline = Instant::now() + wait;
+        let mut answered = false;
+        while !answered || tracker.outstanding() > 0 {
+            // A refused request gets no answer: stop waiting, the verdict says why.
+            if tracker.rejected > 0 {
+                return Ok(());
+            }
+            tokio::select! {
+                biased;
+                _ = stop.wait() => return Ok(()),
+                _ = tokio::time::sleep_until(deadline), if !answered => {
+                    return Err(Fail::new(
+                        Exit::Timeout,
+                        format!("no response on '{}' within {}", self.topic, show(wait)),
+                    ));
+                }
+                next = session.next() => match next {
+                    // A new session after a reconnect has forgotten the response subscription.
+                    Some(Incoming::Event(Event::Reconnected { session_present: false })) => {
+                        session.subscribe(&self.subscription, &self.options).await?;
+                    }
+                    Some(Incoming::Event(event)) => tracker.handle(event)?,
+                    Some(Incoming::Message(message)) => {
+                        if !answered && self.is(&message) {
+                            answered = true;
+                            print(&message.payload)?;
+                        }
+                    }
+                    None => return Err(Fail::new(Exit::ConnectionLost, "connection lost")),
+                },
+            }
+        }
+        Ok(())
+    }
+
+    /// Is `message` the answer: on the response topic, with the request's correlation data?
+    fn is(&self, message: &Message) -> bool {
+        let correlation = message
+            .properties
+            .as_ref()
+            .and_then(|p| p.correlation_data.as_ref());
+        message.topic == self.topic.as_bytes() && correlation == Some(self.correlation)
+    }
 }
 
 /// The answer's payload, byte for byte, and a newline.
