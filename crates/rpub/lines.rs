@@ -1,12 +1,17 @@
 //! The stdin line driver, for `-l` and `--stdin-json`: read lines as they arrive, hand each
-//! to a [`Hook`] the moment it is complete, and meanwhile [`Watch`] for whatever else may
-//! happen (acknowledgements, a lost connection, Ctrl+C). `-l`'s hook ([`EachLine`]) is
-//! here; the replay's, with its timing, is in `replay.rs`.
+//! to a [`Hook`] the moment it is complete, and meanwhile deal with whatever else happens
+//! (acknowledgements, a lost connection, Ctrl+C). `-l`'s hook ([`EachLine`]) is here; the
+//! replay's, with its timing, is in `replay.rs`.
 //!
 //! stdin may be a terminal or a pipe that stays quiet for hours, so reading never blocks
 //! the rest: a line that is only half there when an event arrives is kept and completed by
-//! the next read.
+//! the next read ([`Lines`], on its own so that it can be tested without a broker).
+//!
+//! This is a hot loop (`-l` over a large file): a line costs one read, one publish and no
+//! layer of futures more than these need.
 
+use std::future::Future;
+use std::io;
 use std::ops::ControlFlow;
 
 use bytes::Bytes;
@@ -21,70 +26,62 @@ use crate::publisher::Publisher;
 /// The size of the stdin buffer: a burst of lines is read in a few system calls.
 pub const BUFFER: usize = 64 * 1024;
 
-/// What may happen while no line is complete.
-pub trait Watch {
-    /// Wait for it and deal with it; `Break` ends the reading (Ctrl+C, the session's end).
-    async fn between(&mut self) -> Result<ControlFlow<()>, Fail>;
-}
-
 /// What to do with each line.
-pub trait Hook<W> {
+pub trait Hook {
     /// Line `number` (from 1, empty lines counted) without its newline; `Break` ends the
     /// reading.
     async fn line(
         &mut self,
-        watch: &mut W,
+        publisher: &mut Publisher,
         number: u64,
         line: &[u8],
     ) -> Result<ControlFlow<()>, Fail>;
 }
 
-/// Read `input` to its end, or until the watch or the hook says to stop; returns how many
-/// lines were read.
-pub async fn drive<W: Watch>(
-    mut input: impl AsyncBufRead + Unpin,
-    watch: &mut W,
-    hook: &mut impl Hook<W>,
+/// Read `input` to its end, or until Ctrl+C, the end of the session or the hook says to
+/// stop; returns how many lines were read.
+pub async fn drive(
+    input: impl AsyncBufRead + Unpin,
+    publisher: &mut Publisher,
+    hook: &mut impl Hook,
 ) -> Result<u64, Fail> {
-    let mut line = Vec::new();
-    let mut number = 0;
+    let mut lines = Lines::new(input);
     loop {
-        let n = tokio::select! {
+        let Publisher {
+            session,
+            tracker,
+            stop,
+        } = &mut *publisher;
+        let read = tokio::select! {
             biased;
-            flow = watch.between() => {
-                if flow?.is_break() {
-                    return Ok(number);
+            _ = stop.wait() => return Ok(lines.count()),
+            event = session.next_event() => match event {
+                Some(event) => {
+                    tracker.handle(event)?;
+                    continue;
                 }
-                continue;
-            }
-            // read_until keeps a partial line in `line` if the other branch wins.
-            read = input.read_until(b'\n', &mut line) => read.map_err(|e| reading_stdin(&e))?,
+                None => return Ok(lines.count()),
+            },
+            read = lines.read() => read.map_err(|e| reading_stdin(&e))?,
         };
-        if n == 0 && line.is_empty() {
-            return Ok(number);
+        let Some(line) = lines.line(read) else {
+            return Ok(lines.count());
+        };
+        if hook
+            .line(publisher, line.number, line.text)
+            .await?
+            .is_break()
+            || line.last
+        {
+            return Ok(lines.count());
         }
-        number += 1;
-        if line.last() == Some(&b'\n') {
-            line.pop();
-        }
-        let flow = hook.line(watch, number, &line).await?;
-        line.clear();
-        if n == 0 || flow.is_break() {
-            return Ok(number);
-        }
-    }
-}
-
-impl Watch for Publisher {
-    async fn between(&mut self) -> Result<ControlFlow<()>, Fail> {
-        Publisher::between(self).await
     }
 }
 
 /// `-l`: each line that is not empty is a message, sent as soon as it is complete.
 pub struct EachLine<'a>(pub &'a Publish);
 
-impl Hook<Publisher> for EachLine<'_> {
+impl Hook for EachLine<'_> {
     async fn line(
         &mut self,
         publisher: &mut Publisher,
@@ -99,11 +96,77 @@ impl Hook<Publisher> for EachLine<'_> {
                 properties,
             } = self.0;
             let payload = Bytes::copy_from_slice(line);
-            publisher
-                .publish(topic, payload, *qos, *retain, Some(properties))
-                .await?;
+            // Not `Publisher::publish`: one layer of futures less per line.
+            let taken = publisher
+                .session
+                .publish_with(topic, payload, qos.as_u8(), *retain, Some(properties))
+                .await;
+            publisher.took(taken, topic, *qos, line.len())?;
         }
         Ok(ControlFlow::Continue(()))
+    }
+}
+
+/// Input read as lines, a read at a time.
+pub struct Lines<R> {
+    input: R,
+    /// The line being read; what a cut-short read got of it stays here.
+    buffer: Vec<u8>,
+    /// Lines handed out so far.
+    count: u64,
+    /// The buffer holds a line handed out: clear it before reading on.
+    handed_out: bool,
+}
+
+/// A complete line.
+pub struct Line<'a> {
+    /// From 1.
+    pub number: u64,
+    /// Without its newline.
+    pub text: &'a [u8],
+    /// Known to be the last: the input ended while it was read (a line without a newline
+    /// at the end is usually known only by the next read finding nothing).
+    pub last: bool,
+}
+
+impl<R: AsyncBufRead + Unpin> Lines<R> {
+    pub fn new(input: R) -> Self {
+        Lines {
+            input,
+            buffer: Vec::new(),
+            count: 0,
+            handed_out: false,
+        }
+    }
+
+    /// Read on, up to and including the next newline; the number of bytes read. It may be
+    /// cut short (dropped) at any time: what it read of a line is kept for the next one.
+    pub fn read(&mut self) -> impl Future<Output = io::Result<usize>> + '_ {
+        if self.handed_out {
+            self.buffer.clear();
+            self.handed_out = false;
+        }
+        self.input.read_until(b'\n', &mut self.buffer)
+    }
+
+    /// The line a read of `read` bytes completed; `None` at the end of input.
+    pub fn line(&mut self, read: usize) -> Option<Line<'_>> {
+        if read == 0 && self.buffer.is_empty() {
+            return None;
+        }
+        self.count += 1;
+        self.handed_out = true;
+        let text = self.buffer.strip_suffix(b"\n").unwrap_or(&self.buffer);
+        Some(Line {
+            number: self.count,
+            text,
+            last: read == 0,
+        })
+    }
+
+    /// How many lines were handed out.
+    pub fn count(&self) -> u64 {
+        self.count
     }
 }
 
@@ -116,114 +179,64 @@ mod tests {
 
     use super::*;
 
-    /// A watch with `events` to deliver, one each time the reader has had a turn, then
-    /// none; or one that stops the reading at its `stop_at`th call.
-    #[derive(Default)]
-    struct Quiet {
-        calls: u32,
-        events: u32,
-        handled: u32,
-        stop_at: Option<u32>,
-    }
-
-    impl Watch for Quiet {
-        async fn between(&mut self) -> Result<ControlFlow<()>, Fail> {
-            self.calls += 1;
-            if self.stop_at.is_some_and(|n| self.calls >= n) {
-                return Ok(ControlFlow::Break(()));
-            }
-            if self.events == 0 {
-                std::future::pending::<()>().await;
-            }
-            tokio::task::yield_now().await;
-            self.events -= 1;
-            self.handled += 1;
-            Ok(ControlFlow::Continue(()))
-        }
-    }
-
-    /// Keeps what it is given; stops after `until` lines if asked to.
-    #[derive(Default)]
-    struct Keep {
-        lines: Vec<(u64, Vec<u8>)>,
-        until: Option<usize>,
-    }
-
-    impl Hook<Quiet> for Keep {
-        async fn line(
-            &mut self,
-            _: &mut Quiet,
-            number: u64,
-            line: &[u8],
-        ) -> Result<ControlFlow<()>, Fail> {
-            self.lines.push((number, line.to_vec()));
-            Ok(match self.until {
-                Some(n) if self.lines.len() >= n => ControlFlow::Break(()),
-                _ => ControlFlow::Continue(()),
-            })
-        }
-    }
-
-    fn run(
+    /// Every line of `input` as the driver sees it, each read raced against `events` other
+    /// happenings that cut it short, the way an acknowledgement does.
+    fn all(
         input: impl AsyncBufRead + Unpin,
-        watch: &mut Quiet,
-        hook: &mut Keep,
-    ) -> Result<u64, Fail> {
+        mut events: u32,
+    ) -> io::Result<Vec<(u64, Vec<u8>, bool)>> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
-        runtime.block_on(drive(input, watch, hook))
+        runtime.block_on(async {
+            let mut lines = Lines::new(input);
+            let mut seen = Vec::new();
+            loop {
+                let read = tokio::select! {
+                    biased;
+                    _ = tokio::task::yield_now(), if events > 0 => {
+                        events -= 1;
+                        continue;
+                    }
+                    read = lines.read() => read?,
+                };
+                match lines.line(read) {
+                    Some(line) => seen.push((line.number, line.text.to_vec(), line.last)),
+                    None => break,
+                }
+                if seen.last().is_some_and(|(_, _, last)| *last) {
+                    break;
+                }
+            }
+            assert_eq!(lines.count(), seen.len() as u64);
+            Ok(seen)
+        })
     }
 
-    fn quiet() -> Quiet {
-        Quiet::default()
+    fn line(number: u64, text: &[u8], last: bool) -> (u64, Vec<u8>, bool) {
+        (number, text.to_vec(), last)
     }
 
     #[test]
     fn every_line_in_order_without_its_newline_empty_ones_counted() {
-        let mut hook = Keep::default();
-        let read = run(&b"one\n\nthree\r\nlast"[..], &mut quiet(), &mut hook).unwrap();
-        assert_eq!(read, 4);
-        let expected: Vec<(u64, Vec<u8>)> = vec![
-            (1, b"one".to_vec()),
-            (2, b"".to_vec()),
-            (3, b"three\r".to_vec()),
-            (4, b"last".to_vec()),
+        let lines = all(&b"one\n\nthree\r\nlast"[..], 0).unwrap();
+        let expected = [
+            line(1, b"one", false),
+            line(2, b"", false),
+            line(3, b"three\r", false),
+            line(4, b"last", false),
         ];
-        assert_eq!(hook.lines, expected);
+        assert_eq!(lines, expected);
     }
 
     #[test]
     fn nothing_in_nothing_out() {
-        let mut hook = Keep::default();
-        assert_eq!(run(&b""[..], &mut quiet(), &mut hook).unwrap(), 0);
-        assert!(hook.lines.is_empty());
-        assert_eq!(run(&b"\n"[..], &mut quiet(), &mut hook).unwrap(), 1);
-        assert_eq!(hook.lines, [(1, Vec::new())]);
+        assert_eq!(all(&b""[..], 0).unwrap(), []);
+        assert_eq!(all(&b"\n"[..], 0).unwrap(), [line(1, b"", false)]);
+        assert_eq!(all(&b"a\n"[..], 0).unwrap(), [line(1, b"a", false)]);
     }
 
-    #[test]
-    fn the_hook_can_end_the_reading() {
-        let mut hook = Keep {
-            until: Some(2),
-            ..Keep::default()
-        };
-        assert_eq!(run(&b"a\nb\nc\n"[..], &mut quiet(), &mut hook).unwrap(), 2);
-        assert_eq!(hook.lines.len(), 2);
-    }
-
-    #[test]
-    fn the_watch_comes_first_and_can_end_the_reading() {
-        let mut watch = Quiet {
-            stop_at: Some(1),
-            ..Quiet::default()
-        };
-        let mut hook = Keep::default();
-        assert_eq!(run(&b"a\nb\n"[..], &mut watch, &mut hook).unwrap(), 0);
-        assert!(hook.lines.is_empty());
-    }
-
-    /// Input that arrives in pieces, with the reader waiting in between.
+    /// Input that arrives in pieces: an empty piece is a wait for more.
     struct Trickle(Vec<&'static [u8]>);
 
     impl AsyncRead for Trickle {
@@ -231,13 +244,12 @@ mod tests {
             mut self: Pin<&mut Self>,
             cx: &mut Context<'_>,
             buf: &mut ReadBuf<'_>,
-        ) -> Poll<std::io::Result<()>> {
+        ) -> Poll<io::Result<()>> {
             if self.0.is_empty() {
                 return Poll::Ready(Ok(()));
             }
             let piece = self.0.remove(0);
             if piece.is_empty() {
-                // Nothing yet: come back later.
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }
@@ -247,34 +259,39 @@ mod tests {
     }
 
     #[test]
-    fn a_line_split_across_reads_is_one_line_events_or_not() {
-        let mut hook = Keep::default();
-        let pieces = vec![&b"hel"[..], b"", b"", b"lo\nwor", b"", b"ld\n"];
-        let input = tokio::io::BufReader::new(Trickle(pieces));
-        let mut watch = Quiet {
-            events: 3,
-            ..Quiet::default()
-        };
-        let read = run(input, &mut watch, &mut hook).unwrap();
-        assert_eq!(watch.handled, 3);
-        assert_eq!(read, 2);
-        assert_eq!(hook.lines, [(1, b"hello".to_vec()), (2, b"world".to_vec())]);
+    fn a_line_cut_short_by_events_is_completed_by_the_next_read() {
+        for events in [0, 1, 3, 10] {
+            let pieces = vec![&b"hel"[..], b"", b"", b"lo\nwor", b"", b"ld\n", b"!"];
+            let input = tokio::io::BufReader::new(Trickle(pieces));
+            let expected = [
+                line(1, b"hello", false),
+                line(2, b"world", false),
+                line(3, b"!", false),
+            ];
+            assert_eq!(all(input, events).unwrap(), expected, "{events} events");
+        }
     }
 
     #[test]
-    fn a_read_error_is_one_line_exit_1() {
+    fn the_end_found_by_a_read_cut_short_ends_the_reading_at_once() {
+        let input = tokio::io::BufReader::new(Trickle(vec![&b"tail"[..], b""]));
+        assert_eq!(all(input, 1).unwrap(), [line(1, b"tail", true)]);
+    }
+
+    #[test]
+    fn a_read_error_is_said_as_reading_stdin() {
         struct Broken;
         impl AsyncRead for Broken {
             fn poll_read(
                 self: Pin<&mut Self>,
                 _: &mut Context<'_>,
                 _: &mut ReadBuf<'_>,
-            ) -> Poll<std::io::Result<()>> {
-                Poll::Ready(Err(std::io::Error::from_raw_os_error(5)))
+            ) -> Poll<io::Result<()>> {
+                Poll::Ready(Err(io::Error::from_raw_os_error(5)))
             }
         }
-        let input = tokio::io::BufReader::new(Broken);
-        let fail = run(input, &mut quiet(), &mut Keep::default()).unwrap_err();
+        let err = all(tokio::io::BufReader::new(Broken), 0).unwrap_err();
+        let fail = reading_stdin(&err);
         assert_eq!(fail.exit, rpubsub_core::exit::Exit::Failure);
         assert_eq!(fail.message, "reading stdin: Input/output error");
     }

@@ -37,11 +37,24 @@ impl Publisher {
         properties: Option<&PublishProperties>,
     ) -> Result<(), Fail> {
         let len = payload.len();
-        let seq = self
+        let taken = self
             .session
             .publish_with(topic, payload, qos.as_u8(), retain, properties)
-            .await
-            .map_err(|e| self.tracker.lost(e.into()))?;
+            .await;
+        self.took(taken, topic, qos, len)
+    }
+
+    /// The second half of [`Publisher::publish`], for the hot loops that call the session
+    /// themselves: count the message of `len` payload bytes the session `taken` (numbered),
+    /// or, if it refused, say what was left undone.
+    pub fn took(
+        &mut self,
+        taken: Result<u64, impl Into<Fail>>,
+        topic: &str,
+        qos: Qos,
+        len: usize,
+    ) -> Result<(), Fail> {
+        let seq = taken.map_err(|e| self.tracker.lost(e.into()))?;
         self.tracker.queued(seq, topic, qos, len);
         Ok(())
     }
@@ -62,8 +75,10 @@ impl Publisher {
         loop {
             tokio::select! {
                 _ = &mut wait => return Ok(ControlFlow::Continue(())),
-                flow = self.between() => if flow?.is_break() {
-                    return Ok(ControlFlow::Break(()));
+                _ = self.stop.wait() => return Ok(ControlFlow::Break(())),
+                event = self.session.next_event() => match event {
+                    Some(event) => self.tracker.handle(event)?,
+                    None => return Ok(ControlFlow::Break(())),
                 },
             }
         }
@@ -95,19 +110,6 @@ impl Publisher {
     /// Send DISCONNECT and wait (a while) until it is out.
     pub async fn disconnect(&mut self) -> Result<(), Fail> {
         self.session.disconnect(DISCONNECT_LIMIT, |_| {}).await
-    }
-
-    /// The next event or Ctrl+C, whichever comes first, dealt with; `Break` on Ctrl+C and
-    /// when the session has ended.
-    pub async fn between(&mut self) -> Result<ControlFlow<()>, Fail> {
-        tokio::select! {
-            biased;
-            _ = self.stop.wait() => Ok(ControlFlow::Break(())),
-            event = self.session.next_event() => match event {
-                Some(event) => self.tracker.handle(event).map(ControlFlow::Continue),
-                None => Ok(ControlFlow::Break(())),
-            },
-        }
     }
 
     /// How a run that did all it could ends: 130 if Ctrl+C cut it short, else 0.

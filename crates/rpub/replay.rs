@@ -92,7 +92,7 @@ impl<'a> Replayer<'a> {
     }
 }
 
-impl Hook<Publisher> for Replayer<'_> {
+impl Hook for Replayer<'_> {
     async fn line(
         &mut self,
         publisher: &mut Publisher,
