@@ -14,47 +14,27 @@ use crate::cli::Cli;
 
 /// `-D publish ...` and the property flags, merged.
 pub fn resolve(cli: &Cli, opts: &ConnectOptions) -> Result<PublishProperties, Fail> {
-    let given = [
-        ("--user-property", !cli.user_property.is_empty()),
-        ("--content-type", cli.content_type.is_some()),
-        ("--payload-format", cli.payload_format.is_some()),
-        ("--message-expiry", cli.message_expiry.is_some()),
-        ("--response-topic", cli.response_topic.is_some()),
-        ("--correlation-data", cli.correlation_data.is_some()),
-        ("--topic-alias", cli.topic_alias.is_some()),
-        ("--wait-response", cli.wait_response.is_some()),
-    ];
-    for (flag, _) in given.iter().filter(|(_, given)| *given) {
-        opts.require_mqtt5(flag)?;
-    }
+    let merge = Merge::new(opts);
     let mut p = opts.mqtt5.publish.clone();
-    p.user_properties.extend(cli.user_property.iter().cloned());
-    once(
-        &mut p.content_type,
-        cli.content_type.clone(),
-        "the content type",
-    )?;
-    once(
-        &mut p.payload_format,
-        cli.payload_format,
-        "the payload format",
-    )?;
-    once(
-        &mut p.message_expiry,
-        cli.message_expiry,
-        "the message expiry",
-    )?;
-    once(
-        &mut p.response_topic,
-        cli.response_topic.clone(),
-        "the response topic",
-    )?;
-    let correlation = cli
+    let users = &cli.user_property;
+    merge.add(&mut p.user_properties, users, "--user-property")?;
+    let (slot, value) = (&mut p.content_type, cli.content_type.clone());
+    merge.once(slot, value, "--content-type", "the content type")?;
+    let (slot, value) = (&mut p.payload_format, cli.payload_format);
+    merge.once(slot, value, "--payload-format", "the payload format")?;
+    let (slot, value) = (&mut p.message_expiry, cli.message_expiry);
+    merge.once(slot, value, "--message-expiry", "the message expiry")?;
+    let (slot, value) = (&mut p.response_topic, cli.response_topic.clone());
+    merge.once(slot, value, "--response-topic", "the response topic")?;
+    let data = cli
         .correlation_data
         .as_ref()
         .map(|d| Bytes::from(d.clone()));
-    once(&mut p.correlation_data, correlation, "the correlation data")?;
-    once(&mut p.topic_alias, cli.topic_alias, "the topic alias")?;
+    let slot = &mut p.correlation_data;
+    merge.once(slot, data, "--correlation-data", "the correlation data")?;
+    let (slot, value) = (&mut p.topic_alias, cli.topic_alias);
+    merge.once(slot, value, "--topic-alias", "the topic alias")?;
+    merge.flag(cli.wait_response.is_some(), "--wait-response")?;
     if let Some(topic) = &p.response_topic {
         check_topic_name(topic).map_err(|e| Fail::usage(format!("response topic: {e}")))?;
     }
@@ -72,7 +52,41 @@ pub fn for_request(properties: &mut PublishProperties, client_id: &str) {
     }
 }
 
-/// A property's flag over what `-D` put in `slot`: both is an error.
-fn once<T>(slot: &mut Option<T>, flag: Option<T>, what: &str) -> Result<(), Fail> {
-    set_once(slot, flag, what).map_err(|e| Fail::usage(format!("{e} (by its flag and by -D)")))
+/// Flags merged into what `-D` gave, one call per flag; the calls refuse in the order they
+/// are made, so the first flag given over MQTT 3.1.1 is the one named.
+struct Merge<'a> {
+    opts: &'a ConnectOptions,
+}
+
+impl<'a> Merge<'a> {
+    fn new(opts: &'a ConnectOptions) -> Self {
+        Merge { opts }
+    }
+
+    /// `flag` sets the property in `slot`, which `-D` may have set already (`what` names it).
+    fn once<T>(
+        &self,
+        slot: &mut Option<T>,
+        value: Option<T>,
+        flag: &str,
+        what: &str,
+    ) -> Result<(), Fail> {
+        self.flag(value.is_some(), flag)?;
+        set_once(slot, value, what).map_err(|e| Fail::usage(format!("{e} (by its flag and by -D)")))
+    }
+
+    /// `flag` adds `values` to the list in `slot` (user properties).
+    fn add<T: Clone>(&self, slot: &mut Vec<T>, values: &[T], flag: &str) -> Result<(), Fail> {
+        self.flag(!values.is_empty(), flag)?;
+        slot.extend(values.iter().cloned());
+        Ok(())
+    }
+
+    /// An MQTT 5 flag, given or not: refused by name on an MQTT 3.1.1 session.
+    fn flag(&self, given: bool, flag: &str) -> Result<(), Fail> {
+        if given {
+            self.opts.require_mqtt5(flag)?;
+        }
+        Ok(())
+    }
 }
