@@ -1,187 +1,224 @@
 //! `--stdin-json`: publish the messages described by JSON lines on stdin (the format
 //! `rsub --json` writes, see `rpubsub_core::message_json`), each with its own topic, payload,
-//! QoS, retain flag and MQTT 5 properties, over one connection. With `--replay-timing` the
-//! gaps between the lines' `received` times are kept, divided by `--speed`.
+//! QoS, retain flag and MQTT 5 properties, over one connection. It is the line driver's
+//! hook (`lines.rs`); with `--replay-timing` each line first waits for its time ([`Pace`]):
+//! the gaps between the lines' `received` times, divided by `--speed`.
 //!
 //! A line that is not a message is reported with its line number and skipped; everything
 //! else is still sent, and rpub exits 1 at the end to say that input was left out.
 
+use std::ops::ControlFlow;
 use std::time::Duration;
 
-use tokio::io::AsyncBufReadExt;
+use chrono::{DateTime, Utc};
 use tokio::time::Instant;
 
-use chrono::{DateTime, Utc};
 use rpubsub_core::cli;
 use rpubsub_core::exit::{Exit, Fail};
-use rpubsub_core::message_json;
-use rpubsub_core::qos::Qos;
-use rpubsub_core::session::Session;
-use rpubsub_core::stop::Stop;
+use rpubsub_core::message_json::{self, Record};
+use rpubsub_core::properties::PublishProperties;
+use rpubsub_core::tool::Tool;
 use rpubsub_core::topic::check_topic_name;
 
-use crate::source::MAX_PAYLOAD;
-use crate::tracker::Tracker;
-use crate::TOOL;
+use crate::lines::Hook;
+use crate::payload;
+use crate::plan::Replay;
+use crate::publisher::Publisher;
 
-/// What the flags say about a replay.
-pub struct ReplayOptions {
-    /// For lines without `qos` / `retain`.
-    pub qos: u8,
-    pub retain: bool,
-    /// `--replay-timing`: the speed factor (1 = as captured).
-    pub speed: Option<f64>,
-    /// MQTT 5: properties can be sent.
-    pub properties: bool,
+/// The longest wait a line's time can ask for (a gap of years in a capture, at low speed).
+const LONGEST_WAIT: Duration = Duration::from_secs(365 * 86_400);
+
+/// The replay of one run: the plan, the clock, and what was left out.
+pub struct Replayer<'a> {
+    replay: &'a Replay,
+    pace: Option<Pace>,
+    warned_properties: bool,
+    skipped: u64,
 }
 
-/// What a replay left out.
-pub struct Skipped {
-    pub lines: u64,
-    pub skipped: u64,
-}
+impl<'a> Replayer<'a> {
+    pub fn new(replay: &'a Replay) -> Self {
+        Replayer {
+            replay,
+            pace: replay.speed.map(Pace::new),
+            warned_properties: false,
+            skipped: 0,
+        }
+    }
 
-/// Publish every message line of stdin. Returns early (Ok) on Ctrl+C.
-pub async fn publish_json(
-    opts: &ReplayOptions,
-    session: &mut Session,
-    tracker: &mut Tracker,
-    stop: &mut Stop,
-) -> anyhow::Result<Skipped> {
-    let mut input = tokio::io::BufReader::with_capacity(64 * 1024, tokio::io::stdin());
-    let mut line = Vec::new();
-    let mut counts = Skipped {
-        lines: 0,
-        skipped: 0,
-    };
-    // The first timed line's capture time, and when it was sent.
-    let mut clock: Option<(DateTime<Utc>, Instant)> = None;
-    let mut warned_properties = false;
-    loop {
-        let n = tokio::select! {
-            biased;
-            _ = stop.wait() => return Ok(counts),
-            event = session.next_event() => {
-                match event {
-                    Some(event) => tracker.handle(event)?,
-                    None => return Ok(counts),
-                }
-                continue;
-            }
-            // read_until keeps a partial line in `line` if another branch wins.
-            read = input.read_until(b'\n', &mut line) => read.map_err(|e| {
-                Fail::new(Exit::Failure, format!("reading stdin: {}", rpubsub_core::io_error_text(&e)))
-            })?,
-        };
-        if n == 0 && line.is_empty() {
-            return Ok(counts);
+    /// After the run: an error when input lines were skipped (of `lines` read).
+    pub fn verdict(&self, lines: u64) -> Result<(), Fail> {
+        if self.skipped == 0 {
+            return Ok(());
         }
-        counts.lines += 1;
-        let number = counts.lines;
-        let text = line.trim_ascii();
-        if text.is_empty() {
-            line.clear();
-            continue;
-        }
-        let record = message_json::parse(text).and_then(|r| {
-            check_topic_name(&r.topic)?;
-            if r.payload.len() > MAX_PAYLOAD {
-                return Err(format!(
-                    "the payload is {} bytes; one MQTT message carries at most {MAX_PAYLOAD}",
-                    r.payload.len()
-                ));
-            }
-            Ok(r)
-        });
-        line.clear();
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                counts.skipped += 1;
-                cli::warn(TOOL, format_args!("stdin line {number}: {e}; skipped"));
-                continue;
-            }
-        };
-        if let (Some(speed), Some(at)) = (opts.speed, record.received) {
-            let (first, started) = *clock.get_or_insert((at, Instant::now()));
-            let gap = (at - first).to_std().unwrap_or(Duration::ZERO);
-            let gap = Duration::try_from_secs_f64(gap.as_secs_f64() / speed)
-                .unwrap_or(Duration::from_secs(365 * 86_400));
-            let due = started
-                .checked_add(gap)
-                .unwrap_or(started + Duration::from_secs(365 * 86_400));
-            if !wait_until(due, session, tracker, stop).await? {
-                return Ok(counts);
-            }
-        }
-        let qos = record
-            .qos
-            .unwrap_or(Qos::from_u8(opts.qos).unwrap_or_default());
-        let retain = record.retain.unwrap_or(opts.retain);
-        // A topic alias needs the broker's consent and subscription ids are the broker's to
-        // set: neither can be sent back as captured.
-        let properties = record
-            .properties
+        Err(Fail::new(
+            Exit::Failure,
+            format!(
+                "{} of {lines} input lines skipped (see above); everything else was sent",
+                self.skipped
+            ),
+        ))
+    }
+
+    /// The properties to send as captured: a topic alias needs the broker's consent and
+    /// subscription ids are the broker's to set, so neither is sent back; over MQTT 3.1.1
+    /// none (said once).
+    fn properties(
+        &mut self,
+        number: u64,
+        captured: Option<PublishProperties>,
+    ) -> Option<PublishProperties> {
+        let properties = captured
             .map(|mut p| {
                 p.topic_alias = None;
                 p.subscription_ids.clear();
                 p
             })
-            .filter(|p| !p.is_empty());
-        let properties = match properties {
-            Some(_) if !opts.properties => {
-                if !warned_properties {
-                    warned_properties = true;
-                    cli::warn(
-                        TOOL,
-                        format_args!(
-                            "stdin line {number}: MQTT 5 properties left out: MQTT 3.1.1 cannot carry them (use -V 5)"
-                        ),
-                    );
-                }
-                None
+            .filter(|p| !p.is_empty())?;
+        if self.replay.mqtt5 {
+            return Some(properties);
+        }
+        if !self.warned_properties {
+            self.warned_properties = true;
+            cli::warn(
+                Tool::Rpub,
+                format_args!(
+                    "stdin line {number}: MQTT 5 properties left out: MQTT 3.1.1 cannot carry them (use -V 5)"
+                ),
+            );
+        }
+        None
+    }
+}
+
+impl Hook for Replayer<'_> {
+    async fn line(
+        &mut self,
+        publisher: &mut Publisher,
+        number: u64,
+        line: &[u8],
+    ) -> Result<ControlFlow<()>, Fail> {
+        let text = line.trim_ascii();
+        if text.is_empty() {
+            return Ok(ControlFlow::Continue(()));
+        }
+        let record = match record(text) {
+            Ok(r) => r,
+            Err(e) => {
+                self.skipped += 1;
+                cli::warn(
+                    Tool::Rpub,
+                    format_args!("stdin line {number}: {e}; skipped"),
+                );
+                return Ok(ControlFlow::Continue(()));
             }
-            other => other,
         };
-        let len = record.payload.len();
-        let seq = session
-            .publish_with(
+        if let Some(due) = self.pace.as_mut().and_then(|p| p.due(record.received)) {
+            if publisher.pause_until(due).await?.is_break() {
+                return Ok(ControlFlow::Break(()));
+            }
+        }
+        let qos = record.qos.unwrap_or(self.replay.qos);
+        let retain = record.retain.unwrap_or(self.replay.retain);
+        let properties = self.properties(number, record.properties);
+        publisher
+            .publish(
                 &record.topic,
                 record.payload,
                 qos,
                 retain,
                 properties.as_ref(),
             )
-            .await
-            .map_err(|e| crate::lost(tracker, e.into()))?;
-        tracker.queued(seq, &record.topic, qos.as_u8(), len);
-        while let Some(event) = session.try_event() {
-            tracker.handle(event)?;
-        }
-        if n == 0 {
-            return Ok(counts);
-        }
+            .await?;
+        publisher.take_events()?;
+        Ok(ControlFlow::Continue(()))
     }
 }
 
-/// Wait until `due`, handling events meanwhile; `false` when Ctrl+C or the end of the
-/// connection cut the wait short.
-async fn wait_until(
-    due: Instant,
-    session: &mut Session,
-    tracker: &mut Tracker,
-    stop: &mut Stop,
-) -> anyhow::Result<bool> {
-    let wait = tokio::time::sleep_until(due);
-    tokio::pin!(wait);
-    loop {
-        tokio::select! {
-            _ = &mut wait => return Ok(true),
-            _ = stop.wait() => return Ok(false),
-            event = session.next_event() => match event {
-                Some(event) => tracker.handle(event)?,
-                None => return Ok(false),
-            },
-        }
+/// A line as a message that can be sent, or why not.
+fn record(text: &[u8]) -> Result<Record, String> {
+    let record = message_json::parse(text)?;
+    check_topic_name(&record.topic)?;
+    payload::fits(record.payload.len())?;
+    Ok(record)
+}
+
+/// `--replay-timing`: when each line is due. The first timed line goes at once; each later
+/// one after the gap between its `received` time and the first's, divided by the speed.
+#[derive(Debug)]
+pub struct Pace {
+    speed: f64,
+    /// The first timed line's capture time, and when it was sent.
+    first: Option<(DateTime<Utc>, Instant)>,
+}
+
+impl Pace {
+    pub fn new(speed: f64) -> Self {
+        Pace { speed, first: None }
+    }
+
+    /// When a line captured at `received` is due; `None` for a line without a time.
+    pub fn due(&mut self, received: Option<DateTime<Utc>>) -> Option<Instant> {
+        let at = received?;
+        let (first, started) = *self.first.get_or_insert((at, Instant::now()));
+        // A line from before the first goes at once.
+        let gap = (at - first).to_std().unwrap_or(Duration::ZERO);
+        let gap =
+            Duration::try_from_secs_f64(gap.as_secs_f64() / self.speed).unwrap_or(LONGEST_WAIT);
+        Some(started.checked_add(gap).unwrap_or(started + LONGEST_WAIT))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Option<DateTime<Utc>> {
+        Some(text.parse().unwrap())
+    }
+
+    #[test]
+    fn gaps_are_kept_divided_by_the_speed() {
+        let mut pace = Pace::new(2.0);
+        let first = pace.due(at("2026-01-02T03:04:05Z")).unwrap();
+        assert_eq!(pace.due(None), None);
+        let later = pace.due(at("2026-01-02T03:04:09Z")).unwrap();
+        assert_eq!(later - first, Duration::from_secs(2));
+        let earlier = pace.due(at("2026-01-02T03:04:00Z")).unwrap();
+        assert_eq!(earlier, first);
+    }
+
+    #[test]
+    fn a_gap_too_long_to_wait_is_capped() {
+        let mut pace = Pace::new(1e-300);
+        let first = pace.due(at("2026-01-02T03:04:05Z")).unwrap();
+        let later = pace.due(at("2026-01-02T03:04:06Z")).unwrap();
+        assert_eq!(later - first, LONGEST_WAIT);
+    }
+
+    #[test]
+    fn a_line_must_be_a_message_rpub_can_send() {
+        assert!(record(br#"{"topic":"a/b","payload":"x"}"#).is_ok());
+        assert!(record(br#"{"topic":"a/#","payload":"x"}"#).is_err());
+        assert!(record(b"not json").is_err());
+    }
+
+    #[test]
+    fn skipped_lines_make_it_exit_1() {
+        let replay = Replay {
+            qos: rpubsub_core::qos::Qos::AtMostOnce,
+            retain: false,
+            speed: None,
+            mqtt5: false,
+        };
+        let mut replayer = Replayer::new(&replay);
+        assert!(replayer.verdict(3).is_ok());
+        replayer.skipped = 1;
+        let fail = replayer.verdict(3).unwrap_err();
+        assert_eq!(fail.exit, Exit::Failure);
+        assert_eq!(
+            fail.message,
+            "1 of 3 input lines skipped (see above); everything else was sent"
+        );
     }
 }

@@ -15,145 +15,156 @@ use tokio::time::Instant;
 
 use rpubsub_core::duration::show;
 use rpubsub_core::exit::{Exit, Fail};
-use rpubsub_core::options::random_suffix;
-use rpubsub_core::properties::{PublishProperties, SubscribeOptions};
+use rpubsub_core::properties::SubscribeOptions;
 use rpubsub_core::qos::Qos;
-use rpubsub_core::session::{Event, Incoming, Session};
-use rpubsub_core::stop::Stop;
+use rpubsub_core::session::{Event, Incoming, Message};
 
-use crate::tracker::Tracker;
+use crate::plan::Request;
+use crate::publisher::Publisher;
 
-/// Fill in what a request needs and the user left out: a response topic of its own and
-/// correlation data that no other request of this or another rpub carries.
-pub fn prepare(properties: &mut PublishProperties, client_id: &str) {
-    if properties.response_topic.is_none() {
-        properties.response_topic = Some(format!("rpub/response/{client_id}/{}", random_suffix()));
+/// Subscribe, publish, wait for the answer and print it. `Ok` once answered and the request
+/// is acknowledged, or refused (the tracker holds the refusal), or on Ctrl+C; an
+/// [`Exit::Timeout`] error when no answer came. No answer, or a refused response
+/// subscription, leaves the connection fine: rpub still leaves cleanly then.
+pub async fn run(request: &Request, publisher: &mut Publisher) -> Result<(), Fail> {
+    let asked = ask(request, publisher).await;
+    if asked
+        .as_ref()
+        .is_err_and(|fail| matches!(fail.exit, Exit::Timeout | Exit::Rejected))
+    {
+        let _ = publisher.disconnect().await;
     }
-    if properties.correlation_data.is_none() {
-        properties.correlation_data = Some(Bytes::from(random_suffix()));
-    }
+    asked
 }
 
-/// What the request is.
-pub struct Request<'a> {
-    pub topic: &'a str,
-    pub payload: Bytes,
-    pub qos: u8,
-    pub retain: bool,
-    pub properties: &'a PublishProperties,
-    pub wait: Duration,
-}
-
-/// Subscribe, publish, wait for the answer and print it. `Ok(Exit::Ok)` once answered and
-/// the request is acknowledged, or refused (the tracker holds the refusal);
-/// `Ok(Exit::Interrupted)` on Ctrl+C; an [`Exit::Timeout`] error when no answer came.
-pub async fn run(
-    req: Request<'_>,
-    session: &mut Session,
-    tracker: &mut Tracker,
-    stop: &mut Stop,
-) -> anyhow::Result<Exit> {
-    let (Some(response_topic), Some(correlation)) = (
-        req.properties.response_topic.as_deref(),
-        req.properties.correlation_data.as_ref(),
-    ) else {
-        return Err(Fail::usage("a request needs a response topic and correlation data").into());
-    };
-    let options = SubscribeOptions {
-        no_local: true,
-        ..SubscribeOptions::default()
-    };
-    let subscription = [(
-        response_topic.to_string(),
-        Qos::from_u8(req.qos).unwrap_or_default(),
-    )];
-    session.subscribe(&subscription, &options).await?;
-    loop {
-        match session.next_event().await {
-            Some(Event::SubAck { results, .. }) => {
-                if let Some(Err(reason)) = results.first() {
-                    return Err(Fail::new(
-                        Exit::Rejected,
-                        format!("subscription to the response topic '{response_topic}' rejected: {reason}"),
-                    )
-                    .into());
-                }
-                break;
-            }
-            Some(event) => tracker.handle(event)?,
-            None => return Err(Fail::new(Exit::ConnectionLost, "connection lost").into()),
-        }
-    }
-
-    let len = req.payload.len();
-    let seq = session
-        .publish_with(
-            req.topic,
-            req.payload,
-            Qos::from_u8(req.qos).unwrap_or_default(),
-            req.retain,
-            Some(req.properties),
+async fn ask(request: &Request, publisher: &mut Publisher) -> Result<(), Fail> {
+    let message = &request.message;
+    let publish = &message.publish;
+    let answer = Answer::of(request)?;
+    answer.subscribe(publisher).await?;
+    publisher
+        .publish(
+            &publish.topic,
+            message.payload.clone(),
+            publish.qos,
+            publish.retain,
+            Some(&publish.properties),
         )
         .await?;
-    tracker.queued(seq, req.topic, req.qos, len);
+    answer.wait(publisher, request.wait).await
+}
 
-    let deadline = Instant::now() + req.wait;
-    let mut answered = false;
-    while !answered || tracker.outstanding() > 0 {
-        // A refused request gets no answer: stop waiting, the verdict says why.
-        if tracker.rejected > 0 {
-            return Ok(Exit::Ok);
-        }
-        tokio::select! {
-            biased;
-            _ = stop.wait() => return Ok(Exit::Interrupted),
-            _ = tokio::time::sleep_until(deadline), if !answered => {
-                return Err(Fail::new(
-                    Exit::Timeout,
-                    format!("no response on '{response_topic}' within {}", show(req.wait)),
-                )
-                .into());
-            }
-            next = session.next() => match next {
-                // A new session after a reconnect has forgotten the response subscription.
-                Some(Incoming::Event(Event::Reconnected { session_present: false })) => {
-                    session.subscribe(&subscription, &options).await?;
-                }
-                Some(Incoming::Event(event)) => tracker.handle(event)?,
-                Some(Incoming::Message(message)) => {
-                    let matches = message.topic == response_topic.as_bytes()
-                        && message
-                            .properties
-                            .as_ref()
-                            .and_then(|p| p.correlation_data.as_ref())
-                            == Some(correlation);
-                    if matches && !answered {
-                        answered = true;
-                        print(&message.payload)?;
-                    }
-                }
-                None => return Err(Fail::new(Exit::ConnectionLost, "connection lost").into()),
+/// What the answer to a request looks like, and the subscription that gets it.
+struct Answer<'a> {
+    topic: &'a str,
+    correlation: &'a Bytes,
+    subscription: [(String, Qos); 1],
+    options: SubscribeOptions,
+}
+
+impl<'a> Answer<'a> {
+    fn of(request: &'a Request) -> Result<Self, Fail> {
+        let publish = &request.message.publish;
+        let (Some(topic), Some(correlation)) = (
+            publish.properties.response_topic.as_deref(),
+            publish.properties.correlation_data.as_ref(),
+        ) else {
+            return Err(Fail::usage(
+                "a request needs a response topic and correlation data",
+            ));
+        };
+        Ok(Answer {
+            topic,
+            correlation,
+            subscription: [(topic.to_string(), publish.qos)],
+            options: SubscribeOptions {
+                no_local: true,
+                ..SubscribeOptions::default()
             },
+        })
+    }
+
+    /// Subscribe to the response topic and wait until the broker has said yes.
+    async fn subscribe(&self, publisher: &mut Publisher) -> Result<(), Fail> {
+        let session = &mut publisher.session;
+        session.subscribe(&self.subscription, &self.options).await?;
+        loop {
+            match session.next_event().await {
+                Some(Event::SubAck { results, .. }) => {
+                    if let Some(Err(reason)) = results.first() {
+                        return Err(Fail::new(
+                            Exit::Rejected,
+                            format!(
+                                "subscription to the response topic '{}' rejected: {reason}",
+                                self.topic
+                            ),
+                        ));
+                    }
+                    return Ok(());
+                }
+                Some(event) => publisher.tracker.handle(event)?,
+                None => return Err(Fail::new(Exit::ConnectionLost, "connection lost")),
+            }
         }
     }
-    Ok(Exit::Ok)
+
+    /// Print the first answer, and wait until the request is acknowledged too.
+    async fn wait(&self, publisher: &mut Publisher, wait: Duration) -> Result<(), Fail> {
+        let Publisher {
+            session,
+            tracker,
+            stop,
+        } = publisher;
+        let deadline = Instant::now() + wait;
+        let mut answered = false;
+        while !answered || tracker.outstanding() > 0 {
+            // A refused request gets no answer: stop waiting, the verdict says why.
+            if tracker.rejected > 0 {
+                return Ok(());
+            }
+            tokio::select! {
+                biased;
+                _ = stop.wait() => return Ok(()),
+                _ = tokio::time::sleep_until(deadline), if !answered => {
+                    return Err(Fail::new(
+                        Exit::Timeout,
+                        format!("no response on '{}' within {}", self.topic, show(wait)),
+                    ));
+                }
+                next = session.next() => match next {
+                    // A new session after a reconnect has forgotten the response subscription.
+                    Some(Incoming::Event(Event::Reconnected { session_present: false })) => {
+                        session.subscribe(&self.subscription, &self.options).await?;
+                    }
+                    Some(Incoming::Event(event)) => tracker.handle(event)?,
+                    Some(Incoming::Message(message)) => {
+                        if !answered && self.is(&message) {
+                            answered = true;
+                            print(&message.payload)?;
+                        }
+                    }
+                    None => return Err(Fail::new(Exit::ConnectionLost, "connection lost")),
+                },
+            }
+        }
+        Ok(())
+    }
+
+    /// Is `message` the answer: on the response topic, with the request's correlation data?
+    fn is(&self, message: &Message) -> bool {
+        let correlation = message
+            .properties
+            .as_ref()
+            .and_then(|p| p.correlation_data.as_ref());
+        message.topic == self.topic.as_bytes() && correlation == Some(self.correlation)
+    }
 }
 
 /// The answer's payload, byte for byte, and a newline.
-fn print(payload: &[u8]) -> anyhow::Result<()> {
+fn print(payload: &[u8]) -> Result<(), Fail> {
     let mut out = std::io::stdout().lock();
     out.write_all(payload)
         .and_then(|()| out.write_all(b"\n"))
         .and_then(|()| out.flush())
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                anyhow::Error::from(e)
-            } else {
-                Fail::new(
-                    Exit::Failure,
-                    format!("writing output: {}", rpubsub_core::io_error_text(&e)),
-                )
-                .into()
-            }
-        })
+        .map_err(|e| Fail::writing_output(&e))
 }

@@ -12,7 +12,8 @@ use std::io::Write;
 use indicatif::ProgressBar;
 
 use rpubsub_core::exit::{Exit, Fail};
-use rpubsub_core::progress;
+use rpubsub_core::progress::{self, Stats};
+use rpubsub_core::qos::Qos;
 use rpubsub_core::reason::Reason;
 use rpubsub_core::session::Event;
 
@@ -35,7 +36,7 @@ pub struct Tracker {
     pub rejected: u64,
     first_rejection: Option<Reason>,
     /// `-v`: topics and QoS of unfinished messages by sequence number.
-    topics: HashMap<u64, (String, u8)>,
+    topics: HashMap<u64, (String, Qos)>,
     /// The progress bar on a terminal: its position is the number of messages done.
     progress: Option<ProgressBar>,
 }
@@ -58,10 +59,10 @@ impl Tracker {
     }
 
     /// A message of `len` payload bytes was handed to the session, which numbered it `seq`.
-    pub fn queued(&mut self, seq: u64, topic: &str, qos: u8, len: usize) {
+    pub fn queued(&mut self, seq: u64, topic: &str, qos: Qos, len: usize) {
         self.queued += 1;
         self.bytes += len as u64;
-        if qos > 0 {
+        if qos != Qos::AtMostOnce {
             self.queued_acked += 1;
         }
         if self.verbose {
@@ -93,7 +94,7 @@ impl Tracker {
         let mut sent: Vec<(u64, String)> = self
             .topics
             .iter()
-            .filter(|(_, (_, qos))| *qos == 0)
+            .filter(|(_, (_, qos))| *qos == Qos::AtMostOnce)
             .map(|(seq, (topic, _))| (*seq, topic.clone()))
             .collect();
         sent.sort_unstable();
@@ -111,7 +112,7 @@ impl Tracker {
 
     /// Account for one session event. A lost connection is an error that says how many
     /// messages were not done.
-    pub fn handle(&mut self, event: Event) -> anyhow::Result<()> {
+    pub fn handle(&mut self, event: Event) -> Result<(), Fail> {
         match event {
             Event::Sent { seq, pkid } => {
                 self.written += 1;
@@ -147,7 +148,7 @@ impl Tracker {
                     }
                 }
             }
-            Event::Lost(fail) => return Err(self.lost(fail).into()),
+            Event::Lost(fail) => return Err(self.lost(fail)),
             // The session reconnects and sends unfinished publishes again by itself.
             Event::Disconnected
             | Event::Reconnected { .. }
@@ -179,7 +180,7 @@ impl Tracker {
     }
 
     /// The final word when everything was done: refusals make it exit 7.
-    pub fn verdict(&self) -> anyhow::Result<()> {
+    pub fn verdict(&self) -> Result<(), Fail> {
         match &self.first_rejection {
             None => Ok(()),
             Some(reason) => Err(Fail::new(
@@ -188,9 +189,23 @@ impl Tracker {
                     "the broker rejected {} of {} messages: {reason}",
                     self.rejected, self.queued
                 ),
-            )
-            .into()),
+            )),
         }
+    }
+
+    /// `--stats`: `10 messages, 10 sent, 10 acknowledged, 50 B in ...`.
+    pub fn print_stats(&self, stats: &Stats) {
+        let acked = if self.queued_acked > 0 {
+            format!(", {} acknowledged", self.acked)
+        } else {
+            String::new()
+        };
+        let detail = format_args!(
+            "{} sent{acked}, {}",
+            self.written.max(self.written_qos0),
+            progress::bytes(self.bytes)
+        );
+        stats.print(self.queued, detail, self.done());
     }
 }
 

@@ -1,11 +1,9 @@
 //! What a run has received so far: the numbers behind `-C`, the `-W` timeout line, the live
-//! counter on stderr (when stdout is not a terminal but stderr is) and the `--stats` line.
-
-use std::time::Duration;
+//! counter on stderr (when stdout is not a terminal but stderr is) and what `--stats` says.
 
 use indicatif::ProgressBar;
 
-use rpubsub_core::progress;
+use rpubsub_core::progress::{self, Stats};
 
 /// The live counter is redrawn at least every this many messages during a burst.
 const LIVE_EVERY: u64 = 1024;
@@ -46,15 +44,10 @@ impl Counters {
         }
     }
 
-    /// `--stats`: `N messages, SIZE received in TIME (RATE)`.
-    pub fn summary(&self, elapsed: Duration) -> String {
-        format!(
-            "{} messages, {} received in {} ({})",
-            self.printed,
-            progress::bytes(self.bytes),
-            progress::elapsed(elapsed),
-            progress::rate(self.printed, elapsed)
-        )
+    /// `--stats`: `rsub: N messages, SIZE received in TIME (RATE)`, on stderr.
+    pub fn print_stats(&self, stats: &Stats) {
+        let received = format!("{} received", progress::bytes(self.bytes));
+        stats.print(self.printed, received, self.printed);
     }
 }
 
@@ -68,8 +61,5 @@ mod tests {
         counters.printed(3);
         counters.printed(5);
         assert_eq!((counters.printed, counters.bytes), (2, 8));
-        let summary = counters.summary(Duration::from_secs(2));
-        assert!(summary.starts_with("2 messages, "), "{summary}");
-        assert!(summary.contains(" received in "), "{summary}");
     }
 }

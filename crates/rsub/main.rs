@@ -18,18 +18,16 @@ mod retained;
 mod subscriber;
 
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use rpubsub_core::exit::Exit;
+use rpubsub_core::exit::{Exit, Fail};
 use rpubsub_core::options::ConnectOptions;
-use rpubsub_core::progress;
+use rpubsub_core::progress::{self, Stats};
 use rpubsub_core::qos::Qos;
-use rpubsub_core::session::Session;
-use rpubsub_core::stop::Stop;
+use rpubsub_core::start;
 use rpubsub_core::tool::Tool;
 
 use crate::cli::Cli;
-use crate::counters::Counters;
 use crate::plan::Plan;
 use crate::subscriber::Subscriber;
 
@@ -47,48 +45,32 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     rpubsub_core::cli::set_quiet(cli.connect.diagnostics.quiet);
-    rpubsub_core::cli::run(TOOL.name(), run(cli))
+    rpubsub_core::cli::run(TOOL, run(cli))
 }
 
-async fn run(cli: Cli) -> anyhow::Result<Exit> {
+async fn run(cli: Cli) -> Result<Exit, Fail> {
     let opts = ConnectOptions::from_args(&cli.connect, TOOL, PUBLISHES)?;
     if cli.connect.config.print_config {
-        return rpubsub_core::cli::print_config(&opts);
+        return Ok(rpubsub_core::cli::print_config(&opts)?);
     }
     let plan = Plan::resolve(&cli, &opts)?;
-    let stats = plan.stats;
-    let Some((mut session, mut stop)) = connect_or_stop(&opts).await? else {
+    let want_stats = plan.stats;
+    let Some((mut session, mut stop)) = start::connect(&opts).await? else {
         return Ok(Exit::Interrupted);
     };
-    let started = Instant::now();
+    let stats = want_stats.then(|| Stats::start(TOOL));
     let mut subscriber = Subscriber::new(plan);
     let outcome = subscriber.run(&mut session, &mut stop).await;
     let flushed = subscriber.flush();
     let _ = session.disconnect(DISCONNECT_LIMIT, |_| {}).await;
     progress::clear();
-    if stats {
-        print_stats(subscriber.counters(), started);
+    if let Some(stats) = stats {
+        subscriber.counters().print_stats(&stats);
     }
     let exit = outcome?;
-    match flushed.map_err(output::write_error) {
+    match flushed.map_err(|e| Fail::writing_output(&e)) {
         // A reader gone at the last flush does not change how the run ended.
-        Err(e) if !rpubsub_core::cli::is_broken_pipe(&e) => Err(e),
+        Err(fail) if !fail.is_output_closed() => Err(fail),
         _ => Ok(exit),
     }
-}
-
-/// Install the Ctrl+C and SIGTERM handlers, then connect unless a stop comes first (`None`).
-/// The handlers go in first: a Ctrl+C right after CONNACK must not find the default action
-/// (instant death) still in place. rpub connects the same way.
-async fn connect_or_stop(opts: &ConnectOptions) -> anyhow::Result<Option<(Session, Stop)>> {
-    let mut stop = Stop::install()?;
-    tokio::select! {
-        session = Session::connect(opts) => Ok(Some((session?, stop))),
-        _ = stop.wait() => Ok(None),
-    }
-}
-
-/// `--stats`: one line on stderr, whatever ended the run (rpub has its own line).
-fn print_stats(counters: &Counters, started: Instant) {
-    eprintln!("{TOOL}: {}", counters.summary(started.elapsed()));
 }

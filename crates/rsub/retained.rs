@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use rpubsub_core::exit::Fail;
 use rpubsub_core::qos::Qos;
 use rpubsub_core::session::{Message, Session};
 
@@ -61,12 +62,7 @@ impl Clears {
     }
 
     /// Clear the topic of this message if it is retained (and not itself a clear).
-    pub fn note(
-        &mut self,
-        session: &Session,
-        message: &Message,
-        topic: &str,
-    ) -> anyhow::Result<()> {
+    pub fn note(&mut self, session: &Session, message: &Message, topic: &str) -> Result<(), Fail> {
         if self.enabled && message.retain && !message.payload.is_empty() {
             self.waiting.push_back(topic.to_string());
             self.send(session)?;
@@ -87,7 +83,7 @@ impl Clears {
     }
 
     /// Queue as many clears as the request queue takes now.
-    pub fn send(&mut self, session: &Session) -> anyhow::Result<()> {
+    pub fn send(&mut self, session: &Session) -> Result<(), Fail> {
         while let Some(topic) = self.waiting.front() {
             if !session.try_publish(topic, Bytes::new(), Qos::AtMostOnce, true)? {
                 break;

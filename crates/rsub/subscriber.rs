@@ -18,7 +18,7 @@ use rpubsub_core::topic::matches;
 
 use crate::counters::Counters;
 use crate::exit_conditions::ExitConditions;
-use crate::output::{self, Output};
+use crate::output::Output;
 use crate::plan::{Plan, Subscriptions};
 use crate::retained::{Clears, Retained, Verdict};
 use crate::TOOL;
@@ -82,7 +82,7 @@ impl Subscriber {
     }
 
     /// Subscribe, then print what arrives until the run is over.
-    pub async fn run(&mut self, session: &mut Session, stop: &mut Stop) -> anyhow::Result<Exit> {
+    pub async fn run(&mut self, session: &mut Session, stop: &mut Stop) -> Result<Exit, Fail> {
         let deadline = self.until.deadline();
         self.requests.subscribe(session).await?;
         self.requests.unsubscribe(session).await?;
@@ -108,7 +108,7 @@ impl Subscriber {
                         None
                     }
                     Some(Incoming::Event(event)) => self.event(event)?,
-                    None => return Err(lost(session).into()),
+                    None => return Err(lost(session)),
                 },
                 _ = Clears::pause(), if self.clears.waiting() => {
                     self.clears.send(session)?;
@@ -143,13 +143,13 @@ impl Subscriber {
     }
 
     /// One received message, then the flush once a burst is over; `Some` ends the run.
-    fn message(&mut self, session: &Session, message: Message) -> anyhow::Result<Option<Exit>> {
+    fn message(&mut self, session: &Session, message: Message) -> Result<Option<Exit>, Fail> {
         if let Some(exit) = self.print(session, &message)? {
             return Ok(Some(exit));
         }
         let idle = !session.messages_waiting();
         if idle {
-            self.output.flush().map_err(output::write_error)?;
+            self.output.flush().map_err(|e| Fail::writing_output(&e))?;
         }
         self.counters.show(idle);
         Ok(None)
@@ -157,7 +157,7 @@ impl Subscriber {
 
     /// Print one message unless a filter, the retained rules or `--expect` leave it out;
     /// `Some` ends the run.
-    fn print(&mut self, session: &Session, message: &Message) -> anyhow::Result<Option<Exit>> {
+    fn print(&mut self, session: &Session, message: &Message) -> Result<Option<Exit>, Fail> {
         let topic = String::from_utf8_lossy(&message.topic);
         if self.filter_out.iter().any(|f| matches(f, &topic)) {
             return Ok(None);
@@ -181,7 +181,7 @@ impl Subscriber {
         };
         self.output
             .message(message, received)
-            .map_err(output::write_error)?;
+            .map_err(|e| Fail::writing_output(&e))?;
         self.counters.printed(message.payload.len());
         Ok(self
             .until
@@ -192,17 +192,17 @@ impl Subscriber {
 
 impl Requests {
     /// Subscribe to every filter, in one SUBSCRIBE.
-    async fn subscribe(&self, session: &Session) -> anyhow::Result<()> {
+    async fn subscribe(&self, session: &Session) -> Result<(), Fail> {
         if self.asked.filters.is_empty() {
             return Ok(());
         }
-        Ok(session
+        session
             .subscribe(&self.asked.filters, &self.asked.options)
-            .await?)
+            .await
     }
 
     /// `-U`: one UNSUBSCRIBE per filter.
-    async fn unsubscribe(&mut self, session: &Session) -> anyhow::Result<()> {
+    async fn unsubscribe(&mut self, session: &Session) -> Result<(), Fail> {
         for filter in &self.asked.unsubscribe {
             session
                 .unsubscribe(filter, &self.asked.unsubscribe_user_properties)

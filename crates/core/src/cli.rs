@@ -1,9 +1,11 @@
 //! What every `main` does: parse arguments into one line of error text (not clap's screenful),
-//! run the tool on a single-threaded runtime, and turn its result into an exit status.
+//! run the tool on a single-threaded runtime, and turn its result into an exit status; and
+//! the help text both tools end their `--help` with.
 //!
-//! Errors print as `rpub: <message>` on one line with the whole context chain. A broken pipe
-//! (`rsub ... | head -1`) is a normal way for a reader to say "enough": it exits 0 silently.
+//! Errors print as `rpub: <message>` on one line. A closed output (`rsub ... | head -1`, see
+//! [`Fail::output_closed`]) is a normal way for a reader to say "enough": it exits 0 silently.
 
+use std::fmt::Display;
 use std::future::Future;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,7 +15,7 @@ use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Command, FromArgMatches, Parser};
 
-use crate::exit::{exit_of, Exit, Fail};
+use crate::exit::{Exit, Fail};
 use crate::generate::{GenerateKind, Manual};
 use crate::options::ConnectOptions;
 use crate::settings::file::{Config, FileFlags};
@@ -31,7 +33,7 @@ pub fn set_quiet(quiet: bool) {
 }
 
 /// Print `tool: message` on stderr unless `--quiet`.
-pub fn warn(tool: &str, message: impl std::fmt::Display) {
+pub fn warn(tool: impl Display, message: impl Display) {
     if !QUIET.load(Ordering::Relaxed) {
         // Through the progress bar, if one is drawn, so the line does not tear it.
         crate::progress::suspend(|| eprintln!("{tool}: {message}"));
@@ -40,7 +42,7 @@ pub fn warn(tool: &str, message: impl std::fmt::Display) {
 
 /// Print `tool: warning: message` on stderr unless `--quiet`, naming the tool [`parse`] was
 /// called for.
-pub fn warning(message: impl std::fmt::Display) {
+pub fn warning(message: impl Display) {
     let tool = TOOL.get().map(String::as_str).unwrap_or("rpubsub");
     warn(tool, format_args!("warning: {message}"));
 }
@@ -49,6 +51,15 @@ pub fn warning(message: impl std::fmt::Display) {
 /// so an empty ANSI reset goes after each `{` (clap strips it when printing without colour).
 pub fn literal_braces(text: &str) -> String {
     text.replace('{', "{\x1b[0m")
+}
+
+/// The end of both tools' `--help`: what comes first (`intro`, may be empty), the advice on
+/// passwords, and the exit status table.
+pub fn after_help(intro: &str) -> String {
+    format!(
+        "{intro}Passwords: prefer MQTT_PASSWORD or --password-file to -P, which shows in the process list.\n\n{}",
+        crate::exit::table_text()
+    )
 }
 
 /// A tool's command line, as [`parse`] needs to see it.
@@ -170,9 +181,9 @@ pub fn print_config(opts: &ConnectOptions) -> anyhow::Result<Exit> {
 }
 
 /// Run a tool's async body and map its outcome to the exit status.
-pub fn run<F>(tool: &str, body: F) -> ExitCode
+pub fn run<F>(tool: crate::tool::Tool, body: F) -> ExitCode
 where
-    F: Future<Output = anyhow::Result<Exit>>,
+    F: Future<Output = Result<Exit, Fail>>,
 {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -180,7 +191,10 @@ where
     {
         Ok(rt) => rt,
         Err(e) => {
-            warn(tool, format_args!("cannot start: {e}"));
+            warn(
+                tool,
+                format_args!("cannot start: {}", crate::io_error_text(&e)),
+            );
             return Exit::Failure.into();
         }
     };
@@ -190,24 +204,14 @@ where
     runtime.shutdown_background();
     match outcome {
         Ok(exit) => exit.into(),
-        Err(err) => report(tool, &err).into(),
+        Err(fail) => report(tool, &fail).into(),
     }
 }
 
-/// Print an error as one line and pick its exit status.
-pub fn report(tool: &str, err: &anyhow::Error) -> Exit {
-    if is_broken_pipe(err) {
-        return Exit::Ok;
+/// Print a failure as one line and pick its exit status; a closed output ends quietly.
+pub fn report(tool: crate::tool::Tool, fail: &Fail) -> Exit {
+    if !fail.is_output_closed() {
+        warn(tool, fail.message.replace('\n', " "));
     }
-    let text = format!("{err:#}").replace('\n', " ");
-    warn(tool, text);
-    exit_of(err)
-}
-
-/// Is a closed stdout anywhere in the error chain?
-pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|e| {
-        e.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+    fail.exit
 }

@@ -4,6 +4,7 @@
 //! and the man pages print [`TABLE`], and a cause maps to the same code in rpub and rsub.
 
 use std::fmt;
+use std::io;
 
 /// Why a tool ended. The discriminant is the process exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -89,12 +90,14 @@ pub fn table_text() -> String {
     text
 }
 
-/// An error that knows its exit status. Anything else that reaches `main` exits with
-/// [`Exit::Failure`]; wrap it with [`Fail::new`] or use [`ResultExt::exit`] to choose.
-#[derive(Debug)]
+/// An error that knows its exit status: the one error type of both tools, from the session
+/// up to `main` ([`crate::cli::run`] prints it as one line and exits with [`Fail::exit`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fail {
     pub exit: Exit,
     pub message: String,
+    /// Set only by [`Fail::output_closed`]: the reader of stdout went away.
+    closed: bool,
 }
 
 impl Fail {
@@ -102,12 +105,40 @@ impl Fail {
         Fail {
             exit,
             message: message.into(),
+            closed: false,
         }
     }
 
     /// Bad arguments or input.
     pub fn usage(message: impl Into<String>) -> Self {
         Fail::new(Exit::Usage, message)
+    }
+
+    /// The reader of stdout closed it (`rsub ... | head -1`): a normal way to say "enough",
+    /// so it ends the run with exit 0 and no message.
+    pub fn output_closed() -> Self {
+        Fail {
+            closed: true,
+            ..Fail::new(Exit::Ok, "output closed")
+        }
+    }
+
+    /// Is this [`Fail::output_closed`]? Then nothing is printed.
+    pub fn is_output_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// Writing to stdout failed: the broken-pipe rule of both tools in one place. A closed
+    /// pipe is [`Fail::output_closed`]; anything else (a full disk, say) exits 1.
+    pub fn writing_output(err: &io::Error) -> Self {
+        if err.kind() == io::ErrorKind::BrokenPipe {
+            Fail::output_closed()
+        } else {
+            Fail::new(
+                Exit::Failure,
+                format!("writing output: {}", crate::io_error_text(err)),
+            )
+        }
     }
 }
 
@@ -119,26 +150,61 @@ impl fmt::Display for Fail {
 
 impl std::error::Error for Fail {}
 
-/// Shorthand for returning a [`Fail`] as an `anyhow::Error`.
-pub fn fail<T>(exit: Exit, message: impl Into<String>) -> anyhow::Result<T> {
-    Err(Fail::new(exit, message).into())
-}
-
-/// Attach an exit status to any error, keeping its text.
-pub trait ResultExt<T> {
-    fn exit(self, exit: Exit, context: &str) -> anyhow::Result<T>;
-}
-
-impl<T, E: fmt::Display> ResultExt<T> for Result<T, E> {
-    fn exit(self, exit: Exit, context: &str) -> anyhow::Result<T> {
-        self.map_err(|e| Fail::new(exit, format!("{context}: {e}")).into())
+/// For code that still returns `anyhow::Result` (the session, `--print-config`): the [`Fail`]
+/// in the error's chain gives the exit status, else [`Exit::Failure`]; the message is the
+/// whole chain on one line. A closed stdout anywhere in the chain is [`Fail::output_closed`].
+impl From<anyhow::Error> for Fail {
+    fn from(err: anyhow::Error) -> Self {
+        let broken_pipe = err.chain().any(|e| {
+            e.downcast_ref::<io::Error>()
+                .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+        });
+        if broken_pipe {
+            return Fail::output_closed();
+        }
+        let exit = err
+            .chain()
+            .find_map(|e| e.downcast_ref::<Fail>())
+            .map_or(Exit::Failure, |f| f.exit);
+        Fail::new(exit, format!("{err:#}"))
     }
 }
 
-/// The exit status an error maps to: the [`Fail`] in its chain, else [`Exit::Failure`].
-pub fn exit_of(err: &anyhow::Error) -> Exit {
-    err.chain()
-        .find_map(|e| e.downcast_ref::<Fail>())
-        .map(|f| f.exit)
-        .unwrap_or(Exit::Failure)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_closed_pipe_is_told_by_data_not_text() {
+        let closed = Fail::writing_output(&io::Error::from(io::ErrorKind::BrokenPipe));
+        assert!(closed.is_output_closed());
+        assert_eq!(closed.exit, Exit::Ok);
+        assert!(!Fail::new(Exit::Ok, "output closed").is_output_closed());
+
+        let full = Fail::writing_output(&io::Error::from_raw_os_error(28));
+        assert!(!full.is_output_closed());
+        assert_eq!(full.exit, Exit::Failure);
+        assert_eq!(full.message, "writing output: No space left on device");
+    }
+
+    #[test]
+    fn an_anyhow_error_keeps_its_exit_status_and_whole_chain() {
+        let inner = anyhow::Error::from(Fail::new(Exit::Refused, "not authorized"));
+        let fail = Fail::from(inner.context("connecting"));
+        assert_eq!(fail.exit, Exit::Refused);
+        assert_eq!(fail.message, "connecting: not authorized");
+
+        let plain = Fail::from(anyhow::anyhow!("something else"));
+        assert_eq!(plain.exit, Exit::Failure);
+
+        let pipe = anyhow::Error::from(io::Error::from(io::ErrorKind::BrokenPipe));
+        assert!(Fail::from(pipe.context("writing output")).is_output_closed());
+    }
+
+    #[test]
+    fn the_table_lists_every_status_once() {
+        let codes: Vec<u8> = TABLE.iter().map(|(exit, _)| exit.code()).collect();
+        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7, 27, 130]);
+        assert!(table_text().contains("  130  interrupted"));
+    }
 }

@@ -19,6 +19,7 @@ pub mod reason;
 pub mod secret;
 pub mod session;
 pub mod settings;
+pub mod start;
 pub mod stop;
 pub mod tls;
 pub mod tool;

@@ -1,15 +1,18 @@
 //! Progress for people watching a terminal: rpub's progress bar and rsub's live counter on
-//! stderr (indicatif), and the `--stats` summary both tools print on exit.
+//! stderr (indicatif), and the `--stats` summary both tools print on exit ([`Stats`]).
 //!
 //! A bar is drawn only when stderr is a terminal and neither `--quiet` nor `-d` is on, so
 //! pipes, files and CI logs never see it. While one is shown, warnings (`cli::warn`) and report lines go
 //! through [`suspend`], which clears the bar, prints, and redraws it, so lines never tear it.
 
+use std::fmt::Display;
 use std::io::IsTerminal;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::tool::Tool;
 
 /// The bar or counter on screen, if any.
 static CURRENT: Mutex<Option<ProgressBar>> = Mutex::new(None);
@@ -74,6 +77,40 @@ pub fn clear() {
     }
 }
 
+/// `--stats`: a clock that starts once connected, and the summary line printed on exit.
+pub struct Stats {
+    tool: Tool,
+    started: Instant,
+}
+
+impl Stats {
+    /// Start the clock.
+    pub fn start(tool: Tool) -> Stats {
+        Stats {
+            tool,
+            started: Instant::now(),
+        }
+    }
+
+    /// The summary on stderr, `rpub: 10 messages, 10 sent, 50 B in 0.01s (1000 msg/s)`:
+    /// how many `messages`, what became of them (`detail`), and the rate of those `done`.
+    pub fn print(&self, messages: u64, detail: impl Display, done: u64) {
+        eprintln!(
+            "{}",
+            self.line(messages, detail, done, self.started.elapsed())
+        );
+    }
+
+    fn line(&self, messages: u64, detail: impl Display, done: u64, took: Duration) -> String {
+        format!(
+            "{}: {messages} messages, {detail} in {} ({})",
+            self.tool,
+            elapsed(took),
+            rate(done, took)
+        )
+    }
+}
+
 /// Bytes as people read them: `512 B`, `1.5 KiB`, `3.2 MiB`.
 pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
@@ -121,5 +158,14 @@ mod tests {
         assert_eq!(rate(100, Duration::from_secs(2)), "50 msg/s");
         assert_eq!(elapsed(Duration::from_millis(520)), "0.52s");
         assert_eq!(elapsed(Duration::from_secs(125)), "2m 5s");
+    }
+
+    #[test]
+    fn the_stats_line() {
+        let stats = Stats::start(Tool::Rsub);
+        assert_eq!(
+            stats.line(4, "2.0 KiB received", 4, Duration::from_secs(2)),
+            "rsub: 4 messages, 2.0 KiB received in 2.00s (2 msg/s)"
+        );
     }
 }

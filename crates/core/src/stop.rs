@@ -4,7 +4,7 @@
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
 
-use crate::exit::Exit;
+use crate::exit::{Exit, Fail};
 
 /// A stop request, shared by whatever wants to notice it.
 #[derive(Clone)]
@@ -14,9 +14,17 @@ pub struct Stop {
 
 impl Stop {
     /// Install the handlers. Must run inside the runtime.
-    pub fn install() -> std::io::Result<Stop> {
-        let mut interrupt = signal(SignalKind::interrupt())?;
-        let mut terminate = signal(SignalKind::terminate())?;
+    pub fn install() -> Result<Stop, Fail> {
+        let handler = |kind| {
+            signal(kind).map_err(|e| {
+                Fail::new(
+                    Exit::Failure,
+                    format!("cannot watch for Ctrl+C: {}", crate::io_error_text(&e)),
+                )
+            })
+        };
+        let mut interrupt = handler(SignalKind::interrupt())?;
+        let mut terminate = handler(SignalKind::terminate())?;
         let (tx, rx) = watch::channel(false);
         tokio::spawn(async move {
             let mut seen = 0;

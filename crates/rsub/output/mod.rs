@@ -97,15 +97,6 @@ impl<W: Write> Output<W> {
     }
 }
 
-/// A failed write to stdout as an error for `rpubsub_core::cli::report`, whose rule then
-/// applies: a closed pipe (`rsub ... | head -1`) is a reader saying "enough" and exits 0
-/// quietly; anything else is one line, `writing output: No space left on device`, exit 1.
-/// The I/O error is kept (its kind, for that rule) with its text in plain words.
-pub fn write_error(err: io::Error) -> anyhow::Error {
-    let plain = io::Error::new(err.kind(), rpubsub_core::io_error_text(&err));
-    anyhow::Error::new(plain).context("writing output")
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -205,17 +196,5 @@ pub(crate) mod tests {
         };
         assert!(!needs(format("%t %p")));
         assert!(needs(format("@H %p")));
-    }
-
-    #[test]
-    fn a_closed_pipe_stays_a_broken_pipe_and_other_errors_read_plainly() {
-        let pipe = write_error(io::Error::from(io::ErrorKind::BrokenPipe));
-        assert!(rpubsub_core::cli::is_broken_pipe(&pipe));
-        let full = write_error(io::Error::from_raw_os_error(28));
-        assert!(!rpubsub_core::cli::is_broken_pipe(&full));
-        assert_eq!(
-            format!("{full:#}"),
-            "writing output: No space left on device"
-        );
     }
 }

@@ -17,7 +17,7 @@ enum Part {
 }
 
 /// A topic or message with its placeholders found once, rendered per message.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Template {
     parts: Vec<Part>,
 }

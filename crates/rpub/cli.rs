@@ -1,0 +1,235 @@
+//! rpub's command line as clap parses it: what was typed, checked only as far as each flag's
+//! own parser goes. `plan.rs` turns it into what rpub will do; nothing past that reads it.
+//!
+//! Flags and their meanings follow mosquitto_pub; the connection flags are shared with rsub
+//! (`rpubsub_core::args`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgGroup, Parser};
+
+use rpubsub_core::cli::{after_help, literal_braces};
+use rpubsub_core::duration::{parse_duration, parse_interval};
+use rpubsub_core::exit::Fail;
+use rpubsub_core::generate::HelpArgs;
+use rpubsub_core::generate::Manual;
+use rpubsub_core::progress;
+use rpubsub_core::properties::{parse_payload_format, parse_user_property};
+use rpubsub_core::qos::{parse_qos, Qos};
+use rpubsub_core::settings::ConnectArgs;
+use rpubsub_core::tool::Tool;
+
+/// Publish MQTT messages.
+#[derive(Debug, Parser)]
+#[command(
+    name = Tool::Rpub.name(),
+    version,
+    about = "Publish MQTT messages: one, a counted loop, or one per line of stdin.",
+    disable_help_flag = true,
+    disable_version_flag = true,
+    after_help = literal_braces(&after_help(PLACEHOLDERS)),
+    override_usage = "rpub [OPTIONS] -t TOPIC <-m MESSAGE | -f FILE | -s | -l | -n>\n       rpub [OPTIONS] --stdin-json",
+    // One payload source; that there is one is checked by the plan, so that --print-config
+    // and --generate need none.
+    group(ArgGroup::new("source").args(["message", "file", "stdin_file", "stdin_line", "stdin_json", "null_message"])),
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub help: HelpArgs,
+
+    /// Topic to publish to
+    #[arg(short = 't', long, value_name = "TOPIC")]
+    pub topic: Option<String>,
+
+    /// Send MESSAGE as the payload
+    #[arg(
+        short = 'm',
+        long,
+        value_name = "MESSAGE",
+        help_heading = "Payload (one of)"
+    )]
+    pub message: Option<String>,
+
+    /// Send the contents of FILE as the payload
+    #[arg(
+        short = 'f',
+        long,
+        value_name = "FILE",
+        help_heading = "Payload (one of)"
+    )]
+    pub file: Option<PathBuf>,
+
+    /// Read all of stdin and send it as one message
+    #[arg(short = 's', long = "stdin-file", help_heading = "Payload (one of)")]
+    pub stdin_file: bool,
+
+    /// Send each line of stdin as a message, as it arrives (empty lines are skipped)
+    #[arg(short = 'l', long = "stdin-line", help_heading = "Payload (one of)", conflicts_with_all = ["repeat", "interval"])]
+    pub stdin_line: bool,
+
+    /// Send an empty message
+    #[arg(short = 'n', long = "null-message", help_heading = "Payload (one of)")]
+    pub null_message: bool,
+
+    /// Publish the messages of JSON lines on stdin (as rsub --json writes them), each with its own topic, payload, qos, retain and properties
+    #[arg(long = "stdin-json", visible_alias = "json", help_heading = "Payload (one of)",
+          conflicts_with_all = ["repeat", "interval", "topic"])]
+    pub stdin_json: bool,
+
+    /// With --stdin-json: keep the time gaps between the lines' "received" times
+    #[arg(long, requires = "stdin_json", help_heading = "Replay")]
+    pub replay_timing: bool,
+
+    /// With --replay-timing: play N times faster (0.5 = half speed) [default: 1]
+    #[arg(long, value_name = "N", requires = "replay_timing", value_parser = parse_speed, help_heading = "Replay")]
+    pub speed: Option<f64>,
+
+    /// Quality of service: 0, 1 or 2
+    #[arg(short = 'q', long, value_name = "QOS", default_value_t = Qos::AtMostOnce,
+          value_parser = parse_qos)]
+    pub qos: Qos,
+
+    /// Ask the broker to retain the message
+    #[arg(short = 'r', long)]
+    pub retain: bool,
+
+    #[arg(long, visible_alias = "count", value_name = "N",
+          help = literal_braces("Send N times (0 = until Ctrl+C), expanding {n} {i} {time} {ts}"))]
+    pub repeat: Option<u64>,
+
+    /// Wait this long between repeated messages (seconds or a duration such as 500ms)
+    #[arg(long = "repeat-delay", visible_alias = "interval", value_name = "DURATION",
+          value_parser = parse_duration, requires = "repeat")]
+    pub interval: Option<Duration>,
+
+    #[arg(long, help = literal_braces("Send {n} {i} {time} {ts} literally even with --repeat"))]
+    pub no_placeholders: bool,
+
+    /// Print a line per message once it is done (sent for QoS 0, acknowledged for QoS 1/2)
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+
+    /// On exit, print on stderr how many messages were sent and acknowledged, bytes, time and rate
+    #[arg(long)]
+    pub stats: bool,
+    /// A user property of each message; repeatable
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_user_property,
+          help_heading = "MQTT 5 (with -V mqttv5)")]
+    pub user_property: Vec<(String, String)>,
+
+    /// Content type of the payload (a MIME type, say)
+    #[arg(long, value_name = "TYPE", help_heading = "MQTT 5 (with -V mqttv5)")]
+    pub content_type: Option<String>,
+
+    /// The payload is utf8 text (the broker may check) or bytes
+    #[arg(long, value_name = "utf8|bytes", value_parser = parse_payload_format,
+          help_heading = "MQTT 5 (with -V mqttv5)")]
+    pub payload_format: Option<u8>,
+
+    /// The broker drops the message if not delivered within this long (seconds or a duration)
+    #[arg(long, value_name = "DURATION", value_parser = parse_interval,
+          help_heading = "MQTT 5 (with -V mqttv5)")]
+    pub message_expiry: Option<u32>,
+
+    /// Topic a receiver should answer on
+    #[arg(long, value_name = "TOPIC", help_heading = "MQTT 5 (with -V mqttv5)")]
+    pub response_topic: Option<String>,
+
+    /// Correlation data: lets the requester match an answer to its request
+    #[arg(long, value_name = "DATA", help_heading = "MQTT 5 (with -V mqttv5)")]
+    pub correlation_data: Option<String>,
+
+    /// Topic alias N (1 up to the broker's maximum), sent with the topic on each message
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..),
+          help_heading = "MQTT 5 (with -V mqttv5)")]
+    pub topic_alias: Option<u16>,
+
+    /// Request/response: publish with a response topic and correlation data, print the answer and exit; exit 27 if none comes within DURATION [default: 10s]
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "10s",
+          value_parser = parse_duration, conflicts_with_all = ["repeat", "stdin_line"],
+          help_heading = "MQTT 5 (with -V mqttv5)")]
+    pub wait_response: Option<Duration>,
+
+    #[command(flatten, next_help_heading = "Connection")]
+    pub connect: ConnectArgs,
+}
+
+/// What `--help` says after the flags, before the password advice and the exit statuses.
+const PLACEHOLDERS: &str =
+    "Placeholders (with --repeat/--count): {n} count from 1, {i} index from 0, \
+                            {time} local time, {ts} unix seconds.\n";
+
+impl rpubsub_core::cli::Tool for Cli {
+    fn connect_args(&mut self) -> &mut ConnectArgs {
+        &mut self.connect
+    }
+    fn manual() -> Manual {
+        crate::manual::MANUAL
+    }
+}
+
+/// What the person running rpub sees besides errors.
+pub struct Show {
+    /// `-v`: a line per message done.
+    pub verbose: bool,
+    /// `--stats`: a summary on exit.
+    pub stats: bool,
+    /// A progress bar, if the plan has one: only for a person at a terminal.
+    pub bar: bool,
+}
+
+impl Cli {
+    /// What clap cannot check: its `requires` does not see through the payload group.
+    pub fn check(&self) -> Result<(), Fail> {
+        if self.replay_timing && !self.stdin_json {
+            return Err(Fail::usage(
+                "--replay-timing replays JSON lines: it needs --stdin-json",
+            ));
+        }
+        Ok(())
+    }
+
+    /// What to show besides errors: `-v`, `--stats`, and a bar unless `-d`, `--quiet` or
+    /// stderr is not a terminal.
+    pub fn show(&self) -> Show {
+        Show {
+            verbose: self.verbose,
+            stats: self.stats,
+            bar: progress::wanted(
+                self.connect.diagnostics.quiet,
+                self.connect.diagnostics.debug,
+            ),
+        }
+    }
+}
+
+/// `--speed`: a positive factor.
+fn parse_speed(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!(
+            "'{text}' is not a speed: give a number above 0, e.g. 10 or 0.5"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn clap_accepts_the_definition() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_speed_is_a_positive_number() {
+        assert_eq!(parse_speed(" 0.5"), Ok(0.5));
+        for bad in ["0", "-1", "fast", "inf", "NaN"] {
+            assert!(parse_speed(bad).is_err(), "{bad}");
+        }
+    }
+}

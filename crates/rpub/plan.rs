@@ -1,0 +1,541 @@
+//! What rpub will do, resolved once from the command line and the connection settings, with
+//! everything checked before connecting: the topic, the payload (read already), the MQTT 5
+//! properties, counts, intervals and QoS. A plan that exists can be carried out; the loops
+//! that do it (`repeat.rs`, `lines.rs`, `replay.rs`, `request.rs`) never see a flag.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use rpubsub_core::exit::Fail;
+use rpubsub_core::options::{ConnectOptions, Protocol};
+use rpubsub_core::properties::PublishProperties;
+use rpubsub_core::qos::Qos;
+use rpubsub_core::settings::ConnectArgs;
+use rpubsub_core::tool::Tool;
+use rpubsub_core::topic::check_topic_name;
+
+use crate::cli::Cli;
+use crate::payload::Payload;
+use crate::placeholders::Template;
+
+const NO_PAYLOAD: &str = "no payload: give one of -m MESSAGE, -f FILE, -s (stdin as one message), \
+                          -l (one per line), --stdin-json (JSON lines), -n (empty)";
+
+/// One run of rpub.
+#[derive(Debug, PartialEq)]
+pub enum Plan {
+    /// `-m`, `-f`, `-s` or `-n` without `--repeat`: one message, sent as typed.
+    Once(Message),
+    /// `--repeat N` / `--count N`.
+    Repeat(Repeat),
+    /// `-l`: a message per line of stdin, each with the same topic and properties.
+    Lines(Publish),
+    /// `--stdin-json`: the messages JSON lines on stdin describe.
+    Replay(Replay),
+    /// `--wait-response`: one request, and its answer printed.
+    Request(Request),
+}
+
+/// How each message goes out: topic, QoS, retain flag and MQTT 5 properties.
+#[derive(Debug, PartialEq)]
+pub struct Publish {
+    pub topic: String,
+    pub qos: Qos,
+    pub retain: bool,
+    pub properties: PublishProperties,
+}
+
+/// A message: where and how, and its payload.
+#[derive(Debug, PartialEq)]
+pub struct Message {
+    pub publish: Publish,
+    pub payload: Bytes,
+}
+
+/// The same message, counted.
+#[derive(Debug, PartialEq)]
+pub struct Repeat {
+    pub message: Message,
+    /// How many; `None`: until Ctrl+C (`--repeat 0`).
+    pub times: Option<u64>,
+    /// Between one message and the next (zero: as fast as the connection takes them).
+    pub interval: Duration,
+    /// The topic with its placeholders, when it has any and they are wanted.
+    pub topic: Option<Template>,
+    /// The same for the `-m` text (a file or stdin is never rewritten).
+    pub text: Option<Template>,
+}
+
+/// `--stdin-json`.
+#[derive(Debug, PartialEq)]
+pub struct Replay {
+    /// For lines that do not say: `-q` and `-r`.
+    pub qos: Qos,
+    pub retain: bool,
+    /// `--replay-timing`: the speed factor (1 = as captured).
+    pub speed: Option<f64>,
+    /// MQTT 5: the lines' properties can be sent.
+    pub mqtt5: bool,
+}
+
+/// `--wait-response`.
+#[derive(Debug, PartialEq)]
+pub struct Request {
+    /// Its properties carry the response topic and correlation data.
+    pub message: Message,
+    /// How long to wait for the answer.
+    pub wait: Duration,
+}
+
+impl Plan {
+    /// Resolve the command line over the connection settings `opts`. A refusal is a
+    /// [`Fail`] with nothing sent; so is an unreadable payload (read here).
+    pub fn resolve(cli: &Cli, opts: &ConnectOptions) -> Result<Plan, Fail> {
+        let payload = match source(cli) {
+            None => return Err(Fail::usage(NO_PAYLOAD)),
+            Some(Source::Json) => return replay(cli, opts),
+            Some(Source::Lines) => None,
+            Some(Source::One(payload)) => Some(payload),
+        };
+        let topic = cli
+            .topic
+            .clone()
+            .or_else(|| opts.url_topic.clone())
+            .ok_or_else(|| {
+                Fail::usage("no topic: give one with -t TOPIC (or as in -L mqtt://host/TOPIC)")
+            })?;
+        check_topic_name(&topic).map_err(Fail::usage)?;
+        let payload = payload.map(Payload::read).transpose()?;
+        let mut properties = crate::properties::resolve(cli, opts)?;
+        let Some(payload) = payload else {
+            return Ok(Plan::Lines(publish(cli, topic, properties)));
+        };
+        if properties.payload_format == Some(1) && std::str::from_utf8(&payload).is_err() {
+            return Err(Fail::usage(
+                "the payload format is utf8 but the payload is not valid UTF-8 (use --payload-format bytes)",
+            ));
+        }
+        if cli.wait_response.is_some() {
+            crate::properties::for_request(&mut properties, &opts.client_id);
+        }
+        let message = Message {
+            publish: publish(cli, topic, properties),
+            payload,
+        };
+        Ok(match (cli.wait_response, cli.repeat) {
+            (Some(wait), _) => Plan::Request(Request { message, wait }),
+            (None, Some(times)) => Plan::Repeat(repeat(cli, message, times)),
+            (None, None) => Plan::Once(message),
+        })
+    }
+
+    /// The progress bar this plan shows on a terminal: its total (if known) and what it
+    /// counts. A single message needs none.
+    pub fn progress(&self) -> Option<(Option<u64>, &'static str)> {
+        let unit = |qos| match qos {
+            Qos::AtMostOnce => "sent",
+            _ => "acknowledged",
+        };
+        match self {
+            Plan::Once(_) | Plan::Request(_) => None,
+            Plan::Repeat(r) => Some((r.times, unit(r.message.publish.qos))),
+            Plan::Lines(publish) => Some((None, unit(publish.qos))),
+            Plan::Replay(_) => Some((None, "done")),
+        }
+    }
+}
+
+/// Which payload flag was given.
+enum Source<'a> {
+    /// One payload, read while planning.
+    One(Payload<'a>),
+    /// `-l`: lines, read as they come.
+    Lines,
+    /// `--stdin-json`: lines that also name their topics.
+    Json,
+}
+
+fn source(cli: &Cli) -> Option<Source<'_>> {
+    Some(if let Some(text) = &cli.message {
+        Source::One(Payload::Message(text))
+    } else if let Some(path) = &cli.file {
+        Source::One(Payload::File(path))
+    } else if cli.stdin_file {
+        Source::One(Payload::Stdin)
+    } else if cli.null_message {
+        Source::One(Payload::Empty)
+    } else if cli.stdin_line {
+        Source::Lines
+    } else if cli.stdin_json {
+        Source::Json
+    } else {
+        return None;
+    })
+}
+
+/// The same topic, QoS, retain flag and properties for each message.
+fn publish(cli: &Cli, topic: String, properties: PublishProperties) -> Publish {
+    Publish {
+        topic,
+        qos: cli.qos,
+        retain: cli.retain,
+        properties,
+    }
+}
+
+/// `--stdin-json`: each line names its own topic and properties.
+fn replay(cli: &Cli, opts: &ConnectOptions) -> Result<Plan, Fail> {
+    if !crate::properties::resolve(cli, opts)?.is_empty() {
+        return Err(Fail::usage(
+            "--stdin-json takes the properties of each message from its line, not from flags or -D",
+        ));
+    }
+    Ok(Plan::Replay(Replay {
+        qos: cli.qos,
+        retain: cli.retain,
+        speed: cli.replay_timing.then(|| cli.speed.unwrap_or(1.0)),
+        mqtt5: opts.protocol == Protocol::V5,
+    }))
+}
+
+/// `--repeat`: placeholders are expanded only in a loop, and only when they are there.
+fn repeat(cli: &Cli, message: Message, times: u64) -> Repeat {
+    let wanted = |text: &str| {
+        Some(Template::parse(text)).filter(|t| !cli.no_placeholders && !t.is_constant())
+    };
+    Repeat {
+        topic: wanted(&message.publish.topic),
+        text: cli.message.as_deref().and_then(wanted),
+        message,
+        times: Some(times).filter(|&n| n > 0),
+        interval: cli.interval.unwrap_or(Duration::ZERO),
+    }
+}
+
+/// The highest QoS this command line may publish at: `-q`, or any with `--stdin-json`,
+/// whose lines name their own.
+pub fn publishes(cli: &Cli) -> Qos {
+    if cli.stdin_json {
+        Qos::ExactlyOnce
+    } else {
+        cli.qos
+    }
+}
+
+/// The connection settings; the in-flight window follows from what `publishes` allows.
+pub fn connect_options(args: &ConnectArgs, publishes: Qos) -> Result<ConnectOptions, Fail> {
+    ConnectOptions::from_args(args, Tool::Rpub, publishes)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use clap::Parser;
+
+    use super::*;
+    use rpubsub_core::options::{INFLIGHT_QOS1, INFLIGHT_QOS2};
+
+    /// The plan for `rpub ARGS`, with no config file and the window it gets.
+    fn plan(args: &[&str]) -> Result<Plan, Fail> {
+        let (cli, opts) = parsed(args)?;
+        Plan::resolve(&cli, &opts)
+    }
+
+    fn parsed(args: &[&str]) -> Result<(Cli, ConnectOptions), Fail> {
+        let argv = ["rpub", "--config", "/dev/null"].iter().chain(args);
+        let cli = Cli::try_parse_from(argv).map_err(|e| Fail::usage(e.to_string()))?;
+        cli.check()?;
+        let opts = connect_options(&cli.connect, publishes(&cli))?;
+        Ok((cli, opts))
+    }
+
+    fn refusal(args: &[&str]) -> String {
+        match plan(args) {
+            Ok(plan) => panic!("{args:?} was not refused: {plan:?}"),
+            Err(fail) => {
+                assert_eq!(fail.exit, rpubsub_core::exit::Exit::Usage, "{args:?}");
+                fail.message
+            }
+        }
+    }
+
+    fn publish(topic: &str, qos: Qos) -> Publish {
+        Publish {
+            topic: topic.into(),
+            qos,
+            retain: false,
+            properties: PublishProperties::default(),
+        }
+    }
+
+    #[test]
+    fn one_message_is_sent_as_typed() {
+        let expected = Plan::Once(Message {
+            publish: Publish {
+                retain: true,
+                ..publish("a/b", Qos::AtLeastOnce)
+            },
+            payload: Bytes::from_static(b"{n}"),
+        });
+        assert_eq!(
+            plan(&["-t", "a/b", "-m", "{n}", "-q", "1", "-r"]),
+            Ok(expected)
+        );
+        let Ok(Plan::Once(empty)) = plan(&["-t", "x", "-n"]) else {
+            panic!("-n is one message");
+        };
+        assert!(empty.payload.is_empty());
+    }
+
+    #[test]
+    fn the_topic_can_come_from_the_url() {
+        let Ok(Plan::Once(m)) = plan(&["-L", "mqtt://localhost/from/url", "-m", "x"]) else {
+            panic!("-L with a topic is enough");
+        };
+        assert_eq!(m.publish.topic, "from/url");
+    }
+
+    #[test]
+    fn a_loop_expands_the_placeholders_it_has() {
+        let args = [
+            "-t",
+            "t/{i}",
+            "-m",
+            "{n}",
+            "--count",
+            "3",
+            "--interval",
+            "1s",
+        ];
+        let expected = Plan::Repeat(Repeat {
+            message: Message {
+                publish: publish("t/{i}", Qos::AtMostOnce),
+                payload: Bytes::from_static(b"{n}"),
+            },
+            times: Some(3),
+            interval: Duration::from_secs(1),
+            topic: Some(Template::parse("t/{i}")),
+            text: Some(Template::parse("{n}")),
+        });
+        assert_eq!(plan(&args), Ok(expected));
+
+        let Ok(Plan::Repeat(plain)) = plan(&["-t", "t", "-m", "{x}", "--count", "0"]) else {
+            panic!("--count 0 is a loop");
+        };
+        assert_eq!((plain.times, plain.interval), (None, Duration::ZERO));
+        assert_eq!((plain.topic, plain.text), (None, None));
+
+        let literal = [
+            "-t",
+            "t/{i}",
+            "-m",
+            "{n}",
+            "--count",
+            "2",
+            "--no-placeholders",
+        ];
+        let Ok(Plan::Repeat(literal)) = plan(&literal) else {
+            panic!("--no-placeholders is still a loop");
+        };
+        assert_eq!((literal.topic, literal.text), (None, None));
+    }
+
+    #[test]
+    fn a_file_is_never_rewritten() {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(b"{n}").unwrap();
+        let path = file.path().to_str().unwrap();
+        let Ok(Plan::Repeat(r)) = plan(&["-t", "t", "-f", path, "--count", "2"]) else {
+            panic!("-f with --count is a loop");
+        };
+        assert_eq!(
+            (r.text, r.message.payload),
+            (None, Bytes::from_static(b"{n}"))
+        );
+    }
+
+    #[test]
+    fn lines_replay_and_request() {
+        assert_eq!(
+            plan(&["-t", "log", "-l", "-q", "2"]),
+            Ok(Plan::Lines(publish("log", Qos::ExactlyOnce)))
+        );
+        let replay = Replay {
+            qos: Qos::AtMostOnce,
+            retain: false,
+            speed: None,
+            mqtt5: false,
+        };
+        assert_eq!(plan(&["--stdin-json"]), Ok(Plan::Replay(replay)));
+        let Ok(Plan::Replay(timed)) = plan(&["--json", "--replay-timing", "-V", "5"]) else {
+            panic!("--json is --stdin-json");
+        };
+        assert_eq!((timed.speed, timed.mqtt5), (Some(1.0), true));
+        let Ok(Plan::Replay(fast)) = plan(&["--stdin-json", "--replay-timing", "--speed", "4"])
+        else {
+            panic!("--speed with --replay-timing");
+        };
+        assert_eq!(fast.speed, Some(4.0));
+
+        let Ok(Plan::Request(r)) = plan(&["-V", "5", "-t", "q", "-m", "now", "--wait-response"])
+        else {
+            panic!("--wait-response is a request");
+        };
+        assert_eq!(r.wait, Duration::from_secs(10));
+        let properties = &r.message.publish.properties;
+        let response = properties.response_topic.as_deref().unwrap_or_default();
+        assert!(response.starts_with("rpub/response/"), "{response}");
+        assert!(properties.correlation_data.is_some());
+        let Ok(Plan::Request(given)) = plan(&[
+            "-V",
+            "5",
+            "-t",
+            "q",
+            "-m",
+            "now",
+            "--wait-response",
+            "2s",
+            "--response-topic",
+            "answers",
+        ]) else {
+            panic!("--wait-response 2s is a request");
+        };
+        assert_eq!(given.wait, Duration::from_secs(2));
+        let given = &given.message.publish.properties;
+        assert_eq!(given.response_topic.as_deref(), Some("answers"));
+    }
+
+    #[test]
+    fn the_properties_merge_the_flags_over_dash_d() {
+        let Ok(Plan::Once(m)) = plan(&[
+            "-V",
+            "5",
+            "-t",
+            "t",
+            "-m",
+            "x",
+            "-D",
+            "publish",
+            "user-property",
+            "a",
+            "1",
+            "--user-property",
+            "b=2",
+            "--content-type",
+            "text/plain",
+            "--message-expiry",
+            "1m",
+            "--correlation-data",
+            "c",
+            "--topic-alias",
+            "3",
+            "--payload-format",
+            "utf8",
+        ]) else {
+            panic!("MQTT 5 properties with -V 5");
+        };
+        let p = &m.publish.properties;
+        let users = [("a".into(), "1".into()), ("b".into(), "2".into())];
+        assert_eq!(p.user_properties, users);
+        assert_eq!(p.content_type.as_deref(), Some("text/plain"));
+        assert_eq!(p.message_expiry, Some(60));
+        assert_eq!(p.correlation_data.as_deref(), Some(&b"c"[..]));
+        assert_eq!((p.topic_alias, p.payload_format), (Some(3), Some(1)));
+    }
+
+    #[test]
+    fn refusals() {
+        assert!(refusal(&["-t", "x"]).starts_with("no payload: "));
+        assert!(refusal(&["-m", "x"]).starts_with("no topic: "));
+        assert!(refusal(&["-t", "a/+", "-m", "x"]).contains("topic"));
+        assert!(refusal(&["-t", "x", "-f", "/nonexistent"]).contains("/nonexistent"));
+        assert_eq!(
+            refusal(&["-t", "x", "-m", "y", "--content-type", "text/plain"]),
+            "--content-type is MQTT 5 only: add -V mqttv5"
+        );
+        assert_eq!(
+            refusal(&["-t", "x", "-m", "y", "--wait-response"]),
+            "--wait-response is MQTT 5 only: add -V mqttv5"
+        );
+        assert_eq!(
+            refusal(&[
+                "-V",
+                "5",
+                "-t",
+                "x",
+                "-m",
+                "y",
+                "-D",
+                "publish",
+                "content-type",
+                "a",
+                "--content-type",
+                "b",
+            ]),
+            "the content type is given twice (by its flag and by -D)"
+        );
+        assert!(
+            refusal(&["-V", "5", "-t", "x", "-m", "y", "--response-topic", "r/#"])
+                .starts_with("response topic: ")
+        );
+        assert_eq!(
+            refusal(&["-V", "5", "--stdin-json", "--user-property", "a=b"]),
+            "--stdin-json takes the properties of each message from its line, not from flags or -D"
+        );
+        assert_eq!(
+            refusal(&["-t", "x", "-m", "y", "--replay-timing"]),
+            "--replay-timing replays JSON lines: it needs --stdin-json"
+        );
+    }
+
+    #[test]
+    fn a_utf8_payload_must_be_utf8() {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(b"\xff\xfe").unwrap();
+        let path = file.path().to_str().unwrap();
+        let base = ["-V", "5", "-t", "x", "-f", path, "--payload-format"];
+        let utf8 = [&base[..], &["utf8"]].concat();
+        assert!(refusal(&utf8).contains("not valid UTF-8"));
+        let bytes = [&base[..], &["bytes"]].concat();
+        assert!(plan(&bytes).is_ok());
+    }
+
+    #[test]
+    fn the_window_follows_the_highest_qos_published() {
+        for (args, publishing, window) in [
+            (&["-t", "x", "-m", "y"][..], Qos::AtMostOnce, INFLIGHT_QOS1),
+            (
+                &["-t", "x", "-m", "y", "-q", "1"],
+                Qos::AtLeastOnce,
+                INFLIGHT_QOS1,
+            ),
+            (
+                &["-t", "x", "-m", "y", "-q", "2"],
+                Qos::ExactlyOnce,
+                INFLIGHT_QOS2,
+            ),
+            (&["--stdin-json"], Qos::ExactlyOnce, INFLIGHT_QOS2),
+        ] {
+            let (cli, opts) = parsed(args).unwrap();
+            assert_eq!(publishes(&cli), publishing, "{args:?}");
+            assert_eq!(opts.inflight, window, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn a_bar_for_every_plan_but_a_single_message() {
+        let bar = |args: &[&str]| plan(args).unwrap().progress();
+        assert_eq!(bar(&["-t", "x", "-m", "y"]), None);
+        assert_eq!(
+            bar(&["-t", "x", "-m", "y", "--count", "5"]),
+            Some((Some(5), "sent"))
+        );
+        assert_eq!(
+            bar(&["-t", "x", "-l", "-q", "1"]),
+            Some((None, "acknowledged"))
+        );
+        assert_eq!(bar(&["--stdin-json"]), Some((None, "done")));
+    }
+}

@@ -1,0 +1,92 @@
+//! The MQTT 5 properties every message of a run carries: `-D publish ...` (resolved with the
+//! connection settings) with rpub's own property flags over it. A property given both ways
+//! is refused (which should win is anybody's guess), and so is any of these flags over
+//! MQTT 3.1.1, naming the flag. A request (`--wait-response`) gets what it needs on top.
+
+use bytes::Bytes;
+
+use rpubsub_core::exit::Fail;
+use rpubsub_core::options::{random_suffix, ConnectOptions};
+use rpubsub_core::properties::{set_once, PublishProperties};
+use rpubsub_core::topic::check_topic_name;
+
+use crate::cli::Cli;
+
+/// `-D publish ...` and the property flags, merged.
+pub fn resolve(cli: &Cli, opts: &ConnectOptions) -> Result<PublishProperties, Fail> {
+    let merge = Merge::new(opts);
+    let mut p = opts.mqtt5.publish.clone();
+    let users = &cli.user_property;
+    merge.add(&mut p.user_properties, users, "--user-property")?;
+    let (slot, value) = (&mut p.content_type, cli.content_type.clone());
+    merge.once(slot, value, "--content-type", "the content type")?;
+    let (slot, value) = (&mut p.payload_format, cli.payload_format);
+    merge.once(slot, value, "--payload-format", "the payload format")?;
+    let (slot, value) = (&mut p.message_expiry, cli.message_expiry);
+    merge.once(slot, value, "--message-expiry", "the message expiry")?;
+    let (slot, value) = (&mut p.response_topic, cli.response_topic.clone());
+    merge.once(slot, value, "--response-topic", "the response topic")?;
+    let data = cli
+        .correlation_data
+        .as_ref()
+        .map(|d| Bytes::from(d.clone()));
+    let slot = &mut p.correlation_data;
+    merge.once(slot, data, "--correlation-data", "the correlation data")?;
+    let (slot, value) = (&mut p.topic_alias, cli.topic_alias);
+    merge.once(slot, value, "--topic-alias", "the topic alias")?;
+    merge.flag(cli.wait_response.is_some(), "--wait-response")?;
+    if let Some(topic) = &p.response_topic {
+        check_topic_name(topic).map_err(|e| Fail::usage(format!("response topic: {e}")))?;
+    }
+    Ok(p)
+}
+
+/// Fill in what a request needs and the user left out: a response topic of its own and
+/// correlation data that no other request of this or another rpub carries.
+pub fn for_request(properties: &mut PublishProperties, client_id: &str) {
+    if properties.response_topic.is_none() {
+        properties.response_topic = Some(format!("rpub/response/{client_id}/{}", random_suffix()));
+    }
+    if properties.correlation_data.is_none() {
+        properties.correlation_data = Some(Bytes::from(random_suffix()));
+    }
+}
+
+/// Flags merged into what `-D` gave, one call per flag; the calls refuse in the order they
+/// are made, so the first flag given over MQTT 3.1.1 is the one named.
+struct Merge<'a> {
+    opts: &'a ConnectOptions,
+}
+
+impl<'a> Merge<'a> {
+    fn new(opts: &'a ConnectOptions) -> Self {
+        Merge { opts }
+    }
+
+    /// `flag` sets the property in `slot`, which `-D` may have set already (`what` names it).
+    fn once<T>(
+        &self,
+        slot: &mut Option<T>,
+        value: Option<T>,
+        flag: &str,
+        what: &str,
+    ) -> Result<(), Fail> {
+        self.flag(value.is_some(), flag)?;
+        set_once(slot, value, what).map_err(|e| Fail::usage(format!("{e} (by its flag and by -D)")))
+    }
+
+    /// `flag` adds `values` to the list in `slot` (user properties).
+    fn add<T: Clone>(&self, slot: &mut Vec<T>, values: &[T], flag: &str) -> Result<(), Fail> {
+        self.flag(!values.is_empty(), flag)?;
+        slot.extend(values.iter().cloned());
+        Ok(())
+    }
+
+    /// An MQTT 5 flag, given or not: refused by name on an MQTT 3.1.1 session.
+    fn flag(&self, given: bool, flag: &str) -> Result<(), Fail> {
+        if given {
+            self.opts.require_mqtt5(flag)?;
+        }
+        Ok(())
+    }
+}
