@@ -25,6 +25,7 @@ mod tracker;
 use std::process::ExitCode;
 
 use rpubsub_core::exit::{Exit, Fail};
+use rpubsub_core::options::ConnectOptions;
 use rpubsub_core::tool::Tool;
 
 use crate::cli::Cli;
@@ -42,7 +43,8 @@ fn main() -> ExitCode {
 /// The connection settings, the plan, and its run (`--print-config` stops at the settings).
 async fn rpub(cli: Cli) -> Result<Exit, Fail> {
     cli.check()?;
-    let opts = plan::connect_options(&cli.connect, plan::publishes(&cli))?;
+    // The in-flight window follows from the highest QoS the plan may publish at.
+    let opts = ConnectOptions::from_args(&cli.connect, Tool::Rpub, plan::publishes(&cli))?;
     if cli.connect.config.print_config {
         return Ok(rpubsub_core::cli::print_config(&opts)?);
     }

@@ -11,8 +11,6 @@ use rpubsub_core::exit::Fail;
 use rpubsub_core::options::{ConnectOptions, Protocol};
 use rpubsub_core::properties::PublishProperties;
 use rpubsub_core::qos::Qos;
-use rpubsub_core::settings::ConnectArgs;
-use rpubsub_core::tool::Tool;
 use rpubsub_core::topic::check_topic_name;
 
 use crate::cli::Cli;
@@ -223,11 +221,6 @@ pub fn publishes(cli: &Cli) -> Qos {
     }
 }
 
-/// The connection settings; the in-flight window follows from what `publishes` allows.
-pub fn connect_options(args: &ConnectArgs, publishes: Qos) -> Result<ConnectOptions, Fail> {
-    ConnectOptions::from_args(args, Tool::Rpub, publishes)
-}
-
 #[cfg(test)]
 mod tests {
     use std::io::Write;
@@ -236,6 +229,7 @@ mod tests {
 
     use super::*;
     use rpubsub_core::options::{INFLIGHT_QOS1, INFLIGHT_QOS2};
+    use rpubsub_core::tool::Tool;
 
     /// The plan for `rpub ARGS`, with no config file and the window it gets.
     fn plan(args: &[&str]) -> Result<Plan, Fail> {
@@ -247,7 +241,7 @@ mod tests {
         let argv = ["rpub", "--config", "/dev/null"].iter().chain(args);
         let cli = Cli::try_parse_from(argv).map_err(|e| Fail::usage(e.to_string()))?;
         cli.check()?;
-        let opts = connect_options(&cli.connect, publishes(&cli))?;
+        let opts = ConnectOptions::from_args(&cli.connect, Tool::Rpub, publishes(&cli))?;
         Ok((cli, opts))
     }
 

@@ -7,14 +7,15 @@ use bytes::Bytes;
 
 use rpubsub_core::exit::Fail;
 use rpubsub_core::options::{random_suffix, ConnectOptions};
-use rpubsub_core::properties::{set_once, PublishProperties};
+use rpubsub_core::properties::PublishProperties;
+use rpubsub_core::settings::Mqtt5Merge;
 use rpubsub_core::topic::check_topic_name;
 
 use crate::cli::Cli;
 
 /// `-D publish ...` and the property flags, merged.
 pub fn resolve(cli: &Cli, opts: &ConnectOptions) -> Result<PublishProperties, Fail> {
-    let merge = Merge::new(opts);
+    let merge = Mqtt5Merge::new(opts.protocol);
     let mut p = opts.mqtt5.publish.clone();
     let users = &cli.user_property;
     merge.add(&mut p.user_properties, users, "--user-property")?;
@@ -49,44 +50,5 @@ pub fn for_request(properties: &mut PublishProperties, client_id: &str) {
     }
     if properties.correlation_data.is_none() {
         properties.correlation_data = Some(Bytes::from(random_suffix()));
-    }
-}
-
-/// Flags merged into what `-D` gave, one call per flag; the calls refuse in the order they
-/// are made, so the first flag given over MQTT 3.1.1 is the one named.
-struct Merge<'a> {
-    opts: &'a ConnectOptions,
-}
-
-impl<'a> Merge<'a> {
-    fn new(opts: &'a ConnectOptions) -> Self {
-        Merge { opts }
-    }
-
-    /// `flag` sets the property in `slot`, which `-D` may have set already (`what` names it).
-    fn once<T>(
-        &self,
-        slot: &mut Option<T>,
-        value: Option<T>,
-        flag: &str,
-        what: &str,
-    ) -> Result<(), Fail> {
-        self.flag(value.is_some(), flag)?;
-        set_once(slot, value, what).map_err(|e| Fail::usage(format!("{e} (by its flag and by -D)")))
-    }
-
-    /// `flag` adds `values` to the list in `slot` (user properties).
-    fn add<T: Clone>(&self, slot: &mut Vec<T>, values: &[T], flag: &str) -> Result<(), Fail> {
-        self.flag(!values.is_empty(), flag)?;
-        slot.extend(values.iter().cloned());
-        Ok(())
-    }
-
-    /// An MQTT 5 flag, given or not: refused by name on an MQTT 3.1.1 session.
-    fn flag(&self, given: bool, flag: &str) -> Result<(), Fail> {
-        if given {
-            self.opts.require_mqtt5(flag)?;
-        }
-        Ok(())
     }
 }

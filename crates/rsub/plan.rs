@@ -8,8 +8,9 @@ use std::io::IsTerminal;
 use rpubsub_core::exit::Fail;
 use rpubsub_core::options::ConnectOptions;
 use rpubsub_core::progress;
-use rpubsub_core::properties::{set_once, SubscribeOptions};
+use rpubsub_core::properties::SubscribeOptions;
 use rpubsub_core::qos::Qos;
+use rpubsub_core::settings::Mqtt5Merge;
 use rpubsub_core::topic::check_topic_filter;
 
 use crate::cli::{Cli, ColorWhen};
@@ -157,35 +158,17 @@ fn use_color(when: ColorWhen) -> bool {
 /// The MQTT 5 subscription options from their flags and `-D subscribe`; refused, naming the
 /// flag, on an MQTT 3.1.1 session.
 fn subscribe_options(cli: &Cli, opts: &ConnectOptions) -> Result<SubscribeOptions, Fail> {
-    require_mqtt5(
-        opts,
-        &[
-            ("--no-local", cli.no_local),
-            ("--retain-as-published", cli.retain_as_published),
-            ("--retain-handling", cli.retain_handling.is_some()),
-            ("--subscription-id", cli.subscription_id.is_some()),
-        ],
-    )?;
+    let merge = Mqtt5Merge::new(opts.protocol);
+    merge.flag(cli.no_local, "--no-local")?;
+    merge.flag(cli.retain_as_published, "--retain-as-published")?;
+    merge.flag(cli.retain_handling.is_some(), "--retain-handling")?;
     let mut options = opts.mqtt5.subscribe.clone();
+    let (slot, id) = (&mut options.subscription_id, cli.subscription_id);
+    merge.once(slot, id, "--subscription-id", "the subscription id")?;
     options.no_local = cli.no_local;
     options.retain_as_published = cli.retain_as_published;
     options.retain_handling = cli.retain_handling.unwrap_or(0);
-    set_once(
-        &mut options.subscription_id,
-        cli.subscription_id,
-        "the subscription id",
-    )
-    .map_err(|e| Fail::usage(format!("{e} (by --subscription-id and by -D)")))?;
     Ok(options)
-}
-
-/// Refuse the first of these flags that was `given` unless the session is MQTT 5 (the same
-/// rule rpub and the connection flags apply to theirs).
-fn require_mqtt5(opts: &ConnectOptions, flags: &[(&str, bool)]) -> Result<(), Fail> {
-    flags
-        .iter()
-        .filter(|(_, given)| *given)
-        .try_for_each(|(flag, _)| opts.require_mqtt5(flag))
 }
 
 #[cfg(test)]
@@ -411,7 +394,7 @@ mod tests {
                 "subscription-identifier",
                 "4",
             ]),
-            "the subscription id is given twice (by --subscription-id and by -D)"
+            "the subscription id is given twice (by its flag and by -D)"
         );
     }
 
