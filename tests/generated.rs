@@ -3,15 +3,17 @@
 //! with `RPUBSUB_REGENERATE=1` set the test rewrites the files instead of failing.
 //!
 //! The man pages are also checked for what a manual must hold: every section, every flag,
-//! every exit status.
+//! every exit status; and all of them, the guide rpubsub(7) too, for rendering without a
+//! warning from man or groff.
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use rpubsub_core::exit::TABLE;
 use rpubsub_core::generate::GenerateKind;
 
-use crate::util::{bin, Run, TOOL_VARIABLES};
+use crate::util::{bin, Run, SETUP, TOOL_VARIABLES};
 
 const REGENERATE: &str = "RPUBSUB_REGENERATE";
 const TOOLS: [&str; 2] = ["rpub", "rsub"];
@@ -179,6 +181,39 @@ fn man_pages_are_manuals() {
             !page.contains("\\-\\-generate"),
             "{tool}.1 shows the hidden --generate"
         );
+    }
+}
+
+/// What `command` prints on stderr; it must run and succeed.
+fn stderr_of(mut command: Command) -> String {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {command:?} ({e}); run: {SETUP}"));
+    assert!(out.status.success(), "{command:?} failed: {out:?}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn man_pages_render_without_warnings() {
+    let pages = [
+        ("rpub", GenerateKind::Man),
+        ("rsub", GenerateKind::Man),
+        ("rpub", GenerateKind::Guide),
+    ];
+    for (tool, kind) in pages {
+        let page = kind.path(tool);
+        // Fresh output, so that this holds before the committed files are rewritten too.
+        let file = tempfile::NamedTempFile::new().unwrap();
+        fs::write(file.path(), generate(tool, kind)).unwrap();
+        let mut man = Command::new("man");
+        man.env("MANWIDTH", "80").arg("-l").arg(file.path());
+        man.stdout(std::process::Stdio::null());
+        let warnings = stderr_of(man);
+        assert!(warnings.is_empty(), "man -l {page} warns:\n{warnings}");
+        let mut groff = Command::new("groff");
+        groff.args(["-man", "-ww", "-z"]).arg(file.path());
+        let warnings = stderr_of(groff);
+        assert!(warnings.is_empty(), "groff -ww {page} warns:\n{warnings}");
     }
 }
 

@@ -12,6 +12,7 @@ packages=(
   openssl                     # certificates in other key formats, a TLS server that checks ALPN
   bsdutils                    # script(1): a pseudo-terminal for the colour and progress tests
   python3-venv                # for amqtt below
+  man-db                      # man -l: the generated pages render without warnings
 )
 missing=()
 for package in "${packages[@]}"; do
