@@ -3,7 +3,8 @@
 //! with `RPUBSUB_REGENERATE=1` set the test rewrites the files instead of failing.
 //!
 //! The man pages are also checked for what a manual must hold: every section, every flag,
-//! every exit status; and all of them, the guide rpubsub(7) too, for rendering without a
+//! every exit status; README's copy of the exit statuses is checked against the same table; and
+//! all of them, the guide rpubsub(7) too, for rendering without a
 //! warning from man or groff.
 
 use std::fs;
@@ -257,5 +258,30 @@ fn generate_takes_no_other_arguments() {
     assert!(
         !help.stdout_str().contains("--generate"),
         "--help shows the hidden --generate"
+    );
+}
+
+#[test]
+fn readme_exit_statuses_are_the_table() {
+    let readme = fs::read_to_string(repo().join("README.md")).unwrap();
+    let start = readme
+        .find("\n## Exit status\n")
+        .expect("README has an Exit status section");
+    let section = &readme[start + 1..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+    let rows: Vec<String> = section
+        .lines()
+        .filter(|line| {
+            line.starts_with("| ") && line[2..].starts_with(|c: char| c.is_ascii_digit())
+        })
+        .map(str::to_string)
+        .collect();
+    let table: Vec<String> = TABLE
+        .iter()
+        .map(|(exit, meaning)| format!("| {} | {meaning} |", exit.code()))
+        .collect();
+    assert_eq!(
+        rows, table,
+        "README's exit status table differs from crates/core/src/exit.rs"
     );
 }
