@@ -5,8 +5,9 @@
 //! measured process, the size of the release binaries and a clean release build time.
 //!
 //! Not part of the test suite (ignored, so CI stays fast). Run it with
-//! `cargo test --release --locked --test bench -- --ignored --nocapture`; README, section
-//! "Performance", says what it needs and which environment variables shorten it.
+//! `cargo test --release --locked --test bench -- --ignored --nocapture`. `crates/README.md`,
+//! section "Benchmark", says what it needs, which environment variables shorten it, how each
+//! case is measured, and holds the table of the last run (README quotes from it).
 //!
 //! The machines this runs on are shared and noisy: absolute times do not hold from one run to
 //! the next, ratios of medians taken side by side do. So every case runs both tools in turn,

@@ -3,15 +3,18 @@
 //! with `RPUBSUB_REGENERATE=1` set the test rewrites the files instead of failing.
 //!
 //! The man pages are also checked for what a manual must hold: every section, every flag,
-//! every exit status.
+//! every exit status; README's copy of the exit statuses is checked against the same table; and
+//! all of them, the guide rpubsub(7) too, for rendering without a
+//! warning from man or groff.
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use rpubsub_core::exit::TABLE;
 use rpubsub_core::generate::GenerateKind;
 
-use crate::util::{bin, Run, TOOL_VARIABLES};
+use crate::util::{bin, Run, SETUP, TOOL_VARIABLES};
 
 const REGENERATE: &str = "RPUBSUB_REGENERATE";
 const TOOLS: [&str; 2] = ["rpub", "rsub"];
@@ -182,6 +185,39 @@ fn man_pages_are_manuals() {
     }
 }
 
+/// What `command` prints on stderr; it must run and succeed.
+fn stderr_of(mut command: Command) -> String {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {command:?} ({e}); run: {SETUP}"));
+    assert!(out.status.success(), "{command:?} failed: {out:?}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn man_pages_render_without_warnings() {
+    let pages = [
+        ("rpub", GenerateKind::Man),
+        ("rsub", GenerateKind::Man),
+        ("rpub", GenerateKind::Guide),
+    ];
+    for (tool, kind) in pages {
+        let page = kind.path(tool);
+        // Fresh output, so that this holds before the committed files are rewritten too.
+        let file = tempfile::NamedTempFile::new().unwrap();
+        fs::write(file.path(), generate(tool, kind)).unwrap();
+        let mut man = Command::new("man");
+        man.env("MANWIDTH", "80").arg("-l").arg(file.path());
+        man.stdout(std::process::Stdio::null());
+        let warnings = stderr_of(man);
+        assert!(warnings.is_empty(), "man -l {page} warns:\n{warnings}");
+        let mut groff = Command::new("groff");
+        groff.args(["-man", "-ww", "-z"]).arg(file.path());
+        let warnings = stderr_of(groff);
+        assert!(warnings.is_empty(), "groff -ww {page} warns:\n{warnings}");
+    }
+}
+
 #[test]
 fn completions_offer_every_flag_but_the_hidden_one() {
     for tool in TOOLS {
@@ -222,5 +258,30 @@ fn generate_takes_no_other_arguments() {
     assert!(
         !help.stdout_str().contains("--generate"),
         "--help shows the hidden --generate"
+    );
+}
+
+#[test]
+fn readme_exit_statuses_are_the_table() {
+    let readme = fs::read_to_string(repo().join("README.md")).unwrap();
+    let start = readme
+        .find("\n## Exit status\n")
+        .expect("README has an Exit status section");
+    let section = &readme[start + 1..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+    let rows: Vec<String> = section
+        .lines()
+        .filter(|line| {
+            line.starts_with("| ") && line[2..].starts_with(|c: char| c.is_ascii_digit())
+        })
+        .map(str::to_string)
+        .collect();
+    let table: Vec<String> = TABLE
+        .iter()
+        .map(|(exit, meaning)| format!("| {} | {meaning} |", exit.code()))
+        .collect();
+    assert_eq!(
+        rows, table,
+        "README's exit status table differs from crates/core/src/exit.rs"
     );
 }

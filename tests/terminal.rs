@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::util::{rpub, rsub, Output, Run};
+use crate::util::{rpub, rsub, Output, Run, SETUP};
 
 /// `script` from util-linux (Debian: bsdutils).
 fn script() -> PathBuf {
@@ -15,9 +15,7 @@ fn script() -> PathBuf {
         .map(PathBuf::from)
         .find(|p| p.is_file())
         .unwrap_or_else(|| {
-            panic!(
-                "`script` not found: these tests need a pseudo-terminal: apt-get install bsdutils"
-            )
+            panic!("`script` not found: these tests need a pseudo-terminal; run: {SETUP}")
         })
 }
 

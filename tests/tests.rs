@@ -60,6 +60,8 @@ mod signals;
 mod subscription_options;
 // TLS to Mosquitto with certificates made per test: mutual TLS, key formats, every failure.
 mod tls;
+// README's test command is the whole setup: .ci/run runs it, a missing program names it.
+mod setup;
 // Colour, progress bar, live counter under a pseudo-terminal; none of it in pipes; --stats.
 mod terminal;
 // Brokers that cannot be reached: exit 3 with the address named.

@@ -13,6 +13,8 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::SETUP;
+
 use tempfile::TempDir;
 
 /// How long a freshly started broker may take to accept TCP connections.
@@ -64,7 +66,7 @@ pub fn require_executable(name: &str, candidates: &[&str]) -> PathBuf {
     find_executable(name, candidates).unwrap_or_else(|| {
         panic!(
             "`{name}` not found (looked at {candidates:?} and PATH). These end-to-end tests need a \
-             real Mosquitto broker and its clients: apt-get install mosquitto mosquitto-clients"
+             real Mosquitto broker and its clients; run: {SETUP}"
         )
     })
 }

@@ -20,6 +20,10 @@ pub use pki::{Pki, TlsBroker, EXPIRED, OTHER_NAME, SERVER, WRONG_NAME};
 pub use process::{run_stdin, Output, Run, Sub};
 pub use servers::{Amqtt, OpensslServer, Tinyproxy};
 
+/// The one command that installs everything the end-to-end tests need (README: Quick start);
+/// a test that finds something missing names it.
+pub const SETUP: &str = "bash tests/setup.sh";
+
 /// Long enough for anything a single short command does, even on a loaded 2-core CI machine.
 pub const SHORT: Duration = Duration::from_secs(10);
 /// For bulk transfers.

@@ -13,8 +13,9 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 use super::broker::{find_executable, unused_port};
+use super::SETUP;
 
-/// Where `.ci/run` installs amqtt when `RPUBSUB_AMQTT` does not name it.
+/// Where `tests/setup.sh` installs amqtt when `RPUBSUB_AMQTT` does not name it.
 pub const AMQTT_DEFAULT: &str = ".cache/rpubsub/amqtt-venv/bin/amqtt";
 
 /// The amqtt executable: `$RPUBSUB_AMQTT`, else `$HOME/.cache/rpubsub/amqtt-venv/bin/amqtt`,
@@ -30,8 +31,7 @@ fn amqtt_executable() -> PathBuf {
     find_executable("amqtt", &[]).unwrap_or_else(|| {
         panic!(
             "the amqtt broker (WebSocket tests) was not found at $RPUBSUB_AMQTT, ~/{AMQTT_DEFAULT} \
-             or on PATH. `bash .ci/run` installs it; by hand: python3 -m venv ~/.cache/rpubsub/amqtt-venv \
-             && ~/.cache/rpubsub/amqtt-venv/bin/pip install amqtt"
+             or on PATH; run: {SETUP}"
         )
     })
 }
@@ -165,9 +165,7 @@ impl Tinyproxy {
     /// `extra` is appended to the configuration (`BasicAuth user password`, `ConnectPort 443`).
     pub fn start(extra: &str) -> Tinyproxy {
         let program = find_executable("tinyproxy", &["/usr/bin/tinyproxy", "/usr/sbin/tinyproxy"])
-            .unwrap_or_else(|| {
-                panic!("`tinyproxy` not found (proxy tests): apt-get install tinyproxy")
-            });
+            .unwrap_or_else(|| panic!("`tinyproxy` not found (proxy tests); run: {SETUP}"));
         let dir = tempfile::Builder::new()
             .prefix("rpubsub-tinyproxy-")
             .tempdir()
@@ -226,7 +224,7 @@ impl OpensslServer {
     /// `extra`: more s_server options (`-tls1_2` to speak TLS 1.2 only).
     pub fn start(certfile: &str, keyfile: &str, alpn: &str, extra: &[&str]) -> OpensslServer {
         let program = find_executable("openssl", &["/usr/bin/openssl"])
-            .unwrap_or_else(|| panic!("`openssl` not found: apt-get install openssl"));
+            .unwrap_or_else(|| panic!("`openssl` not found; run: {SETUP}"));
         let dir = tempfile::Builder::new()
             .prefix("rpubsub-s_server-")
             .tempdir()

@@ -1,5 +1,6 @@
 //! Shell completions and man pages, made from each tool's clap definition by the hidden
-//! `--generate KIND` flag, which lives here with `--help` and `--version`.
+//! `--generate KIND` flag, which lives here with `--help` and `--version`; and the guide,
+//! rpubsub(7), which both tools render alike (`guide/`).
 //!
 //! The results are committed (`completions/`, `man/`) so that packagers and users need no
 //! Rust; a test regenerates them and fails when a committed file is stale. The man page is
@@ -17,6 +18,8 @@ use crate::exit::TABLE;
 use crate::settings::file::keys::file_keys;
 use crate::settings::file::CONFIG_PATH;
 use crate::settings::flags::config::{CONFIG_ENV, PROFILE_ENV};
+
+mod guide;
 
 /// `--help` and `--version`, long only, since `-h` and `-V` belong to mosquitto's meanings;
 /// and the hidden `--generate KIND` that writes the committed completions and man pages.
@@ -43,17 +46,20 @@ pub enum GenerateKind {
     Elvish,
     /// The man page, in roff.
     Man,
+    /// The guide shared by both tools, rpubsub(7), in roff.
+    Guide,
 }
 
 impl GenerateKind {
     /// Every kind, in the order the committed files are checked.
-    pub const ALL: [GenerateKind; 6] = [
+    pub const ALL: [GenerateKind; 7] = [
         GenerateKind::Bash,
         GenerateKind::Zsh,
         GenerateKind::Fish,
         GenerateKind::Powershell,
         GenerateKind::Elvish,
         GenerateKind::Man,
+        GenerateKind::Guide,
     ];
 
     fn shell(self) -> Option<Shell> {
@@ -63,15 +69,16 @@ impl GenerateKind {
             GenerateKind::Fish => Some(Shell::Fish),
             GenerateKind::Powershell => Some(Shell::PowerShell),
             GenerateKind::Elvish => Some(Shell::Elvish),
-            GenerateKind::Man => None,
+            GenerateKind::Man | GenerateKind::Guide => None,
         }
     }
 
     /// Where the committed file lives in the repository: `completions/rpub.bash`,
-    /// `completions/_rpub` (zsh), ..., `man/rpub.1`.
+    /// `completions/_rpub` (zsh), ..., `man/rpub.1`; the guide is `man/rpubsub.7` for both.
     pub fn path(self, tool: &str) -> String {
         match self.shell() {
             Some(shell) => format!("completions/{}", shell.file_name(tool)),
+            None if self == GenerateKind::Guide => "man/rpubsub.7".to_string(),
             None => format!("man/{tool}.1"),
         }
     }
@@ -125,6 +132,10 @@ pub fn render(kind: GenerateKind, cmd: Command, manual: &Manual) -> io::Result<V
             let name = cmd.get_name().to_string();
             let mut cmd = without_hidden(&cmd);
             clap_complete::generate(shell, &mut cmd, name, &mut out);
+        }
+        None if kind == GenerateKind::Guide => {
+            let version = cmd.get_version().unwrap_or_default().to_string();
+            out = guide::render(&version).into_bytes();
         }
         None => man_page(with_aliases_in_help(cmd), manual, &mut out)?,
     }
@@ -430,6 +441,7 @@ fn see_also(roff: &mut Roff, own: &[&str]) {
         .iter()
         .copied()
         .chain([
+            "rpubsub(7)",
             "mosquitto_pub(1)",
             "mosquitto_sub(1)",
             "mosquitto_passwd(1)",
@@ -459,6 +471,8 @@ mod tests {
         assert_eq!(GenerateKind::Zsh.path("rpub"), "completions/_rpub");
         assert_eq!(GenerateKind::Fish.path("rsub"), "completions/rsub.fish");
         assert_eq!(GenerateKind::Man.path("rsub"), "man/rsub.1");
+        assert_eq!(GenerateKind::Guide.path("rpub"), "man/rpubsub.7");
+        assert_eq!(GenerateKind::Guide.path("rsub"), "man/rpubsub.7");
     }
 
     #[test]
