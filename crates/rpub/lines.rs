@@ -21,7 +21,7 @@ use rpubsub_core::exit::Fail;
 
 use crate::payload::reading_stdin;
 use crate::plan::Publish;
-use crate::publisher::Publisher;
+use crate::publisher::{unless_stopped, Publisher};
 
 /// The size of the stdin buffer: a burst of lines is read in a few system calls.
 pub const BUFFER: usize = 64 * 1024;
@@ -97,10 +97,13 @@ impl Hook for EachLine<'_> {
             } = self.0;
             let payload = Bytes::copy_from_slice(line);
             // Not `Publisher::publish`: one layer of futures less per line.
-            let taken = publisher
-                .session
-                .publish_with(topic, payload, *qos, *retain, Some(properties))
-                .await;
+            let publish =
+                publisher
+                    .session
+                    .publish_with(topic, payload, *qos, *retain, Some(properties));
+            let Some(taken) = unless_stopped(&mut publisher.stop, publish).await else {
+                return Ok(ControlFlow::Break(()));
+            };
             publisher.took(taken, topic, *qos, line.len())?;
         }
         Ok(ControlFlow::Continue(()))
