@@ -3,7 +3,8 @@
 //!
 //! It is read while planning, before connecting, so an unreadable file is a usage error with
 //! nothing sent, and a payload over MQTT's packet limit is refused up front instead of
-//! killing the connection half-way.
+//! killing the connection half-way. Nothing is read past that limit: a file over it is
+//! refused from its size, and `-s` stops one byte past it (`-s < /dev/zero` ends, exit 2).
 
 use std::io::Read;
 use std::path::Path;
@@ -12,6 +13,7 @@ use bytes::Bytes;
 
 use rpubsub_core::exit::{Exit, Fail};
 use rpubsub_core::io_error_text;
+use rpubsub_core::read_limited;
 use rpubsub_core::session::MAX_PACKET_SIZE;
 
 /// The largest payload that fits in one packet with a maximal topic and header.
@@ -36,11 +38,14 @@ impl Payload<'_> {
             Payload::Message(text) => Bytes::copy_from_slice(text.as_bytes()),
             Payload::File(path) => read_file(path)?,
             Payload::Stdin => {
+                // One byte past the limit is enough to refuse it: `-s < /dev/zero` ends.
                 let mut all = Vec::new();
                 std::io::stdin()
                     .lock()
+                    .take(MAX_PAYLOAD as u64 + 1)
                     .read_to_end(&mut all)
                     .map_err(|e| reading_stdin(&e))?;
+                fits(all.len()).map_err(|why| Fail::usage(format!("-s: {why}")))?;
                 Bytes::from(all)
             }
             Payload::Empty => Bytes::new(),
@@ -75,7 +80,8 @@ fn read_file(path: &Path) -> Result<Bytes, Fail> {
             path.display()
         )));
     }
-    std::fs::read(path)
+    // A file too large is refused from its size, before reading (see `read_limited`).
+    read_limited::read(path, MAX_PAYLOAD as u64)
         .map(Bytes::from)
         .map_err(|e| Fail::usage(format!("-f {}: {}", path.display(), io_error_text(&e))))
 }

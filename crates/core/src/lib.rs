@@ -15,6 +15,7 @@ pub mod options;
 pub mod progress;
 pub mod properties;
 pub mod qos;
+pub mod read_limited;
 pub mod reason;
 pub mod secret;
 pub mod session;

@@ -68,11 +68,15 @@ pub(super) fn resolve(args: &ConnectArgs, url: Option<&BrokerUrl>) -> Result<Log
     })
 }
 
+/// The most a password file may hold: an MQTT password is at most 65,535 bytes.
+const PASSWORD_FILE_LIMIT: u64 = 64 << 10;
+
 /// The first line of a password file, without its line ending; the error starts with the
 /// file's name.
 fn read_password_file(path: &Path) -> Result<Secret, String> {
     let name = path.display();
-    let text = std::fs::read(path).map_err(|e| format!("{name}: {}", crate::io_error_text(&e)))?;
+    let text = crate::read_limited::read(path, PASSWORD_FILE_LIMIT)
+        .map_err(|e| format!("{name}: {}", crate::io_error_text(&e)))?;
     let line = text.split(|&b| b == b'\n').next().unwrap_or_default();
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     if line.is_empty() {
