@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-use crate::util::{bin, rpub, unused_port, Broker, Run, LONG};
+use crate::util::{bin, rpub, rsub, unused_port, Broker, Run, Sub, LONG, SHORT};
 
 /// Room for rpub and one payload at the protocol's limit, read and handed over (two copies at
 /// most): far less than an unbounded read asks for.
@@ -99,4 +99,65 @@ fn a_line_over_the_packet_limit_is_bad_input() {
         out.usage_error("rpub")
             .stderr_mentions("stdin line 1: longer than ");
     }
+}
+
+#[test]
+fn fields_with_a_two_byte_length_are_checked_before_encoding() {
+    let long = "u".repeat(70_000);
+    let property = format!("k={long}");
+    for (args, named) in [
+        (
+            vec!["-u", long.as_str(), "-m", "x"],
+            "the username is 70000 bytes",
+        ),
+        (
+            vec!["-u", "me", "-P", long.as_str(), "-m", "x"],
+            "the password is 70000 bytes",
+        ),
+        (
+            vec![
+                "--will-topic",
+                "w",
+                "--will-payload",
+                long.as_str(),
+                "-m",
+                "x",
+            ],
+            "the will payload (--will-payload) is 70000 bytes",
+        ),
+        (
+            vec!["-V", "5", "--user-property", property.as_str(), "-m", "x"],
+            "user property 'k' is 70000 bytes",
+        ),
+    ] {
+        let mut cmd = unconnected(&["-t", "t"]);
+        cmd.args(&args);
+        let out = cmd.run();
+        out.usage_error("rpub").stderr_mentions(named);
+        // Only the size is said, never the text (it may be a password).
+        if out.stderr.contains("uuuuuuuu") {
+            out.fail("the value must not be echoed");
+        }
+    }
+}
+
+#[test]
+fn a_json_line_with_a_user_property_too_long_is_skipped_not_smuggled() {
+    let b = Broker::start();
+    let mut sub = Sub::spawn(rsub(&b).args(["-V", "5", "-t", "smuggle/#", "-F", "%t %p", "-d"]));
+    sub.wait_for_stderr("received SUBACK", SHORT);
+    let long = "v".repeat(65_537);
+    let lines = format!(
+        "{{\"topic\":\"smuggle/a\",\"payload\":\"bad\",\"properties\":{{\"user_properties\":[[\"k\",\"{long}\"]]}}}}\n\
+         {{\"topic\":\"smuggle/b\",\"payload\":\"good\"}}\n"
+    );
+    let out = rpub(&b)
+        .args(["-V", "5", "-q", "1", "--stdin-json"])
+        .run_stdin(lines);
+    out.code(1)
+        .stderr_mentions("stdin line 1: user property 'k' is 65537 bytes");
+    sub.wait_stdout_lines(1, SHORT);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    sub.interrupt();
+    sub.finish(SHORT).stdout("smuggle/b good\n");
 }

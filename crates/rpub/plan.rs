@@ -106,6 +106,7 @@ impl Plan {
         check_topic_name(&topic).map_err(Fail::usage)?;
         let payload = payload.map(Payload::read).transpose()?;
         let mut properties = crate::properties::resolve(cli, opts)?;
+        properties.check_lengths().map_err(Fail::usage)?;
         let Some(payload) = payload else {
             return Ok(Plan::Lines(publish(cli, topic, properties)));
         };

@@ -146,6 +146,9 @@ fn record(text: &[u8]) -> Result<Record, String> {
     let record = message_json::parse(text)?;
     check_topic_name(&record.topic)?;
     payload::fits(record.payload.len())?;
+    if let Some(properties) = &record.properties {
+        properties.check_lengths()?;
+    }
     Ok(record)
 }
 

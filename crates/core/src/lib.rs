@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod duration;
 pub mod exit;
+pub mod field_length;
 pub mod generate;
 pub mod message;
 pub mod message_json;

@@ -39,6 +39,7 @@ pub(super) fn resolve(args: &ConnectArgs, url: Option<&BrokerUrl>) -> Result<Log
     }
     let credentials = match (&username, &password) {
         (Some(username), password) => {
+            check_lengths(&username.value, password.as_ref().map(|p| &p.value))?;
             if password.as_ref().is_some_and(|p| p.value.is_empty()) {
                 return Err(Fail::usage(
                     "the password is empty; MQTT cannot send an empty password (leave it out instead)",
@@ -66,6 +67,15 @@ pub(super) fn resolve(args: &ConnectArgs, url: Option<&BrokerUrl>) -> Result<Log
         password,
         password_file: file.map(|f| f.value),
     })
+}
+
+/// Refuse a username or password its 2-byte length cannot carry (the password by its size).
+fn check_lengths(username: &str, password: Option<&Secret>) -> Result<(), Fail> {
+    crate::field_length::check("the username", username.len()).map_err(Fail::usage)?;
+    if let Some(password) = password {
+        crate::field_length::check("the password", password.expose().len()).map_err(Fail::usage)?;
+    }
+    Ok(())
 }
 
 /// The most a password file may hold: an MQTT password is at most 65,535 bytes.
