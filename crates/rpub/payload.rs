@@ -6,7 +6,9 @@
 //! killing the connection half-way. Nothing is read past that limit: a file over it is
 //! refused from its size, and `-s` stops one byte past it (`-s < /dev/zero` ends, exit 2).
 
+use std::ffi::OsStr;
 use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use bytes::Bytes;
@@ -21,8 +23,8 @@ pub const MAX_PAYLOAD: usize = MAX_PACKET_SIZE - 65_535 - 2 - 2 - 5;
 
 /// Where the one payload comes from.
 pub enum Payload<'a> {
-    /// `-m`
-    Message(&'a str),
+    /// `-m`: bytes, as mosquitto_pub sends them, UTF-8 or not.
+    Message(&'a OsStr),
     /// `-f`
     File(&'a Path),
     /// `-s`: all of stdin.
@@ -92,7 +94,7 @@ mod tests {
 
     #[test]
     fn a_message_goes_out_as_typed_and_a_too_large_one_is_refused() {
-        assert_eq!(Payload::Message("{n}").read().unwrap(), "{n}");
+        assert_eq!(Payload::Message(OsStr::new("{n}")).read().unwrap(), "{n}");
         assert!(Payload::Empty.read().unwrap().is_empty());
         assert!(fits(MAX_PAYLOAD).is_ok());
         assert!(fits(MAX_PAYLOAD + 1).is_err());
