@@ -23,8 +23,8 @@ Register-ArgumentCompleter -Native -CommandName 'rpub' -ScriptBlock {
         'rpub' {
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Topic to publish to')
             [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic to publish to')
-            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Send MESSAGE as the payload')
-            [CompletionResult]::new('--message', '--message', [CompletionResultType]::ParameterName, 'Send MESSAGE as the payload')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Send MESSAGE as the payload (its bytes as given, UTF-8 or not)')
+            [CompletionResult]::new('--message', '--message', [CompletionResultType]::ParameterName, 'Send MESSAGE as the payload (its bytes as given, UTF-8 or not)')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Send the contents of FILE as the payload')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Send the contents of FILE as the payload')
             [CompletionResult]::new('--speed', '--speed', [CompletionResultType]::ParameterName, 'With --replay-timing: play N times faster (0.5 = half speed) [default: 1]')

@@ -20,8 +20,8 @@ set edit:completion:arg-completer[rpub] = {|@words|
         &'rpub'= {
             cand -t 'Topic to publish to'
             cand --topic 'Topic to publish to'
-            cand -m 'Send MESSAGE as the payload'
-            cand --message 'Send MESSAGE as the payload'
+            cand -m 'Send MESSAGE as the payload (its bytes as given, UTF-8 or not)'
+            cand --message 'Send MESSAGE as the payload (its bytes as given, UTF-8 or not)'
             cand -f 'Send the contents of FILE as the payload'
             cand --file 'Send the contents of FILE as the payload'
             cand --speed 'With --replay-timing: play N times faster (0.5 = half speed) [default: 1]'

@@ -1,5 +1,5 @@
 complete -c rpub -s t -l topic -d 'Topic to publish to' -r
-complete -c rpub -s m -l message -d 'Send MESSAGE as the payload' -r
+complete -c rpub -s m -l message -d 'Send MESSAGE as the payload (its bytes as given, UTF-8 or not)' -r
 complete -c rpub -s f -l file -d 'Send the contents of FILE as the payload' -r -F
 complete -c rpub -l speed -d 'With --replay-timing: play N times faster (0.5 = half speed) [default: 1]' -r
 complete -c rpub -s q -l qos -d 'Quality of service: 0, 1 or 2' -r

@@ -232,3 +232,23 @@ fn help_never_shows_the_password_from_the_environment() {
         }
     }
 }
+
+#[test]
+fn a_password_of_the_wrong_type_in_the_config_file_is_never_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    for value in ["73194628", "7319.4628", "[73194628]", "{ p = 73194628 }"] {
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            format!("[default]\nusername = \"u\"\npassword = {value}\n"),
+        )
+        .unwrap();
+        let out = bin("rpub")
+            .args(["--config", path.to_str().unwrap(), "-t", "t", "-m", "x"])
+            .run();
+        out.usage_error("rpub")
+            .stderr_mentions("c.toml:3: password: ")
+            .never_shows("73194628")
+            .never_shows("4628");
+    }
+}

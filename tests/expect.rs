@@ -106,3 +106,18 @@ fn bad_conditions_are_usage_errors() {
             .stderr_mentions(says);
     }
 }
+
+#[test]
+fn a_comparison_that_can_never_match_is_refused_at_start() {
+    for (condition, named) in [
+        ("/temp >> 3", "'> 3' is neither JSON"),
+        ("/temp == {bad", "'{bad' is neither JSON"),
+    ] {
+        let out = crate::util::bin("rsub")
+            .env("MQTT_HOST", "127.0.0.1")
+            .env("MQTT_PORT", crate::util::unused_port().to_string())
+            .args(["-t", "t", "--expect-json", condition])
+            .run();
+        out.usage_error("rsub").stderr_mentions(named);
+    }
+}

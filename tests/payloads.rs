@@ -138,3 +138,13 @@ fn message_with_newlines_and_unicode() {
         .code(0)
         .stdout("Grüße\n  ☕ \t'quoted' \"double\"\n");
 }
+
+#[test]
+fn a_message_that_is_not_utf8_is_sent_as_its_bytes() {
+    use std::os::unix::ffi::OsStrExt;
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b).args(["-C", "1", "-N", "-t", &t]).subscribed();
+    let bytes = std::ffi::OsStr::from_bytes(b"caf\xe9\xff");
+    rpub(&b).args(["-t", &t]).arg("-m").arg(bytes).run().code(0);
+    sub.finish(SHORT).code(0).stdout(b"caf\xe9\xff");
+}

@@ -1,9 +1,13 @@
-//! Ctrl+C (SIGINT) and SIGTERM end either tool cleanly: a DISCONNECT to the broker, exit 130,
-//! nothing on stderr, and nothing that rpub reported as sent is lost.
+//! Ctrl+C (SIGINT) and SIGTERM end either tool cleanly: a DISCONNECT to the broker, then
+//! death by that signal (the shell's 130 and 143), nothing on stderr, and nothing that rpub
+//! reported as sent is lost. One signal is enough even when the broker is silent or gone, or
+//! a start-up file never finishes reading.
 
 use std::time::Duration;
 
-use crate::util::{assert_counting, numbered_forever, rpub, rsub, Broker, Run, Sub, SHORT};
+use std::io::Write;
+
+use crate::util::{assert_counting, numbered_forever, rpub, rsub, Broker, Output, Run, Sub, SHORT};
 
 /// Starts `rsub -t topic` without `-d` (so stderr stays the user's) and waits until it is
 /// subscribed: a retained message on the topic is the first thing it prints.
@@ -18,19 +22,25 @@ fn subscribed_quietly(b: &Broker, t: &str, extra: &[&str]) -> Sub {
 }
 
 #[test]
-fn rsub_interrupted_exits_130_quietly() {
+fn rsub_interrupted_dies_of_sigint_quietly() {
     let (b, t) = broker_and_topic!();
     let mut sub = subscribed_quietly(&b, &t, &[]);
     sub.interrupt();
-    sub.finish(SHORT).code(130).stdout("ready\n").stderr_empty();
+    sub.finish(SHORT)
+        .interrupted()
+        .stdout("ready\n")
+        .stderr_empty();
 }
 
 #[test]
-fn rsub_terminated_exits_130_quietly() {
+fn rsub_terminated_dies_of_sigterm_quietly() {
     let (b, t) = broker_and_topic!();
     let mut sub = subscribed_quietly(&b, &t, &[]);
     sub.terminate();
-    sub.finish(SHORT).code(130).stdout("ready\n").stderr_empty();
+    sub.finish(SHORT)
+        .terminated()
+        .stdout("ready\n")
+        .stderr_empty();
 }
 
 #[test]
@@ -41,7 +51,7 @@ fn rsub_interrupted_disconnects_cleanly() {
         .subscribed();
     sub.interrupt();
     let out = sub.finish(SHORT);
-    out.code(130)
+    out.interrupted()
         .stderr_mentions("Client interrupted-sub sending DISCONNECT");
     // mosquitto logs "disconnected." for a DISCONNECT and "closed its connection." for a socket
     // that just went away.
@@ -63,7 +73,7 @@ fn rpub_interrupted_loses_nothing_it_reported() {
     publisher.wait_stdout_lines(3, SHORT);
     publisher.interrupt();
     let out = publisher.finish(SHORT);
-    out.code(130).stderr_empty();
+    out.interrupted().stderr_empty();
     // Everything rpub reported as acknowledged must reach the subscriber.
     let reported = out.stdout_lines().len();
     sub.wait_stdout_lines(reported, SHORT);
@@ -71,7 +81,7 @@ fn rpub_interrupted_loses_nothing_it_reported() {
     std::thread::sleep(Duration::from_millis(300));
     sub.interrupt();
     let sub_out = sub.finish(SHORT);
-    sub_out.code(130);
+    sub_out.interrupted();
     let received = sub_out.stdout_lines();
     assert_counting(&received, "messages before Ctrl+C");
     if received.len() > reported + 1 {
@@ -83,19 +93,19 @@ fn rpub_interrupted_loses_nothing_it_reported() {
 }
 
 #[test]
-fn rpub_terminated_exits_130() {
+fn rpub_terminated_dies_of_sigterm() {
     let (b, t) = broker_and_topic!();
     let mut publisher = Sub::spawn(rpub(&b).arg("-d").args(numbered_forever(&t, "100ms")));
     publisher.wait_for_stderr("sending PUBLISH", SHORT);
     publisher.terminate();
     publisher
         .finish(SHORT)
-        .code(130)
+        .terminated()
         .stderr_mentions("sending DISCONNECT");
 }
 
 #[test]
-fn rpub_waiting_on_stdin_interrupted_exits_130() {
+fn rpub_waiting_on_stdin_interrupted_dies_of_sigint() {
     let (b, t) = broker_and_topic!();
     let (mut publisher, _stdin) =
         Sub::spawn_with_stdin(rpub(&b).args(["-d", "-i", "waiting-pub", "-l", "-t", &t]));
@@ -103,6 +113,117 @@ fn rpub_waiting_on_stdin_interrupted_exits_130() {
     publisher.interrupt();
     publisher
         .finish(SHORT)
-        .code(130)
+        .interrupted()
         .stderr_mentions("sending DISCONNECT");
+}
+
+/// Starts `rpub -d -l` with `extra`, waits for its CONNACK, lets `cut` silence or end the
+/// broker, hands it one line, waits until the PUBLISH went out (or was queued), and sends it
+/// `signal`: what it showed, which must come within about a second.
+fn stopped_with_one_unacknowledged(
+    b: &mut Broker,
+    extra: &[&str],
+    cut: impl FnOnce(&mut Broker),
+    signal: fn(&mut Sub),
+) -> Output {
+    let (mut publisher, mut stdin) = Sub::spawn_with_stdin(
+        rpub(b)
+            .args(["-d", "--stats", "-l", "-t", "stop/at/once"])
+            .args(extra),
+    );
+    publisher.wait_for_stderr("received CONNACK", SHORT);
+    cut(b);
+    stdin.write_all(b"m1\n").unwrap();
+    stdin.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    signal(&mut publisher);
+    let out = publisher.finish(SHORT);
+    if started.elapsed() > Duration::from_millis(2000) {
+        out.fail("one signal must end rpub within about a second");
+    }
+    out.stderr_mentions("1 of 1 messages not acknowledged")
+        .stderr_mentions("rpub: 1 messages, ");
+    out
+}
+
+#[test]
+fn rpub_with_the_broker_silent_ends_on_one_sigterm() {
+    let mut b = Broker::start();
+    let out =
+        stopped_with_one_unacknowledged(&mut b, &["-q", "1"], |b| b.signal("STOP"), Sub::terminate);
+    b.signal("CONT");
+    out.terminated()
+        .stderr_mentions("sending DISCONNECT")
+        .stderr_mentions("rpub: stopped by SIGTERM; 1 of 1 messages not acknowledged");
+}
+
+#[test]
+fn rpub_reconnecting_to_a_broker_gone_ends_on_one_sigint() {
+    let mut b = Broker::start();
+    let out = stopped_with_one_unacknowledged(
+        &mut b,
+        &["-q", "2", "-V", "5"],
+        |b| b.kill(),
+        Sub::interrupt,
+    );
+    out.interrupted()
+        .stderr_mentions("rpub: stopped by SIGINT; 1 of 1 messages not acknowledged");
+}
+
+#[test]
+fn rsub_with_the_broker_silent_ends_on_one_sigterm() {
+    let (b, t) = broker_and_topic!();
+    let mut sub = subscribed_quietly(&b, &t, &[]);
+    b.signal("STOP");
+    let started = std::time::Instant::now();
+    sub.terminate();
+    let out = sub.finish(SHORT);
+    b.signal("CONT");
+    if started.elapsed() > Duration::from_millis(2000) {
+        out.fail("one signal must end rsub within about a second");
+    }
+    out.terminated().stdout("ready\n");
+}
+
+#[test]
+fn a_start_up_read_that_never_ends_does_not_keep_sigterm_out() {
+    let b = Broker::start();
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("ca.pem");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    let fifo = fifo.to_str().unwrap();
+    for flag in ["--cafile", "--key"] {
+        let mut args = vec![flag, fifo, "-t", "t", "-m", "x"];
+        if flag == "--key" {
+            args.extend(["--cert", fifo]);
+        }
+        let mut publisher = Sub::spawn(rpub(&b).args(&args));
+        std::thread::sleep(Duration::from_millis(500));
+        publisher.terminate();
+        publisher.finish(SHORT).terminated();
+    }
+}
+
+#[test]
+fn rpub_with_its_window_full_and_the_broker_silent_ends_on_one_sigterm() {
+    let b = Broker::start();
+    let mut publisher = Sub::spawn(rpub(&b).args([
+        "-d", "--stats", "-q", "1", "-t", "full", "-m", "x", "--count", "0",
+    ]));
+    publisher.wait_for_stderr("received CONNACK", SHORT);
+    b.signal("STOP");
+    std::thread::sleep(Duration::from_millis(500));
+    let started = std::time::Instant::now();
+    publisher.terminate();
+    let out = publisher.finish(SHORT);
+    b.signal("CONT");
+    if started.elapsed() > Duration::from_millis(2000) {
+        out.fail("one signal must end rpub within about a second");
+    }
+    out.terminated()
+        .stderr_mentions("rpub: stopped by SIGTERM; ")
+        .stderr_mentions(" messages not acknowledged")
+        .stderr_mentions(" acknowledged, ");
 }

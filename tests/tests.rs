@@ -14,6 +14,8 @@ mod acl;
 mod auth;
 // Arguments and input the tools must refuse before connecting: exit 2, one line of their own.
 mod bad_input;
+// Memory bounded on any input.
+mod bounds;
 // --expect and --expect-json health checks: matched, not matched, timed out.
 mod expect;
 // A broker that goes away under a connected client: exit 6, one line.

@@ -81,7 +81,7 @@ fn clean_exit_discards_the_will() {
         .args(["--will-payload", "gone"])
         .subscribed();
     sub.interrupt();
-    sub.finish(SHORT).code(130);
+    sub.finish(SHORT).interrupted();
     // rpub -l whose stdin ends: DISCONNECT, no will.
     let (publisher, mut stdin) = Sub::spawn_with_stdin(
         rpub(&b)

@@ -4,6 +4,7 @@
 //! Flags and their meanings follow mosquitto_pub; the connection flags are shared with rsub
 //! (`rpubsub_core::args`).
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -42,14 +43,14 @@ pub struct Cli {
     #[arg(short = 't', long, value_name = "TOPIC")]
     pub topic: Option<String>,
 
-    /// Send MESSAGE as the payload
+    /// Send MESSAGE as the payload (its bytes as given, UTF-8 or not)
     #[arg(
         short = 'm',
         long,
         value_name = "MESSAGE",
         help_heading = "Payload (one of)"
     )]
-    pub message: Option<String>,
+    pub message: Option<OsString>,
 
     /// Send the contents of FILE as the payload
     #[arg(

@@ -7,27 +7,33 @@
 //! the rest: a line that is only half there when an event arrives is kept and completed by
 //! the next read ([`Lines`], on its own so that it can be tested without a broker).
 //!
+//! A line is read only up to what one message can take (`-l`: a payload; `--stdin-json`: a
+//! packet): a longer one is bad input, and the reading stops there with exit 2, what came
+//! before it sent (`rpub -l < /dev/zero` ends instead of filling memory).
+//!
 //! This is a hot loop (`-l` over a large file): a line costs one read, one publish and no
 //! layer of futures more than these need.
 
-use std::future::Future;
 use std::io;
 use std::ops::ControlFlow;
 
 use bytes::Bytes;
-use tokio::io::{AsyncBufRead, AsyncBufReadExt};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt};
 
 use rpubsub_core::exit::Fail;
 
-use crate::payload::reading_stdin;
+use crate::payload::{reading_stdin, MAX_PAYLOAD};
 use crate::plan::Publish;
-use crate::publisher::Publisher;
+use crate::publisher::{unless_stopped, Publisher};
 
 /// The size of the stdin buffer: a burst of lines is read in a few system calls.
 pub const BUFFER: usize = 64 * 1024;
 
 /// What to do with each line.
 pub trait Hook {
+    /// The longest line it can take, without its newline.
+    fn limit(&self) -> usize;
+
     /// Line `number` (from 1, empty lines counted) without its newline; `Break` ends the
     /// reading.
     async fn line(
@@ -45,7 +51,7 @@ pub async fn drive(
     publisher: &mut Publisher,
     hook: &mut impl Hook,
 ) -> Result<u64, Fail> {
-    let mut lines = Lines::new(input);
+    let mut lines = Lines::new(input, hook.limit());
     loop {
         let Publisher {
             session,
@@ -64,6 +70,13 @@ pub async fn drive(
             },
             read = lines.read() => read.map_err(|e| reading_stdin(&e))?,
         };
+        if lines.too_long() {
+            return Err(Fail::usage(format!(
+                "stdin line {}: longer than {} bytes, the most one message can take; nothing after it was read",
+                lines.count() + 1,
+                lines.limit
+            )));
+        }
         let Some(line) = lines.line(read) else {
             return Ok(lines.count());
         };
@@ -82,6 +95,10 @@ pub async fn drive(
 pub struct EachLine<'a>(pub &'a Publish);
 
 impl Hook for EachLine<'_> {
+    fn limit(&self) -> usize {
+        MAX_PAYLOAD
+    }
+
     async fn line(
         &mut self,
         publisher: &mut Publisher,
@@ -97,19 +114,24 @@ impl Hook for EachLine<'_> {
             } = self.0;
             let payload = Bytes::copy_from_slice(line);
             // Not `Publisher::publish`: one layer of futures less per line.
-            let taken = publisher
-                .session
-                .publish_with(topic, payload, *qos, *retain, Some(properties))
-                .await;
+            let publish =
+                publisher
+                    .session
+                    .publish_with(topic, payload, *qos, *retain, Some(properties));
+            let Some(taken) = unless_stopped(&mut publisher.stop, publish).await else {
+                return Ok(ControlFlow::Break(()));
+            };
             publisher.took(taken, topic, *qos, line.len())?;
         }
         Ok(ControlFlow::Continue(()))
     }
 }
 
-/// Input read as lines, a read at a time.
+/// Input read as lines, a read at a time, none longer than `limit`.
 pub struct Lines<R> {
     input: R,
+    /// The longest line, without its newline: reading stops one byte past it.
+    pub limit: usize,
     /// The line being read; what a cut-short read got of it stays here.
     buffer: Vec<u8>,
     /// Lines handed out so far.
@@ -130,9 +152,10 @@ pub struct Line<'a> {
 }
 
 impl<R: AsyncBufRead + Unpin> Lines<R> {
-    pub fn new(input: R) -> Self {
+    pub fn new(input: R, limit: usize) -> Self {
         Lines {
             input,
+            limit,
             buffer: Vec::new(),
             count: 0,
             handed_out: false,
@@ -141,12 +164,21 @@ impl<R: AsyncBufRead + Unpin> Lines<R> {
 
     /// Read on, up to and including the next newline; the number of bytes read. It may be
     /// cut short (dropped) at any time: what it read of a line is kept for the next one.
-    pub fn read(&mut self) -> impl Future<Output = io::Result<usize>> + '_ {
+    pub async fn read(&mut self) -> io::Result<usize> {
         if self.handed_out {
             self.buffer.clear();
             self.handed_out = false;
         }
-        self.input.read_until(b'\n', &mut self.buffer)
+        // Room for the line, its newline and one byte more, which tells a line too long.
+        let room = (self.limit + 2).saturating_sub(self.buffer.len());
+        let mut input = (&mut self.input).take(room as u64);
+        input.read_until(b'\n', &mut self.buffer).await
+    }
+
+    /// The line being read is over the limit: it cannot be taken.
+    pub fn too_long(&self) -> bool {
+        let text = self.buffer.strip_suffix(b"\n").unwrap_or(&self.buffer);
+        text.len() > self.limit
     }
 
     /// The line a read of `read` bytes completed; `None` at the end of input.
@@ -189,7 +221,7 @@ mod tests {
             .build()
             .unwrap();
         runtime.block_on(async {
-            let mut lines = Lines::new(input);
+            let mut lines = Lines::new(input, 100);
             let mut seen = Vec::new();
             loop {
                 let read = tokio::select! {

@@ -3,15 +3,19 @@
 //!
 //! It is read while planning, before connecting, so an unreadable file is a usage error with
 //! nothing sent, and a payload over MQTT's packet limit is refused up front instead of
-//! killing the connection half-way.
+//! killing the connection half-way. Nothing is read past that limit: a file over it is
+//! refused from its size, and `-s` stops one byte past it (`-s < /dev/zero` ends, exit 2).
 
+use std::ffi::OsStr;
 use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use bytes::Bytes;
 
 use rpubsub_core::exit::{Exit, Fail};
 use rpubsub_core::io_error_text;
+use rpubsub_core::read_limited;
 use rpubsub_core::session::MAX_PACKET_SIZE;
 
 /// The largest payload that fits in one packet with a maximal topic and header.
@@ -19,8 +23,8 @@ pub const MAX_PAYLOAD: usize = MAX_PACKET_SIZE - 65_535 - 2 - 2 - 5;
 
 /// Where the one payload comes from.
 pub enum Payload<'a> {
-    /// `-m`
-    Message(&'a str),
+    /// `-m`: bytes, as mosquitto_pub sends them, UTF-8 or not.
+    Message(&'a OsStr),
     /// `-f`
     File(&'a Path),
     /// `-s`: all of stdin.
@@ -36,11 +40,14 @@ impl Payload<'_> {
             Payload::Message(text) => Bytes::copy_from_slice(text.as_bytes()),
             Payload::File(path) => read_file(path)?,
             Payload::Stdin => {
+                // One byte past the limit is enough to refuse it: `-s < /dev/zero` ends.
                 let mut all = Vec::new();
                 std::io::stdin()
                     .lock()
+                    .take(MAX_PAYLOAD as u64 + 1)
                     .read_to_end(&mut all)
                     .map_err(|e| reading_stdin(&e))?;
+                fits(all.len()).map_err(|why| Fail::usage(format!("-s: {why}")))?;
                 Bytes::from(all)
             }
             Payload::Empty => Bytes::new(),
@@ -75,7 +82,8 @@ fn read_file(path: &Path) -> Result<Bytes, Fail> {
             path.display()
         )));
     }
-    std::fs::read(path)
+    // A file too large is refused from its size, before reading (see `read_limited`).
+    read_limited::read(path, MAX_PAYLOAD as u64)
         .map(Bytes::from)
         .map_err(|e| Fail::usage(format!("-f {}: {}", path.display(), io_error_text(&e))))
 }
@@ -86,7 +94,7 @@ mod tests {
 
     #[test]
     fn a_message_goes_out_as_typed_and_a_too_large_one_is_refused() {
-        assert_eq!(Payload::Message("{n}").read().unwrap(), "{n}");
+        assert_eq!(Payload::Message(OsStr::new("{n}")).read().unwrap(), "{n}");
         assert!(Payload::Empty.read().unwrap().is_empty());
         assert!(fits(MAX_PAYLOAD).is_ok());
         assert!(fits(MAX_PAYLOAD + 1).is_err());

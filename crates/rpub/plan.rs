@@ -106,6 +106,7 @@ impl Plan {
         check_topic_name(&topic).map_err(Fail::usage)?;
         let payload = payload.map(Payload::read).transpose()?;
         let mut properties = crate::properties::resolve(cli, opts)?;
+        properties.check_lengths().map_err(Fail::usage)?;
         let Some(payload) = payload else {
             return Ok(Plan::Lines(publish(cli, topic, properties)));
         };
@@ -204,7 +205,12 @@ fn repeat(cli: &Cli, message: Message, times: u64) -> Repeat {
     };
     Repeat {
         topic: wanted(&message.publish.topic),
-        text: cli.message.as_deref().and_then(wanted),
+        // Placeholders are text: a message that is not UTF-8 goes out as given.
+        text: cli
+            .message
+            .as_deref()
+            .and_then(std::ffi::OsStr::to_str)
+            .and_then(wanted),
         message,
         times: Some(times).filter(|&n| n > 0),
         interval: cli.interval.unwrap_or(Duration::ZERO),

@@ -2,6 +2,7 @@
 //! request, with what every plan does with them: hand over a message, deal with events
 //! while waiting, and at the end wait for the acknowledgements and leave cleanly.
 
+use std::future::Future;
 use std::ops::ControlFlow;
 use std::time::Duration;
 
@@ -18,6 +19,10 @@ use crate::tracker::Tracker;
 
 /// How long the final DISCONNECT may take before rpub gives up on it.
 const DISCONNECT_LIMIT: Duration = Duration::from_secs(10);
+
+/// After a stop signal: how long the acknowledgements still due, and then the DISCONNECT,
+/// may each take.
+const STOP_GRACE: Duration = Duration::from_millis(400);
 
 pub struct Publisher {
     pub session: Session,
@@ -37,11 +42,13 @@ impl Publisher {
         properties: Option<&PublishProperties>,
     ) -> Result<(), Fail> {
         let len = payload.len();
-        let taken = self
+        let publish = self
             .session
-            .publish_with(topic, payload, qos, retain, properties)
-            .await;
-        self.took(taken, topic, qos, len)
+            .publish_with(topic, payload, qos, retain, properties);
+        match unless_stopped(&mut self.stop, publish).await {
+            Some(taken) => self.took(taken, topic, qos, len),
+            None => Ok(()),
+        }
     }
 
     /// The second half of [`Publisher::publish`], for the hot loops that call the session
@@ -85,16 +92,29 @@ impl Publisher {
     }
 
     /// Everything is handed over: wait until it is acknowledged, then leave cleanly, and say
-    /// whether the broker took it all. A second Ctrl+C exits at once (see `Stop`); the
-    /// first one lets the acknowledgements arrive.
+    /// whether the broker took it all. After a stop signal the acknowledgements get
+    /// [`STOP_GRACE`] more, and what is still missing then is said: one signal ends rpub
+    /// within about a second even with the broker silent or gone.
     pub async fn finish(&mut self) -> Result<(), Fail> {
+        let mut stop = self.stop.clone();
+        let given_up = async move {
+            stop.wait().await;
+            tokio::time::sleep(STOP_GRACE).await;
+        };
+        tokio::pin!(given_up);
         while self.tracker.unacknowledged() > 0 {
-            match self.session.next_event().await {
-                Some(event) => self.tracker.handle(event)?,
-                None => {
-                    return Err(self
-                        .tracker
-                        .lost(Fail::new(Exit::ConnectionLost, "connection lost")))
+            tokio::select! {
+                event = self.session.next_event() => match event {
+                    Some(event) => self.tracker.handle(event)?,
+                    None => {
+                        return Err(self
+                            .tracker
+                            .lost(Fail::new(Exit::ConnectionLost, "connection lost")))
+                    }
+                },
+                () = &mut given_up => {
+                    let _ = self.disconnect().await;
+                    return Err(self.tracker.lost(stopped()));
                 }
             }
         }
@@ -107,9 +127,17 @@ impl Publisher {
         self.tracker.verdict()
     }
 
-    /// Send DISCONNECT and wait (a while) until it is out.
+    /// Send DISCONNECT and wait (a while, less after a stop signal) until it is out.
     pub async fn disconnect(&mut self) -> Result<(), Fail> {
-        self.session.disconnect(DISCONNECT_LIMIT, |_| {}).await
+        let limit = if self.stop.requested() {
+            STOP_GRACE
+        } else {
+            DISCONNECT_LIMIT
+        };
+        // Bounded as a whole: queueing the DISCONNECT itself waits while the queue is full.
+        tokio::time::timeout(limit, self.session.disconnect(limit, |_| {}))
+            .await
+            .unwrap_or_else(|_| Err(Fail::new(Exit::ConnectionLost, "DISCONNECT not sent")))
     }
 
     /// How a run that did all it could ends: 130 if Ctrl+C cut it short, else 0.
@@ -120,4 +148,20 @@ impl Publisher {
             Exit::Ok
         }
     }
+}
+
+/// `publish`, unless a stop signal comes first (`None`): with the broker silent the queue
+/// stays full, and a publish waiting for room would wait for ever.
+pub async fn unless_stopped<T>(stop: &mut Stop, publish: impl Future<Output = T>) -> Option<T> {
+    tokio::select! {
+        biased;
+        taken = publish => Some(taken),
+        () = stop.wait() => None,
+    }
+}
+
+/// A stop signal cut the wait for acknowledgements short.
+fn stopped() -> Fail {
+    let signal = rpubsub_core::stop::received().unwrap_or("a signal");
+    Fail::new(Exit::Interrupted, format!("stopped by {signal}"))
 }

@@ -13,7 +13,7 @@ use rpubsub_core::topic::check_topic_name;
 
 use crate::placeholders::Template;
 use crate::plan::{Message, Repeat};
-use crate::publisher::Publisher;
+use crate::publisher::{unless_stopped, Publisher};
 
 /// `Plan::Once`, unless Ctrl+C came already.
 pub async fn once(message: &Message, publisher: &mut Publisher) -> Result<(), Fail> {
@@ -62,10 +62,16 @@ pub async fn run(repeat: &Repeat, publisher: &mut Publisher) -> Result<(), Fail>
         };
         // Not `Publisher::publish`: one layer of futures less per message.
         let len = payload.len();
-        let taken = publisher
-            .session
-            .publish_with(&topic, payload, publish.qos, publish.retain, properties)
-            .await;
+        let taken = publisher.session.publish_with(
+            &topic,
+            payload,
+            publish.qos,
+            publish.retain,
+            properties,
+        );
+        let Some(taken) = unless_stopped(&mut publisher.stop, taken).await else {
+            return Ok(());
+        };
         publisher.took(taken, &topic, publish.qos, len)?;
         publisher.take_events()?;
         index += 1;

@@ -17,6 +17,7 @@ use rpubsub_core::cli;
 use rpubsub_core::exit::{Exit, Fail};
 use rpubsub_core::message_json::{self, Record};
 use rpubsub_core::properties::PublishProperties;
+use rpubsub_core::session::MAX_PACKET_SIZE;
 use rpubsub_core::tool::Tool;
 use rpubsub_core::topic::check_topic_name;
 
@@ -92,6 +93,11 @@ impl<'a> Replayer<'a> {
 }
 
 impl Hook for Replayer<'_> {
+    /// A line can describe at most what fits in one packet (base64 makes a payload longer).
+    fn limit(&self) -> usize {
+        MAX_PACKET_SIZE
+    }
+
     async fn line(
         &mut self,
         publisher: &mut Publisher,
@@ -140,6 +146,9 @@ fn record(text: &[u8]) -> Result<Record, String> {
     let record = message_json::parse(text)?;
     check_topic_name(&record.topic)?;
     payload::fits(record.payload.len())?;
+    if let Some(properties) = &record.properties {
+        properties.check_lengths()?;
+    }
     Ok(record)
 }
 

@@ -135,13 +135,27 @@ fn parse_condition(text: &str) -> Result<JsonCondition, String> {
             .map_err(|e| format!("not a regular expression: {}", one_line(&e.to_string())))?;
         Test::Regex(re)
     } else {
-        let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.into()));
-        Test::Compare(op, value)
+        Test::Compare(op, compared_value(value)?)
     };
     Ok(JsonCondition {
         pointer: pointer.to_string(),
         test,
     })
+}
+
+/// The VALUE of a comparison: JSON, or else a bare word taken as a string. What looks like
+/// broken JSON (`{bad`, `"open`) or a second operator (`>> 3`) is a mistake, not a word: taken
+/// as a string it would never match, and the health check would wait for ever.
+fn compared_value(text: &str) -> Result<Value, String> {
+    if let Ok(value) = serde_json::from_str(text) {
+        return Ok(value);
+    }
+    if text.starts_with(|c: char| "=!<>~{[\"".contains(c)) {
+        return Err(format!(
+            "'{text}' is neither JSON (30, \"on\", true, null) nor a bare word"
+        ));
+    }
+    Ok(Value::String(text.into()))
 }
 
 impl JsonCondition {

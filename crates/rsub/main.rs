@@ -39,6 +39,9 @@ const PUBLISHES: Qos = Qos::AtMostOnce;
 /// How long the final DISCONNECT may take before rsub gives up on it.
 const DISCONNECT_LIMIT: Duration = Duration::from_secs(2);
 
+/// The same after a stop signal.
+const STOPPING_LIMIT: Duration = Duration::from_millis(500);
+
 fn main() -> ExitCode {
     let cli: Cli = match rpubsub_core::cli::parse(TOOL.name()) {
         Ok(cli) => cli,
@@ -62,7 +65,14 @@ async fn run(cli: Cli) -> Result<Exit, Fail> {
     let mut subscriber = Subscriber::new(plan);
     let outcome = subscriber.run(&mut session, &mut stop).await;
     let flushed = subscriber.flush();
-    let _ = session.disconnect(DISCONNECT_LIMIT, |_| {}).await;
+    // After a stop signal the broker may be silent or gone: leave within about a second. The
+    // whole call is bounded, since queueing the DISCONNECT can wait too.
+    let limit = if stop.requested() {
+        STOPPING_LIMIT
+    } else {
+        DISCONNECT_LIMIT
+    };
+    let _ = tokio::time::timeout(limit, session.disconnect(limit, |_| {})).await;
     progress::clear();
     if let Some(stats) = stats {
         subscriber.counters().print_stats(&stats);

@@ -71,6 +71,28 @@ impl Output {
         self
     }
 
+    /// Checks that the process died of SIGINT (a shell reports 130), without a panic.
+    #[track_caller]
+    pub fn interrupted(&self) -> &Self {
+        self.died_of(libc::SIGINT)
+    }
+
+    /// Checks that the process died of SIGTERM (a shell reports 143), without a panic.
+    #[track_caller]
+    pub fn terminated(&self) -> &Self {
+        self.died_of(libc::SIGTERM)
+    }
+
+    #[track_caller]
+    fn died_of(&self, signal: i32) -> &Self {
+        use std::os::unix::process::ExitStatusExt;
+        self.no_panic();
+        if self.status.signal() != Some(signal) {
+            self.fail(&format!("expected death by signal {signal}"));
+        }
+        self
+    }
+
     /// Checks stdout byte for byte.
     #[track_caller]
     pub fn stdout(&self, expected: impl AsRef<[u8]>) -> &Self {

@@ -180,7 +180,8 @@ pub fn print_config(opts: &ConnectOptions) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-/// Run a tool's async body and map its outcome to the exit status.
+/// Run a tool's async body and map its outcome to the exit status; after a stop signal the
+/// process dies of that signal instead.
 pub fn run<F>(tool: crate::tool::Tool, body: F) -> ExitCode
 where
     F: Future<Output = Result<Exit, Fail>>,
@@ -202,10 +203,13 @@ where
     // A read of stdin blocks a runtime thread that cannot be cancelled; waiting for it at
     // shutdown would hang rpub -l after Ctrl+C. Nothing else is left running by now.
     runtime.shutdown_background();
-    match outcome {
-        Ok(exit) => exit.into(),
-        Err(fail) => report(tool, &fail).into(),
-    }
+    let exit = match outcome {
+        Ok(exit) => exit,
+        Err(fail) => report(tool, &fail),
+    };
+    // Stopped by a signal: die of it, now that everything is said (see `stop`).
+    crate::stop::die_of_signal();
+    exit.into()
 }
 
 /// Print a failure as one line and pick its exit status; a closed output ends quietly.

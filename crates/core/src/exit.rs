@@ -29,7 +29,9 @@ pub enum Exit {
     /// `rsub -W` ran out before its exit condition was met (27, as mosquitto_sub), or
     /// `rpub --wait-response` got no answer in time.
     Timeout = 27,
-    /// Stopped by SIGINT or SIGTERM, after a clean DISCONNECT.
+    /// Stopped by SIGINT or SIGTERM, after a clean DISCONNECT. The process then dies of the
+    /// signal itself (see `stop`), so a shell reports 130 for SIGINT and 143 for SIGTERM;
+    /// this status is what is left when that cannot be done.
     Interrupted = 130,
 }
 
@@ -64,7 +66,7 @@ pub const TABLE: &[(Exit, &str)] = &[
     ),
     (
         Exit::Interrupted,
-        "interrupted by SIGINT/SIGTERM (after a clean disconnect)",
+        "stopped by a signal after a clean disconnect: the shell shows 130 for SIGINT (Ctrl+C), 143 for SIGTERM",
     ),
 ];
 
@@ -205,6 +207,6 @@ mod tests {
     fn the_table_lists_every_status_once() {
         let codes: Vec<u8> = TABLE.iter().map(|(exit, _)| exit.code()).collect();
         assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7, 27, 130]);
-        assert!(table_text().contains("  130  interrupted"));
+        assert!(table_text().contains("  130  stopped by a signal"));
     }
 }

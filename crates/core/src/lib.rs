@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod duration;
 pub mod exit;
+pub mod field_length;
 pub mod generate;
 pub mod message;
 pub mod message_json;
@@ -15,6 +16,7 @@ pub mod options;
 pub mod progress;
 pub mod properties;
 pub mod qos;
+pub mod read_limited;
 pub mod reason;
 pub mod secret;
 pub mod session;

@@ -29,6 +29,33 @@ impl PublishProperties {
     pub fn is_empty(&self) -> bool {
         *self == PublishProperties::default()
     }
+
+    /// Refuse a property its 2-byte length cannot carry, naming it.
+    pub fn check_lengths(&self) -> Result<(), String> {
+        use crate::field_length::check;
+        if let Some(topic) = &self.response_topic {
+            check("the response topic", topic.len())?;
+        }
+        if let Some(data) = &self.correlation_data {
+            check("the correlation data", data.len())?;
+        }
+        if let Some(kind) = &self.content_type {
+            check("the content type", kind.len())?;
+        }
+        for (key, value) in &self.user_properties {
+            check("a user property's name", key.len())?;
+            check(&format!("user property '{}'", shorten(key)), value.len())?;
+        }
+        Ok(())
+    }
+}
+
+/// A name as much of it as an error line needs.
+fn shorten(text: &str) -> &str {
+    match text.char_indices().nth(40) {
+        Some((i, _)) => &text[..i],
+        None => text,
+    }
 }
 
 /// Readable, on one line, named as rpub's flags name them:

@@ -2,7 +2,7 @@
 //!
 //! The handlers go in before connecting because a Ctrl+C right after CONNACK must not find
 //! the default action (instant death) still in place; one that comes while connecting ends
-//! the attempt, and the tool exits 130 without having sent anything.
+//! the attempt, and the process dies of it without having sent anything (see [`Stop`]).
 
 use crate::exit::Fail;
 use crate::options::ConnectOptions;
@@ -14,7 +14,10 @@ use crate::stop::Stop;
 pub async fn connect(opts: &ConnectOptions) -> Result<Option<(Session, Stop)>, Fail> {
     let mut stop = Stop::install()?;
     tokio::select! {
-        session = Session::connect(opts) => Ok(Some((session?, stop))),
+        session = Session::connect(opts) => {
+            stop.connected();
+            Ok(Some((session?, stop)))
+        }
         _ = stop.wait() => Ok(None),
     }
 }

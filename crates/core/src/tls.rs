@@ -22,6 +22,7 @@ use rustls::{
 
 use crate::exit::{Exit, Fail};
 use crate::options::TlsOptions;
+use crate::read_limited::{self, PEM_LIMIT};
 
 /// The rustls configuration for `tls`. Warnings (skipped system certificates, `--insecure`)
 /// go to stderr.
@@ -151,8 +152,8 @@ fn root_store(tls: &TlsOptions) -> Result<RootCertStore, Fail> {
 /// Every certificate in a PEM file; none at all is an error.
 fn read_certs(path: &Path, flag: &str) -> Result<Vec<CertificateDer<'static>>, Fail> {
     let bad = |why: String| Fail::usage(format!("{flag} {}: {why}", path.display()));
-    let certs = CertificateDer::pem_file_iter(path)
-        .map_err(|e| bad(pem_error(&e)))?
+    let bytes = read_limited::read(path, PEM_LIMIT).map_err(|e| bad(crate::io_error_text(&e)))?;
+    let certs = CertificateDer::pem_slice_iter(&bytes)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| bad(pem_error(&e)))?;
     if certs.is_empty() {
@@ -166,10 +167,10 @@ fn read_certs(path: &Path, flag: &str) -> Result<Vec<CertificateDer<'static>>, F
 /// The private key of `--key`: PKCS#8, PKCS#1 (RSA) or SEC1 (EC), unencrypted.
 fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, Fail> {
     let bad = |why: String| Fail::usage(format!("--key {}: {why}", path.display()));
-    match PrivateKeyDer::from_pem_file(path) {
+    let text = read_limited::read(path, PEM_LIMIT).map_err(|e| bad(crate::io_error_text(&e)))?;
+    match PrivateKeyDer::from_pem_slice(&text) {
         Ok(key) => Ok(key),
         Err(pem::Error::NoItemsFound) => {
-            let text = fs::read(path).unwrap_or_default();
             let encrypted = text.windows(9).any(|w| w == b"ENCRYPTED");
             Err(bad(if encrypted {
                 "the key is encrypted; decrypt it first (openssl pkey -in KEY -out PLAIN_KEY)"

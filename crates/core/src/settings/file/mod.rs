@@ -30,6 +30,9 @@ use crate::settings::origin::{setting, Origin, Provenance, Setting};
 /// The config file under the XDG config directory.
 pub const CONFIG_PATH: &str = "rpubsub/config.toml";
 
+/// The most a config file may hold: `--config /dev/urandom` must end in one line.
+const FILE_LIMIT: u64 = 1 << 20;
+
 /// One setting of the file: the flag (clap id and key), the words that give its value on a
 /// command line, and where it was written.
 #[derive(Debug, Clone)]
@@ -85,7 +88,7 @@ impl Config {
             }
             return Ok(Config::default());
         };
-        let text = match std::fs::read_to_string(&path) {
+        let text = match crate::read_limited::read_to_string(&path, FILE_LIMIT) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && named.is_none() => {
                 if let Some(p) = &profile {

@@ -39,6 +39,7 @@ pub(super) fn resolve(args: &ConnectArgs, url: Option<&BrokerUrl>) -> Result<Log
     }
     let credentials = match (&username, &password) {
         (Some(username), password) => {
+            check_lengths(&username.value, password.as_ref().map(|p| &p.value))?;
             if password.as_ref().is_some_and(|p| p.value.is_empty()) {
                 return Err(Fail::usage(
                     "the password is empty; MQTT cannot send an empty password (leave it out instead)",
@@ -68,11 +69,24 @@ pub(super) fn resolve(args: &ConnectArgs, url: Option<&BrokerUrl>) -> Result<Log
     })
 }
 
+/// Refuse a username or password its 2-byte length cannot carry (the password by its size).
+fn check_lengths(username: &str, password: Option<&Secret>) -> Result<(), Fail> {
+    crate::field_length::check("the username", username.len()).map_err(Fail::usage)?;
+    if let Some(password) = password {
+        crate::field_length::check("the password", password.expose().len()).map_err(Fail::usage)?;
+    }
+    Ok(())
+}
+
+/// The most a password file may hold: an MQTT password is at most 65,535 bytes.
+const PASSWORD_FILE_LIMIT: u64 = 64 << 10;
+
 /// The first line of a password file, without its line ending; the error starts with the
 /// file's name.
 fn read_password_file(path: &Path) -> Result<Secret, String> {
     let name = path.display();
-    let text = std::fs::read(path).map_err(|e| format!("{name}: {}", crate::io_error_text(&e)))?;
+    let text = crate::read_limited::read(path, PASSWORD_FILE_LIMIT)
+        .map_err(|e| format!("{name}: {}", crate::io_error_text(&e)))?;
     let line = text.split(|&b| b == b'\n').next().unwrap_or_default();
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     if line.is_empty() {

@@ -14,6 +14,9 @@ pub(super) fn resolve(args: &ConnectArgs) -> Result<Option<Will>, Fail> {
         return Ok(None);
     };
     check_topic_name(topic).map_err(|e| Fail::usage(format!("--will-topic: {e}")))?;
+    let payload = w.will_payload.as_deref().unwrap_or_default();
+    crate::field_length::check("the will payload (--will-payload)", payload.len())
+        .map_err(Fail::usage)?;
     Ok(Some(Will {
         topic: topic.clone(),
         payload: Bytes::from(w.will_payload.clone().unwrap_or_default()),

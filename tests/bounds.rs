@@ -1,0 +1,163 @@
+//! Memory stays bounded whatever the input: an endless stdin, a device or a huge file named as
+//! a payload, certificate, password or config file ends with one line and exit 2, having read
+//! at most what could become one packet (or a small fixed limit). Each run has its address
+//! space capped, so a tool that reads without bound fails its test instead of the machine.
+
+use std::process::Command;
+
+use crate::util::{bin, rpub, rsub, unused_port, Broker, Run, Sub, LONG, SHORT};
+
+/// Room for rpub and one payload at the protocol's limit, read and handed over (two copies at
+/// most): far less than an unbounded read asks for.
+const ROOMY: &str = "1400000000";
+
+/// Room for rpub with small files only: a 300 MB payload does not fit.
+const SMALL: &str = "300000000";
+
+/// `tool` (a command as the harness builds it) run with its address space capped at `cap`
+/// bytes and stdin from `stdin`.
+fn capped(tool: Command, cap: &str, stdin: &str) -> Command {
+    let mut sh = Command::new("sh");
+    sh.arg("-c")
+        .arg(format!(r#"exec prlimit --as={cap} -- "$@" < {stdin}"#))
+        .arg("sh")
+        .arg(tool.get_program())
+        .args(tool.get_args());
+    for (key, value) in tool.get_envs() {
+        match value {
+            Some(value) => sh.env(key, value),
+            None => sh.env_remove(key),
+        };
+    }
+    sh
+}
+
+/// rpub `args` with no broker to reach: whatever it reads before connecting.
+fn unconnected(args: &[&str]) -> Command {
+    let mut cmd = bin("rpub");
+    cmd.env("MQTT_HOST", "127.0.0.1")
+        .env("MQTT_PORT", unused_port().to_string())
+        .args(args);
+    cmd
+}
+
+#[test]
+fn stdin_as_one_message_stops_at_the_packet_limit() {
+    let out = capped(unconnected(&["-t", "t", "-s"]), ROOMY, "/dev/zero").run_within(LONG);
+    out.usage_error("rpub")
+        .stderr_mentions("-s: the payload is ");
+}
+
+#[test]
+fn a_device_as_the_payload_file_stops_at_the_packet_limit() {
+    let out = capped(
+        unconnected(&["-t", "t", "-f", "/dev/zero"]),
+        ROOMY,
+        "/dev/null",
+    )
+    .run_within(LONG);
+    out.usage_error("rpub")
+        .stderr_mentions("-f /dev/zero: more than 268369911 bytes");
+}
+
+#[test]
+fn a_payload_file_too_large_is_refused_by_its_size_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big");
+    let file = std::fs::File::create(&path).unwrap();
+    file.set_len(300 << 20).unwrap();
+    let path = path.to_str().unwrap();
+    let out = capped(unconnected(&["-t", "t", "-f", path]), SMALL, "/dev/null").run();
+    out.usage_error("rpub").stderr_mentions(path);
+}
+
+#[test]
+fn certificate_password_and_config_files_are_small() {
+    for (args, named) in [
+        (&["--cafile", "/dev/zero"][..], "--cafile /dev/zero"),
+        (&["--cert", "/dev/zero", "--key", "/dev/zero"], "/dev/zero"),
+        (&["-u", "me", "--password-file", "/dev/zero"], "/dev/zero"),
+        (&["--config", "/dev/urandom"], "/dev/urandom"),
+    ] {
+        let mut cmd = unconnected(&["-t", "t", "-m", "x"]);
+        cmd.args(args);
+        let out = capped(cmd, SMALL, "/dev/null").run();
+        out.usage_error("rpub").stderr_mentions(named);
+    }
+}
+
+#[test]
+fn a_line_over_the_packet_limit_is_bad_input() {
+    let b = Broker::start();
+    for (args, stdin) in [
+        (&["-t", "t", "-l"][..], "/dev/zero"),
+        (&["--stdin-json"], "/dev/zero"),
+    ] {
+        let mut cmd = rpub(&b);
+        cmd.args(args);
+        let out = capped(cmd, ROOMY, stdin).run_within(LONG);
+        out.usage_error("rpub")
+            .stderr_mentions("stdin line 1: longer than ");
+    }
+}
+
+#[test]
+fn fields_with_a_two_byte_length_are_checked_before_encoding() {
+    let long = "u".repeat(70_000);
+    let property = format!("k={long}");
+    for (args, named) in [
+        (
+            vec!["-u", long.as_str(), "-m", "x"],
+            "the username is 70000 bytes",
+        ),
+        (
+            vec!["-u", "me", "-P", long.as_str(), "-m", "x"],
+            "the password is 70000 bytes",
+        ),
+        (
+            vec![
+                "--will-topic",
+                "w",
+                "--will-payload",
+                long.as_str(),
+                "-m",
+                "x",
+            ],
+            "the will payload (--will-payload) is 70000 bytes",
+        ),
+        (
+            vec!["-V", "5", "--user-property", property.as_str(), "-m", "x"],
+            "user property 'k' is 70000 bytes",
+        ),
+    ] {
+        let mut cmd = unconnected(&["-t", "t"]);
+        cmd.args(&args);
+        let out = cmd.run();
+        out.usage_error("rpub").stderr_mentions(named);
+        // Only the size is said, never the text (it may be a password).
+        if out.stderr.contains("uuuuuuuu") {
+            out.fail("the value must not be echoed");
+        }
+    }
+}
+
+#[test]
+fn a_json_line_with_a_user_property_too_long_is_skipped_not_smuggled() {
+    let b = Broker::start();
+    let mut sub = Sub::spawn(rsub(&b).args(["-V", "5", "-t", "smuggle/#", "-F", "%t %p", "-d"]));
+    sub.wait_for_stderr("received SUBACK", SHORT);
+    let long = "v".repeat(65_537);
+    let lines = format!(
+        "{{\"topic\":\"smuggle/a\",\"payload\":\"bad\",\"properties\":{{\"user_properties\":[[\"k\",\"{long}\"]]}}}}\n\
+         {{\"topic\":\"smuggle/b\",\"payload\":\"good\"}}\n"
+    );
+    let out = rpub(&b)
+        .args(["-V", "5", "-q", "1", "--stdin-json"])
+        .run_stdin(lines);
+    out.code(1)
+        .stderr_mentions("stdin line 1: user property 'k' is 65537 bytes");
+    sub.wait_stdout_lines(1, SHORT);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    sub.interrupt();
+    sub.finish(SHORT).stdout("smuggle/b good\n");
+}
