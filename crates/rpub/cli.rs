@@ -87,20 +87,20 @@ pub struct Cli {
 
     /// Quality of service: 0, 1 or 2
     #[arg(short = 'q', long, value_name = "QOS", default_value_t = Qos::AtMostOnce,
-          value_parser = parse_qos)]
+          value_parser = parse_qos, allow_negative_numbers = true)]
     pub qos: Qos,
 
     /// Ask the broker to retain the message
     #[arg(short = 'r', long)]
     pub retain: bool,
 
-    #[arg(long, visible_alias = "count", value_name = "N",
+    #[arg(long, visible_alias = "count", value_name = "N", allow_negative_numbers = true,
           help = literal_braces("Send N times (0 = until Ctrl+C), expanding {n} {i} {time} {ts}"))]
     pub repeat: Option<u64>,
 
     /// Wait this long between repeated messages (seconds or a duration such as 500ms)
     #[arg(long = "repeat-delay", visible_alias = "interval", value_name = "DURATION",
-          value_parser = parse_duration, requires = "repeat")]
+          value_parser = parse_duration, requires = "repeat", allow_negative_numbers = true)]
     pub interval: Option<Duration>,
 
     #[arg(long, help = literal_braces("Send {n} {i} {time} {ts} literally even with --repeat"))]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 
 use rpubsub_core::cli;
-use rpubsub_core::duration::parse_duration;
+use rpubsub_core::duration::parse_timeout;
 use rpubsub_core::generate::HelpArgs;
 use rpubsub_core::properties::MAX_SUBSCRIPTION_ID;
 use rpubsub_core::qos::{parse_qos, Qos};
@@ -35,7 +35,7 @@ pub struct Cli {
 
     /// Quality of service for the subscriptions: 0, 1 or 2
     #[arg(short = 'q', long, value_name = "QOS", default_value_t = Qos::AtMostOnce,
-          value_parser = parse_qos)]
+          value_parser = parse_qos, allow_negative_numbers = true)]
     pub qos: Qos,
 
     /// Print the topic before the payload, and MQTT 5 properties after it: "topic payload [name=value, ...]"
@@ -43,11 +43,13 @@ pub struct Cli {
     pub verbose: bool,
 
     /// Exit after printing N messages
-    #[arg(short = 'C', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(short = 'C', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..),
+          allow_negative_numbers = true)]
     pub count: Option<u64>,
 
     /// Exit with status 27 if not done after this long (seconds or a duration such as 10s)
-    #[arg(short = 'W', long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(short = 'W', long, value_name = "DURATION", value_parser = parse_timeout,
+          allow_negative_numbers = true)]
     pub timeout: Option<Duration>,
 
     /// Exit once the broker has acknowledged the subscriptions
