@@ -4,6 +4,7 @@ complete -c rpub -s f -l file -d 'Send the contents of FILE as the payload' -r -
 complete -c rpub -l speed -d 'With --replay-timing: play N times faster (0.5 = half speed) [default: 1]' -r
 complete -c rpub -s q -l qos -d 'Quality of service: 0, 1 or 2' -r
 complete -c rpub -l repeat -l count -d 'Send N times (0 = until Ctrl+C), expanding {n} {i} {time} {ts}' -r
+complete -c rpub -s M -l max-inflight -d 'QoS 1/2 messages in flight (sent, not yet acknowledged) at once [default: 100; 20 with QoS 2, mosquitto\'s own limit: over MQTT 3.1.1 it drops what goes beyond it]' -r
 complete -c rpub -l repeat-delay -l interval -d 'Wait this long between repeated messages (seconds or a duration such as 500ms)' -r
 complete -c rpub -l user-property -d 'A user property of each message; repeatable' -r
 complete -c rpub -l content-type -d 'Content type of the payload (a MIME type, say)' -r
@@ -64,6 +65,7 @@ complete -c rpub -l no-placeholders -d 'Send {n} {i} {time} {ts} literally even 
 complete -c rpub -s v -l verbose -d 'Print a line per message once it is done (sent for QoS 0, acknowledged for QoS 1/2)'
 complete -c rpub -l stats -d 'On exit, print on stderr how many messages were sent and acknowledged, bytes, time and rate'
 complete -c rpub -s c -l disable-clean-session -d 'Ask for a persistent session (clean session off); needs -i'
+complete -c rpub -l nodelay -d 'Disable Nagle\'s algorithm, as mosquitto\'s --nodelay: always so here (writes are batched)'
 complete -c rpub -l tls-use-os-certs -d 'Trust the system\'s CA certificates (also the default when TLS is on without --cafile/--capath)'
 complete -c rpub -l insecure -d 'Do not check that the broker\'s certificate names the host (the chain is still verified)'
 complete -c rpub -l will-retain -d 'Retain the will message'

@@ -4,6 +4,7 @@ complete -c rsub -s C -l count -d 'Exit after printing N messages' -r
 complete -c rsub -s W -l timeout -d 'Exit with status 27 if not done after this long (seconds or a duration such as 10s)' -r
 complete -c rsub -s T -l filter-out -d 'Do not print (or clear) messages on topics matching FILTER; repeatable' -r
 complete -c rsub -s U -l unsubscribe -d 'Unsubscribe from FILTER (for persistent sessions, with -c); repeatable' -r
+complete -c rsub -l random-filter -d 'Print only this share of the messages, picked at random: 100 prints all, 50.0 half' -r
 complete -c rsub -s F -l format -d 'Print each message as FORMAT, as mosquitto_sub -F does (%t topic, %p payload, @H hour, ...; see README)' -r
 complete -c rsub -l timestamp-format -d 'strftime format of --timestamp, e.g. \'%H:%M:%S%.3f\' [default: RFC 3339 with microseconds]' -r
 complete -c rsub -l color -d 'Colour the topic in -v output: auto (only on a terminal, and not when NO_COLOR is set), always, never' -r -f -a "auto\t''
@@ -67,6 +68,7 @@ complete -c rsub -l stats -d 'On exit, print on stderr how many messages and byt
 complete -c rsub -l no-local -d 'Do not receive the messages this client publishes itself (the clears of --remove-retained)'
 complete -c rsub -l retain-as-published -d 'Keep the retain flag of forwarded messages as it was published'
 complete -c rsub -s c -l disable-clean-session -d 'Ask for a persistent session (clean session off); needs -i'
+complete -c rsub -l nodelay -d 'Disable Nagle\'s algorithm, as mosquitto\'s --nodelay: always so here (writes are batched)'
 complete -c rsub -l tls-use-os-certs -d 'Trust the system\'s CA certificates (also the default when TLS is on without --cafile/--capath)'
 complete -c rsub -l insecure -d 'Do not check that the broker\'s certificate names the host (the chain is still verified)'
 complete -c rsub -l will-retain -d 'Retain the will message'

@@ -98,6 +98,12 @@ pub struct Cli {
           help = literal_braces("Send N times (0 = until Ctrl+C), expanding {n} {i} {time} {ts}"))]
     pub repeat: Option<u64>,
 
+    /// QoS 1/2 messages in flight (sent, not yet acknowledged) at once [default: 100; 20 with
+    /// QoS 2, mosquitto's own limit: over MQTT 3.1.1 it drops what goes beyond it]
+    #[arg(short = 'M', long = "max-inflight", value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..), allow_negative_numbers = true)]
+    pub max_inflight: Option<u16>,
+
     /// Wait this long between repeated messages (seconds or a duration such as 500ms)
     #[arg(long = "repeat-delay", visible_alias = "interval", value_name = "DURATION",
           value_parser = parse_duration, requires = "repeat", allow_negative_numbers = true)]

@@ -241,7 +241,8 @@ mod tests {
         let argv = ["rpub", "--config", "/dev/null"].iter().chain(args);
         let cli = Cli::try_parse_from(argv).map_err(|e| Fail::usage(e.to_string()))?;
         cli.check()?;
-        let opts = ConnectOptions::from_args(&cli.connect, Tool::Rpub, publishes(&cli))?;
+        let opts = ConnectOptions::from_args(&cli.connect, Tool::Rpub, publishes(&cli))?
+            .with_max_inflight(cli.max_inflight);
         Ok((cli, opts))
     }
 
@@ -516,6 +517,8 @@ mod tests {
             assert_eq!(publishes(&cli), publishing, "{args:?}");
             assert_eq!(opts.inflight, window, "{args:?}");
         }
+        let (_, opts) = parsed(&["-t", "x", "-m", "y", "-q", "2", "-M", "3"]).unwrap();
+        assert_eq!(opts.inflight, 3);
     }
 
     #[test]

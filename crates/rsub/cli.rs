@@ -13,6 +13,7 @@ use rpubsub_core::properties::MAX_SUBSCRIPTION_ID;
 use rpubsub_core::qos::{parse_qos, Qos};
 use rpubsub_core::settings::ConnectArgs;
 
+use crate::random_filter::{parse_percent, RandomFilter};
 use crate::TOOL;
 
 /// Subscribe to MQTT topics and print the messages.
@@ -75,6 +76,11 @@ pub struct Cli {
     /// Unsubscribe from FILTER (for persistent sessions, with -c); repeatable
     #[arg(short = 'U', long = "unsubscribe", value_name = "FILTER")]
     pub unsubscribe: Vec<String>,
+
+    /// Print only this share of the messages, picked at random: 100 prints all, 50.0 half
+    #[arg(long, value_name = "PERCENT", value_parser = parse_percent,
+          allow_negative_numbers = true)]
+    pub random_filter: Option<RandomFilter>,
 
     /// Do not add a newline after each payload
     #[arg(short = 'N', long = "no-newline")]

@@ -240,6 +240,14 @@ impl ConnectOptions {
     pub fn require_mqtt5(&self, flag: &str) -> Result<(), Fail> {
         self.protocol.require_mqtt5(flag)
     }
+
+    /// rpub's `-M`: the in-flight window asked for, in place of the one chosen for the QoS.
+    pub fn with_max_inflight(mut self, max: Option<u16>) -> ConnectOptions {
+        if let Some(max) = max {
+            self.inflight = max;
+        }
+        self
+    }
 }
 
 /// Twelve hex digits that differ between processes and runs, for default client ids:
