@@ -35,6 +35,7 @@ complete -c rpub -l tls-version -d 'Lowest TLS version to accept: tlsv1.2 (the d
 tlsv1.3\t''"
 complete -c rpub -l unix -d 'Connect to the broker\'s Unix domain socket PATH instead of host and port' -r -F
 complete -c rpub -l proxy -d 'Reach the broker through an HTTP proxy: http://[user[:pass]@]host:port' -r
+complete -c rpub -s A -l bind-address -d 'Bind the outgoing socket (to the broker, or to the proxy) to this local IP address' -r
 complete -c rpub -l will-topic -d 'Topic of the will message the broker publishes if this client vanishes' -r
 complete -c rpub -l will-payload -d 'Payload of the will message [default: empty]' -r
 complete -c rpub -l will-qos -d 'QoS of the will message' -r
@@ -65,9 +66,9 @@ complete -c rpub -l no-placeholders -d 'Send {n} {i} {time} {ts} literally even 
 complete -c rpub -s v -l verbose -d 'Print a line per message once it is done (sent for QoS 0, acknowledged for QoS 1/2)'
 complete -c rpub -l stats -d 'On exit, print on stderr how many messages were sent and acknowledged, bytes, time and rate'
 complete -c rpub -s c -l disable-clean-session -d 'Ask for a persistent session (clean session off); needs -i'
-complete -c rpub -l nodelay -d 'Disable Nagle\'s algorithm, as mosquitto\'s --nodelay: always so here (writes are batched)'
 complete -c rpub -l tls-use-os-certs -d 'Trust the system\'s CA certificates (also the default when TLS is on without --cafile/--capath)'
 complete -c rpub -l insecure -d 'Do not check that the broker\'s certificate names the host (the chain is still verified)'
+complete -c rpub -l nodelay -d 'Disable Nagle\'s algorithm, as mosquitto\'s --nodelay: always so here (writes are batched)'
 complete -c rpub -l will-retain -d 'Retain the will message'
 complete -c rpub -l no-reconnect -d 'Exit when the connection drops instead of reconnecting'
 complete -c rpub -s d -l debug -d 'Print every MQTT packet sent and received on stderr'

@@ -35,6 +35,7 @@ complete -c rsub -l tls-version -d 'Lowest TLS version to accept: tlsv1.2 (the d
 tlsv1.3\t''"
 complete -c rsub -l unix -d 'Connect to the broker\'s Unix domain socket PATH instead of host and port' -r -F
 complete -c rsub -l proxy -d 'Reach the broker through an HTTP proxy: http://[user[:pass]@]host:port' -r
+complete -c rsub -s A -l bind-address -d 'Bind the outgoing socket (to the broker, or to the proxy) to this local IP address' -r
 complete -c rsub -l will-topic -d 'Topic of the will message the broker publishes if this client vanishes' -r
 complete -c rsub -l will-payload -d 'Payload of the will message [default: empty]' -r
 complete -c rsub -l will-qos -d 'QoS of the will message' -r
@@ -68,9 +69,9 @@ complete -c rsub -l stats -d 'On exit, print on stderr how many messages and byt
 complete -c rsub -l no-local -d 'Do not receive the messages this client publishes itself (the clears of --remove-retained)'
 complete -c rsub -l retain-as-published -d 'Keep the retain flag of forwarded messages as it was published'
 complete -c rsub -s c -l disable-clean-session -d 'Ask for a persistent session (clean session off); needs -i'
-complete -c rsub -l nodelay -d 'Disable Nagle\'s algorithm, as mosquitto\'s --nodelay: always so here (writes are batched)'
 complete -c rsub -l tls-use-os-certs -d 'Trust the system\'s CA certificates (also the default when TLS is on without --cafile/--capath)'
 complete -c rsub -l insecure -d 'Do not check that the broker\'s certificate names the host (the chain is still verified)'
+complete -c rsub -l nodelay -d 'Disable Nagle\'s algorithm, as mosquitto\'s --nodelay: always so here (writes are batched)'
 complete -c rsub -l will-retain -d 'Retain the will message'
 complete -c rsub -l no-reconnect -d 'Exit when the connection drops instead of reconnecting'
 complete -c rsub -s d -l debug -d 'Print every MQTT packet sent and received on stderr'

@@ -121,3 +121,41 @@ fn nodelay_accepted_by_both() {
         .stderr_empty();
     sub.finish(SHORT).code(0).stdout("quick\n");
 }
+
+#[test]
+fn bind_address_is_the_source_the_broker_sees() {
+    // The broker listens on 127.0.0.1; both tools connect from 127.0.0.2, as its log shows.
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args(["-A", "127.0.0.2", "-i", "bound-sub", "-t", &t, "-C", "1"])
+        .subscribed();
+    rpub(&b)
+        .args([
+            "-A",
+            "127.0.0.2",
+            "-i",
+            "bound-pub",
+            "-t",
+            &t,
+            "-m",
+            "bound",
+        ])
+        .run()
+        .code(0);
+    sub.finish(SHORT).code(0).stdout("bound\n");
+    let log = b.log();
+    for id in ["bound-sub", "bound-pub"] {
+        let line = log.lines().find(|l| l.contains(&format!(" as {id} ")));
+        match line {
+            Some(line) if line.contains(" from 127.0.0.2:") => {}
+            _ => panic!("the broker should see {id} come from 127.0.0.2:\n{log}"),
+        }
+    }
+}
+
+#[test]
+fn bind_address_refused_for_a_unix_socket_and_when_not_an_address() {
+    rsub_refused(&["--unix", "/tmp/none.sock", "-A", "127.0.0.2"])
+        .stderr_mentions("-A/--bind-address");
+    rsub_refused(&["-A", "eth0"]).stderr_mentions("'eth0'");
+}

@@ -64,10 +64,6 @@ pub struct ConnectionArgs {
     #[arg(short = 'c', long = "disable-clean-session")]
     pub persistent: bool,
 
-    /// Disable Nagle's algorithm, as mosquitto's --nodelay: always so here (writes are batched)
-    #[arg(long)]
-    pub nodelay: bool,
-
     /// Give up connecting after this long (seconds or a duration) [default: 10s]
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, group = IN_FILE)]
     pub connect_timeout: Option<Duration>,

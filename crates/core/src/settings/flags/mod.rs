@@ -15,6 +15,7 @@ pub mod connection;
 pub mod diagnostics;
 pub mod mqtt5;
 pub mod reconnect;
+pub mod socket;
 pub mod tls;
 pub mod will;
 
@@ -29,6 +30,7 @@ pub use connection::{ConnectionArgs, ProtocolArg};
 pub use diagnostics::DiagnosticsArgs;
 pub use mqtt5::Mqtt5Args;
 pub use reconnect::ReconnectArgs;
+pub use socket::SocketArgs;
 pub use tls::{TlsArgs, TlsVersionArg};
 pub use will::WillArgs;
 
@@ -48,6 +50,8 @@ pub struct ConnectArgs {
     pub connection: ConnectionArgs,
     #[command(flatten)]
     pub tls: TlsArgs,
+    #[command(flatten)]
+    pub socket: SocketArgs,
     #[command(flatten)]
     pub will: WillArgs,
     #[command(flatten)]
