@@ -138,7 +138,7 @@ pub struct Cli {
           help_heading = "MQTT 5 (with -V mqttv5)")]
     pub message_expiry: Option<u32>,
 
-    /// Topic a receiver should answer on
+    /// Topic a receiver should answer on (MQTT 3.1.1 with --wait-response: where to listen, as mosquitto_rr -e)
     #[arg(long, value_name = "TOPIC", help_heading = "MQTT 5 (with -V mqttv5)")]
     pub response_topic: Option<String>,
 
@@ -151,7 +151,7 @@ pub struct Cli {
           help_heading = "MQTT 5 (with -V mqttv5)")]
     pub topic_alias: Option<u16>,
 
-    /// Request/response: publish with a response topic and correlation data, print the answer and exit; exit 27 if none comes within DURATION [default: 10s]
+    /// Request/response: publish with a response topic and correlation data, print the answer and exit; exit 27 if none comes within DURATION [default: 10s]; MQTT 3.1.1: needs --response-topic
     #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "10s",
           value_parser = parse_duration, conflicts_with_all = ["repeat", "stdin_line"],
           help_heading = "MQTT 5 (with -V mqttv5)")]
