@@ -35,6 +35,12 @@ complete -c rpub -l tls-version -d 'Lowest TLS version to accept: tlsv1.2 (the d
 tlsv1.3\t''"
 complete -c rpub -l unix -d 'Connect to the broker\'s Unix domain socket PATH instead of host and port' -r -F
 complete -c rpub -l proxy -d 'Reach the broker through an HTTP proxy: http://[user[:pass]@]host:port' -r
+complete -c rpub -l ciphers -d 'Not supported: OpenSSL cipher lists (rustls uses its own safe suites)' -r
+complete -c rpub -l keyform -d 'Not supported: keys are read as PEM files only' -r
+complete -c rpub -l tls-engine -d 'Not supported: OpenSSL engines' -r
+complete -c rpub -l tls-engine-kpass-sha1 -d 'Not supported: OpenSSL engine key passwords' -r
+complete -c rpub -l psk -d 'Not supported: TLS with a pre-shared key' -r
+complete -c rpub -l psk-identity -d 'Not supported: TLS with a pre-shared key' -r
 complete -c rpub -s A -l bind-address -d 'Bind the outgoing socket (to the broker, or to the proxy) to this local IP address' -r
 complete -c rpub -l will-topic -d 'Topic of the will message the broker publishes if this client vanishes' -r
 complete -c rpub -l will-payload -d 'Payload of the will message [default: empty]' -r

@@ -144,6 +144,18 @@ bad_input! {
     rpub_negative_repeat: "rpub" ["--repeat", "-1", "-t", "x", "-m", "y"] mentions "--repeat", "'-1'";
     rpub_negative_property_number: "rpub" ["-V", "5", "-D", "publish", "message-expiry-interval", "-1", "-t", "x", "-m", "y"]
         mentions "-D publish message-expiry-interval", "'-1'";
+    // mosquitto's OpenSSL-only flags: taken, and refused with the reason.
+    rpub_ciphers: "rpub" ["--ciphers", "ECDHE-RSA-AES256-GCM-SHA384", "-t", "x", "-m", "y"]
+        mentions "--ciphers is not supported, because", "rustls";
+    rsub_keyform: "rsub" ["--keyform", "engine", "-t", "x"] mentions "--keyform is not supported, because";
+    rpub_tls_engine: "rpub" ["--tls-engine", "pkcs11", "-t", "x", "-m", "y"]
+        mentions "--tls-engine is not supported, because";
+    rsub_tls_engine_kpass: "rsub" ["--tls-engine-kpass-sha1", "ab", "-t", "x"]
+        mentions "--tls-engine-kpass-sha1 is not supported, because";
+    rpub_psk: "rpub" ["--psk", "beef", "--psk-identity", "me", "-t", "x", "-m", "y"]
+        mentions "--psk is not supported, because", "TLS-PSK";
+    rsub_psk_identity: "rsub" ["--psk-identity", "me", "-t", "x"]
+        mentions "--psk-identity is not supported, because";
     // The missing argument is named.
     rpub_will_payload_without_will_topic: "rpub" ["--will-payload", "x", "-t", "x", "-m", "y"]
         mentions "not provided: --will-topic";

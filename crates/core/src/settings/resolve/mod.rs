@@ -41,6 +41,9 @@ impl ConnectOptions {
         tool: Tool,
         publishes: Qos,
     ) -> Result<ConnectOptions, Fail> {
+        if let Some(refused) = args.tls_openssl.refusal() {
+            return Err(refused);
+        }
         let url = broker::url(args)?;
         let protocol = protocol(args)?;
         let broker = Broker::resolve(args, url.as_ref())?;
