@@ -4,15 +4,16 @@ complete -c rpub -s f -l file -d 'Send the contents of FILE as the payload' -r -
 complete -c rpub -l speed -d 'With --replay-timing: play N times faster (0.5 = half speed) [default: 1]' -r
 complete -c rpub -s q -l qos -d 'Quality of service: 0, 1 or 2' -r
 complete -c rpub -l repeat -l count -d 'Send N times (0 = until Ctrl+C), expanding {n} {i} {time} {ts}' -r
+complete -c rpub -s M -l max-inflight -d 'QoS 1/2 messages in flight (sent, not yet acknowledged) at once [default: 100; 20 with QoS 2, mosquitto\'s own limit: over MQTT 3.1.1 it drops what goes beyond it]' -r
 complete -c rpub -l repeat-delay -l interval -d 'Wait this long between repeated messages (seconds or a duration such as 500ms)' -r
 complete -c rpub -l user-property -d 'A user property of each message; repeatable' -r
 complete -c rpub -l content-type -d 'Content type of the payload (a MIME type, say)' -r
 complete -c rpub -l payload-format -d 'The payload is utf8 text (the broker may check) or bytes' -r
 complete -c rpub -l message-expiry -d 'The broker drops the message if not delivered within this long (seconds or a duration)' -r
-complete -c rpub -l response-topic -d 'Topic a receiver should answer on' -r
+complete -c rpub -l response-topic -d 'Topic a receiver should answer on (MQTT 3.1.1 with --wait-response: where to listen, as mosquitto_rr -e)' -r
 complete -c rpub -l correlation-data -d 'Correlation data: lets the requester match an answer to its request' -r
 complete -c rpub -l topic-alias -d 'Topic alias N (1 up to the broker\'s maximum), sent with the topic on each message' -r
-complete -c rpub -l wait-response -d 'Request/response: publish with a response topic and correlation data, print the answer and exit; exit 27 if none comes within DURATION [default: 10s]' -r
+complete -c rpub -l wait-response -d 'Request/response: publish with a response topic and correlation data, print the answer and exit; exit 27 if none comes within DURATION [default: 10s]; MQTT 3.1.1: needs --response-topic' -r
 complete -c rpub -s h -l host -d 'Broker host name or address' -r
 complete -c rpub -s p -l port -d 'Broker port [default: 1883, with TLS 8883]' -r
 complete -c rpub -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://[user[:pass]@]host[:port][/topic or /path]' -r
@@ -34,6 +35,13 @@ complete -c rpub -l tls-version -d 'Lowest TLS version to accept: tlsv1.2 (the d
 tlsv1.3\t''"
 complete -c rpub -l unix -d 'Connect to the broker\'s Unix domain socket PATH instead of host and port' -r -F
 complete -c rpub -l proxy -d 'Reach the broker through an HTTP proxy: http://[user[:pass]@]host:port' -r
+complete -c rpub -l ciphers -d 'Not supported: OpenSSL cipher lists (rustls uses its own safe suites)' -r
+complete -c rpub -l keyform -d 'Not supported: keys are read as PEM files only' -r
+complete -c rpub -l tls-engine -d 'Not supported: OpenSSL engines' -r
+complete -c rpub -l tls-engine-kpass-sha1 -d 'Not supported: OpenSSL engine key passwords' -r
+complete -c rpub -l psk -d 'Not supported: TLS with a pre-shared key' -r
+complete -c rpub -l psk-identity -d 'Not supported: TLS with a pre-shared key' -r
+complete -c rpub -s A -l bind-address -d 'Bind the outgoing socket (to the broker, or to the proxy) to this local IP address' -r
 complete -c rpub -l will-topic -d 'Topic of the will message the broker publishes if this client vanishes' -r
 complete -c rpub -l will-payload -d 'Payload of the will message [default: empty]' -r
 complete -c rpub -l will-qos -d 'QoS of the will message' -r
@@ -66,6 +74,7 @@ complete -c rpub -l stats -d 'On exit, print on stderr how many messages were se
 complete -c rpub -s c -l disable-clean-session -d 'Ask for a persistent session (clean session off); needs -i'
 complete -c rpub -l tls-use-os-certs -d 'Trust the system\'s CA certificates (also the default when TLS is on without --cafile/--capath)'
 complete -c rpub -l insecure -d 'Do not check that the broker\'s certificate names the host (the chain is still verified)'
+complete -c rpub -l nodelay -d 'Disable Nagle\'s algorithm, as mosquitto\'s --nodelay: always so here (writes are batched)'
 complete -c rpub -l will-retain -d 'Retain the will message'
 complete -c rpub -l no-reconnect -d 'Exit when the connection drops instead of reconnecting'
 complete -c rpub -s d -l debug -d 'Print every MQTT packet sent and received on stderr'

@@ -4,6 +4,7 @@ complete -c rsub -s C -l count -d 'Exit after printing N messages' -r
 complete -c rsub -s W -l timeout -d 'Exit with status 27 if not done after this long (seconds or a duration such as 10s)' -r
 complete -c rsub -s T -l filter-out -d 'Do not print (or clear) messages on topics matching FILTER; repeatable' -r
 complete -c rsub -s U -l unsubscribe -d 'Unsubscribe from FILTER (for persistent sessions, with -c); repeatable' -r
+complete -c rsub -l random-filter -d 'Print only this share of the messages, picked at random: 100 prints all, 50.0 half' -r
 complete -c rsub -s F -l format -d 'Print each message as FORMAT, as mosquitto_sub -F does (%t topic, %p payload, @H hour, ...; see README)' -r
 complete -c rsub -l timestamp-format -d 'strftime format of --timestamp, e.g. \'%H:%M:%S%.3f\' [default: RFC 3339 with microseconds]' -r
 complete -c rsub -l color -d 'Colour the topic in -v output: auto (only on a terminal, and not when NO_COLOR is set), always, never' -r -f -a "auto\t''
@@ -34,6 +35,13 @@ complete -c rsub -l tls-version -d 'Lowest TLS version to accept: tlsv1.2 (the d
 tlsv1.3\t''"
 complete -c rsub -l unix -d 'Connect to the broker\'s Unix domain socket PATH instead of host and port' -r -F
 complete -c rsub -l proxy -d 'Reach the broker through an HTTP proxy: http://[user[:pass]@]host:port' -r
+complete -c rsub -l ciphers -d 'Not supported: OpenSSL cipher lists (rustls uses its own safe suites)' -r
+complete -c rsub -l keyform -d 'Not supported: keys are read as PEM files only' -r
+complete -c rsub -l tls-engine -d 'Not supported: OpenSSL engines' -r
+complete -c rsub -l tls-engine-kpass-sha1 -d 'Not supported: OpenSSL engine key passwords' -r
+complete -c rsub -l psk -d 'Not supported: TLS with a pre-shared key' -r
+complete -c rsub -l psk-identity -d 'Not supported: TLS with a pre-shared key' -r
+complete -c rsub -s A -l bind-address -d 'Bind the outgoing socket (to the broker, or to the proxy) to this local IP address' -r
 complete -c rsub -l will-topic -d 'Topic of the will message the broker publishes if this client vanishes' -r
 complete -c rsub -l will-payload -d 'Payload of the will message [default: empty]' -r
 complete -c rsub -l will-qos -d 'QoS of the will message' -r
@@ -69,6 +77,7 @@ complete -c rsub -l retain-as-published -d 'Keep the retain flag of forwarded me
 complete -c rsub -s c -l disable-clean-session -d 'Ask for a persistent session (clean session off); needs -i'
 complete -c rsub -l tls-use-os-certs -d 'Trust the system\'s CA certificates (also the default when TLS is on without --cafile/--capath)'
 complete -c rsub -l insecure -d 'Do not check that the broker\'s certificate names the host (the chain is still verified)'
+complete -c rsub -l nodelay -d 'Disable Nagle\'s algorithm, as mosquitto\'s --nodelay: always so here (writes are batched)'
 complete -c rsub -l will-retain -d 'Retain the will message'
 complete -c rsub -l no-reconnect -d 'Exit when the connection drops instead of reconnecting'
 complete -c rsub -s d -l debug -d 'Print every MQTT packet sent and received on stderr'

@@ -124,6 +124,43 @@ bad_input! {
     rpub_lines_with_count: "rpub" ["-l", "--count", "3", "-t", "x"] mentions "--stdin-line", "--repeat";
     rpub_url_percent_garbage: "rpub" ["-L", "mqtt://kai:%zz@h/t", "-m", "y"] mentions "password";
     rpub_url_without_host: "rpub" ["-L", "mqtt:///t", "-m", "y"] mentions "host";
+
+    // As mosquitto: a session that never expires needs an id it can be found under again.
+    rpub_infinite_session_without_id: "rpub" ["-V", "5", "-x", "-1", "-t", "x", "-m", "y"]
+        mentions "You must provide a client id if you are using an infinite session expiry interval";
+    rsub_inf_session_without_id: "rsub" ["-V", "5", "-x", "inf", "-t", "x"]
+        mentions "-x/--session-expiry", "client id";
+    rsub_timeout_zero: "rsub" ["-W", "0", "-t", "x"] mentions "--timeout", "'0'";
+    // A negative number is a value out of range for its flag, not an unknown argument.
+    rpub_negative_keepalive: "rpub" ["-k", "-1", "-t", "x", "-m", "y"] mentions "--keepalive", "'-1'";
+    rpub_negative_port: "rpub" ["-p", "-1", "-t", "x", "-m", "y"] mentions "--port", "'-1'";
+    rpub_negative_qos: "rpub" ["-q", "-1", "-t", "x", "-m", "y"] mentions "--qos", "'-1'";
+    rsub_negative_qos: "rsub" ["-q", "-1", "-t", "x"] mentions "--qos", "'-1'";
+    rsub_negative_count: "rsub" ["-C", "-1", "-t", "x"] mentions "--count", "'-1'";
+    rpub_negative_will_qos: "rpub" ["--will-topic", "w", "--will-qos", "-1", "-t", "x", "-m", "y"]
+        mentions "--will-qos", "'-1'";
+    rpub_negative_repeat_delay: "rpub" ["--repeat", "2", "--repeat-delay", "-1", "-t", "x", "-m", "y"]
+        mentions "--repeat-delay", "'-1'";
+    rpub_negative_repeat: "rpub" ["--repeat", "-1", "-t", "x", "-m", "y"] mentions "--repeat", "'-1'";
+    rpub_negative_property_number: "rpub" ["-V", "5", "-D", "publish", "message-expiry-interval", "-1", "-t", "x", "-m", "y"]
+        mentions "-D publish message-expiry-interval", "'-1'";
+    // mosquitto's OpenSSL-only flags: taken, and refused with the reason.
+    rpub_ciphers: "rpub" ["--ciphers", "ECDHE-RSA-AES256-GCM-SHA384", "-t", "x", "-m", "y"]
+        mentions "--ciphers is not supported, because", "rustls";
+    rsub_keyform: "rsub" ["--keyform", "engine", "-t", "x"] mentions "--keyform is not supported, because";
+    rpub_tls_engine: "rpub" ["--tls-engine", "pkcs11", "-t", "x", "-m", "y"]
+        mentions "--tls-engine is not supported, because";
+    rsub_tls_engine_kpass: "rsub" ["--tls-engine-kpass-sha1", "ab", "-t", "x"]
+        mentions "--tls-engine-kpass-sha1 is not supported, because";
+    rpub_psk: "rpub" ["--psk", "beef", "--psk-identity", "me", "-t", "x", "-m", "y"]
+        mentions "--psk is not supported, because", "TLS-PSK";
+    rsub_psk_identity: "rsub" ["--psk-identity", "me", "-t", "x"]
+        mentions "--psk-identity is not supported, because";
+    // The missing argument is named.
+    rpub_will_payload_without_will_topic: "rpub" ["--will-payload", "x", "-t", "x", "-m", "y"]
+        mentions "not provided: --will-topic";
+    rpub_will_retain_without_will_topic: "rpub" ["--will-retain", "-t", "x", "-m", "y"]
+        mentions "not provided: --will-topic";
 }
 
 /// Arguments that are not UTF-8 cannot name a topic (MQTT topics are UTF-8).

@@ -37,6 +37,21 @@ fn mosquitto_pub_to_rsub() {
 }
 
 #[test]
+fn empty_payload_with_v_printed_as_mosquitto_sub_prints_it() {
+    // mosquitto_sub -v shows an empty payload as `topic (null)`.
+    let (b, t) = broker_and_topic!();
+    let theirs = mosquitto_sub_ready(&b, &t, &["-v", "-t", &t, "-C", "2"]);
+    let ours = rsub(&b).args(["-v", "-t", &t, "-C", "1"]).subscribed();
+    rpub(&b).args(["-t", &t, "-n"]).run().code(0);
+    let expected = format!("{t} (null)\n");
+    theirs
+        .finish(SHORT)
+        .code(0)
+        .stdout(format!("{t}/ready ready\n{expected}"));
+    ours.finish(SHORT).code(0).stdout(expected);
+}
+
+#[test]
 fn rpub_to_mosquitto_sub() {
     let (b, t) = broker_and_topic!();
     let sub = mosquitto_sub_ready(&b, &t, &["-v", "-t", &t, "-C", "2"]);

@@ -1,11 +1,12 @@
 //! Request/response (`rpub --wait-response`), what mosquitto_rr does: the requester
 //! subscribes to a response topic, publishes the request with that response topic and
-//! correlation data, and prints the answer that carries the same correlation data. The
+//! correlation data, and prints the answer that carries the same correlation data, or none
+//! (MQTT 3.1.1 too). The
 //! responders here are shell pipelines of rsub and rpub, as a user would build one.
 
 use std::process::Command;
 
-use crate::util::{exe, isolate, rpub, rpub_v5, rsub_v5, Broker, Run, Sub, SHORT};
+use crate::util::{exe, isolate, mosquitto_pub, rpub, rpub_v5, rsub_v5, Broker, Run, Sub, SHORT};
 
 /// A responder: `rsub -v` for one request, `sed` to pick the response topic and correlation
 /// data out of the properties it shows, `rpub` to answer "pong <request>" there. Extra
@@ -86,6 +87,37 @@ fn answer_with_other_correlation_data_is_ignored() {
     {
         out.fail("expected the timeout line naming the response topic");
     }
+}
+
+/// As mosquitto_rr: an answer without correlation data (a responder of a few lines sends
+/// none) is the answer, over MQTT 5 and over MQTT 3.1.1, where rpub subscribes to the
+/// response topic it was given and the request carries no properties.
+#[test]
+fn answer_without_correlation_data_over_mqtt5_and_mqtt311() {
+    let (b, t) = broker_and_topic!();
+    let replies = format!("{t}/replies");
+    for v5 in [true, false] {
+        let requester = if v5 { rpub_v5(&b) } else { rpub(&b) }
+            .args(["-t", &t, "-m", "ping"])
+            .args(["--response-topic", &replies])
+            .args(["--wait-response", "5"])
+            .subscribed();
+        // The responder: mosquitto_pub, which sends no correlation data.
+        mosquitto_pub(&b)
+            .args(["-t", &replies, "-m", "plain answer"])
+            .run()
+            .code(0);
+        requester.finish(SHORT).code(0).stdout("plain answer\n");
+    }
+}
+
+#[test]
+fn wait_response_over_mqtt311_needs_the_response_topic() {
+    let (b, t) = broker_and_topic!();
+    let out = rpub(&b)
+        .args(["-t", &t, "-m", "ping", "--wait-response", "1"])
+        .run();
+    out.usage_error("rpub").stderr_mentions("--response-topic");
 }
 
 #[test]

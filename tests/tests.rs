@@ -36,6 +36,8 @@ mod interop;
 mod mqtt5;
 // MQTT 5 properties: publish, connect and will properties, as the broker applies them.
 mod mqtt5_properties;
+// mosquitto's flags taken with their meaning: -M, --random-filter, --nodelay.
+mod mosquitto_flags;
 // Connection options as the broker sees them: client id, keepalive, sessions, -U.
 mod options;
 // Payload sources of rpub (-f, -s, -l, -n) and byte-exact delivery.

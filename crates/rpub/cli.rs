@@ -88,20 +88,26 @@ pub struct Cli {
 
     /// Quality of service: 0, 1 or 2
     #[arg(short = 'q', long, value_name = "QOS", default_value_t = Qos::AtMostOnce,
-          value_parser = parse_qos)]
+          value_parser = parse_qos, allow_negative_numbers = true)]
     pub qos: Qos,
 
     /// Ask the broker to retain the message
     #[arg(short = 'r', long)]
     pub retain: bool,
 
-    #[arg(long, visible_alias = "count", value_name = "N",
+    #[arg(long, visible_alias = "count", value_name = "N", allow_negative_numbers = true,
           help = literal_braces("Send N times (0 = until Ctrl+C), expanding {n} {i} {time} {ts}"))]
     pub repeat: Option<u64>,
 
+    /// QoS 1/2 messages in flight (sent, not yet acknowledged) at once [default: 100; 20 with
+    /// QoS 2, mosquitto's own limit: over MQTT 3.1.1 it drops what goes beyond it]
+    #[arg(short = 'M', long = "max-inflight", value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..), allow_negative_numbers = true)]
+    pub max_inflight: Option<u16>,
+
     /// Wait this long between repeated messages (seconds or a duration such as 500ms)
     #[arg(long = "repeat-delay", visible_alias = "interval", value_name = "DURATION",
-          value_parser = parse_duration, requires = "repeat")]
+          value_parser = parse_duration, requires = "repeat", allow_negative_numbers = true)]
     pub interval: Option<Duration>,
 
     #[arg(long, help = literal_braces("Send {n} {i} {time} {ts} literally even with --repeat"))]
@@ -133,7 +139,7 @@ pub struct Cli {
           help_heading = "MQTT 5 (with -V mqttv5)")]
     pub message_expiry: Option<u32>,
 
-    /// Topic a receiver should answer on
+    /// Topic a receiver should answer on (MQTT 3.1.1 with --wait-response: where to listen, as mosquitto_rr -e)
     #[arg(long, value_name = "TOPIC", help_heading = "MQTT 5 (with -V mqttv5)")]
     pub response_topic: Option<String>,
 
@@ -146,7 +152,7 @@ pub struct Cli {
           help_heading = "MQTT 5 (with -V mqttv5)")]
     pub topic_alias: Option<u16>,
 
-    /// Request/response: publish with a response topic and correlation data, print the answer and exit; exit 27 if none comes within DURATION [default: 10s]
+    /// Request/response: publish with a response topic and correlation data, print the answer and exit; exit 27 if none comes within DURATION [default: 10s]; MQTT 3.1.1: needs --response-topic
     #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "10s",
           value_parser = parse_duration, conflicts_with_all = ["repeat", "stdin_line"],
           help_heading = "MQTT 5 (with -V mqttv5)")]

@@ -43,8 +43,9 @@ fn main() -> ExitCode {
 /// The connection settings, the plan, and its run (`--print-config` stops at the settings).
 async fn rpub(cli: Cli) -> Result<Exit, Fail> {
     cli.check()?;
-    // The in-flight window follows from the highest QoS the plan may publish at.
-    let opts = ConnectOptions::from_args(&cli.connect, Tool::Rpub, plan::publishes(&cli))?;
+    // The in-flight window follows from the highest QoS the plan may publish at, unless -M.
+    let opts = ConnectOptions::from_args(&cli.connect, Tool::Rpub, plan::publishes(&cli))?
+        .with_max_inflight(cli.max_inflight);
     if cli.connect.config.print_config {
         return Ok(rpubsub_core::cli::print_config(&opts)?);
     }

@@ -80,10 +80,17 @@ pub struct Replay {
 /// `--wait-response`.
 #[derive(Debug, PartialEq)]
 pub struct Request {
-    /// Its properties carry the response topic and correlation data.
+    /// Over MQTT 5 its properties carry the response topic and correlation data.
     pub message: Message,
     /// How long to wait for the answer.
     pub wait: Duration,
+    /// Where the answer comes: `--response-topic` (or one of rpub's own over MQTT 5).
+    pub response_topic: String,
+    /// The correlation data an answer that carries any must carry back (MQTT 5).
+    pub correlation: Option<Bytes>,
+    /// MQTT 5: the response subscription is "no local", so that a request on the response
+    /// topic is not taken for its answer (MQTT 3.1.1 cannot ask that).
+    pub no_local: bool,
 }
 
 impl Plan {
@@ -115,18 +122,51 @@ impl Plan {
                 "the payload format is utf8 but the payload is not valid UTF-8 (use --payload-format bytes)",
             ));
         }
-        if cli.wait_response.is_some() {
-            crate::properties::for_request(&mut properties, &opts.client_id);
-        }
+        let answer = match cli.wait_response {
+            Some(_) => Some(Self::answer(cli, opts, &mut properties)?),
+            None => None,
+        };
         let message = Message {
             publish: publish(cli, topic, properties),
             payload,
         };
         Ok(match (cli.wait_response, cli.repeat) {
-            (Some(wait), _) => Plan::Request(Request { message, wait }),
+            (Some(wait), _) => {
+                let (response_topic, correlation) = answer.unwrap_or_default();
+                Plan::Request(Request {
+                    message,
+                    wait,
+                    response_topic,
+                    correlation,
+                    no_local: opts.protocol == Protocol::V5,
+                })
+            }
             (None, Some(times)) => Plan::Repeat(repeat(cli, message, times)),
             (None, None) => Plan::Once(message),
         })
+    }
+
+    /// A request's response topic and correlation data. MQTT 5 carries both in the request
+    /// (rpub fills in what is not given); over MQTT 3.1.1, as mosquitto_rr, the responder must
+    /// already know the response topic, and no correlation data can be sent.
+    fn answer(
+        cli: &Cli,
+        opts: &ConnectOptions,
+        properties: &mut PublishProperties,
+    ) -> Result<(String, Option<Bytes>), Fail> {
+        if opts.protocol == Protocol::V5 {
+            crate::properties::for_request(properties, &opts.client_id);
+            let topic = properties.response_topic.clone().unwrap_or_default();
+            return Ok((topic, properties.correlation_data.clone()));
+        }
+        let topic = cli.response_topic.clone().ok_or_else(|| {
+            Fail::usage(
+            "--wait-response over MQTT 3.1.1 needs --response-topic TOPIC (mosquitto_rr's -e): \
+             the request cannot carry it, so the responder must know where to answer",
+        )
+        })?;
+        check_topic_name(&topic).map_err(|e| Fail::usage(format!("response topic: {e}")))?;
+        Ok((topic, None))
     }
 
     /// The progress bar this plan shows on a terminal: its total (if known) and what it
@@ -247,7 +287,8 @@ mod tests {
         let argv = ["rpub", "--config", "/dev/null"].iter().chain(args);
         let cli = Cli::try_parse_from(argv).map_err(|e| Fail::usage(e.to_string()))?;
         cli.check()?;
-        let opts = ConnectOptions::from_args(&cli.connect, Tool::Rpub, publishes(&cli))?;
+        let opts = ConnectOptions::from_args(&cli.connect, Tool::Rpub, publishes(&cli))?
+            .with_max_inflight(cli.max_inflight);
         Ok((cli, opts))
     }
 
@@ -455,10 +496,20 @@ mod tests {
             refusal(&["-t", "x", "-m", "y", "--content-type", "text/plain"]),
             "--content-type is MQTT 5 only: add -V mqttv5"
         );
-        assert_eq!(
-            refusal(&["-t", "x", "-m", "y", "--wait-response"]),
-            "--wait-response is MQTT 5 only: add -V mqttv5"
-        );
+        assert!(refusal(&["-t", "x", "-m", "y", "--wait-response"])
+            .starts_with("--wait-response over MQTT 3.1.1 needs --response-topic TOPIC"));
+        let Ok(Plan::Request(v311)) = plan(
+            &["-t", "x", "-m", "y", "--wait-response"]
+                .iter()
+                .chain(&["--response-topic", "answers"])
+                .copied()
+                .collect::<Vec<_>>(),
+        ) else {
+            panic!("--wait-response --response-topic over MQTT 3.1.1 is a request");
+        };
+        assert_eq!(v311.response_topic, "answers");
+        assert_eq!((v311.correlation, v311.no_local), (None, false));
+        assert!(v311.message.publish.properties.is_empty());
         assert_eq!(
             refusal(&[
                 "-V",
@@ -522,6 +573,8 @@ mod tests {
             assert_eq!(publishes(&cli), publishing, "{args:?}");
             assert_eq!(opts.inflight, window, "{args:?}");
         }
+        let (_, opts) = parsed(&["-t", "x", "-m", "y", "-q", "2", "-M", "3"]).unwrap();
+        assert_eq!(opts.inflight, 3);
     }
 
     #[test]

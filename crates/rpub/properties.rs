@@ -1,12 +1,13 @@
 //! The MQTT 5 properties every message of a run carries: `-D publish ...` (resolved with the
 //! connection settings) with rpub's own property flags over it. A property given both ways
 //! is refused (which should win is anybody's guess), and so is any of these flags over
-//! MQTT 3.1.1, naming the flag. A request (`--wait-response`) gets what it needs on top.
+//! MQTT 3.1.1, naming the flag. A request (`--wait-response`) gets what it needs on top
+//! over MQTT 5.
 
 use bytes::Bytes;
 
 use rpubsub_core::exit::Fail;
-use rpubsub_core::options::{random_suffix, ConnectOptions};
+use rpubsub_core::options::{random_suffix, ConnectOptions, Protocol};
 use rpubsub_core::properties::PublishProperties;
 use rpubsub_core::settings::Mqtt5Merge;
 use rpubsub_core::topic::check_topic_name;
@@ -25,7 +26,10 @@ pub fn resolve(cli: &Cli, opts: &ConnectOptions) -> Result<PublishProperties, Fa
     merge.once(slot, value, "--payload-format", "the payload format")?;
     let (slot, value) = (&mut p.message_expiry, cli.message_expiry);
     merge.once(slot, value, "--message-expiry", "the message expiry")?;
-    let (slot, value) = (&mut p.response_topic, cli.response_topic.clone());
+    // Over MQTT 3.1.1 a request's --response-topic is only where to listen (plan.rs).
+    let listens_only = cli.wait_response.is_some() && opts.protocol != Protocol::V5;
+    let value = cli.response_topic.clone().filter(|_| !listens_only);
+    let slot = &mut p.response_topic;
     merge.once(slot, value, "--response-topic", "the response topic")?;
     let data = cli
         .correlation_data
@@ -35,7 +39,6 @@ pub fn resolve(cli: &Cli, opts: &ConnectOptions) -> Result<PublishProperties, Fa
     merge.once(slot, data, "--correlation-data", "the correlation data")?;
     let (slot, value) = (&mut p.topic_alias, cli.topic_alias);
     merge.once(slot, value, "--topic-alias", "the topic alias")?;
-    merge.flag(cli.wait_response.is_some(), "--wait-response")?;
     if let Some(topic) = &p.response_topic {
         check_topic_name(topic).map_err(|e| Fail::usage(format!("response topic: {e}")))?;
     }

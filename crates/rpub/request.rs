@@ -1,11 +1,13 @@
-//! `--wait-response`: MQTT 5 request/response, as mosquitto_rr does it. rpub subscribes to
-//! the response topic first (so a quick answer cannot be missed), publishes the request with
-//! that response topic and correlation data, prints the payload of the first message on the
-//! response topic that carries the same correlation data, and exits 0. No answer in time
-//! exits 27, like `rsub -W`.
+//! `--wait-response`: request/response, as mosquitto_rr does it. rpub subscribes to the
+//! response topic first (so a quick answer cannot be missed), publishes the request (over
+//! MQTT 5 with that response topic and correlation data), prints the payload of the first
+//! message on the response topic, and exits 0. No answer in time exits 27, like `rsub -W`.
+//! An answer that carries correlation data must carry the request's; one without any is
+//! taken, as mosquitto_rr takes it (a responder of a few lines often sends none, and MQTT
+//! 3.1.1 has none to send).
 //!
-//! The response subscription is "no local": with the request and response on one topic rpub
-//! must not take its own request for the answer.
+//! Over MQTT 5 the response subscription is "no local": with the request and response on
+//! one topic rpub must not take its own request for the answer.
 
 use std::io::Write;
 use std::time::Duration;
@@ -57,28 +59,20 @@ async fn ask(request: &Request, publisher: &mut Publisher) -> Result<(), Fail> {
 /// What the answer to a request looks like, and the subscription that gets it.
 struct Answer<'a> {
     topic: &'a str,
-    correlation: &'a Bytes,
+    correlation: Option<&'a Bytes>,
     subscription: [(String, Qos); 1],
     options: SubscribeOptions,
 }
 
 impl<'a> Answer<'a> {
     fn of(request: &'a Request) -> Result<Self, Fail> {
-        let publish = &request.message.publish;
-        let (Some(topic), Some(correlation)) = (
-            publish.properties.response_topic.as_deref(),
-            publish.properties.correlation_data.as_ref(),
-        ) else {
-            return Err(Fail::usage(
-                "a request needs a response topic and correlation data",
-            ));
-        };
+        let topic = request.response_topic.as_str();
         Ok(Answer {
             topic,
-            correlation,
-            subscription: [(topic.to_string(), publish.qos)],
+            correlation: request.correlation.as_ref(),
+            subscription: [(topic.to_string(), request.message.publish.qos)],
             options: SubscribeOptions {
-                no_local: true,
+                no_local: request.no_local,
                 ..SubscribeOptions::default()
             },
         })
@@ -150,13 +144,14 @@ impl<'a> Answer<'a> {
         Ok(())
     }
 
-    /// Is `message` the answer: on the response topic, with the request's correlation data?
+    /// Is `message` the answer: on the response topic, and with the request's correlation
+    /// data if it carries any?
     fn is(&self, message: &Message) -> bool {
-        let correlation = message
+        let carried = message
             .properties
             .as_ref()
             .and_then(|p| p.correlation_data.as_ref());
-        message.topic == self.topic.as_bytes() && correlation == Some(self.correlation)
+        message.topic == self.topic.as_bytes() && (carried.is_none() || carried == self.correlation)
     }
 }
 

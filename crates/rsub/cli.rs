@@ -7,12 +7,13 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 
 use rpubsub_core::cli;
-use rpubsub_core::duration::parse_duration;
+use rpubsub_core::duration::parse_timeout;
 use rpubsub_core::generate::HelpArgs;
 use rpubsub_core::properties::MAX_SUBSCRIPTION_ID;
 use rpubsub_core::qos::{parse_qos, Qos};
 use rpubsub_core::settings::ConnectArgs;
 
+use crate::random_filter::{parse_percent, RandomFilter};
 use crate::TOOL;
 
 /// Subscribe to MQTT topics and print the messages.
@@ -35,7 +36,7 @@ pub struct Cli {
 
     /// Quality of service for the subscriptions: 0, 1 or 2
     #[arg(short = 'q', long, value_name = "QOS", default_value_t = Qos::AtMostOnce,
-          value_parser = parse_qos)]
+          value_parser = parse_qos, allow_negative_numbers = true)]
     pub qos: Qos,
 
     /// Print the topic before the payload, and MQTT 5 properties after it: "topic payload [name=value, ...]"
@@ -43,11 +44,13 @@ pub struct Cli {
     pub verbose: bool,
 
     /// Exit after printing N messages
-    #[arg(short = 'C', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(short = 'C', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..),
+          allow_negative_numbers = true)]
     pub count: Option<u64>,
 
     /// Exit with status 27 if not done after this long (seconds or a duration such as 10s)
-    #[arg(short = 'W', long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(short = 'W', long, value_name = "DURATION", value_parser = parse_timeout,
+          allow_negative_numbers = true)]
     pub timeout: Option<Duration>,
 
     /// Exit once the broker has acknowledged the subscriptions
@@ -73,6 +76,11 @@ pub struct Cli {
     /// Unsubscribe from FILTER (for persistent sessions, with -c); repeatable
     #[arg(short = 'U', long = "unsubscribe", value_name = "FILTER")]
     pub unsubscribe: Vec<String>,
+
+    /// Print only this share of the messages, picked at random: 100 prints all, 50.0 half
+    #[arg(long, value_name = "PERCENT", value_parser = parse_percent,
+          allow_negative_numbers = true)]
+    pub random_filter: Option<RandomFilter>,
 
     /// Do not add a newline after each payload
     #[arg(short = 'N', long = "no-newline")]

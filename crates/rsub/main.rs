@@ -14,6 +14,7 @@ mod expect;
 mod manual;
 mod output;
 mod plan;
+mod random_filter;
 mod retained;
 mod subscriber;
 

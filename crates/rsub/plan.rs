@@ -19,6 +19,7 @@ use crate::expect::Expect;
 use crate::output::format::Format;
 use crate::output::plain::{self, Plain};
 use crate::output::Style;
+use crate::random_filter::RandomFilter;
 use crate::retained::Retained;
 
 /// Everything a run of rsub does, decided.
@@ -29,6 +30,8 @@ pub struct Plan {
     pub filter_out: Vec<String>,
     /// `-R`, `--retained-only`.
     pub retained: Retained,
+    /// `--random-filter`.
+    pub random_filter: RandomFilter,
     /// `--remove-retained`.
     pub remove_retained: bool,
     pub until: ExitConditions,
@@ -82,6 +85,7 @@ impl Plan {
             },
             filter_out: cli.filter_out.clone(),
             retained,
+            random_filter: cli.random_filter.unwrap_or(RandomFilter::ALL),
             remove_retained: cli.remove_retained,
             until,
             style,

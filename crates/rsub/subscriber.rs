@@ -20,6 +20,7 @@ use crate::counters::Counters;
 use crate::exit_conditions::ExitConditions;
 use crate::output::Output;
 use crate::plan::{Plan, Subscriptions};
+use crate::random_filter::RandomFilter;
 use crate::retained::{Clears, Retained, Verdict};
 use crate::TOOL;
 
@@ -28,6 +29,7 @@ pub struct Subscriber {
     requests: Requests,
     filter_out: Vec<String>,
     retained: Retained,
+    random_filter: RandomFilter,
     clears: Clears,
     until: ExitConditions,
     output: Output,
@@ -49,6 +51,7 @@ impl Subscriber {
             subscriptions,
             filter_out,
             retained,
+            random_filter,
             remove_retained,
             until,
             style,
@@ -64,6 +67,7 @@ impl Subscriber {
             },
             filter_out,
             retained,
+            random_filter,
             clears: Clears::new(remove_retained),
             until,
             output: Output::stdout(style, newline),
@@ -167,7 +171,7 @@ impl Subscriber {
             return Ok(Some(Exit::Ok));
         }
         self.clears.note(session, message, &topic)?;
-        if verdict == Verdict::Skip {
+        if verdict == Verdict::Skip || !self.random_filter.keeps() {
             return Ok(None);
         }
         self.counters.seen += 1;

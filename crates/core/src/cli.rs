@@ -156,17 +156,33 @@ fn clap_error(tool: &str, err: clap::Error) -> ExitCode {
             let _ = err.print();
             ExitCode::SUCCESS
         }
-        _ => {
+        kind => {
             let text = err.render().to_string();
-            let first = text
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("invalid arguments");
+            let mut lines = text.lines().skip_while(|l| l.trim().is_empty());
+            let first = lines.next().unwrap_or("invalid arguments");
             let first = first.strip_prefix("error: ").unwrap_or(first);
-            warn(tool, format_args!("{first} (see '{tool} --help')"));
+            let missing = match kind {
+                ErrorKind::MissingRequiredArgument => missing_arguments(lines),
+                _ => String::new(),
+            };
+            warn(tool, format_args!("{first}{missing} (see '{tool} --help')"));
             Exit::Usage.into()
         }
     }
+}
+
+/// The arguments clap lists, one per indented line, below "the following required arguments
+/// were not provided:", as one line: ` --will-topic <TOPIC>`.
+fn missing_arguments<'a>(lines: impl Iterator<Item = &'a str>) -> String {
+    let names: Vec<&str> = lines
+        .take_while(|l| l.starts_with(' '))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if names.is_empty() {
+        return String::new();
+    }
+    format!(" {}", names.join(", "))
 }
 
 /// `--print-config`: the connection settings in effect and where each came from, on stdout.
@@ -218,4 +234,19 @@ pub fn report(tool: crate::tool::Tool, fail: &Fail) -> Exit {
         warn(tool, fail.message.replace('\n', " "));
     }
     fail.exit
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_arguments_named_on_one_line() {
+        let text = "  --will-topic <TOPIC>\n  --topic <TOPIC>\n\nUsage: rpub [OPTIONS]\n";
+        assert_eq!(
+            missing_arguments(text.lines()),
+            " --will-topic <TOPIC>, --topic <TOPIC>"
+        );
+        assert_eq!(missing_arguments("\nUsage: rpub".lines()), "");
+    }
 }

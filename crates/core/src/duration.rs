@@ -25,6 +25,18 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     })
 }
 
+/// `-W`: a time to wait, which must be more than none (mosquitto_sub refuses `-W 0` too).
+pub fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let duration = parse_duration(text)?;
+    if duration.is_zero() {
+        return Err(format!(
+            "'{}' is no time to wait: give more than 0",
+            text.trim()
+        ));
+    }
+    Ok(duration)
+}
+
 /// An MQTT 5 interval (message expiry, will delay): whole seconds in four bytes, given as a
 /// number of seconds or a duration (`90`, `90s`, `2h`).
 pub fn parse_interval(text: &str) -> Result<u32, String> {
@@ -61,6 +73,14 @@ pub fn show(duration: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timeouts_are_more_than_none() {
+        assert_eq!(parse_timeout("1.5"), Ok(Duration::from_millis(1500)));
+        for zero in ["0", "0s", " 0.0 "] {
+            assert!(parse_timeout(zero).unwrap_err().contains("no time to wait"));
+        }
+    }
 
     #[test]
     fn bare_numbers_are_seconds() {

@@ -214,6 +214,8 @@ pub struct ConnectOptions {
     pub url_topic: Option<String>,
     /// `--proxy`: an HTTP proxy to tunnel through.
     pub proxy: Option<Proxy>,
+    /// `-A`: the local address the socket binds to.
+    pub bind_address: Option<std::net::IpAddr>,
     /// MQTT 5 only (any of it with MQTT 3.1.1 is refused here): CONNECT and will
     /// properties, and what `-D` gave for the tool's own packets.
     pub mqtt5: Mqtt5Options,
@@ -239,6 +241,14 @@ impl ConnectOptions {
     /// (rather than dropping it without a word).
     pub fn require_mqtt5(&self, flag: &str) -> Result<(), Fail> {
         self.protocol.require_mqtt5(flag)
+    }
+
+    /// rpub's `-M`: the in-flight window asked for, in place of the one chosen for the QoS.
+    pub fn with_max_inflight(mut self, max: Option<u16>) -> ConnectOptions {
+        if let Some(max) = max {
+            self.inflight = max;
+        }
+        self
     }
 }
 

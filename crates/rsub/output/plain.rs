@@ -1,6 +1,7 @@
 //! The plain style, rsub's default: the payload bytes unchanged (binary-safe); with `-v` the
-//! topic first and the MQTT 5 properties after the payload; with `--timestamp` the receive
-//! time before it all; the topic and time coloured when `--color` says so.
+//! topic first (an empty payload as `(null)`, as mosquitto_sub -v prints it) and the MQTT 5
+//! properties after the payload; with `--timestamp` the receive time before it all; the topic
+//! and time coloured when `--color` says so.
 //!
 //! The newline after each message is not written here: `-N` applies to `-F` too (mod.rs).
 
@@ -13,6 +14,9 @@ use rpubsub_core::session::Message;
 
 /// Default `--timestamp` format: RFC 3339 in local time, with microseconds.
 pub const TIMESTAMP_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6f%:z";
+
+/// `-v`'s payload for an empty message, as mosquitto_sub -v prints it (`topic (null)`).
+const EMPTY_VERBOSE: &[u8] = b"(null)";
 
 const TOPIC_COLOR: &[u8] = b"\x1b[1;36m";
 const TIME_COLOR: &[u8] = b"\x1b[2m";
@@ -45,7 +49,12 @@ impl Plain {
             self.colored(out, TOPIC_COLOR, |out| out.write_all(&message.topic))?;
             out.write_all(b" ")?;
         }
-        out.write_all(&message.payload)?;
+        if self.verbose && message.payload.is_empty() {
+            // mosquitto_sub -v prints an empty payload as C's printf prints a null string.
+            out.write_all(EMPTY_VERBOSE)?;
+        } else {
+            out.write_all(&message.payload)?;
+        }
         if self.verbose {
             write_properties(out, message)?;
         }
@@ -114,6 +123,13 @@ mod tests {
         let m = message(b"21.5", false);
         assert_eq!(written(&plain(false, None, false), &m), "21.5");
         assert_eq!(written(&plain(true, None, false), &m), "sensors/t 21.5");
+    }
+
+    #[test]
+    fn empty_payload_is_null_after_the_topic_only() {
+        let m = message(b"", false);
+        assert_eq!(written(&plain(true, None, false), &m), "sensors/t (null)");
+        assert_eq!(written(&plain(false, None, false), &m), "");
     }
 
     #[test]

@@ -383,6 +383,19 @@ pub(crate) async fn socket_connect(
 
         socket.set_nodelay(network_options.tcp_nodelay)?;
 
+        // rpubsub: bind to the local address asked for; an address of the other family
+        // cannot reach this one, so it is tried only on the broker's addresses of its own.
+        if let Some(local) = network_options.bind_address {
+            if local.is_ipv4() != addr.is_ipv4() {
+                last_err = Some(io::Error::new(
+                    io::ErrorKind::AddrNotAvailable,
+                    format!("the local address {local} cannot reach {addr}"),
+                ));
+                continue;
+            }
+            socket.bind(SocketAddr::new(local, 0))?;
+        }
+
         if let Some(send_buff_size) = network_options.tcp_send_buffer_size {
             socket.set_send_buffer_size(send_buff_size).unwrap();
         }
@@ -713,5 +726,26 @@ mod rpubsub_tests {
             let _ = blocker.await;
             assert!(matches!(connected, Ok(Ok(_))), "{connected:?}");
         });
+    }
+
+    #[tokio::test]
+    async fn the_socket_binds_to_the_local_address_asked_for() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut options = NetworkOptions::new();
+        options.set_bind_address("127.0.0.2".parse().unwrap());
+        let stream = socket_connect(format!("127.0.0.1:{port}"), options)
+            .await
+            .unwrap();
+        let (_, peer) = listener.accept().await.unwrap();
+        assert_eq!(stream.local_addr().unwrap().ip(), peer.ip());
+        assert_eq!(peer.ip().to_string(), "127.0.0.2");
+        // An IPv6 local address has no way to an IPv4 broker: refused before connecting.
+        let mut options = NetworkOptions::new();
+        options.set_bind_address("::1".parse().unwrap());
+        let err = socket_connect(format!("127.0.0.1:{port}"), options)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AddrNotAvailable);
     }
 }

@@ -1,3 +1,6 @@
+// Changed for rpub/rsub from rumqttc 0.25.1: each change is marked `rpubsub:`, and
+// crates/rumqttc/README.md lists them all.
+
 //! A pure rust MQTT client which strives to be robust, efficient and easy to use.
 //! This library is backed by an async (tokio) eventloop which handles all the
 //! robustness and and efficiency parts of MQTT but naturally fits into both sync
@@ -400,6 +403,8 @@ pub struct NetworkOptions {
     conn_timeout: u64,
     #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
     bind_device: Option<String>,
+    // rpubsub: the local address outgoing sockets bind to (mosquitto's `-A`).
+    bind_address: Option<std::net::IpAddr>,
 }
 
 impl NetworkOptions {
@@ -411,7 +416,16 @@ impl NetworkOptions {
             conn_timeout: 5,
             #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
             bind_device: None,
+            // rpubsub: no bind address unless asked for.
+            bind_address: None,
         }
+    }
+
+    // rpubsub: bind the outgoing socket (to the broker, or to the proxy) to this local
+    // address, with any port, before connecting: labs with several interfaces pick one.
+    pub fn set_bind_address(&mut self, address: std::net::IpAddr) -> &mut Self {
+        self.bind_address = Some(address);
+        self
     }
 
     pub fn set_tcp_nodelay(&mut self, nodelay: bool) {

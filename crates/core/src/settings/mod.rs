@@ -4,7 +4,7 @@
 //!
 //! A setting's life, one place per stage:
 //! - `flags/`: each flag declared once, in the file of its concern (broker, auth, connection,
-//!   TLS and transport, will, MQTT 5, reconnect, diagnostics, config file), all flattened
+//!   TLS and transport, socket, will, MQTT 5, reconnect, diagnostics, config file), all flattened
 //!   into [`ConnectArgs`]. The clap declaration is the one source of the flag's names, help,
 //!   value parser and environment variable, and (`group = IN_FILE`) of its config-file key.
 //! - `file/`: the config file, read as more flags for the same parser: a key is a long flag

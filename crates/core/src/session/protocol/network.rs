@@ -37,6 +37,9 @@ pub fn network_options(opts: &ConnectOptions) -> rumqttc::NetworkOptions {
     // Writes are already batched (one flush per batch of packets); Nagle's algorithm would
     // only hold the next batch back until the broker acknowledged the last one.
     network.set_tcp_nodelay(true);
+    if let Some(address) = opts.bind_address {
+        network.set_bind_address(address);
+    }
     network
 }
 

@@ -721,7 +721,7 @@ mod tests {
             Some(60)
         );
         assert_eq!(
-            built(&["-V", "5", "-x", "inf"]).session_expiry_interval(),
+            built(&["-V", "5", "-i", "x", "-x", "inf"]).session_expiry_interval(),
             Some(u32::MAX)
         );
     }

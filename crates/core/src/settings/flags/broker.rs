@@ -13,7 +13,7 @@ pub struct BrokerArgs {
 
     /// Broker port [default: 1883, with TLS 8883]
     #[arg(short = 'p', long, env = "MQTT_PORT", value_name = "PORT",
-          value_parser = parse_port, group = IN_FILE)]
+          value_parser = parse_port, allow_negative_numbers = true, group = IN_FILE)]
     pub port: Option<u16>,
 
     /// Broker URL: mqtt://, mqtts://, ws:// or wss://[user[:pass]@]host[:port][/topic or /path]

@@ -57,7 +57,7 @@ pub struct ConnectionArgs {
 
     /// Keepalive interval: seconds or a duration such as 30s; 0 disables [default: 60]
     #[arg(short = 'k', long, value_name = "DURATION", value_parser = parse_duration,
-          group = IN_FILE)]
+          allow_negative_numbers = true, group = IN_FILE)]
     pub keepalive: Option<Duration>,
 
     /// Ask for a persistent session (clean session off); needs -i

@@ -15,7 +15,9 @@ pub mod connection;
 pub mod diagnostics;
 pub mod mqtt5;
 pub mod reconnect;
+pub mod socket;
 pub mod tls;
+pub mod tls_openssl;
 pub mod will;
 
 use clap::{ArgGroup, Args};
@@ -29,7 +31,9 @@ pub use connection::{ConnectionArgs, ProtocolArg};
 pub use diagnostics::DiagnosticsArgs;
 pub use mqtt5::Mqtt5Args;
 pub use reconnect::ReconnectArgs;
+pub use socket::SocketArgs;
 pub use tls::{TlsArgs, TlsVersionArg};
+pub use tls_openssl::TlsOpensslArgs;
 pub use will::WillArgs;
 
 /// The clap group of the flags the config file may give too (`#[arg(group = IN_FILE)]`):
@@ -48,6 +52,10 @@ pub struct ConnectArgs {
     pub connection: ConnectionArgs,
     #[command(flatten)]
     pub tls: TlsArgs,
+    #[command(flatten)]
+    pub tls_openssl: TlsOpensslArgs,
+    #[command(flatten)]
+    pub socket: SocketArgs,
     #[command(flatten)]
     pub will: WillArgs,
     #[command(flatten)]

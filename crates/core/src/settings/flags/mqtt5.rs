@@ -108,6 +108,8 @@ impl clap::Args for PropertyArgs {
                 .long(ARG_ID)
                 .value_names(["COMMAND", "IDENTIFIER", "VALUE"])
                 .num_args(3..=4)
+                // `-D publish message-expiry-interval -1` reaches the check that names the range.
+                .allow_negative_numbers(true)
                 .action(clap::ArgAction::Append)
                 .help_heading(HEADING)
                 .help(

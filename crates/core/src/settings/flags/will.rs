@@ -18,6 +18,7 @@ pub struct WillArgs {
 
     /// QoS of the will message
     #[arg(long, value_name = "QOS", default_value_t = Qos::AtMostOnce, requires = "will_topic",
+          allow_negative_numbers = true,
           value_parser = clap::value_parser!(u8).range(0..=2).try_map(qos))]
     pub will_qos: Qos,
 

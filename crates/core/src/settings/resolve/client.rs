@@ -33,6 +33,13 @@ pub(super) fn resolve(args: &ConnectArgs, tool: Tool, protocol: Protocol) -> Res
             "-c/--disable-clean-session needs a client id (-i ID): the broker keeps the session under that id",
         ));
     }
+    if args.mqtt5.session_expiry == Some(u32::MAX) && c.id.is_none() {
+        // A random id would leave one more session that never expires on the broker per run.
+        return Err(Fail::usage(
+            "-x/--session-expiry inf needs a client id (-i ID), as mosquitto says: \
+             \"You must provide a client id if you are using an infinite session expiry interval\"",
+        ));
+    }
     let connect_timeout = setting!(args.connection.connect_timeout)
         .unwrap_or_else(|| Setting::default_value(DEFAULT_CONNECT_TIMEOUT));
     if connect_timeout.value.is_zero() {

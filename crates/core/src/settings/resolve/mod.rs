@@ -41,6 +41,9 @@ impl ConnectOptions {
         tool: Tool,
         publishes: Qos,
     ) -> Result<ConnectOptions, Fail> {
+        if let Some(refused) = args.tls_openssl.refusal() {
+            return Err(refused);
+        }
         let url = broker::url(args)?;
         let protocol = protocol(args)?;
         let broker = Broker::resolve(args, url.as_ref())?;
@@ -57,6 +60,7 @@ impl ConnectOptions {
             client: &client,
         };
         let report = shown.report(args);
+        let bind_address = bind_address(args, &broker.transport)?;
         Ok(ConnectOptions {
             tool,
             protocol: protocol.value,
@@ -79,6 +83,7 @@ impl ConnectOptions {
             },
             url_topic: broker.url_topic,
             proxy: proxy.map(|p| p.value),
+            bind_address,
             mqtt5,
             report,
         })
@@ -101,6 +106,20 @@ fn protocol(args: &ConnectArgs) -> Result<Setting<Protocol>, Fail> {
             ),
         }),
     }
+}
+
+/// `-A`: a TCP socket's local address; a Unix socket has none to bind.
+fn bind_address(
+    args: &ConnectArgs,
+    transport: &Transport,
+) -> Result<Option<std::net::IpAddr>, Fail> {
+    let address = args.socket.bind_address;
+    if address.is_some() && matches!(transport, Transport::Unix { .. }) {
+        return Err(Fail::usage(
+            "-A/--bind-address binds a TCP socket: a Unix socket (--unix) has no address to bind",
+        ));
+    }
+    Ok(address)
 }
 
 /// A value's name as its flag takes it (`mqttv5`, `tlsv1.3`).

@@ -61,10 +61,20 @@ fn mqtt5_flags_are_refused_with_mqtt311_naming_the_flag() {
 }
 
 #[test]
+fn a_session_that_never_expires_needs_a_client_id() {
+    let message = resolve(&["-V", "5", "-x", "-1"]).unwrap_err().message;
+    assert!(message.contains("needs a client id (-i ID)"), "{message}");
+    assert!(resolve(&["-V", "5", "-x", "-1", "-i", "kept"]).is_ok());
+    assert!(resolve(&["-V", "5", "-x", "60"]).is_ok());
+}
+
+#[test]
 fn mqtt5_flags_and_d_merge() {
     let o = resolve(&[
         "-V",
         "5",
+        "-i",
+        "kept",
         "-x",
         "inf",
         "--will-topic",
