@@ -69,11 +69,12 @@ pub enum Event {
         pkid: u16,
         seq: u64,
     },
-    /// A QoS 1 or 2 PUBLISH is finished: PUBACK, PUBCOMP, or a failing PUBREC (MQTT 5).
-    /// `failure` holds the reason when the broker refused it.
+    /// A QoS 1 or 2 PUBLISH is finished: PUBACK, PUBCOMP, or a failing PUBREC (MQTT 5),
+    /// for the packet id it is in flight under (an acknowledgement of anything else finishes
+    /// nothing: see the outbox). `failure` holds the reason when the broker refused it.
     Acked {
         pkid: u16,
-        seq: Option<u64>,
+        seq: u64,
         failure: Option<Reason>,
     },
     /// SUBACK: per filter, the granted QoS or the failure reason.

@@ -166,9 +166,13 @@ impl Pump {
         }
     }
 
-    /// A QoS 1/2 publish is finished.
+    /// A QoS 1/2 publish is finished, if one is in flight under `pkid`. An acknowledgement
+    /// of any other packet id finishes nothing: rumqttc fails the connection on it right
+    /// after (an unsolicited acknowledgement), and the message goes out again.
     fn acked(&self, pkid: u16, failure: Option<Reason>) {
-        let seq = self.shared.outbox.finished(pkid);
+        let Some(seq) = self.shared.outbox.finished(pkid) else {
+            return;
+        };
         self.progress();
         self.event(Event::Acked { pkid, seq, failure });
     }

@@ -200,6 +200,7 @@ macro_rules! common_cause {
             $E::WsConnect(e) => Cause::BadUrl(e),
             $E::MqttState($S::AwaitPingResp) => Cause::NoPingResp,
             $E::MqttState($S::ConnectionAborted) => Cause::Aborted,
+            $E::MqttState($S::Unsolicited(pkid)) => Cause::Unsolicited(*pkid),
             other => Cause::Other(other),
         }
     };
