@@ -65,3 +65,80 @@ fn a_pubrec_for_a_packet_id_never_used_acknowledges_nothing_qos2() {
 fn a_pubrec_for_a_packet_id_never_used_acknowledges_nothing_qos2_mqtt5() {
     unsolicited_ack("2", "5");
 }
+
+/// An MQTT 5 CONNACK with Receive Maximum 0 leaves no room for a single publish: refused at
+/// once, in one line, instead of waiting for ever with pings flowing.
+#[test]
+fn receive_maximum_0_is_refused_at_connack() {
+    let liar = Liar::start(Lie::ReceiveMaximumZero);
+    let expected = format!(
+        "127.0.0.1:{} answered CONNECT with a CONNACK with Receive Maximum 0, which MQTT 5 forbids (3.2.2.3.3): a protocol error",
+        liar.port()
+    );
+    at(
+        &liar,
+        "rpub",
+        &["-V", "5", "-q", "1", "-t", "a/b", "-m", "hi"],
+    )
+    .run()
+    .code(3)
+    .one_error_line("rpub")
+    .stderr_mentions(&expected);
+    at(&liar, "rsub", &["-V", "5", "-t", "a/b", "-E"])
+        .run()
+        .code(3)
+        .one_error_line("rsub")
+        .stderr_mentions(&expected);
+}
+
+/// A SUBACK that does not answer the SUBSCRIBE is no answer: `rsub -E` must not exit 0.
+fn mismatched_suback(lie: Lie, version: &str, filters: &[&str], expected: &str) {
+    let liar = Liar::start(lie);
+    let mut args = vec!["-V", version, "-E"];
+    for f in filters {
+        args.extend(["-t", f]);
+    }
+    at(&liar, "rsub", &args)
+        .run()
+        .code(6)
+        .one_error_line("rsub")
+        .stderr_mentions(&format!(
+            "connection to 127.0.0.1:{} lost: the broker sent a SUBACK {expected} (a protocol error)",
+            liar.port()
+        ));
+}
+
+#[test]
+fn a_suback_with_one_code_for_two_filters_is_a_protocol_error() {
+    for version in ["311", "5"] {
+        mismatched_suback(
+            Lie::ShortSubAck,
+            version,
+            &["a/b", "c/d"],
+            "with 1 result for 2 filters",
+        );
+    }
+}
+
+#[test]
+fn a_suback_for_another_packet_id_is_a_protocol_error() {
+    for version in ["311", "5"] {
+        mismatched_suback(
+            Lie::OtherSubAck,
+            version,
+            &["a/b"],
+            "for packet id 2, which no SUBSCRIBE of ours was waiting under",
+        );
+    }
+}
+
+/// A PUBLISH with a topic alias the broker never set is no message with an empty topic.
+#[test]
+fn a_publish_with_an_unknown_topic_alias_is_a_protocol_error() {
+    let liar = Liar::start(Lie::UnknownAlias);
+    let out = at(&liar, "rsub", &["-V", "5", "-t", "a/b"]).run();
+    out.code(6).one_error_line("rsub").stdout("").stderr_mentions(&format!(
+        "connection to 127.0.0.1:{} lost: the broker sent a PUBLISH with topic alias 5, which it never set (a protocol error)",
+        liar.port()
+    ));
+}

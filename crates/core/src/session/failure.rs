@@ -69,6 +69,10 @@ pub enum Cause<'a> {
     /// No PINGRESP within the keepalive.
     NoPingResp,
     Aborted,
+    /// CONNECT was answered with this packet (by name) instead of CONNACK.
+    NotConnAck(&'static str),
+    /// The broker broke the protocol otherwise, as these words say ("the broker sent ...").
+    Protocol(String),
     /// An acknowledgement for a packet id nothing was in flight under: a protocol error.
     Unsolicited(u16),
     /// The broker sent DISCONNECT, saying why (MQTT 5).
@@ -125,6 +129,14 @@ pub fn read(cause: &Cause<'_>, peer: &Peer, phase: Phase) -> Fail {
             "the broker stopped answering (no PINGRESP within the keepalive)",
         ),
         Cause::Aborted => lost_or_unreachable(address, phase, "the broker closed it"),
+        Cause::NotConnAck(name) => Fail::new(
+            match phase {
+                Phase::Connecting => Exit::Unreachable,
+                Phase::Connected => Exit::ConnectionLost,
+            },
+            format!("{address} {}", super::connect::not_connack(name)),
+        ),
+        Cause::Protocol(what) => protocol_error(address, phase, what),
         Cause::Unsolicited(pkid) => protocol_error(
             address,
             phase,

@@ -208,6 +208,7 @@ impl Trace {
             }
             Packet::Disconnect(None) => self.line(format_args!("received DISCONNECT")),
             Packet::Other(name) => self.line(format_args!("received {name}")),
+            Packet::Broken { name, why } => self.line(format_args!("received {name} {why}")),
         }
     }
 

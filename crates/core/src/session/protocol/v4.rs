@@ -44,6 +44,7 @@ impl Wire for V4 {
                 }
             }
             E::NetworkTimeout | E::FlushTimeout => Cause::TimedOut,
+            E::NotConnAck(packet) => Cause::NotConnAck(packet_of(packet.clone()).name()),
             other => super::common_cause!(other, E, S, B),
         }
     }
@@ -116,6 +117,10 @@ fn packet_of(packet: rumqttc::Packet) -> Packet {
             session_present: a.session_present,
             code: connack_code(a.code),
         }),
+        P::Publish(p) if p.topic.is_empty() => Packet::Broken {
+            name: "PUBLISH",
+            why: "with an empty topic".into(),
+        },
         P::Publish(p) => Packet::Publish(message_of(p)),
         P::PubAck(a) => Packet::PubAck {
             pkid: a.pkid,

@@ -55,6 +55,7 @@ impl Wire for V5 {
                 alias: *alias,
                 max: *max,
             },
+            E::NotConnAck(packet) => Cause::NotConnAck(packet_of((**packet).clone()).name()),
             other => super::common_cause!(other, E, S, B),
         }
     }
@@ -216,10 +217,25 @@ macro_rules! ack_code {
 fn packet_of(packet: v5b::Packet) -> Packet {
     use v5b::Packet as P;
     match packet {
+        // With no room for a single publish, the client would wait for ever.
+        P::ConnAck(a) if a.properties.as_ref().and_then(|p| p.receive_max) == Some(0) => {
+            Packet::Broken {
+                name: "CONNACK",
+                why: "with Receive Maximum 0, which MQTT 5 forbids (3.2.2.3.3)".into(),
+            }
+        }
         P::ConnAck(a) => Packet::ConnAck(ConnAck {
             session_present: a.session_present,
             code: Code::Reason(connack_reason(&a.code)),
         }),
+        // rumqttc puts in the topic of an alias it knows; an empty topic left means none.
+        P::Publish(p) if p.topic.is_empty() => Packet::Broken {
+            name: "PUBLISH",
+            why: match p.properties.and_then(|p| p.topic_alias) {
+                Some(alias) => format!("with topic alias {alias}, which it never set"),
+                None => "with an empty topic".into(),
+            },
+        },
         P::Publish(p) => Packet::Publish(message_of(p)),
         P::PubAck(a) => Packet::PubAck {
             pkid: a.pkid,
