@@ -142,3 +142,64 @@ fn a_publish_with_an_unknown_topic_alias_is_a_protocol_error() {
         liar.port()
     ));
 }
+
+const HOSTILE: &str = "\x1b]0;pwned\x07\x1b[2J";
+
+/// What reaches stderr carries no control character of the broker's: its reason string
+/// shows escaped, in our line and in the `-d` trace.
+fn shows_escaped(out: &Output) {
+    if out.stderr.contains('\x1b') || out.stderr.contains('\x07') {
+        out.fail("a control character from the broker reached stderr");
+    }
+    out.stderr_mentions("\\x1b]0;pwned\\x07\\x1b[2J");
+}
+
+#[test]
+fn a_reason_string_with_escape_sequences_reaches_stderr_escaped() {
+    let liar = Liar::start(Lie::Disconnect(HOSTILE));
+    let out = at(
+        &liar,
+        "rpub",
+        &[
+            "-V",
+            "5",
+            "-q",
+            "1",
+            "-t",
+            "a/b",
+            "-m",
+            "hi",
+            "--no-reconnect",
+        ],
+    )
+    .run();
+    out.code(6).one_error_line("rpub");
+    shows_escaped(&out);
+    let out = at(
+        &liar,
+        "rsub",
+        &["-V", "5", "-t", "a/b", "-d", "--no-reconnect"],
+    )
+    .run();
+    out.code(6);
+    shows_escaped(&out);
+    if !out.stderr.contains("received DISCONNECT") {
+        out.fail("the trace must show the DISCONNECT");
+    }
+}
+
+/// A PUBLISH instead of CONNACK is named, in one short line, its payload never shown.
+#[test]
+fn a_publish_instead_of_connack_is_named_not_dumped() {
+    let liar = Liar::start(Lie::PublishFirst);
+    for version in ["311", "5"] {
+        let out = at(&liar, "rpub", &["-V", version, "-t", "a/b", "-m", "hi"]).run();
+        out.code(3).one_error_line("rpub").stderr_mentions(&format!(
+            "127.0.0.1:{} answered CONNECT with PUBLISH instead of CONNACK",
+            liar.port()
+        ));
+        if out.stderr.len() > 200 || out.stderr.contains("xxxx") {
+            out.fail("the error line shows the packet");
+        }
+    }
+}
