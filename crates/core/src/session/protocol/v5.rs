@@ -55,6 +55,9 @@ impl Wire for V5 {
                 alias: *alias,
                 max: *max,
             },
+            E::MqttState(S::IncomingPacketTooLarge { pkt_size, max }) => Cause::Protocol(format!(
+                "the broker sent a packet of {pkt_size} bytes, over the maximum of {max} bytes"
+            )),
             E::NotConnAck(packet) => Cause::NotConnAck(packet_of((**packet).clone()).name()),
             other => super::common_cause!(other, E, S, B),
         }
@@ -452,6 +455,23 @@ fn subscribe_properties(options: &SubscribeOptions) -> Option<v5b::SubscribeProp
 }
 
 super::qos_mapping!(QoS);
+
+use rumqttc::v5::mqttbytes::Error as Decoding;
+super::decoding_words!(Decoding,
+    Decoding::InvalidConnectReturnCode(c) => {
+        format!("a CONNACK with reason code 0x{c:02x}, which MQTT 5 does not define")
+    }
+    Decoding::InvalidReason(c) => {
+        format!("a packet with reason code 0x{c:02x}, which MQTT 5 does not define")
+    }
+    Decoding::PayloadSizeLimitExceeded { pkt_size, max } => {
+        format!("a packet of {pkt_size} bytes, over the maximum of {max} bytes")
+    }
+    Decoding::SubscriptionIdZero => {
+        "a packet with subscription identifier 0, which MQTT 5 forbids".into()
+    }
+    Decoding::PayloadNotUtf8(_) => "a packet with text that is not UTF-8".into(),
+);
 
 #[cfg(test)]
 mod tests {
