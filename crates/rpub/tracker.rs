@@ -130,9 +130,10 @@ impl Tracker {
             Event::Acked { seq, failure, .. } => {
                 self.acked += 1;
                 self.show_progress();
-                let topic = seq
-                    .filter(|_| self.verbose)
-                    .and_then(|seq| Some((seq, self.topics.remove(&seq)?.0)));
+                let topic = self
+                    .verbose
+                    .then(|| Some((seq, self.topics.remove(&seq)?.0)))
+                    .flatten();
                 match failure {
                     None => {
                         if let Some((n, topic)) = topic {

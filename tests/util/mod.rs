@@ -7,6 +7,7 @@
 #![allow(dead_code)] // Not every test module uses every helper.
 
 mod broker;
+mod liar;
 mod pki;
 mod process;
 mod servers;
@@ -16,6 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 pub use broker::{require_executable, unused_port, Broker};
+pub use liar::{Liar, Lie};
 pub use pki::{Pki, TlsBroker, EXPIRED, OTHER_NAME, SERVER, WRONG_NAME};
 pub use process::{run_stdin, Output, Run, Sub};
 pub use servers::{Amqtt, OpensslServer, Tinyproxy};

@@ -36,6 +36,9 @@ pub fn set_quiet(quiet: bool) {
 pub fn warn(tool: impl Display, message: impl Display) {
     if !QUIET.load(Ordering::Relaxed) {
         // Through the progress bar, if one is drawn, so the line does not tear it.
+        // Network text may be part of the message: escaped and bounded, whatever it holds.
+        let message = message.to_string();
+        let message = crate::escape::line(&message);
         crate::progress::suspend(|| eprintln!("{tool}: {message}"));
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod duration;
+pub mod escape;
 pub mod exit;
 pub mod field_length;
 pub mod generate;

@@ -101,17 +101,9 @@ impl fmt::Display for PublishProperties {
     }
 }
 
-/// Text with control characters escaped (`\n`, `\u{1b}`), so a property never breaks a line.
+/// Text with control characters escaped (`\n`, `\x1b`), so a property never breaks a line.
 fn printable(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() {
-            let _ = write!(out, "{}", c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::escape::escape(text).into_owned()
 }
 
 /// Bytes as text when they are printable UTF-8, else as `0x` and lowercase hex.

@@ -36,7 +36,7 @@ impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} (0x{:02x})", self.name(), self.code)?;
         if let Some(text) = &self.text {
-            write!(f, ": {text}")?;
+            write!(f, ": {}", crate::escape::escape(text))?;
         }
         Ok(())
     }

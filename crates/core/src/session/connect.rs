@@ -28,12 +28,8 @@ pub async fn start<W: Wire>(
             let fail = failure::read(&cause, &pump.peer, Phase::Connecting);
             return Err(diagnose(opts, &cause, fail));
         }
-        Ok(Ok(event)) => connack(W::translate(event), &pump.shared.trace).map_err(|other| {
-            Fail::new(
-                Exit::Unreachable,
-                format!("{address} answered CONNECT with {other} instead of CONNACK"),
-            )
-        })?,
+        Ok(Ok(event)) => connack(W::translate(event), &pump.shared.trace)
+            .map_err(|what| Fail::new(Exit::Unreachable, format!("{address} {what}")))?,
     };
     let connected = Connected {
         session_present: ack.session_present,
@@ -45,16 +41,30 @@ pub async fn start<W: Wire>(
     ))
 }
 
-/// The CONNACK that must answer CONNECT (traced), or the name of what came instead.
-pub fn connack(polled: Polled, trace: &Trace) -> Result<ConnAck, &'static str> {
+/// The CONNACK that must answer CONNECT (traced), or what the broker did instead, in words
+/// that follow its address ("answered CONNECT with PUBLISH instead of CONNACK").
+pub fn connack(polled: Polled, trace: &Trace) -> Result<ConnAck, String> {
     match polled {
         Polled::Received(Packet::ConnAck(ack)) => {
             trace.connack(&ack);
             Ok(ack)
         }
-        Polled::Received(other) => Err(other.name()),
-        Polled::Sent(_) => Err("nothing"),
+        Polled::Received(packet) => {
+            trace.received(&packet);
+            Err(match packet {
+                Packet::Broken { name, why } => {
+                    format!("answered CONNECT with a {name} {why}: a protocol error")
+                }
+                other => not_connack(other.name()),
+            })
+        }
+        Polled::Sent(_) => Err(not_connack("nothing")),
     }
+}
+
+/// The words for a broker that answered CONNECT with something else than CONNACK.
+pub fn not_connack(name: &str) -> String {
+    format!("answered CONNECT with {name} instead of CONNACK")
 }
 
 /// A second look at a plain connection the broker closed before CONNACK: if the port speaks

@@ -69,6 +69,12 @@ pub enum Cause<'a> {
     /// No PINGRESP within the keepalive.
     NoPingResp,
     Aborted,
+    /// CONNECT was answered with this packet (by name) instead of CONNACK.
+    NotConnAck(&'static str),
+    /// The broker broke the protocol otherwise, as these words say ("the broker sent ...").
+    Protocol(String),
+    /// An acknowledgement for a packet id nothing was in flight under: a protocol error.
+    Unsolicited(u16),
     /// The broker sent DISCONNECT, saying why (MQTT 5).
     Disconnected(Reason),
     /// A topic alias above the maximum the broker announced (MQTT 5).
@@ -123,6 +129,19 @@ pub fn read(cause: &Cause<'_>, peer: &Peer, phase: Phase) -> Fail {
             "the broker stopped answering (no PINGRESP within the keepalive)",
         ),
         Cause::Aborted => lost_or_unreachable(address, phase, "the broker closed it"),
+        Cause::NotConnAck(name) => Fail::new(
+            match phase {
+                Phase::Connecting => Exit::Unreachable,
+                Phase::Connected => Exit::ConnectionLost,
+            },
+            format!("{address} {}", super::connect::not_connack(name)),
+        ),
+        Cause::Protocol(what) => protocol_error(address, phase, what),
+        Cause::Unsolicited(pkid) => protocol_error(
+            address,
+            phase,
+            &format!("the broker acknowledged packet id {pkid}, which no message of ours was waiting under"),
+        ),
         Cause::Disconnected(reason) => Fail::new(
             Exit::ConnectionLost,
             format!("the broker at {address} disconnected: {reason}"),
@@ -230,6 +249,12 @@ fn lost_or_unreachable(address: &str, phase: Phase, why: &str) -> Fail {
             format!("connection to {address} lost: {why}"),
         ),
     }
+}
+
+/// The broker broke the protocol: the connection is given up (and, once connected, made
+/// again), saying what the broker did.
+fn protocol_error(address: &str, phase: Phase, what: &str) -> Fail {
+    lost_or_unreachable(address, phase, &format!("{what} (a protocol error)"))
 }
 
 fn tls_failed(address: &str, why: &str) -> Fail {
@@ -443,6 +468,16 @@ pub mod tests {
         assert_eq!(
             fail.message,
             "cannot connect to ws://b:1/mqtt: the server refused the WebSocket upgrade with HTTP 404 Not Found (is the path right?)"
+        );
+    }
+
+    #[test]
+    fn an_unsolicited_acknowledgement_is_a_protocol_error_in_words() {
+        let fail = read(&Cause::Unsolicited(1001), &broker(), Phase::Connected);
+        assert_eq!(fail.exit, Exit::ConnectionLost);
+        assert_eq!(
+            fail.message,
+            "connection to b:1883 lost: the broker acknowledged packet id 1001, which no message of ours was waiting under (a protocol error)"
         );
     }
 

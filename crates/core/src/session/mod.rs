@@ -36,6 +36,7 @@ use client::Client;
 use outbox::Outbox;
 use protocol::{v4::V4, v5::V5, Publish, Refused, Request};
 use pump::Pump;
+use subscribes::Subscribes;
 use trace::Trace;
 
 pub use crate::message::Message;
@@ -49,6 +50,7 @@ mod protocol;
 mod pump;
 mod reconnect;
 mod recovery;
+mod subscribes;
 mod trace;
 
 /// MQTT's own limit (a four-byte remaining length), instead of rumqttc's 10 KiB default.
@@ -69,11 +71,12 @@ pub enum Event {
         pkid: u16,
         seq: u64,
     },
-    /// A QoS 1 or 2 PUBLISH is finished: PUBACK, PUBCOMP, or a failing PUBREC (MQTT 5).
-    /// `failure` holds the reason when the broker refused it.
+    /// A QoS 1 or 2 PUBLISH is finished: PUBACK, PUBCOMP, or a failing PUBREC (MQTT 5),
+    /// for the packet id it is in flight under (an acknowledgement of anything else finishes
+    /// nothing: see the outbox). `failure` holds the reason when the broker refused it.
     Acked {
         pkid: u16,
-        seq: Option<u64>,
+        seq: u64,
         failure: Option<Reason>,
     },
     /// SUBACK: per filter, the granted QoS or the failure reason.
@@ -114,6 +117,7 @@ pub struct Connected {
 struct Shared {
     trace: Trace,
     outbox: Outbox,
+    subscribes: Subscribes,
     /// Set when the pump stops on an error, so a failed request can say why.
     lost: Mutex<Option<(Exit, String)>>,
 }
@@ -135,6 +139,7 @@ impl Session {
         let shared = Arc::new(Shared {
             trace: Trace::new(&opts.client_id, opts.debug),
             outbox: Outbox::new(opts.debug),
+            subscribes: Subscribes::default(),
             lost: Mutex::default(),
         });
         let (event_tx, events) = mpsc::unbounded_channel();
@@ -251,10 +256,14 @@ impl Session {
         self.shared
             .trace
             .note_subscribe(filters, &options.trace_text());
+        self.shared.subscribes.queue(filters.len());
         let sent = self
             .client
             .send(Request::Subscribe { filters, options })
             .await;
+        if !sent {
+            self.shared.subscribes.refused();
+        }
         self.check(sent)
     }
 

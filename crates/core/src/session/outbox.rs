@@ -13,6 +13,15 @@
 //! - after a reconnect the pump asks [`Outbox::recover`] what to send again.
 //!
 //! The same entries carry what the `-d` trace prints for an outgoing PUBLISH.
+//!
+//! The invariant, which "acknowledged" in `--stats`, `-v` and the exit status rests on: every
+//! publish the outbox holds is either queued (handed over, not written on this connection),
+//! or written and unacknowledged (in flight under the packet id it was last written under),
+//! and leaves the outbox, acknowledged, exactly once. A publish counts as acknowledged only
+//! when an acknowledgement for that packet id arrives while the id is in flight on this
+//! connection ([`Outbox::finished`] returns its number). An acknowledgement for any other
+//! id (never used, already acknowledged, or in use on a connection that dropped) finishes
+//! nothing: it is the broker's protocol error, and the pump reports it as one.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -113,7 +122,8 @@ impl Outbox {
         Some(entry)
     }
 
-    /// A QoS 1/2 publish is finished (acknowledged, or refused with a reason code).
+    /// A QoS 1/2 publish is finished (acknowledged, or refused with a reason code): its
+    /// number, or `None` when no publish is in flight under `pkid` (then nothing changes).
     pub fn finished(&self, pkid: u16) -> Option<u64> {
         self.state().inflight.remove(&pkid).map(|e| e.seq)
     }
@@ -219,6 +229,27 @@ mod tests {
             .map(|e| (e.seq, e.resent))
             .collect();
         assert_eq!(seqs, [(1, true), (2, true), (3, false)]);
+    }
+
+    #[test]
+    fn only_an_ack_for_an_id_in_flight_finishes_a_publish_and_only_once() {
+        let o = Outbox::new(false);
+        o.queue(&publish("a", Qos::AtLeastOnce));
+        // Before it is written, and for an id never used: nothing is finished.
+        assert_eq!(o.finished(1), None);
+        o.written(1);
+        assert_eq!(o.finished(1001), None);
+        assert_eq!(o.unfinished(), 1);
+        // The connection drops: the publish is queued again, its old id acknowledges nothing.
+        o.requeue_written(&[1]);
+        assert_eq!(o.finished(1), None);
+        assert_eq!(o.unfinished(), 1);
+        // Written again (under another id): that id finishes it, once.
+        o.written(2);
+        assert_eq!(o.finished(1), None);
+        assert_eq!(o.finished(2), Some(1));
+        assert_eq!(o.finished(2), None);
+        assert_eq!(o.unfinished(), 0);
     }
 
     #[test]

@@ -53,6 +53,12 @@ pub enum Packet {
     PingResp,
     /// The broker closed the session; MQTT 5 says why.
     Disconnect(Option<Reason>),
+    /// A packet that breaks the protocol: its name, and what is wrong with it in words that
+    /// follow the name ("with topic alias 5, which the broker never set"), never its payload.
+    Broken {
+        name: &'static str,
+        why: String,
+    },
     /// A packet only a client sends (CONNECT, SUBSCRIBE, ...), or MQTT 5's AUTH: named, and
     /// otherwise ignored.
     Other(&'static str),
@@ -118,7 +124,7 @@ impl Packet {
             Packet::PingReq => "PINGREQ",
             Packet::PingResp => "PINGRESP",
             Packet::Disconnect(_) => "DISCONNECT",
-            Packet::Other(name) => name,
+            Packet::Broken { name, .. } | Packet::Other(name) => name,
         }
     }
 }

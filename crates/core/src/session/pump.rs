@@ -103,8 +103,15 @@ impl Pump {
         match polled {
             Polled::Received(packet) => {
                 self.shared.trace.received(&packet);
-                self.received(packet).await;
-                false
+                match self.received(packet).await {
+                    Ok(()) => false,
+                    Err(what) => {
+                        // Nothing the broker says from here on can be trusted: the session ends.
+                        let cause = failure::Cause::Protocol(format!("the broker sent {what}"));
+                        self.lost(failure::read(&cause, &self.peer, Phase::Connected));
+                        true
+                    }
+                }
             }
             Polled::Sent(out) => {
                 self.shared.trace.sent(&out);
@@ -113,8 +120,9 @@ impl Pump {
         }
     }
 
-    /// A packet from the broker: a message for the tool, or what it finishes.
-    async fn received(&self, packet: Packet) {
+    /// A packet from the broker: a message for the tool, or what it finishes. `Err` says, in
+    /// words following "the broker sent", how it broke the protocol.
+    async fn received(&self, packet: Packet) -> Result<(), String> {
         match packet {
             // A closed receiver means the tool wants no more messages (it is exiting).
             Packet::Publish(message) => drop(self.messages.send(message).await),
@@ -127,6 +135,8 @@ impl Pump {
                 reason: Some(reason),
             } if !reason.is_success() => self.acked(pkid, Some(reason)),
             Packet::SubAck { pkid, results } => {
+                let answered = self.shared.subscribes.answered(pkid, results.len());
+                answered.map_err(|why| format!("a SUBACK {why}"))?;
                 let results = results
                     .into_iter()
                     .map(|r| r.map_err(|code| code.into_reason()))
@@ -134,14 +144,17 @@ impl Pump {
                 self.event(Event::SubAck { pkid, results })
             }
             Packet::UnsubAck { pkid, .. } => self.event(Event::UnsubAck { pkid }),
+            Packet::Broken { name, why } => return Err(format!("a {name} {why}")),
             _ => {}
         }
+        Ok(())
     }
 
     /// A packet went out; `true` when it was our DISCONNECT.
     fn sent(&self, out: Outgoing) -> bool {
         match out {
             Outgoing::Publish(pkid) => self.written(pkid),
+            Outgoing::Subscribe(pkid) => self.shared.subscribes.written(pkid),
             Outgoing::Disconnect => {
                 self.event(Event::Closed);
                 return true;
@@ -166,9 +179,13 @@ impl Pump {
         }
     }
 
-    /// A QoS 1/2 publish is finished.
+    /// A QoS 1/2 publish is finished, if one is in flight under `pkid`. An acknowledgement
+    /// of any other packet id finishes nothing: rumqttc fails the connection on it right
+    /// after (an unsolicited acknowledgement), and the message goes out again.
     fn acked(&self, pkid: u16, failure: Option<Reason>) {
-        let seq = self.shared.outbox.finished(pkid);
+        let Some(seq) = self.shared.outbox.finished(pkid) else {
+            return;
+        };
         self.progress();
         self.event(Event::Acked { pkid, seq, failure });
     }

@@ -167,10 +167,10 @@ async fn connect_once<W: Wire>(eventloop: &mut W::EventLoop, pump: &Pump) -> Res
     match W::poll(eventloop).await {
         Ok(event) => connect::connack(W::translate(event), &pump.shared.trace)
             .map(|ack| ack.session_present)
-            .map_err(|other| {
+            .map_err(|what| {
                 Fail::new(
                     Exit::ConnectionLost,
-                    format!("{} answered CONNECT with {other}", pump.peer.address),
+                    format!("{} {what}", pump.peer.address),
                 )
             }),
         Err(e) => Err(failure::read(&W::cause(&e), &pump.peer, Phase::Connecting)),

@@ -80,6 +80,7 @@ pub async fn recover<W: Wire>(eventloop: &mut W::EventLoop, pump: &Pump, fail: F
     let left: Vec<_> = W::pending(eventloop).drain(..).map(W::sort).collect();
     let sorted = sort(left, W::take_collision(eventloop));
     pump.shared.outbox.requeue_written(&sorted.written_pkids);
+    pump.shared.subscribes.connection_lost();
     let Some(session_present) = reconnect::reconnect::<W>(eventloop, pump, fail).await else {
         return false;
     };

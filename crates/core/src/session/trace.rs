@@ -50,6 +50,9 @@ impl Trace {
         if !self.enabled {
             return;
         }
+        // Topics, reason strings and properties from the broker are part of the line.
+        let text = text.to_string();
+        let text = crate::escape::line(&text);
         #[cfg(test)]
         lock(&self.kept).push(format!("Client {} {}", self.client, text));
         #[cfg(not(test))]
@@ -208,6 +211,7 @@ impl Trace {
             }
             Packet::Disconnect(None) => self.line(format_args!("received DISCONNECT")),
             Packet::Other(name) => self.line(format_args!("received {name}")),
+            Packet::Broken { name, why } => self.line(format_args!("received {name} {why}")),
         }
     }
 

@@ -200,11 +200,62 @@ macro_rules! common_cause {
             $E::WsConnect(e) => Cause::BadUrl(e),
             $E::MqttState($S::AwaitPingResp) => Cause::NoPingResp,
             $E::MqttState($S::ConnectionAborted) => Cause::Aborted,
+            $E::MqttState($S::Unsolicited(pkid)) => Cause::Unsolicited(*pkid),
+            $E::MqttState($S::Deserialization(e)) => {
+                Cause::Protocol(format!("the broker sent {}", decoding(e)))
+            }
+            $E::MqttState($S::WrongPacket) => {
+                Cause::Protocol("the broker sent a packet only a client sends".into())
+            }
+            $E::MqttState($S::InvalidState) => {
+                Cause::Protocol("the broker sent a packet out of turn".into())
+            }
+            $E::MqttState($S::CollisionTimeout) => Cause::Protocol(
+                "the broker did not acknowledge a message whose packet id was needed again".into(),
+            ),
             other => Cause::Other(other),
         }
     };
 }
 pub(crate) use common_cause;
+
+/// `decoding`: what the broker sent that the protocol's packet decoder (`$B`, its `Error`)
+/// refused, in words following "the broker sent". `$extra` are the arms of the variants only
+/// that protocol has.
+macro_rules! decoding_words {
+    ($B:ident, $($extra:tt)*) => {
+        fn decoding(e: &$B) -> String {
+            match e {
+                $($extra)*
+                $B::InvalidPacketType(t) => {
+                    format!("a packet of type {t}, which MQTT does not define")
+                }
+                $B::InvalidProtocol | $B::InvalidProtocolLevel(_) => {
+                    "a packet of another protocol version".into()
+                }
+                $B::InvalidPropertyType(p) => {
+                    format!("a packet with property {p}, which MQTT 5 does not define")
+                }
+                $B::InvalidQoS(q) => format!("a PUBLISH with QoS {q}, which MQTT does not define"),
+                $B::InvalidSubscribeReasonCode(c) => {
+                    format!("a SUBACK with result 0x{c:02x}, which MQTT does not define")
+                }
+                $B::PacketIdZero => "a packet with packet id 0, which MQTT forbids".into(),
+                $B::TopicNotUtf8 => "a PUBLISH whose topic is not UTF-8".into(),
+                $B::PayloadRequired => "a packet without the payload it must have".into(),
+                $B::PayloadSizeIncorrect
+                | $B::PayloadTooLong
+                | $B::BoundaryCrossed(_)
+                | $B::InsufficientBytes(_)
+                | $B::MalformedRemainingLength => {
+                    "a malformed packet (its lengths do not add up)".into()
+                }
+                _ => "a malformed packet".into(),
+            }
+        }
+    };
+}
+pub(crate) use decoding_words;
 
 /// `qos` and `qos_of`: [`Qos`] to the protocol's own `QoS` enum (`$QoS`) and back. Both
 /// clients have one, with the same three names.

@@ -44,6 +44,7 @@ impl Wire for V4 {
                 }
             }
             E::NetworkTimeout | E::FlushTimeout => Cause::TimedOut,
+            E::NotConnAck(packet) => Cause::NotConnAck(packet_of(packet.clone()).name()),
             other => super::common_cause!(other, E, S, B),
         }
     }
@@ -116,6 +117,10 @@ fn packet_of(packet: rumqttc::Packet) -> Packet {
             session_present: a.session_present,
             code: connack_code(a.code),
         }),
+        P::Publish(p) if p.topic.is_empty() => Packet::Broken {
+            name: "PUBLISH",
+            why: "with an empty topic".into(),
+        },
         P::Publish(p) => Packet::Publish(message_of(p)),
         P::PubAck(a) => Packet::PubAck {
             pkid: a.pkid,
@@ -187,6 +192,19 @@ fn connack_code(code: ConnectReturnCode) -> Code {
 }
 
 super::qos_mapping!(QoS);
+
+use rumqttc::Error as Decoding;
+super::decoding_words!(Decoding,
+    Decoding::InvalidConnectReturnCode(c) => {
+        format!("a CONNACK with return code {c}, which MQTT 3.1.1 does not define")
+    }
+    Decoding::PayloadSizeLimitExceeded(size) => {
+        format!("a packet of {size} bytes, over the protocol's maximum")
+    }
+    Decoding::NotConnect(_) | Decoding::UnexpectedConnect => {
+        "a packet only a client sends".into()
+    }
+);
 
 #[cfg(test)]
 mod tests {
@@ -316,6 +334,61 @@ mod tests {
             "cannot connect to b:1883: timed out"
         );
         assert!(!V4::cause(&timeout).hung_up());
+    }
+
+    #[test]
+    fn what_the_decoder_refused_reads_as_what_the_broker_did() {
+        use rumqttc::{ConnectionError as E, Error as B, StateError as S};
+        let read = |e: B, phase| {
+            let err = E::MqttState(S::Deserialization(e));
+            failure::read(&V4::cause(&err), &broker(), phase).message
+        };
+        assert_eq!(
+            read(B::InvalidPacketType(0), Phase::Connected),
+            "connection to b:1883 lost: the broker sent a packet of type 0, which MQTT does not define (a protocol error)"
+        );
+        assert_eq!(
+            read(B::InvalidConnectReturnCode(153), Phase::Connecting),
+            "cannot connect to b:1883: the broker sent a CONNACK with return code 153, which MQTT 3.1.1 does not define (a protocol error)"
+        );
+        assert!(read(B::BoundaryCrossed(7), Phase::Connected)
+            .contains("the broker sent a malformed packet (its lengths do not add up)"));
+        assert!(read(B::InvalidQoS(3), Phase::Connected).contains("a PUBLISH with QoS 3"));
+        let wrong = failure::read(
+            &V4::cause(&E::MqttState(S::WrongPacket)),
+            &broker(),
+            Phase::Connected,
+        );
+        assert_eq!(
+            wrong.message,
+            "connection to b:1883 lost: the broker sent a packet only a client sends (a protocol error)"
+        );
+        for e in [
+            B::MalformedPacket,
+            B::PacketIdZero,
+            B::TopicNotUtf8,
+            B::PayloadRequired,
+        ] {
+            let words = read(e, Phase::Connected);
+            assert!(
+                !words.contains("Mqtt") && words.ends_with("(a protocol error)"),
+                "{words}"
+            );
+        }
+        let publish =
+            rumqttc::Packet::Publish(rumqttc::Publish::new("t", QoS::AtMostOnce, "x".repeat(99)));
+        let fail = failure::read(
+            &V4::cause(&E::NotConnAck(publish)),
+            &broker(),
+            Phase::Connecting,
+        );
+        assert_eq!(
+            (fail.exit, fail.message.as_str()),
+            (
+                Exit::Unreachable,
+                "b:1883 answered CONNECT with PUBLISH instead of CONNACK"
+            )
+        );
     }
 
     #[test]

@@ -55,6 +55,10 @@ impl Wire for V5 {
                 alias: *alias,
                 max: *max,
             },
+            E::MqttState(S::IncomingPacketTooLarge { pkt_size, max }) => Cause::Protocol(format!(
+                "the broker sent a packet of {pkt_size} bytes, over the maximum of {max} bytes"
+            )),
+            E::NotConnAck(packet) => Cause::NotConnAck(packet_of((**packet).clone()).name()),
             other => super::common_cause!(other, E, S, B),
         }
     }
@@ -216,10 +220,25 @@ macro_rules! ack_code {
 fn packet_of(packet: v5b::Packet) -> Packet {
     use v5b::Packet as P;
     match packet {
+        // With no room for a single publish, the client would wait for ever.
+        P::ConnAck(a) if a.properties.as_ref().and_then(|p| p.receive_max) == Some(0) => {
+            Packet::Broken {
+                name: "CONNACK",
+                why: "with Receive Maximum 0, which MQTT 5 forbids (3.2.2.3.3)".into(),
+            }
+        }
         P::ConnAck(a) => Packet::ConnAck(ConnAck {
             session_present: a.session_present,
             code: Code::Reason(connack_reason(&a.code)),
         }),
+        // rumqttc puts in the topic of an alias it knows; an empty topic left means none.
+        P::Publish(p) if p.topic.is_empty() => Packet::Broken {
+            name: "PUBLISH",
+            why: match p.properties.and_then(|p| p.topic_alias) {
+                Some(alias) => format!("with topic alias {alias}, which it never set"),
+                None => "with an empty topic".into(),
+            },
+        },
         P::Publish(p) => Packet::Publish(message_of(p)),
         P::PubAck(a) => Packet::PubAck {
             pkid: a.pkid,
@@ -436,6 +455,23 @@ fn subscribe_properties(options: &SubscribeOptions) -> Option<v5b::SubscribeProp
 }
 
 super::qos_mapping!(QoS);
+
+use rumqttc::v5::mqttbytes::Error as Decoding;
+super::decoding_words!(Decoding,
+    Decoding::InvalidConnectReturnCode(c) => {
+        format!("a CONNACK with reason code 0x{c:02x}, which MQTT 5 does not define")
+    }
+    Decoding::InvalidReason(c) => {
+        format!("a packet with reason code 0x{c:02x}, which MQTT 5 does not define")
+    }
+    Decoding::PayloadSizeLimitExceeded { pkt_size, max } => {
+        format!("a packet of {pkt_size} bytes, over the maximum of {max} bytes")
+    }
+    Decoding::SubscriptionIdZero => {
+        "a packet with subscription identifier 0, which MQTT 5 forbids".into()
+    }
+    Decoding::PayloadNotUtf8(_) => "a packet with text that is not UTF-8".into(),
+);
 
 #[cfg(test)]
 mod tests {

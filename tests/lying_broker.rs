@@ -1,0 +1,205 @@
+//! Against a scripted server that breaks the protocol ([`Lie`]): nothing counts as
+//! acknowledged unless the broker acknowledged it, and each lie is named in words, in one
+//! line, with a nonzero exit status.
+
+use crate::util::*;
+
+/// `rpub` or `rsub` at the scripted server, with `args`.
+fn at(liar: &Liar, tool: &str, args: &[&str]) -> std::process::Command {
+    let mut cmd = bin(tool);
+    cmd.args(liar.args()).args(args);
+    cmd
+}
+
+/// An acknowledgement for packet id 1001, never used, is no acknowledgement of message 1: rpub
+/// says it is a protocol error, sends the message again (DUP), and, with no real answer,
+/// exits 6 saying the message was not acknowledged.
+fn unsolicited_ack(qos: &str, version: &str) {
+    let liar = Liar::start(Lie::UnsolicitedAck);
+    let out = at(
+        &liar,
+        "rpub",
+        &[
+            "-V", version, "-q", qos, "-t", "a/b", "-m", "hi", "-v", "--stats",
+        ],
+    )
+    .run();
+    out.code(6)
+        .stderr_mentions("packet id 1001")
+        .stderr_mentions("protocol error")
+        .stderr_mentions("1 of 1 messages not acknowledged")
+        .no_panic();
+    if out.stdout_str().contains("acknowledged") || out.stderr.contains("1 acknowledged") {
+        out.fail("a message was reported acknowledged that the broker never acknowledged");
+    }
+    if !out.stderr.contains("0 acknowledged") {
+        out.fail("--stats must say 0 acknowledged");
+    }
+    let seen = liar.seen();
+    if !seen
+        .iter()
+        .any(|l| l.starts_with(&format!("PUBLISH qos={qos} dup=1")))
+    {
+        out.fail(&format!(
+            "the message was not sent again with DUP: {seen:?}"
+        ));
+    }
+}
+
+#[test]
+fn an_ack_for_a_packet_id_never_used_acknowledges_nothing_qos1() {
+    unsolicited_ack("1", "311");
+}
+
+#[test]
+fn an_ack_for_a_packet_id_never_used_acknowledges_nothing_qos1_mqtt5() {
+    unsolicited_ack("1", "5");
+}
+
+#[test]
+fn a_pubrec_for_a_packet_id_never_used_acknowledges_nothing_qos2() {
+    unsolicited_ack("2", "311");
+}
+
+#[test]
+fn a_pubrec_for_a_packet_id_never_used_acknowledges_nothing_qos2_mqtt5() {
+    unsolicited_ack("2", "5");
+}
+
+/// An MQTT 5 CONNACK with Receive Maximum 0 leaves no room for a single publish: refused at
+/// once, in one line, instead of waiting for ever with pings flowing.
+#[test]
+fn receive_maximum_0_is_refused_at_connack() {
+    let liar = Liar::start(Lie::ReceiveMaximumZero);
+    let expected = format!(
+        "127.0.0.1:{} answered CONNECT with a CONNACK with Receive Maximum 0, which MQTT 5 forbids (3.2.2.3.3): a protocol error",
+        liar.port()
+    );
+    at(
+        &liar,
+        "rpub",
+        &["-V", "5", "-q", "1", "-t", "a/b", "-m", "hi"],
+    )
+    .run()
+    .code(3)
+    .one_error_line("rpub")
+    .stderr_mentions(&expected);
+    at(&liar, "rsub", &["-V", "5", "-t", "a/b", "-E"])
+        .run()
+        .code(3)
+        .one_error_line("rsub")
+        .stderr_mentions(&expected);
+}
+
+/// A SUBACK that does not answer the SUBSCRIBE is no answer: `rsub -E` must not exit 0.
+fn mismatched_suback(lie: Lie, version: &str, filters: &[&str], expected: &str) {
+    let liar = Liar::start(lie);
+    let mut args = vec!["-V", version, "-E"];
+    for f in filters {
+        args.extend(["-t", f]);
+    }
+    at(&liar, "rsub", &args)
+        .run()
+        .code(6)
+        .one_error_line("rsub")
+        .stderr_mentions(&format!(
+            "connection to 127.0.0.1:{} lost: the broker sent a SUBACK {expected} (a protocol error)",
+            liar.port()
+        ));
+}
+
+#[test]
+fn a_suback_with_one_code_for_two_filters_is_a_protocol_error() {
+    for version in ["311", "5"] {
+        mismatched_suback(
+            Lie::ShortSubAck,
+            version,
+            &["a/b", "c/d"],
+            "with 1 result for 2 filters",
+        );
+    }
+}
+
+#[test]
+fn a_suback_for_another_packet_id_is_a_protocol_error() {
+    for version in ["311", "5"] {
+        mismatched_suback(
+            Lie::OtherSubAck,
+            version,
+            &["a/b"],
+            "for packet id 2, which no SUBSCRIBE of ours was waiting under",
+        );
+    }
+}
+
+/// A PUBLISH with a topic alias the broker never set is no message with an empty topic.
+#[test]
+fn a_publish_with_an_unknown_topic_alias_is_a_protocol_error() {
+    let liar = Liar::start(Lie::UnknownAlias);
+    let out = at(&liar, "rsub", &["-V", "5", "-t", "a/b"]).run();
+    out.code(6).one_error_line("rsub").stdout("").stderr_mentions(&format!(
+        "connection to 127.0.0.1:{} lost: the broker sent a PUBLISH with topic alias 5, which it never set (a protocol error)",
+        liar.port()
+    ));
+}
+
+const HOSTILE: &str = "\x1b]0;pwned\x07\x1b[2J";
+
+/// What reaches stderr carries no control character of the broker's: its reason string
+/// shows escaped, in our line and in the `-d` trace.
+fn shows_escaped(out: &Output) {
+    if out.stderr.contains('\x1b') || out.stderr.contains('\x07') {
+        out.fail("a control character from the broker reached stderr");
+    }
+    out.stderr_mentions("\\x1b]0;pwned\\x07\\x1b[2J");
+}
+
+#[test]
+fn a_reason_string_with_escape_sequences_reaches_stderr_escaped() {
+    let liar = Liar::start(Lie::Disconnect(HOSTILE));
+    let out = at(
+        &liar,
+        "rpub",
+        &[
+            "-V",
+            "5",
+            "-q",
+            "1",
+            "-t",
+            "a/b",
+            "-m",
+            "hi",
+            "--no-reconnect",
+        ],
+    )
+    .run();
+    out.code(6).one_error_line("rpub");
+    shows_escaped(&out);
+    let out = at(
+        &liar,
+        "rsub",
+        &["-V", "5", "-t", "a/b", "-d", "--no-reconnect"],
+    )
+    .run();
+    out.code(6);
+    shows_escaped(&out);
+    if !out.stderr.contains("received DISCONNECT") {
+        out.fail("the trace must show the DISCONNECT");
+    }
+}
+
+/// A PUBLISH instead of CONNACK is named, in one short line, its payload never shown.
+#[test]
+fn a_publish_instead_of_connack_is_named_not_dumped() {
+    let liar = Liar::start(Lie::PublishFirst);
+    for version in ["311", "5"] {
+        let out = at(&liar, "rpub", &["-V", version, "-t", "a/b", "-m", "hi"]).run();
+        out.code(3).one_error_line("rpub").stderr_mentions(&format!(
+            "127.0.0.1:{} answered CONNECT with PUBLISH instead of CONNACK",
+            liar.port()
+        ));
+        if out.stderr.len() > 200 || out.stderr.contains("xxxx") {
+            out.fail("the error line shows the packet");
+        }
+    }
+}
