@@ -60,6 +60,8 @@ mod signals;
 mod subscription_options;
 // TLS to Mosquitto with certificates made per test: mutual TLS, key formats, every failure.
 mod tls;
+// TLS with the certificates of mosquitto-tls(7)'s recipe: X.509 v1, an encrypted key.
+mod tls_recipe;
 // Colour, progress bar, live counter under a pseudo-terminal; none of it in pipes; --stats.
 mod terminal;
 // Brokers that cannot be reached: exit 3 with the address named.
