@@ -215,7 +215,9 @@ impl Pki {
 /// extensions, so the host is only in the CN. `ca.crt`; `server` (CN localhost), `wrong-name`
 /// (CN broker.example.net) and `expired` signed by it, and `stranger` (CN localhost) signed by
 /// `other-ca.crt`; the client `client.crt` with `client.key` encrypted by `genrsa -aes256`
-/// (passphrase [`Recipe::PASSPHRASE`]) and the same key unencrypted in `client-plain.key`.
+/// (passphrase [`Recipe::PASSPHRASE`]), the same key unencrypted in `client-plain.key` and
+/// encrypted the traditional way (`Proc-Type: 4,ENCRYPTED`) in `client-traditional.key`
+/// (AES-256-CBC) and `client-des3.key` (DES-EDE3-CBC).
 pub struct Recipe {
     pki: Pki,
 }
@@ -300,6 +302,22 @@ impl Recipe {
             "-out",
             "client-plain.key",
         ]);
+        for (cipher, out) in [
+            ("-aes256", "client-traditional.key"),
+            ("-des3", "client-des3.key"),
+        ] {
+            pki.openssl(&[
+                "rsa",
+                "-in",
+                "client-plain.key",
+                cipher,
+                "-traditional",
+                "-passout",
+                &pass,
+                "-out",
+                out,
+            ]);
+        }
         Recipe { pki }
     }
 

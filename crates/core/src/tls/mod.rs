@@ -12,6 +12,7 @@
 
 mod client_cert;
 mod explain;
+mod keys;
 mod probe;
 mod v1;
 mod verifier;
@@ -22,10 +23,11 @@ use std::sync::Arc;
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::pki_types::pem::{self, PemObject};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::pki_types::CertificateDer;
 use rustls::{ClientConfig, RootCertStore};
 
 pub use explain::{explain, rustls_error};
+pub use keys::PASSPHRASE_ENV;
 pub use probe::port_speaks_tls;
 
 use crate::exit::{Exit, Fail};
@@ -67,7 +69,7 @@ pub fn client_config(tls: &TlsOptions) -> Result<Arc<ClientConfig>, Fail> {
         None => builder.with_no_client_auth(),
         Some((cert, key)) => {
             let chain = read_certs(cert, "--cert")?;
-            let private = read_key(key)?;
+            let private = keys::read_key(key, tls.key_passphrase_file.as_deref())?;
             let certified = client_cert::certified_key(&provider, chain, private, cert, key)?;
             builder.with_client_cert_resolver(certified)
         }
@@ -172,29 +174,10 @@ fn read_certs(path: &Path, flag: &str) -> Result<Vec<CertificateDer<'static>>, F
     Ok(certs)
 }
 
-/// The private key of `--key`: PKCS#8, PKCS#1 (RSA) or SEC1 (EC), unencrypted.
-fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, Fail> {
-    let bad = |why: String| Fail::usage(format!("--key {}: {why}", path.display()));
-    match PrivateKeyDer::from_pem_file(path) {
-        Ok(key) => Ok(key),
-        Err(pem::Error::NoItemsFound) => {
-            let text = fs::read(path).unwrap_or_default();
-            let encrypted = text.windows(9).any(|w| w == b"ENCRYPTED");
-            Err(bad(if encrypted {
-                "the key is encrypted; decrypt it first (openssl pkey -in KEY -out PLAIN_KEY)"
-                    .into()
-            } else {
-                "no PEM private key (PKCS#8, PKCS#1 or SEC1) in it".into()
-            }))
-        }
-        Err(e) => Err(bad(pem_error(&e))),
-    }
-}
-
 fn pem_error(err: &pem::Error) -> String {
     match err {
         pem::Error::Io(e) => crate::io_error_text(e),
         pem::Error::NoItemsFound => "nothing in PEM format in it".into(),
-        other => format!("not a valid PEM file ({other})"),
+        _ => "not a valid PEM file (damaged base64 or BEGIN/END lines)".into(),
     }
 }
