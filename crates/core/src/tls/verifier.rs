@@ -42,6 +42,23 @@ impl BrokerVerifier {
     }
 }
 
+impl BrokerVerifier {
+    /// The handshake's signature: a v1 leaf's by its raw public key, any other by webpki.
+    fn handshake(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+        tls13: bool,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        match V1Leaf::parse(cert) {
+            Some(leaf) => v1::verify_handshake(message, &leaf.spki(), dss, &self.algorithms, tls13),
+            None if tls13 => self.webpki.verify_tls13_signature(message, cert, dss),
+            None => self.webpki.verify_tls12_signature(message, cert, dss),
+        }
+    }
+}
+
 impl ServerCertVerifier for BrokerVerifier {
     fn verify_server_cert(
         &self,
@@ -87,10 +104,7 @@ impl ServerCertVerifier for BrokerVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        match V1Leaf::parse(cert) {
-            Some(leaf) => v1::verify_handshake(message, &leaf.spki(), dss, &self.algorithms, false),
-            None => self.webpki.verify_tls12_signature(message, cert, dss),
-        }
+        self.handshake(message, cert, dss, false)
     }
 
     fn verify_tls13_signature(
@@ -99,10 +113,7 @@ impl ServerCertVerifier for BrokerVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        match V1Leaf::parse(cert) {
-            Some(leaf) => v1::verify_handshake(message, &leaf.spki(), dss, &self.algorithms, true),
-            None => self.webpki.verify_tls13_signature(message, cert, dss),
-        }
+        self.handshake(message, cert, dss, true)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
