@@ -29,7 +29,8 @@ complete -c rpub -l connect-timeout -d 'Give up connecting after this long (seco
 complete -c rpub -l cafile -d 'Trust the CA certificates in FILE (PEM); turns TLS on' -r -F
 complete -c rpub -l capath -d 'Trust the CA certificates in the PEM files of DIR; turns TLS on' -r -F
 complete -c rpub -l cert -d 'Client certificate (PEM) for mutual TLS; needs --key' -r -F
-complete -c rpub -l key -d 'Private key of --cert (PEM: PKCS#8, PKCS#1 or SEC1; not encrypted)' -r -F
+complete -c rpub -l key -d 'Private key of --cert (PEM: PKCS#8, PKCS#1 or SEC1; if encrypted, the passphrase is asked on the terminal, or taken from RPUBSUB_KEY_PASSPHRASE or --key-passphrase-file)' -r -F
+complete -c rpub -l key-passphrase-file -d 'Read the passphrase of an encrypted --key from the first line of FILE' -r -F
 complete -c rpub -l tls-alpn -d 'Offer this ALPN protocol in the TLS handshake; repeatable' -r
 complete -c rpub -l tls-version -d 'Lowest TLS version to accept: tlsv1.2 (the default) or tlsv1.3' -r -f -a "tlsv1.2\t''
 tlsv1.3\t''"

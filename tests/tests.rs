@@ -68,6 +68,8 @@ mod subscription_options;
 mod tls;
 // README's test command is the whole setup: .ci/run runs it, a missing program names it.
 mod setup;
+// TLS with the certificates of mosquitto-tls(7)'s recipe: X.509 v1, an encrypted key.
+mod tls_recipe;
 // Colour, progress bar, live counter under a pseudo-terminal; none of it in pipes; --stats.
 mod terminal;
 // Brokers that cannot be reached: exit 3 with the address named.

@@ -13,7 +13,13 @@ use crate::util::{
 
 /// One attempt of `tool` to reach the TLS listener at `host` with `tls` and `extra` flags,
 /// with nothing to deliver: `-t x`, and for rpub `-m y`.
-fn attempt(tool: &str, tb: &TlsBroker, host: &str, tls: &[String], extra: &[&str]) -> Output {
+pub(crate) fn attempt(
+    tool: &str,
+    tb: &TlsBroker,
+    host: &str,
+    tls: &[String],
+    extra: &[&str],
+) -> Output {
     let mut cmd = bin(tool);
     cmd.args(tb.at(host))
         .args(tls)
@@ -27,7 +33,7 @@ fn attempt(tool: &str, tb: &TlsBroker, host: &str, tls: &[String], extra: &[&str
 
 /// Exit 5, one `<tool>: ` line mentioning each of `words`, and no hang.
 #[track_caller]
-fn assert_tls_failure(out: &Output, tool: &str, words: &[&str]) {
+pub(crate) fn assert_tls_failure(out: &Output, tool: &str, words: &[&str]) {
     out.code(5).one_error_line(tool).stdout("");
     for word in words {
         out.stderr_mentions(word);
@@ -39,7 +45,7 @@ fn assert_tls_failure(out: &Output, tool: &str, words: &[&str]) {
 
 /// rsub over TLS receives what rpub sends over TLS, both with `tls` flags.
 #[track_caller]
-fn round_trip(tb: &TlsBroker, host: &str, tls: &[String], extra: &[&str]) {
+pub(crate) fn round_trip(tb: &TlsBroker, host: &str, tls: &[String], extra: &[&str]) {
     let t = topic!();
     let sub = bin("rsub")
         .args(tb.at(host))

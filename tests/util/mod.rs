@@ -18,7 +18,7 @@ use std::time::Duration;
 
 pub use broker::{require_executable, unused_port, Broker};
 pub use liar::{Liar, Lie};
-pub use pki::{Pki, TlsBroker, EXPIRED, OTHER_NAME, SERVER, WRONG_NAME};
+pub use pki::{Pki, Recipe, TlsBroker, EXPIRED, OTHER_NAME, SERVER, WRONG_NAME};
 pub use process::{run_stdin, Output, Run, Sub};
 pub use servers::{Amqtt, OpensslServer, Tinyproxy};
 

@@ -210,6 +210,142 @@ impl Pki {
     }
 }
 
+/// The certificates of mosquitto-tls(7)'s recipe, made by its own `openssl` commands (made
+/// non-interactive with `-subj`, `-passout` and `-passin`): X.509 version 1 leaves without
+/// extensions, so the host is only in the CN. `ca.crt`; `server` (CN localhost), `wrong-name`
+/// (CN broker.example.net) and `expired` signed by it, and `stranger` (CN localhost) signed by
+/// `other-ca.crt`; the client `client.crt` with `client.key` encrypted by `genrsa -aes256`
+/// (passphrase [`Recipe::PASSPHRASE`]), the same key unencrypted in `client-plain.key` and
+/// encrypted the traditional way (`Proc-Type: 4,ENCRYPTED`) in `client-traditional.key`
+/// (AES-256-CBC) and `client-des3.key` (DES-EDE3-CBC).
+pub struct Recipe {
+    pki: Pki,
+}
+
+impl Recipe {
+    pub const PASSPHRASE: &'static str = "pem pass phrase";
+
+    pub fn new() -> Recipe {
+        let dir = tempfile::Builder::new()
+            .prefix("rpubsub-recipe-")
+            .tempdir()
+            .expect("create pki temp dir");
+        let pki = Pki { dir };
+        for ca in ["ca", "other-ca"] {
+            pki.openssl(&[
+                "req",
+                "-new",
+                "-x509",
+                "-days",
+                "365",
+                "-extensions",
+                "v3_ca",
+                "-keyout",
+                &format!("{ca}.key"),
+                "-out",
+                &format!("{ca}.crt"),
+                "-subj",
+                &format!("/CN=recipe {ca}"),
+                "-passout",
+                "pass:ca secret",
+            ]);
+        }
+        let pass = format!("pass:{}", Self::PASSPHRASE);
+        let leaves = [
+            ("server", "localhost", "ca", "365", false),
+            ("wrong-name", OTHER_NAME, "ca", "365", false),
+            ("expired", "localhost", "ca", "-1", false),
+            ("stranger", "localhost", "other-ca", "365", false),
+            ("client", "sensor-1", "ca", "365", true),
+        ];
+        for (stem, cn, ca, days, encrypted) in leaves {
+            let key = format!("{stem}.key");
+            let mut genrsa = vec!["genrsa", "-out", &key];
+            let mut passin = vec![];
+            if encrypted {
+                genrsa.extend(["-aes256", "-passout", &pass]);
+                passin.extend(["-passin", pass.as_str()]);
+            }
+            genrsa.push("2048");
+            pki.openssl(&genrsa);
+            let csr = format!("{stem}.csr");
+            let subj = format!("/CN={cn}");
+            let mut req = vec!["req", "-out", &csr, "-key", &key, "-new", "-subj", &subj];
+            req.extend(&passin);
+            pki.openssl(&req);
+            let crt = format!("{stem}.crt");
+            let (ca_crt, ca_key) = (format!("{ca}.crt"), format!("{ca}.key"));
+            pki.openssl(&[
+                "x509",
+                "-req",
+                "-in",
+                &csr,
+                "-CA",
+                &ca_crt,
+                "-CAkey",
+                &ca_key,
+                "-passin",
+                "pass:ca secret",
+                "-CAcreateserial",
+                "-out",
+                &crt,
+                "-days",
+                days,
+            ]);
+        }
+        pki.openssl(&[
+            "pkey",
+            "-in",
+            "client.key",
+            "-passin",
+            &pass,
+            "-out",
+            "client-plain.key",
+        ]);
+        for (cipher, out) in [
+            ("-aes256", "client-traditional.key"),
+            ("-des3", "client-des3.key"),
+        ] {
+            pki.openssl(&[
+                "rsa",
+                "-in",
+                "client-plain.key",
+                cipher,
+                "-traditional",
+                "-passout",
+                &pass,
+                "-out",
+                out,
+            ]);
+        }
+        Recipe { pki }
+    }
+
+    pub fn path(&self, name: &str) -> String {
+        self.pki.path(name)
+    }
+
+    /// The broker presenting `server` (a stem), checking clients against `ca.crt`.
+    pub fn broker(&self, server: &str, require_certificate: bool) -> TlsBroker {
+        TlsBroker::with_files(
+            &self.path("ca.crt"),
+            &self.path(&format!("{server}.crt")),
+            &self.path(&format!("{server}.key")),
+            require_certificate,
+        )
+    }
+
+    /// `--cafile ca.crt`.
+    pub fn ca_args(&self) -> Vec<String> {
+        self.pki.ca_args()
+    }
+
+    /// `--cafile ca.crt --cert client.crt --key KEY`.
+    pub fn client_args(&self, key: &str) -> Vec<String> {
+        self.pki.client_args_with("client.crt", key)
+    }
+}
+
 fn ca(name: &str) -> (CertificateParams, KeyPair) {
     let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
     params.distinguished_name.push(DnType::CommonName, name);
@@ -239,12 +375,20 @@ pub struct TlsBroker {
 
 impl TlsBroker {
     pub fn start(pki: &Pki, server: &str, require_certificate: bool) -> TlsBroker {
+        Self::with_files(
+            &pki.path("ca.crt"),
+            &pki.path(&format!("{server}.crt")),
+            &pki.path(&format!("{server}.key")),
+            require_certificate,
+        )
+    }
+
+    /// The TLS listener with these PEM files: the CA clients are checked against, the
+    /// broker's certificate and its (unencrypted) key.
+    pub fn with_files(ca: &str, cert: &str, key: &str, require_certificate: bool) -> TlsBroker {
         let port = unused_port();
         let broker = Broker::with_config(&format!(
-            "listener {port} 127.0.0.1\ncafile {}\ncertfile {}\nkeyfile {}\nrequire_certificate {require_certificate}\n",
-            pki.path("ca.crt"),
-            pki.path(&format!("{server}.crt")),
-            pki.path(&format!("{server}.key")),
+            "listener {port} 127.0.0.1\ncafile {ca}\ncertfile {cert}\nkeyfile {key}\nrequire_certificate {require_certificate}\n",
         ));
         TlsBroker { broker, port }
     }

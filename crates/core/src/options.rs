@@ -133,6 +133,8 @@ pub struct TlsOptions {
     pub capath: Option<PathBuf>,
     /// Client certificate and key for mutual TLS.
     pub client: Option<(PathBuf, PathBuf)>,
+    /// `--key-passphrase-file`: the first line is an encrypted key's passphrase.
+    pub key_passphrase_file: Option<PathBuf>,
     /// Trust the system's roots: asked for, or no --cafile/--capath given.
     pub os_certs: bool,
     pub alpn: Vec<String>,

@@ -36,9 +36,13 @@ pub struct TlsArgs {
     #[arg(long, value_name = "FILE", help_heading = HEADING, group = IN_FILE)]
     pub cert: Option<PathBuf>,
 
-    /// Private key of --cert (PEM: PKCS#8, PKCS#1 or SEC1; not encrypted)
+    /// Private key of --cert (PEM: PKCS#8, PKCS#1 or SEC1; if encrypted, the passphrase is asked on the terminal, or taken from RPUBSUB_KEY_PASSPHRASE or --key-passphrase-file)
     #[arg(long, value_name = "FILE", help_heading = HEADING, group = IN_FILE)]
     pub key: Option<PathBuf>,
+
+    /// Read the passphrase of an encrypted --key from the first line of FILE
+    #[arg(long, value_name = "FILE", requires = "key", help_heading = HEADING, group = IN_FILE)]
+    pub key_passphrase_file: Option<PathBuf>,
 
     /// Trust the system's CA certificates (also the default when TLS is on without --cafile/--capath)
     #[arg(long, help_heading = HEADING)]

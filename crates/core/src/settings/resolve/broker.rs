@@ -173,6 +173,7 @@ impl Endpoint {
                     cafile: t.cafile.clone(),
                     capath: t.capath.clone(),
                     client: t.cert.clone().zip(t.key.clone()),
+                    key_passphrase_file: t.key_passphrase_file.clone(),
                     os_certs: t.tls_use_os_certs || (t.cafile.is_none() && t.capath.is_none()),
                     alpn: t.tls_alpn.clone(),
                     tls13_only: t.tls_version == Some(TlsVersionArg::Tls13),
