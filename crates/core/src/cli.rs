@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
-use clap::{ArgMatches, Command, FromArgMatches, Parser};
+use clap::{ArgMatches, Command, Parser};
 
 use crate::exit::{Exit, Fail};
 use crate::generate::{GenerateKind, Manual};
@@ -89,24 +89,30 @@ pub fn parse<T: Tool>(tool: &str) -> Result<T, ExitCode> {
     if let Some(kind) = matches.get_one::<GenerateKind>("generate") {
         return Err(generate::<T>(tool, *kind, &cmd, &matches));
     }
-    let mut first = ConnectArgs::from_arg_matches(&matches)
-        .map_err(|err| clap_error(tool, err.format(&mut cmd)))?;
+    // One parse of the whole command line; a second only when the config file gives values
+    // (a one-shot publish pays for clap's work once).
+    let mut cli =
+        T::from_arg_matches(&matches).map_err(|err| clap_error(tool, err.format(&mut cmd)))?;
+    let first = cli.connect_args();
     first.provenance = Provenance::from_matches(&cmd, &matches);
     set_quiet(first.diagnostics.quiet);
     let refuse = |fail: Fail| {
         warn(tool, &fail.message);
         ExitCode::from(fail.exit)
     };
-    let file = Config::load(&cmd, &first).map_err(refuse)?;
-    let flags = FileFlags::new(&file, &cmd, &first);
+    let file = Config::load(&cmd, first).map_err(refuse)?;
+    let flags = FileFlags::new(&file, &cmd, first);
     let matches = match flags.command_line(&argv) {
-        Some(line) => cmd
-            .try_get_matches_from_mut(line)
-            .map_err(|err| clap_error(tool, err))?,
+        Some(line) => {
+            let matches = cmd
+                .try_get_matches_from_mut(line)
+                .map_err(|err| clap_error(tool, err))?;
+            cli = T::from_arg_matches(&matches)
+                .map_err(|err| clap_error(tool, err.format(&mut cmd)))?;
+            matches
+        }
         None => matches,
     };
-    let mut cli =
-        T::from_arg_matches(&matches).map_err(|err| clap_error(tool, err.format(&mut cmd)))?;
     cli.connect_args().provenance = flags.provenance(&cmd, &matches);
     Ok(cli)
 }
