@@ -182,11 +182,11 @@ _rpub() {
                     return 0
                     ;;
                 --protocol-version)
-                    COMPREPLY=($(compgen -W "mqttv311 mqttv5" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "mqttv311 mqttv5 mqttv31" -- "${cur}"))
                     return 0
                     ;;
                 -V)
-                    COMPREPLY=($(compgen -W "mqttv311 mqttv5" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "mqttv311 mqttv5 mqttv31" -- "${cur}"))
                     return 0
                     ;;
                 --keepalive)

@@ -22,8 +22,9 @@ complete -c rpub -s P -l password -d 'Password (visible in the process list: pre
 complete -c rpub -l password-file -d 'Read the password from the first line of FILE' -r -F
 complete -c rpub -s i -l id -d 'Client id [default: rpub-/rsub- followed by a random suffix]' -r
 complete -c rpub -s I -l id-prefix -d 'Client id prefix; the process id is appended' -r
-complete -c rpub -s V -l protocol-version -d 'MQTT protocol version: mqttv311 (or 311), mqttv5 (or 5) [default: mqttv311]' -r -f -a "mqttv311\t'MQTT 3.1.1 (the default)'
-mqttv5\t'MQTT 5'"
+complete -c rpub -s V -l protocol-version -d 'MQTT protocol version: mqttv311 (or 311), mqttv5 (or 5), mqttv31 (or 31) [default: mqttv311]' -r -f -a "mqttv311\t'MQTT 3.1.1 (the default)'
+mqttv5\t'MQTT 5'
+mqttv31\t'MQTT 3.1, for brokers and devices that predate 3.1.1'"
 complete -c rpub -s k -l keepalive -d 'Keepalive interval: seconds or a duration such as 30s; 0 disables [default: 60]' -r
 complete -c rpub -l connect-timeout -d 'Give up connecting after this long (seconds or a duration) [default: 10s]' -r
 complete -c rpub -l cafile -d 'Trust the CA certificates in FILE (PEM); turns TLS on' -r -F

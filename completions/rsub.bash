@@ -174,11 +174,11 @@ _rsub() {
                     return 0
                     ;;
                 --protocol-version)
-                    COMPREPLY=($(compgen -W "mqttv311 mqttv5" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "mqttv311 mqttv5 mqttv31" -- "${cur}"))
                     return 0
                     ;;
                 -V)
-                    COMPREPLY=($(compgen -W "mqttv311 mqttv5" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "mqttv311 mqttv5 mqttv31" -- "${cur}"))
                     return 0
                     ;;
                 --keepalive)

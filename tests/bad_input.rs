@@ -68,8 +68,6 @@ bad_input! {
     rpub_url_with_http_scheme: "rpub" ["-L", "http://x", "-m", "y"] mentions "http";
     rpub_url_with_bad_port: "rpub" ["-L", "mqtt://:99999", "-t", "x", "-m", "y"] mentions "--url", "99999";
     rpub_url_garbage: "rpub" ["-L", "not a url", "-m", "y"] mentions "--url", "scheme";
-    rpub_mqttv31: "rpub" ["-V", "mqttv31", "-t", "x", "-m", "y"] mentions "not supported";
-    rpub_v31: "rpub" ["-V", "31", "-t", "x", "-m", "y"] mentions "not supported";
     rpub_unknown_version: "rpub" ["-V", "6", "-t", "x", "-m", "y"] mentions "'6'", "--protocol-version";
     rpub_will_qos_3: "rpub" ["--will-topic", "w", "--will-qos", "3", "-t", "x", "-m", "y"]
         mentions "--will-qos", "3";
@@ -97,7 +95,6 @@ bad_input! {
         mentions "/nonexistent";
     rsub_url_with_http_scheme: "rsub" ["-L", "http://x"] mentions "http";
     rsub_url_with_bad_port: "rsub" ["-L", "mqtt://:99999", "-t", "x"] mentions "--url", "99999";
-    rsub_mqttv31: "rsub" ["-V", "mqttv31", "-t", "x"] mentions "not supported";
     rsub_count_not_a_number: "rsub" ["-C", "many", "-t", "x"] mentions "many";
     rsub_timeout_not_a_duration: "rsub" ["-W", "eventually", "-t", "x"] mentions "eventually";
     rsub_filter_out_bad: "rsub" ["-t", "x/#", "-T", "a/#/b"] mentions "-T", "'a/#/b'";

@@ -328,7 +328,7 @@ fn mistakes_in_the_file_name_file_line_and_key() {
         "[default]\nkeepalive = 2\n",
         "2: keepalive: 2s is out of range: use 0 (off) or whole seconds from 5 to 65535",
     );
-    bad_file("[default]\nprotocol-version = \"mqttv31\"\n", "2: protocol-version: 'mqttv31' is not a protocol version these tools speak: use \"mqttv311\" (or 311) or \"mqttv5\" (or 5)");
+    bad_file("[default]\nprotocol-version = \"mqttv4\"\n", "2: protocol-version: 'mqttv4' is not a protocol version these tools speak: use \"mqttv311\" (or 311), \"mqttv5\" (or 5) or \"mqttv31\" (or 31)");
     bad_file(
         "[default]\ncafile = \"missing-ca.crt\"\n",
         "2: cafile: {dir}/missing-ca.crt: No such file or directory",

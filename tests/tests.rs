@@ -32,6 +32,8 @@ mod json;
 mod hello;
 // Talking to the mosquitto_pub/mosquitto_sub reference clients in both directions.
 mod interop;
+// MQTT 3.1 (-V mqttv31 / -V 31) from both tools, as the broker logs it.
+mod mqtt31;
 // MQTT 5 (-V mqttv5 / -V 5) on both sides.
 mod mqtt5;
 // MQTT 5 properties: publish, connect and will properties, as the broker applies them.

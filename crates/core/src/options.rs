@@ -22,6 +22,8 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The MQTT protocol version actually spoken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
+    /// MQTT 3.1 (`-V mqttv31`): 3.1.1's packets after a CONNECT of its own.
+    V31,
     V311,
     V5,
 }
@@ -29,16 +31,19 @@ pub enum Protocol {
 impl Protocol {
     pub fn name(self) -> &'static str {
         match self {
+            Protocol::V31 => "MQTT 3.1",
             Protocol::V311 => "MQTT 3.1.1",
             Protocol::V5 => "MQTT 5",
         }
     }
 
-    /// Refuse an MQTT 5 feature on an MQTT 3.1.1 session, naming the flag that asked for it.
+    /// Refuse an MQTT 5 feature on an MQTT 3.1 or 3.1.1 session, naming the flag that asked for it.
     pub fn require_mqtt5(self, flag: &str) -> Result<(), Fail> {
         match self {
             Protocol::V5 => Ok(()),
-            Protocol::V311 => Err(Fail::usage(format!("{flag} is MQTT 5 only: add -V mqttv5"))),
+            Protocol::V31 | Protocol::V311 => {
+                Err(Fail::usage(format!("{flag} is MQTT 5 only: add -V mqttv5")))
+            }
         }
     }
 }

@@ -554,6 +554,8 @@ async fn mqtt_connect(
     connect.clean_session = options.clean_session();
     connect.last_will = options.last_will();
     connect.login = options.credentials();
+    // rpubsub: MQTT 3.1 when asked for (`MqttOptions::set_protocol`).
+    connect.protocol = options.protocol();
 
     // send mqtt connect packet
     network.write(Packet::Connect(connect)).await?;
@@ -747,5 +749,26 @@ mod rpubsub_tests {
             .await
             .unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::AddrNotAvailable);
+    }
+
+    #[tokio::test]
+    async fn connect_asks_for_the_protocol_set_in_the_options() {
+        let mut options = MqttOptions::new("test", "localhost", 1883);
+        options.set_protocol(crate::Protocol::V3);
+        let (client, mut broker) = tokio::io::duplex(1 << 20);
+        let mut network = Network::new(client, 1 << 20, 1 << 20);
+        let answer = async {
+            let mut connack = BytesMut::new();
+            ConnAck::new(ConnectReturnCode::Success, false)
+                .write(&mut connack)
+                .unwrap();
+            broker.write_all(&connack).await.unwrap();
+        };
+        let (connected, ()) = tokio::join!(mqtt_connect(&options, &mut network), answer);
+        connected.unwrap();
+        match received(&mut broker).await.as_slice() {
+            [Packet::Connect(connect)] => assert_eq!(connect.protocol, crate::Protocol::V3),
+            other => panic!("expected one CONNECT, got {other:?}"),
+        }
     }
 }

@@ -506,6 +506,8 @@ pub struct MqttOptions {
     proxy: Option<Proxy>,
     #[cfg(feature = "websocket")]
     request_modifier: Option<RequestModifierFn>,
+    // rpubsub: the protocol CONNECT asks for: MQTT 3.1.1 unless set to MQTT 3.1.
+    protocol: Protocol,
 }
 
 impl MqttOptions {
@@ -539,6 +541,8 @@ impl MqttOptions {
             proxy: None,
             #[cfg(feature = "websocket")]
             request_modifier: None,
+            // rpubsub: MQTT 3.1.1, as before.
+            protocol: Protocol::V4,
         }
     }
 
@@ -666,6 +670,18 @@ impl MqttOptions {
     /// Clean session
     pub fn clean_session(&self) -> bool {
         self.clean_session
+    }
+
+    // rpubsub: speak MQTT 3.1 (`Protocol::V3`: "MQIsdp", level 3) to a broker that wants it;
+    // the packets after CONNECT are those of 3.1.1. `Protocol::V5` belongs to `v5::MqttOptions`.
+    pub fn set_protocol(&mut self, protocol: Protocol) -> &mut Self {
+        self.protocol = protocol;
+        self
+    }
+
+    // rpubsub: the protocol CONNECT asks for.
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
     }
 
     /// Username and password
@@ -944,6 +960,8 @@ impl Debug for MqttOptions {
             .field("inflight", &self.inflight)
             .field("last_will", &self.last_will)
             .field("manual_acks", &self.manual_acks)
+            // rpubsub: the protocol CONNECT asks for.
+            .field("protocol", &self.protocol)
             .finish()
     }
 }

@@ -147,7 +147,8 @@ impl Session {
         let pump = Pump::new(opts, shared.clone(), event_tx, message_tx);
         shared.trace.connect(opts);
         let (client, connected, pump) = match opts.protocol {
-            Protocol::V311 => {
+            // MQTT 3.1 differs from 3.1.1 only in its CONNECT, which the v4 client writes.
+            Protocol::V31 | Protocol::V311 => {
                 let (client, connected, pump) = connect::start::<V4>(opts, pump).await?;
                 (Client::V4(client), connected, pump)
             }

@@ -1,3 +1,6 @@
+// Changed for rpub/rsub from rumqttc 0.25.1: each change is marked `rpubsub:`, and
+// crates/rumqttc/README.md lists them all.
+
 //! # mqttbytes
 //!
 //! This module contains the low level struct definitions required to assemble and disassemble MQTT 3.1.1 packets in rumqttc.
@@ -89,6 +92,9 @@ pub enum PacketType {
 /// Protocol type
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
+    // rpubsub: MQTT 3.1, which brokers still take from older devices: the CONNECT of MQTT
+    // 3.1.1 under the protocol name "MQIsdp" at level 3 (client ids of 1 to 23 bytes).
+    V3,
     V4,
     V5,
 }

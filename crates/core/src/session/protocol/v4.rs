@@ -1,6 +1,7 @@
-//! MQTT 3.1.1 over rumqttc's v4 client: its options, its packets and errors in the project's
-//! own terms, and its requests. MQTT 3.1.1 has no properties and no reason codes: the session
-//! refuses properties before they get here, and acknowledgements carry none.
+//! MQTT 3.1.1 and MQTT 3.1 over rumqttc's v4 client: its options, its packets and errors in
+//! the project's own terms, and its requests. Neither has properties or reason codes: the
+//! session refuses properties before they get here, and acknowledgements carry none. MQTT 3.1
+//! is 3.1.1 with a CONNECT of its own ("MQIsdp", level 3), which the client writes when told.
 
 use std::collections::VecDeque;
 
@@ -9,14 +10,14 @@ use rumqttc::{AsyncClient, ClientError, ConnectReturnCode, Event, EventLoop, Mqt
 use super::network;
 use super::{outgoing, Left, Publish, Refused, Request, Wire};
 use crate::exit::Fail;
-use crate::options::ConnectOptions;
+use crate::options::{ConnectOptions, Protocol};
 use crate::qos::Qos;
 use crate::session::failure::Cause;
 use crate::session::outbox::Entry;
 use crate::session::packet::{Code, ConnAck, Packet, Polled};
 use crate::session::{Message, MAX_PACKET_SIZE, REQUEST_CAPACITY};
 
-/// MQTT 3.1.1.
+/// MQTT 3.1.1, or MQTT 3.1 when the options say so.
 pub struct V4;
 
 impl Wire for V4 {
@@ -87,7 +88,11 @@ fn options(opts: &ConnectOptions) -> Result<MqttOptions, Fail> {
         .set_keep_alive(opts.keepalive)
         .set_clean_session(opts.clean_session)
         .set_max_packet_size(MAX_PACKET_SIZE, MAX_PACKET_SIZE)
-        .set_inflight(opts.inflight);
+        .set_inflight(opts.inflight)
+        .set_protocol(match opts.protocol {
+            Protocol::V31 => rumqttc::Protocol::V3,
+            Protocol::V311 | Protocol::V5 => rumqttc::Protocol::V4,
+        });
     if let Some(proxy) = endpoint.proxy {
         mo.set_proxy(proxy);
     }
@@ -480,6 +485,18 @@ mod tests {
             ("w", &b"gone"[..])
         );
         assert_eq!((will.qos, will.retain), (QoS::AtLeastOnce, true));
+        assert_eq!(mo.protocol(), rumqttc::Protocol::V4);
+    }
+
+    #[test]
+    fn mqtt_3_1_is_the_v4_client_with_its_own_connect_and_a_short_enough_id() {
+        for flag in ["mqttv31", "31"] {
+            let opts = resolved(&["-V", flag]);
+            let mo = options(&opts).expect("options");
+            assert_eq!(mo.protocol(), rumqttc::Protocol::V3);
+            // MQTT 3.1 allows client ids of at most 23 bytes.
+            assert!(mo.client_id().len() <= 23, "{}", mo.client_id());
+        }
     }
 
     #[test]

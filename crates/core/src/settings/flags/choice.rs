@@ -91,8 +91,8 @@ mod tests {
     #[test]
     fn refusals_list_the_names_help_shows() {
         assert_eq!(
-            PROTOCOL.refusal("mqttv31"),
-            "'mqttv31' is not a protocol version these tools speak: use \"mqttv311\" (or 311) or \"mqttv5\" (or 5)"
+            PROTOCOL.refusal("mqttv4"),
+            "'mqttv4' is not a protocol version these tools speak: use \"mqttv311\" (or 311), \"mqttv5\" (or 5) or \"mqttv31\" (or 31)"
         );
         assert_eq!(
             TLS_VERSION.refusal("1.1"),
@@ -105,7 +105,6 @@ mod tests {
         assert_eq!(PROTOCOL.pick("5", false), Ok(ProtocolArg::V5));
         assert_eq!(PROTOCOL.pick("MQTTv311", true), Ok(ProtocolArg::V311));
         assert!(PROTOCOL.pick("MQTTv311", false).is_err());
-        // Accepted so that resolving can explain that MQTT 3.1 is not supported.
         assert_eq!(PROTOCOL.pick("31", false), Ok(ProtocolArg::V31));
     }
 }

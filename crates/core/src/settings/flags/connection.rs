@@ -18,8 +18,8 @@ pub enum ProtocolArg {
     /// MQTT 5
     #[value(name = "mqttv5", alias = "5")]
     V5,
-    /// MQTT 3.1: accepted by name only to explain that it is not supported
-    #[value(name = "mqttv31", alias = "31", hide = true)]
+    /// MQTT 3.1, for brokers and devices that predate 3.1.1
+    #[value(name = "mqttv31", alias = "31")]
     V31,
 }
 
@@ -43,7 +43,7 @@ pub struct ConnectionArgs {
     )]
     pub id_prefix: Option<String>,
 
-    /// MQTT protocol version: mqttv311 (or 311), mqttv5 (or 5) [default: mqttv311]
+    /// MQTT protocol version: mqttv311 (or 311), mqttv5 (or 5), mqttv31 (or 31) [default: mqttv311]
     #[arg(
         short = 'V',
         long = "protocol-version",

@@ -26,7 +26,6 @@ use crate::options::{
     ConnectOptions, Protocol, Proxy, Reconnect, Transport, INFLIGHT_QOS1, INFLIGHT_QOS2,
 };
 use crate::qos::Qos;
-use crate::settings::flags::connection::PROTOCOL;
 use crate::settings::flags::{ConnectArgs, ProtocolArg};
 use crate::settings::origin::{setting, Origin, Setting};
 use crate::settings::report::Report;
@@ -90,22 +89,16 @@ impl ConnectOptions {
     }
 }
 
-/// `-V`, MQTT 3.1.1 by default. MQTT 3.1 is taken by name only to say it is not supported; in
-/// the config file it is as unknown as any other name.
+/// `-V`, MQTT 3.1.1 by default.
 fn protocol(args: &ConnectArgs) -> Result<Setting<Protocol>, Fail> {
     let Some(given) = setting!(args.connection.protocol) else {
         return Ok(Setting::default_value(Protocol::V311));
     };
-    match given.value {
-        ProtocolArg::V311 => Ok(given.map(|_| Protocol::V311)),
-        ProtocolArg::V5 => Ok(given.map(|_| Protocol::V5)),
-        ProtocolArg::V31 => Err(match given.origin {
-            Origin::File { .. } => given.refuse("", PROTOCOL.refusal(&name(ProtocolArg::V31))),
-            _ => Fail::usage(
-                "MQTT 3.1 (mqttv31) is not supported: use -V mqttv311 (the default) or -V mqttv5",
-            ),
-        }),
-    }
+    Ok(given.map(|p| match p {
+        ProtocolArg::V31 => Protocol::V31,
+        ProtocolArg::V311 => Protocol::V311,
+        ProtocolArg::V5 => Protocol::V5,
+    }))
 }
 
 /// `-A`: a TCP socket's local address; a Unix socket has none to bind.
@@ -172,6 +165,7 @@ impl Shown<'_> {
         let client = self.client;
         report.setting("id", &client.shown_id);
         let protocol = match self.protocol.value {
+            Protocol::V31 => ProtocolArg::V31,
             Protocol::V311 => ProtocolArg::V311,
             Protocol::V5 => ProtocolArg::V5,
         };

@@ -1,3 +1,6 @@
+// Changed for rpub/rsub from rumqttc 0.25.1: each change is marked `rpubsub:`, and
+// crates/rumqttc/README.md lists them all.
+
 use super::*;
 use bytes::{Buf, Bytes};
 
@@ -40,8 +43,17 @@ impl Connect {
         self
     }
 
+    // rpubsub: the protocol name CONNECT carries: MQTT 3.1 has its own.
+    fn protocol_name(&self) -> &'static str {
+        match self.protocol {
+            Protocol::V3 => "MQIsdp",
+            Protocol::V4 | Protocol::V5 => "MQTT",
+        }
+    }
+
     fn len(&self) -> usize {
-        let mut len = 2 + "MQTT".len() // protocol name
+        // rpubsub: the protocol name of the version spoken.
+        let mut len = 2 + self.protocol_name().len() // protocol name
                               + 1            // protocol version
                               + 1            // connect flags
                               + 2; // keep alive
@@ -68,14 +80,13 @@ impl Connect {
         // Variable header
         let protocol_name = read_mqtt_string(&mut bytes)?;
         let protocol_level = read_u8(&mut bytes)?;
-        if protocol_name != "MQTT" {
-            return Err(Error::InvalidProtocol);
-        }
-
-        let protocol = match protocol_level {
-            4 => Protocol::V4,
-            5 => Protocol::V5,
-            num => return Err(Error::InvalidProtocolLevel(num)),
+        // rpubsub: MQTT 3.1 is "MQIsdp" at level 3, later versions "MQTT".
+        let protocol = match (protocol_name.as_str(), protocol_level) {
+            ("MQIsdp", 3) => Protocol::V3,
+            ("MQTT", 4) => Protocol::V4,
+            ("MQTT", 5) => Protocol::V5,
+            ("MQIsdp" | "MQTT", num) => return Err(Error::InvalidProtocolLevel(num)),
+            _ => return Err(Error::InvalidProtocol),
         };
 
         let connect_flags = read_u8(&mut bytes)?;
@@ -102,14 +113,17 @@ impl Connect {
         let len = self.len();
         buffer.put_u8(0b0001_0000);
         let count = write_remaining_length(buffer, len)?;
-        write_mqtt_string(buffer, "MQTT");
+        // rpubsub: the name and level of the version spoken; the flags follow the name.
+        let name = self.protocol_name();
+        write_mqtt_string(buffer, name);
 
         match self.protocol {
+            Protocol::V3 => buffer.put_u8(0x03),
             Protocol::V4 => buffer.put_u8(0x04),
             Protocol::V5 => buffer.put_u8(0x05),
         }
 
-        let flags_index = 1 + count + 2 + 4 + 1;
+        let flags_index = 1 + count + 2 + name.len() + 1;
 
         let mut connect_flags = 0;
         if self.clean_session {
@@ -412,5 +426,27 @@ mod test {
         // println!("{:?}", sample_bytes());
 
         assert_eq!(buf, sample_bytes());
+    }
+
+    // rpubsub: the tests of the changes marked `rpubsub:` above (crates/rumqttc/README.md).
+    #[test]
+    fn mqtt_3_1_connect_is_mqisdp_at_level_3_and_reads_back() {
+        let mut connect = Connect::new("test");
+        connect.protocol = Protocol::V3;
+        connect.clean_session = false;
+        connect.set_login("rust", "mq");
+
+        let mut buf = BytesMut::new();
+        let written = connect.write(&mut buf).unwrap();
+        assert_eq!(written, buf.len());
+        assert_eq!(written, connect.size());
+        let header = [0x10, 28, 0x00, 0x06, b'M', b'Q', b'I', b's', b'd', b'p', 0x03];
+        assert_eq!(&buf[..header.len()], &header[..]);
+        // The flags follow the longer name: username, password, no clean session.
+        assert_eq!(buf[header.len()], 0b1100_0000);
+
+        let fixed_header = parse_fixed_header(buf.iter()).unwrap();
+        let bytes = buf.split_to(fixed_header.frame_length()).freeze();
+        assert_eq!(Connect::read(fixed_header, bytes).unwrap(), connect);
     }
 }
