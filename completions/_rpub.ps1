@@ -72,7 +72,7 @@ Register-ArgumentCompleter -Native -CommandName 'rpub' -ScriptBlock {
             [CompletionResult]::new('--tls-alpn', '--tls-alpn', [CompletionResultType]::ParameterName, 'Offer this ALPN protocol in the TLS handshake; repeatable')
             [CompletionResult]::new('--tls-version', '--tls-version', [CompletionResultType]::ParameterName, 'Lowest TLS version to accept: tlsv1.2 (the default) or tlsv1.3')
             [CompletionResult]::new('--unix', '--unix', [CompletionResultType]::ParameterName, 'Connect to the broker''s Unix domain socket PATH instead of host and port')
-            [CompletionResult]::new('--proxy', '--proxy', [CompletionResultType]::ParameterName, 'Reach the broker through an HTTP proxy: http://[user[:pass]@]host:port')
+            [CompletionResult]::new('--proxy', '--proxy', [CompletionResultType]::ParameterName, 'Reach the broker through a proxy: http://, socks5h:// or socks5://[user[:pass]@]host:port')
             [CompletionResult]::new('--ciphers', '--ciphers', [CompletionResultType]::ParameterName, 'Not supported: OpenSSL cipher lists (rustls uses its own safe suites)')
             [CompletionResult]::new('--keyform', '--keyform', [CompletionResultType]::ParameterName, 'Not supported: keys are read as PEM files only')
             [CompletionResult]::new('--tls-engine', '--tls-engine', [CompletionResultType]::ParameterName, 'Not supported: OpenSSL engines')

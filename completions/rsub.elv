@@ -67,7 +67,7 @@ set edit:completion:arg-completer[rsub] = {|@words|
             cand --tls-alpn 'Offer this ALPN protocol in the TLS handshake; repeatable'
             cand --tls-version 'Lowest TLS version to accept: tlsv1.2 (the default) or tlsv1.3'
             cand --unix 'Connect to the broker''s Unix domain socket PATH instead of host and port'
-            cand --proxy 'Reach the broker through an HTTP proxy: http://[user[:pass]@]host:port'
+            cand --proxy 'Reach the broker through a proxy: http://, socks5h:// or socks5://[user[:pass]@]host:port'
             cand --ciphers 'Not supported: OpenSSL cipher lists (rustls uses its own safe suites)'
             cand --keyform 'Not supported: keys are read as PEM files only'
             cand --tls-engine 'Not supported: OpenSSL engines'

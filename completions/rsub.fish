@@ -36,7 +36,7 @@ complete -c rsub -l tls-alpn -d 'Offer this ALPN protocol in the TLS handshake; 
 complete -c rsub -l tls-version -d 'Lowest TLS version to accept: tlsv1.2 (the default) or tlsv1.3' -r -f -a "tlsv1.2\t''
 tlsv1.3\t''"
 complete -c rsub -l unix -d 'Connect to the broker\'s Unix domain socket PATH instead of host and port' -r -F
-complete -c rsub -l proxy -d 'Reach the broker through an HTTP proxy: http://[user[:pass]@]host:port' -r
+complete -c rsub -l proxy -d 'Reach the broker through a proxy: http://, socks5h:// or socks5://[user[:pass]@]host:port' -r
 complete -c rsub -l ciphers -d 'Not supported: OpenSSL cipher lists (rustls uses its own safe suites)' -r
 complete -c rsub -l keyform -d 'Not supported: keys are read as PEM files only' -r
 complete -c rsub -l tls-engine -d 'Not supported: OpenSSL engines' -r

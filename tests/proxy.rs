@@ -1,7 +1,8 @@
 //! `--proxy http://...` through a real tinyproxy: the MQTT connection is tunnelled with
 //! CONNECT (the proxy's log shows it did), for plain MQTT, TLS and WebSockets; proxy
-//! credentials work and never show; a proxy that refuses is one line and exit 3; SOCKS is
-//! refused as unsupported rather than ignored.
+//! credentials work and never show; a proxy that refuses, or nothing at the proxy (HTTP or
+//! SOCKS5), is one line and exit 3; SOCKS4 is refused as unsupported rather than ignored
+//! (SOCKS5 through a real proxy is `socks_proxy.rs`).
 
 use crate::util::{
     bin, rpub, rsub, unused_port, Amqtt, Broker, Pki, Run, Tinyproxy, TlsBroker, SERVER, SHORT,
@@ -35,53 +36,56 @@ fn both_tools_through_the_proxy() {
 
 #[test]
 fn tls_and_websockets_through_the_proxy() {
+    let proxy = Tinyproxy::start("");
+    let (targets, _) = tls_and_websockets_through(&proxy.url());
+    let connects = proxy.connects();
+    if connects != targets {
+        panic!(
+            "unexpected CONNECTs in the proxy log: {connects:?}, expected {targets:?}\n{}",
+            proxy.log()
+        );
+    }
+}
+
+/// rsub and rpub over TLS to `localhost` (clients `sealed-sub` and `sealed-pub`), then rsub
+/// over a WebSocket, each through the proxy at `url`, each message delivered. Returns the
+/// tunnels they asked the proxy for (TLS twice, then the WebSocket) and the TLS broker's log.
+pub fn tls_and_websockets_through(url: &str) -> (Vec<String>, String) {
     let pki = Pki::new();
     let tb = TlsBroker::start(&pki, SERVER, true);
-    let proxy = Tinyproxy::start("");
     let t = topic!();
     let sub = bin("rsub")
         .args(tb.at("localhost"))
         .args(pki.client_args())
-        .args(["--proxy", &proxy.url(), "-t", &t, "-C", "1"])
+        .args(["--proxy", url, "-i", "sealed-sub", "-t", &t, "-C", "1"])
         .subscribed();
     bin("rpub")
         .args(tb.at("localhost"))
         .args(pki.client_args())
-        .args(["--proxy", &proxy.url(), "-t", &t, "-m", "sealed"])
+        .args(["--proxy", url, "-i", "sealed-pub", "-t", &t, "-m", "sealed"])
         .run()
         .code(0)
         .stderr_empty();
     sub.finish(SHORT).code(0).stdout("sealed\n");
 
     let amqtt = Amqtt::start();
-    let url = format!("ws://127.0.0.1:{}/mqtt", amqtt.ws_port);
+    let ws = format!("ws://127.0.0.1:{}/mqtt", amqtt.ws_port);
     let sub = bin("rsub")
-        .args(["-L", &url, "--proxy", &proxy.url(), "-t", &t, "-C", "1"])
+        .args(["-L", &ws, "--proxy", url, "-t", &t, "-C", "1"])
         .subscribed();
     bin("rpub")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &amqtt.tcp_port.to_string(),
-            "-t",
-            &t,
-            "-m",
-            "ws",
-        ])
+        .args(["-h", "127.0.0.1", "-p", &amqtt.tcp_port.to_string()])
+        .args(["-t", &t, "-m", "ws"])
         .run()
         .code(0);
     sub.finish(SHORT).code(0).stdout("ws\n");
 
     let tls_target = format!("localhost:{}", tb.port);
     let ws_target = format!("127.0.0.1:{}", amqtt.ws_port);
-    let connects = proxy.connects();
-    if connects != [tls_target.clone(), tls_target, ws_target] {
-        panic!(
-            "unexpected CONNECTs in the proxy log: {connects:?}\n{}",
-            proxy.log()
-        );
-    }
+    (
+        vec![tls_target.clone(), tls_target, ws_target],
+        tb.broker.log(),
+    )
 }
 
 #[test]
@@ -132,8 +136,13 @@ fn proxy_that_refuses_the_port() {
 #[test]
 fn nothing_at_the_proxy() {
     let b = Broker::start();
-    let url = format!("http://127.0.0.1:{}", unused_port());
-    for (tool, rest) in [("rpub", &["-m", "y"][..]), ("rsub", &[][..])] {
+    let port = unused_port();
+    let tools = [("rpub", &["-m", "y"][..]), ("rsub", &[][..])];
+    for ((tool, rest), scheme) in tools
+        .into_iter()
+        .flat_map(|t| [(t, "http"), (t, "socks5h")])
+    {
+        let url = format!("{scheme}://127.0.0.1:{port}");
         let out = bin(tool)
             .args(["-h", "127.0.0.1", "-p", &b.port().to_string()])
             .args(["--proxy", &url])
@@ -148,13 +157,14 @@ fn nothing_at_the_proxy() {
 }
 
 #[test]
-fn socks_and_bad_proxy_urls_are_refused() {
+fn socks4_and_bad_proxy_urls_are_refused() {
     let cases = [
         (
-            "socks5h://127.0.0.1:1080",
-            "socks5h:// proxies are not supported",
+            "socks4a://127.0.0.1:1080",
+            "socks4a:// proxies are not supported",
         ),
-        ("socks5://127.0.0.1:1080", "not supported"),
+        ("socks4://127.0.0.1:1080", "not supported"),
+        ("socks5h://kai@127.0.0.1:1080", "1 to 255 bytes"),
         (
             "https://127.0.0.1:3128",
             "https:// proxies are not supported",

@@ -56,6 +56,8 @@ mod lying_broker;
 mod qos;
 // --proxy through a real tinyproxy: plain, TLS and WebSocket tunnels; credentials; refusals.
 mod proxy;
+// --proxy socks5h:// and socks5:// through a real microsocks: plain, TLS, WebSockets; logins.
+mod socks_proxy;
 // Reconnecting after broker restarts, resending what was not acknowledged, dead brokers.
 mod reconnect;
 // rpub --wait-response: request/response with responders built from rsub and rpub.

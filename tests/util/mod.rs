@@ -20,7 +20,7 @@ pub use broker::{require_executable, unused_port, Broker};
 pub use liar::{Liar, Lie};
 pub use pki::{Pki, Recipe, TlsBroker, EXPIRED, OTHER_NAME, SERVER, WRONG_NAME};
 pub use process::{run_stdin, Output, Run, Sub};
-pub use servers::{Amqtt, OpensslServer, Tinyproxy};
+pub use servers::{Amqtt, Microsocks, OpensslServer, Tinyproxy};
 
 /// The one command that installs everything the end-to-end tests need (README: Quick start);
 /// a test that finds something missing names it.

@@ -1,6 +1,6 @@
 //! Other real servers the transport tests need besides Mosquitto: the amqtt broker (Debian's
 //! mosquitto 2.0.11 has no WebSocket listener; amqtt, from PyPI, has), the tinyproxy HTTP
-//! proxy, and `openssl s_server`, a TLS server that checks ALPN (mosquitto 2.0.11 does not). Each runs on free loopback ports with its config and log in a temporary directory
+//! proxy, the microsocks SOCKS5 proxy, and `openssl s_server`, a TLS server that checks ALPN (mosquitto 2.0.11 does not). Each runs on free loopback ports with its config and log in a temporary directory
 //! and is killed when dropped. A missing program is a failure with an install hint.
 
 use std::fs::{self, File};
@@ -209,6 +209,53 @@ impl Tinyproxy {
     /// The proxy's log, for failure reports.
     pub fn log(&self) -> String {
         fs::read_to_string(self.server.dir.path().join("tinyproxy.log")).unwrap_or_default()
+    }
+}
+
+/// A microsocks SOCKS5 proxy on 127.0.0.1, logging every tunnel it opens
+/// (`client[4] 127.0.0.1: connected to HOST:PORT`).
+pub struct Microsocks {
+    server: Server,
+    pub port: u16,
+}
+
+impl Microsocks {
+    /// `args`: more microsocks options (`-b 127.0.0.3`: the address its own connections come
+    /// from; `-u USER -P PASSWORD`: the login it wants).
+    pub fn start(args: &[&str]) -> Microsocks {
+        let program = find_executable("microsocks", &["/usr/bin/microsocks"])
+            .unwrap_or_else(|| panic!("`microsocks` not found (SOCKS proxy tests); run: {SETUP}"));
+        let dir = tempfile::Builder::new()
+            .prefix("rpubsub-microsocks-")
+            .tempdir()
+            .expect("create microsocks temp dir");
+        let port = unused_port();
+        let port_text = port.to_string();
+        let mut all = vec!["-i", "127.0.0.1", "-p", &port_text];
+        all.extend_from_slice(args);
+        let log = dir.path().join("microsocks.log");
+        let mut server = Server::spawn(&program, &all, dir, log);
+        server.wait_ready("microsocks", &[port]);
+        Microsocks { server, port }
+    }
+
+    /// `SCHEME://127.0.0.1:PORT`, `login` (`user:password@`) after the scheme.
+    pub fn url(&self, scheme: &str, login: &str) -> String {
+        format!("{scheme}://{login}127.0.0.1:{}", self.port)
+    }
+
+    /// The targets of the tunnels the proxy opened, `host:port` as the client named them.
+    pub fn connects(&self) -> Vec<String> {
+        self.log()
+            .lines()
+            .filter_map(|line| line.split(": connected to ").nth(1))
+            .map(|target| target.trim().to_string())
+            .collect()
+    }
+
+    /// The proxy's log, for failure reports.
+    pub fn log(&self) -> String {
+        self.server.log()
     }
 }
 

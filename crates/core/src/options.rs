@@ -149,12 +149,34 @@ pub struct TlsOptions {
     pub insecure: bool,
 }
 
-/// An HTTP proxy that tunnels the connection with CONNECT.
+/// A proxy that tunnels the connection to the broker.
 #[derive(Debug, Clone)]
 pub struct Proxy {
+    pub kind: ProxyKind,
     pub host: String,
     pub port: u16,
     pub credentials: Option<Credentials>,
+}
+
+/// How a proxy is asked for the tunnel: its URL scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyKind {
+    /// `http://`: HTTP CONNECT.
+    Http,
+    /// `socks5://`: SOCKS5, given the broker's address as resolved here.
+    Socks5,
+    /// `socks5h://`: SOCKS5, given the broker's name to resolve on its side.
+    Socks5h,
+}
+
+impl ProxyKind {
+    pub fn scheme(self) -> &'static str {
+        match self {
+            ProxyKind::Http => "http",
+            ProxyKind::Socks5 => "socks5",
+            ProxyKind::Socks5h => "socks5h",
+        }
+    }
 }
 
 impl Proxy {
@@ -219,7 +241,7 @@ pub struct ConnectOptions {
     pub inflight: u16,
     /// The topic part of `-L mqtt://host/topic`: a publish topic for rpub, a filter for rsub.
     pub url_topic: Option<String>,
-    /// `--proxy`: an HTTP proxy to tunnel through.
+    /// `--proxy`: an HTTP or SOCKS5 proxy to tunnel through.
     pub proxy: Option<Proxy>,
     /// `-A`: the local address the socket binds to.
     pub bind_address: Option<std::net::IpAddr>,

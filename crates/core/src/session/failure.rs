@@ -360,15 +360,17 @@ fn proxy_failure(address: &str, err: &(dyn std::error::Error + 'static)) -> Fail
     let inner = err.source();
     let socket = inner.and_then(|e| e.downcast_ref::<io::Error>());
     let answer = inner.and_then(|e| e.downcast_ref::<async_http_proxy::HttpError>());
-    let why = match (socket, answer) {
-        (Some(e), _) if e.kind() == io::ErrorKind::ConnectionRefused => {
+    let socks = inner.and_then(|e| e.downcast_ref::<tokio_socks::Error>());
+    let why = match (socket, answer, socks) {
+        (_, _, Some(e)) => socks5_failure(e),
+        (Some(e), _, _) if e.kind() == io::ErrorKind::ConnectionRefused => {
             "nothing is listening at the proxy (--proxy; connection refused)".to_string()
         }
-        (Some(e), _) => format!(
+        (Some(e), _, _) => format!(
             "cannot reach the proxy (--proxy): {}",
             crate::io_error_text(e)
         ),
-        (None, Some(async_http_proxy::HttpError::HttpCode200(code))) => {
+        (None, Some(async_http_proxy::HttpError::HttpCode200(code)), _) => {
             let meaning = match code {
                 // 407 is the standard answer; tinyproxy, for one, answers 401.
                 401 | 407 => {
@@ -389,6 +391,55 @@ fn proxy_failure(address: &str, err: &(dyn std::error::Error + 'static)) -> Fail
         Exit::Unreachable,
         format!("cannot connect to {address}: {why}"),
     )
+}
+
+/// A SOCKS5 proxy's refusal (RFC 1928's reply codes, RFC 1929's login), or a handshake that
+/// went wrong, following "cannot connect to BROKER: ".
+fn socks5_failure(err: &tokio_socks::Error) -> String {
+    use tokio_socks::Error as E;
+    let login = "--proxy socks5h://user:password@host:port";
+    match err {
+        E::NoAcceptableAuthMethods | E::AuthorizationRequired => {
+            format!("the proxy wants a valid user and password ({login})")
+        }
+        E::PasswordAuthFailure(_) => {
+            format!("the proxy refused the user and password: they are not valid there ({login})")
+        }
+        E::ConnectionRefused => {
+            "the proxy could not reach the broker (SOCKS5: connection refused)".into()
+        }
+        E::HostUnreachable | E::NetworkUnreachable | E::TtlExpired => format!(
+            "the proxy could not reach the broker (SOCKS5: {})",
+            err.to_string().to_lowercase()
+        ),
+        E::GeneralSocksServerFailure => {
+            "the proxy could not reach the broker (SOCKS5: general failure)".into()
+        }
+        E::ConnectionNotAllowedByRuleset => {
+            "the proxy refused to open a tunnel: forbidden by the proxy (SOCKS5)".into()
+        }
+        E::AddressTypeNotSupported => "the proxy refused to open a tunnel: it takes no host \
+             names (use --proxy socks5://..., which resolves the name here)"
+            .into(),
+        E::InvalidTargetAddress(_) => "the broker's host name does not resolve here (with \
+             --proxy socks5h://... the proxy resolves it)"
+            .into(),
+        E::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+            "the proxy closed the connection during the SOCKS5 handshake".into()
+        }
+        E::Io(e) => format!(
+            "the SOCKS5 handshake with the proxy failed: {}",
+            crate::io_error_text(e)
+        ),
+        E::InvalidResponseVersion
+        | E::UnknownAuthMethod
+        | E::InvalidReservedByte
+        | E::UnknownAddressType => "the proxy does not answer as a SOCKS5 proxy does".into(),
+        other => format!(
+            "the proxy did not open a tunnel: SOCKS5: {}",
+            other.to_string().to_lowercase()
+        ),
+    }
 }
 
 /// Anything else: an I/O error somewhere in its causes (a reset inside a packet read, an alert
@@ -449,6 +500,23 @@ pub mod tests {
             proxy(HttpError::NoHttpCode),
             "cannot connect to b:1883: the proxy did not open a tunnel: Proxy connect: No HTTP code was found in the response"
         );
+    }
+
+    #[test]
+    fn a_socks5_proxys_refusal_is_read_from_its_reply() {
+        use tokio_socks::Error as E;
+        assert_eq!(
+            proxy(E::PasswordAuthFailure(1)),
+            "cannot connect to b:1883: the proxy refused the user and password: they are not valid there (--proxy socks5h://user:password@host:port)"
+        );
+        assert!(proxy(E::NoAcceptableAuthMethods).ends_with(
+            "the proxy wants a valid user and password (--proxy socks5h://user:password@host:port)"
+        ));
+        assert!(proxy(E::HostUnreachable)
+            .ends_with("the proxy could not reach the broker (SOCKS5: host unreachable)"));
+        assert!(proxy(E::AddressTypeNotSupported).contains("use --proxy socks5://"));
+        let eof = E::Io(io::Error::from(io::ErrorKind::UnexpectedEof));
+        assert!(proxy(eof).ends_with("closed the connection during the SOCKS5 handshake"));
     }
 
     #[test]

@@ -1,13 +1,13 @@
 //! How the bytes reach the broker, in the terms rumqttc's two clients share: from
 //! [`Transport`] and `--proxy` to rumqttc's broker address, transport (TLS configuration,
-//! WebSocket URL, Unix socket), HTTP proxy and network options.
+//! WebSocket URL, Unix socket), HTTP or SOCKS5 proxy and network options.
 //!
 //! rumqttc reads the broker address differently per transport: a host for TCP and TLS (also
 //! the name the certificate must carry), the whole URL for WebSockets, the socket path for a
 //! Unix socket.
 
 use crate::exit::Fail;
-use crate::options::{ConnectOptions, Transport};
+use crate::options::{ConnectOptions, ProxyKind, Transport};
 
 /// Where and how to connect, for either client's options.
 pub struct Endpoint {
@@ -83,7 +83,11 @@ fn proxy(opts: &ConnectOptions) -> Option<rumqttc::Proxy> {
         },
     };
     Some(rumqttc::Proxy {
-        ty: rumqttc::ProxyType::Http,
+        ty: match proxy.kind {
+            ProxyKind::Http => rumqttc::ProxyType::Http,
+            ProxyKind::Socks5 => rumqttc::ProxyType::Socks5,
+            ProxyKind::Socks5h => rumqttc::ProxyType::Socks5h,
+        },
         auth,
         addr: proxy.host.clone(),
         port: proxy.port,

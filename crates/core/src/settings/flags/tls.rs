@@ -1,4 +1,4 @@
-//! How the bytes travel: TLS (any TLS flag turns it on), a Unix socket, an HTTP proxy.
+//! How the bytes travel: TLS (any TLS flag turns it on), a Unix socket, an HTTP or SOCKS5 proxy.
 
 use std::path::PathBuf;
 
@@ -72,7 +72,7 @@ pub struct TlsArgs {
     #[arg(long, value_name = "PATH", conflicts_with = "url", help_heading = HEADING)]
     pub unix: Option<PathBuf>,
 
-    /// Reach the broker through an HTTP proxy: http://[user[:pass]@]host:port
+    /// Reach the broker through a proxy: http://, socks5h:// or socks5://[user[:pass]@]host:port
     #[arg(long, value_name = "URL", help_heading = HEADING, group = IN_FILE)]
     pub proxy: Option<String>,
 }

@@ -1,7 +1,7 @@
 //! Resolving command lines (and config files) into `ConnectOptions`.
 
 use super::*;
-use crate::options::DEFAULT_KEEPALIVE;
+use crate::options::{ProxyKind, DEFAULT_KEEPALIVE};
 use crate::settings::testing;
 
 fn resolve(args: &[&str]) -> Result<ConnectOptions, Fail> {
@@ -184,7 +184,21 @@ fn proxy_urls() {
     let c = p.credentials.unwrap();
     assert_eq!(c.password.unwrap().expose(), "p@ss");
     let message = |args: &[&str]| resolve(args).unwrap_err().message;
-    assert!(message(&["--proxy", "socks5h://h:1080"]).contains("not supported"));
+    assert!(message(&["--proxy", "socks4://h:1080"]).contains("not supported"));
+    let socks = |url: &str| resolve(&["--proxy", url]).unwrap().proxy.unwrap();
+    let p = socks("socks5h://kai:pw@h:1080");
+    assert_eq!(
+        (p.kind, p.host.as_str(), p.port),
+        (ProxyKind::Socks5h, "h", 1080)
+    );
+    assert_eq!(socks("SOCKS5://h:1").kind, ProxyKind::Socks5);
+    assert!(message(&["--proxy", "socks5h://kai@h:1080"]).contains("1 to 255 bytes"));
+    let o = resolve(&["--proxy", "socks5h://kai:pw@h:1080"]).unwrap();
+    assert_eq!(shown(&o, "proxy").0, "socks5h://kai:***@h:1080");
+    assert_eq!(
+        message(&["--proxy", "socks5h://h"]),
+        "--proxy: the proxy URL needs a port: socks5h://host:port"
+    );
     assert!(message(&["--proxy", "http://h"]).contains("port"));
     assert!(message(&["--proxy", "http://h:1/x"]).contains("no path"));
     assert!(!message(&["--proxy", "http://u:secret@h:0"]).contains("secret"));
@@ -233,8 +247,8 @@ fn mistakes_in_file_values_name_the_file_line_and_key() {
         "/etc/c.toml:2: connect-timeout: must be longer than 0"
     );
     assert_eq!(
-        message("[default]\nproxy = \"socks5://h:1\"\n"),
-        "/etc/c.toml:2: proxy: socks5:// proxies are not supported (only HTTP proxies that allow CONNECT: http://host:port)"
+        message("[default]\nproxy = \"socks4://h:1\"\n"),
+        "/etc/c.toml:2: proxy: socks4:// proxies are not supported (only http://, socks5h:// or socks5://[user[:password]@]host:port)"
     );
     assert_eq!(
         message("[default]\n\ncafile = \"/nonexistent/ca.crt\"\n"),
@@ -251,10 +265,10 @@ fn mistakes_in_file_values_name_the_file_line_and_key() {
         resolve(&["--connect-timeout", "0"]).unwrap_err().message,
         "--connect-timeout must be longer than 0"
     );
-    assert!(resolve(&["--proxy", "socks5://h:1"])
+    assert!(resolve(&["--proxy", "socks4://h:1"])
         .unwrap_err()
         .message
-        .starts_with("--proxy: socks5://"));
+        .starts_with("--proxy: socks4://"));
 }
 
 /// The value and source `--print-config` shows for `key`.
