@@ -162,11 +162,11 @@ fn a_property_given_twice_is_refused() {
 }
 
 #[test]
-fn disconnect_properties_are_refused_not_dropped() {
+fn disconnect_takes_only_what_mosquitto_documents() {
     refused(
         "rsub",
-        &["-D", "disconnect", "session-expiry-interval", "0"],
-        "rsub: -D disconnect session-expiry-interval: DISCONNECT properties cannot be sent",
+        &["-D", "disconnect", "reason-string", "bye"],
+        "rsub: -D disconnect reason-string: not a disconnect property; disconnect takes session-expiry-interval, user-property",
     );
 }
 

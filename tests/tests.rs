@@ -20,6 +20,8 @@ mod bounds;
 mod expect;
 // A broker that goes away under a connected client: exit 6, one line.
 mod connection_lost;
+// -D disconnect: the session expiry and user properties of the DISCONNECT at the end.
+mod disconnect_properties;
 // Exit conditions of rsub: -C, -W, -E, and a closed stdout pipe.
 mod exits;
 // -F formats side by side with mosquitto_sub -F: every specifier, flags, width, precision.

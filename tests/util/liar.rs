@@ -1,6 +1,7 @@
 //! A scripted MQTT server that breaks the protocol in one way per test ([`Lie`]), for what no
 //! real broker does: acknowledging a packet id never used, a SUBACK that does not match its
-//! SUBSCRIBE, a CONNACK the specification forbids, hostile reason strings.
+//! SUBSCRIBE, a CONNACK the specification forbids, hostile reason strings; or, honest
+//! ([`Lie::Nothing`]), what a tool sent that no broker logs.
 //!
 //! It speaks just enough MQTT 3.1.1 and 5 (the version each client asks for in CONNECT):
 //! CONNACK, the acknowledgements, PINGRESP. It listens on a free loopback port, serves each
@@ -17,6 +18,9 @@ use std::time::Duration;
 /// The one way the server misbehaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lie {
+    /// None: the server keeps to the protocol, for what a tool sent that no broker logs (the
+    /// properties of a DISCONNECT).
+    Nothing,
     /// On the first connection, answers the first PUBLISH with a PUBACK (QoS 1) or PUBREC
     /// (QoS 2) for packet id 1001, which the client never used. Later connections take the
     /// PUBLISH and close without acknowledging it.
@@ -83,7 +87,8 @@ impl Liar {
     }
 
     /// What the server received, one line per packet: `CONNECT v5`, `PUBLISH qos=1 dup=1
-    /// pkid=1`, `SUBSCRIBE pkid=1 filters=2`, `DISCONNECT`.
+    /// pkid=1`, `SUBSCRIBE pkid=1 filters=2`, `DISCONNECT` (its body in hex after it, when it
+    /// has one: `DISCONNECT 00 05 11 00 00 00 3c`).
     pub fn seen(&self) -> Vec<String> {
         self.seen.lock().map(|s| s.clone()).unwrap_or_default()
     }
@@ -235,7 +240,13 @@ fn serve(
             8 => subscribe(&mut s, lie, &body, v5, &note)?,
             12 => s.write_all(&[0xd0, 0])?,
             14 => {
-                note("DISCONNECT".into());
+                // The body in hex after the name when there is one (reason code, properties).
+                let hex: Vec<String> = body.iter().map(|b| format!("{b:02x}")).collect();
+                note(
+                    format!("DISCONNECT {}", hex.join(" "))
+                        .trim_end()
+                        .to_string(),
+                );
                 return Ok(());
             }
             other => note(format!("packet type {other}")),

@@ -9,7 +9,9 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::exit::Fail;
-use crate::properties::{ConnectProperties, PublishProperties, SubscribeOptions, WillProperties};
+use crate::properties::{
+    ConnectProperties, DisconnectProperties, PublishProperties, SubscribeOptions, WillProperties,
+};
 use crate::qos::Qos;
 use crate::secret::Secret;
 use crate::settings::report::Report;
@@ -263,6 +265,8 @@ pub struct Mqtt5Options {
     pub subscribe: SubscribeOptions,
     /// `-D unsubscribe user-property ...`.
     pub unsubscribe_user_properties: Vec<(String, String)>,
+    /// `-D disconnect ...`: what the DISCONNECT at the end carries.
+    pub disconnect: DisconnectProperties,
 }
 
 impl ConnectOptions {

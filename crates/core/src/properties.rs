@@ -144,6 +144,20 @@ impl ConnectProperties {
     }
 }
 
+/// MQTT 5 properties of the DISCONNECT the tool sends at the end (`-D disconnect ...`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DisconnectProperties {
+    /// Replaces CONNECT's session expiry: how long the broker keeps the session from now.
+    pub session_expiry: Option<u32>,
+    pub user_properties: Vec<(String, String)>,
+}
+
+impl DisconnectProperties {
+    pub fn is_empty(&self) -> bool {
+        *self == DisconnectProperties::default()
+    }
+}
+
 /// MQTT 5 properties of the will message.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WillProperties {

@@ -29,7 +29,7 @@ use tokio::task::JoinHandle;
 
 use crate::exit::{Exit, Fail};
 use crate::options::{ConnectOptions, Protocol};
-use crate::properties::{PublishProperties, SubscribeOptions};
+use crate::properties::{DisconnectProperties, PublishProperties, SubscribeOptions};
 use crate::qos::Qos;
 use crate::reason::Reason;
 use client::Client;
@@ -127,6 +127,8 @@ pub struct Session {
     client: Client,
     shared: Arc<Shared>,
     address: String,
+    /// `-D disconnect ...`: what the DISCONNECT at the end carries.
+    farewell: DisconnectProperties,
     pub connected: Connected,
     events: mpsc::UnboundedReceiver<Event>,
     messages: mpsc::Receiver<Message>,
@@ -161,6 +163,7 @@ impl Session {
             client,
             shared,
             address: opts.transport.address(),
+            farewell: opts.mqtt5.disconnect.clone(),
             connected,
             events,
             messages,
@@ -363,7 +366,7 @@ impl Session {
         mut on_event: impl FnMut(&Event),
     ) -> Result<(), Fail> {
         self.stop_messages();
-        let outcome = if self.client.send(Request::Disconnect).await {
+        let outcome = if self.client.send(Request::Disconnect(&self.farewell)).await {
             let wait = async {
                 while let Some(event) = self.events.recv().await {
                     on_event(&event);

@@ -6,7 +6,7 @@
 //! script means the same here. Each maps onto the same field as the dedicated flag
 //! (`-D publish content-type X` is `--content-type X`). What mosquitto accepts and then
 //! silently ignores is refused here instead: a command the tool never sends (`-D subscribe`
-//! to rpub), and DISCONNECT properties, which the MQTT library used cannot send.
+//! to rpub).
 //!
 //! Parsing is pure (strings in, properties or one line of error out) so it can be tested and
 //! fuzzed without a broker. The flag itself is declared with the other MQTT 5 flags
@@ -15,8 +15,8 @@
 use bytes::Bytes;
 
 use crate::properties::{
-    set_once, ConnectProperties, PublishProperties, SubscribeOptions, WillProperties,
-    MAX_SUBSCRIPTION_ID,
+    set_once, ConnectProperties, DisconnectProperties, PublishProperties, SubscribeOptions,
+    WillProperties, MAX_SUBSCRIPTION_ID,
 };
 
 /// The packet a property goes into.
@@ -328,6 +328,7 @@ pub struct Defined {
     /// Subscription id and user properties of SUBSCRIBE (the option bits have their own flags).
     pub subscribe: SubscribeOptions,
     pub unsubscribe_user_properties: Vec<(String, String)>,
+    pub disconnect: DisconnectProperties,
 }
 
 impl Defined {
@@ -349,11 +350,6 @@ impl Defined {
 
     fn add(&mut self, p: Property) -> Result<(), String> {
         let what = format!("-D {} {}", p.command.name(), p.identifier.name());
-        if p.command == Command::Disconnect {
-            return Err(format!(
-                "{what}: DISCONNECT properties cannot be sent (the MQTT library used sends DISCONNECT without them)"
-            ));
-        }
         if let Value::Pair(name, value) = p.value {
             let pair = (name, value);
             match p.command {
@@ -362,7 +358,7 @@ impl Defined {
                 Command::Subscribe => self.subscribe.user_properties.push(pair),
                 Command::Unsubscribe => self.unsubscribe_user_properties.push(pair),
                 Command::Will => self.will.user_properties.push(pair),
-                Command::Disconnect => {}
+                Command::Disconnect => self.disconnect.user_properties.push(pair),
             }
             return Ok(());
         }
@@ -376,6 +372,9 @@ impl Defined {
             (Command::Will, id) => given.will(&mut self.will, id),
             (Command::Subscribe, Identifier::SubscriptionIdentifier) => {
                 given.set(&mut self.subscribe.subscription_id, given.number())
+            }
+            (Command::Disconnect, Identifier::SessionExpiryInterval) => {
+                given.set(&mut self.disconnect.session_expiry, given.number())
             }
             _ => given.unsupported(),
         }
@@ -632,10 +631,26 @@ mod tests {
     }
 
     #[test]
-    fn disconnect_properties_are_refused_clearly() {
-        let e = all(&["disconnect session-expiry-interval 0"], Command::RPUB).unwrap_err();
-        assert!(e.contains("DISCONNECT properties cannot be sent"), "{e}");
-        // The identifier is still checked first.
+    fn disconnect_takes_a_session_expiry_and_user_properties() {
+        let d = all(
+            &[
+                "disconnect session-expiry-interval 60",
+                "disconnect user-property k v",
+                "disconnect user-property k w",
+            ],
+            Command::RSUB,
+        )
+        .unwrap();
+        assert_eq!(d.disconnect.session_expiry, Some(60));
+        assert_eq!(
+            d.disconnect.user_properties,
+            [("k".into(), "v".into()), ("k".into(), "w".into())]
+        );
+        let twice = [
+            "disconnect session-expiry-interval 1",
+            "disconnect session-expiry-interval 2",
+        ];
+        assert!(all(&twice, Command::RPUB).is_err());
         let e = all(&["disconnect content-type x"], Command::RPUB).unwrap_err();
         assert!(e.contains("disconnect takes session-expiry-interval, user-property"));
     }

@@ -1,3 +1,6 @@
+// Changed for rpub/rsub from rumqttc 0.25.1: each change is marked `rpubsub:`, and
+// crates/rumqttc/README.md lists them all.
+
 //! This module offers a high level synchronous and asynchronous abstraction to
 //! async eventloop.
 use std::time::Duration;
@@ -440,6 +443,17 @@ impl AsyncClient {
     pub fn try_disconnect(&self) -> Result<(), ClientError> {
         let request = Request::Disconnect;
         self.request_tx.try_send(request)?;
+        Ok(())
+    }
+
+    // rpubsub: a normal disconnect with properties: a session expiry interval that replaces
+    // the one CONNECT gave (not from 0 to more, MQTT 5, 3.14.2.2.2), user properties.
+    pub async fn disconnect_with_properties(
+        &self,
+        properties: super::mqttbytes::v5::DisconnectProperties,
+    ) -> Result<(), ClientError> {
+        let request = Request::DisconnectWithProperties(properties);
+        self.request_tx.send_async(request).await?;
         Ok(())
     }
 }

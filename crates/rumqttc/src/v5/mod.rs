@@ -1,3 +1,6 @@
+// Changed for rpub/rsub from rumqttc 0.25.1: each change is marked `rpubsub:`, and
+// crates/rumqttc/README.md lists them all.
+
 use bytes::Bytes;
 use std::fmt::{self, Debug, Formatter};
 use std::time::Duration;
@@ -49,6 +52,9 @@ pub enum Request {
     Unsubscribe(Unsubscribe),
     UnsubAck(UnsubAck),
     Disconnect,
+    // rpubsub: a normal DISCONNECT carrying properties (a session expiry interval that
+    // replaces CONNECT's, user properties), MQTT 5, 3.14.2.2.
+    DisconnectWithProperties(DisconnectProperties),
 }
 
 impl From<Subscribe> for Request {

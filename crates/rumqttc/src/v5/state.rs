@@ -189,6 +189,15 @@ impl MqttState {
             Request::Disconnect => {
                 self.outgoing_disconnect(DisconnectReasonCode::NormalDisconnection)?
             }
+            // rpubsub: the same DISCONNECT, with its properties.
+            Request::DisconnectWithProperties(properties) => {
+                let reason = DisconnectReasonCode::NormalDisconnection;
+                let mut disconnect = self.outgoing_disconnect(reason)?;
+                if let Some(Packet::Disconnect(d)) = &mut disconnect {
+                    d.properties = Some(properties);
+                }
+                disconnect
+            }
             Request::PubAck(puback) => self.outgoing_puback(puback)?,
             Request::PubRec(pubrec) => self.outgoing_pubrec(pubrec)?,
             _ => unimplemented!(),
@@ -1148,5 +1157,34 @@ mod test {
             .unwrap();
         assert_eq!(mqtt.inflight, 0);
         assert!(!mqtt.outgoing_rel.contains(1));
+    }
+
+    #[test]
+    fn a_disconnect_with_properties_carries_them() {
+        let mut mqtt = build_mqttstate();
+        let properties = DisconnectProperties {
+            session_expiry_interval: Some(60),
+            reason_string: None,
+            user_properties: vec![("k".into(), "v".into())],
+            server_reference: None,
+        };
+        let request = Request::DisconnectWithProperties(properties.clone());
+        let sent = mqtt.handle_outgoing_packet(request).unwrap();
+        let Some(Packet::Disconnect(disconnect)) = sent else {
+            panic!("expected DISCONNECT, got {sent:?}");
+        };
+        assert_eq!(disconnect.reason_code, DisconnectReasonCode::NormalDisconnection);
+        assert_eq!(disconnect.properties, Some(properties));
+        assert_eq!(
+            mqtt.events.pop_back(),
+            Some(Event::Outgoing(Outgoing::Disconnect))
+        );
+        // On the wire: reason 0, then the properties (expiry 60, the user property).
+        let mut bytes = bytes::BytesMut::new();
+        disconnect.write(&mut bytes).unwrap();
+        let expected = [
+            0xE0, 14, 0x00, 12, 0x11, 0, 0, 0, 60, 0x26, 0, 1, b'k', 0, 1, b'v',
+        ];
+        assert_eq!(&bytes[..], &expected[..]);
     }
 }

@@ -16,7 +16,7 @@ use super::outbox::Entry;
 use super::packet::{Outgoing, Polled};
 use crate::exit::Fail;
 use crate::options::ConnectOptions;
-use crate::properties::{PublishProperties, SubscribeOptions};
+use crate::properties::{DisconnectProperties, PublishProperties, SubscribeOptions};
 use crate::qos::Qos;
 
 pub mod network;
@@ -83,7 +83,8 @@ pub enum Request<'a> {
         filter: &'a str,
         user_properties: &'a [(String, String)],
     },
-    Disconnect,
+    /// The DISCONNECT at the end, with its MQTT 5 properties (empty: none).
+    Disconnect(&'a DisconnectProperties),
 }
 
 pub struct Publish<'a> {

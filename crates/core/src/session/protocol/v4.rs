@@ -69,7 +69,8 @@ impl Wire for V4 {
                 client.subscribe_many(list).await.is_ok()
             }
             Request::Unsubscribe { filter, .. } => client.unsubscribe(filter).await.is_ok(),
-            Request::Disconnect => client.disconnect().await.is_ok(),
+            // MQTT 3.1.1 has no DISCONNECT properties: -D is refused before connecting.
+            Request::Disconnect(_) => client.disconnect().await.is_ok(),
         }
     }
 

@@ -108,7 +108,16 @@ impl Wire for V5 {
                     .is_ok()
             }
             Request::Unsubscribe { filter, .. } => client.unsubscribe(filter).await.is_ok(),
-            Request::Disconnect => client.disconnect().await.is_ok(),
+            Request::Disconnect(p) if !p.is_empty() => {
+                let props = v5b::DisconnectProperties {
+                    session_expiry_interval: p.session_expiry,
+                    reason_string: None,
+                    user_properties: p.user_properties.clone(),
+                    server_reference: None,
+                };
+                client.disconnect_with_properties(props).await.is_ok()
+            }
+            Request::Disconnect(_) => client.disconnect().await.is_ok(),
         }
     }
 

@@ -1,11 +1,12 @@
 //! The MQTT 5 settings of the session: every `-D`, with the MQTT 5 connection flags merged in
-//! (`merge.rs`). Any of it with MQTT 3.1.1 is refused, naming the flag.
+//! (`merge.rs`). Any of it with MQTT 3.1.1 is refused, naming the flag, and so is a session
+//! expiry at DISCONNECT that MQTT 5 forbids.
 
 use bytes::Bytes;
 
 use crate::exit::Fail;
 use crate::options::{Mqtt5Options, Protocol};
-use crate::properties::{ConnectProperties, WillProperties};
+use crate::properties::{ConnectProperties, DisconnectProperties, WillProperties};
 use crate::settings::flags::{ConnectArgs, Mqtt5Args};
 use crate::settings::merge::Mqtt5Merge;
 use crate::settings::property_flag::Defined;
@@ -31,13 +32,38 @@ pub(super) fn resolve(
             "-D will: there is no will message to carry the property; add --will-topic",
         ));
     }
+    let connect = connect(&merge, a, defined.connect)?;
+    let persistent = args.connection.persistent;
+    check_disconnect(&defined.disconnect, &connect, persistent)?;
     Ok(Mqtt5Options {
-        connect: connect(&merge, a, defined.connect)?,
+        connect,
         will: will(&merge, a, defined.will)?,
         publish: defined.publish,
         subscribe: defined.subscribe,
         unsubscribe_user_properties: defined.unsubscribe_user_properties,
+        disconnect: defined.disconnect,
     })
+}
+
+/// MQTT 5, 3.14.2.2.2: a session that CONNECT said ends with the connection (expiry 0: no
+/// `-x` and no `-c`, or `-x 0`) cannot be given a lifetime at DISCONNECT. The broker would
+/// take it as a protocol error and end the session all the same.
+fn check_disconnect(
+    disconnect: &DisconnectProperties,
+    connect: &ConnectProperties,
+    persistent: bool,
+) -> Result<(), Fail> {
+    let at_connect = connect
+        .session_expiry
+        .unwrap_or(if persistent { u32::MAX } else { 0 });
+    match disconnect.session_expiry {
+        Some(later) if later > 0 && at_connect == 0 => Err(Fail::usage(format!(
+            "-D disconnect session-expiry-interval {later}: the session ends with the connection \
+             (session expiry 0 at CONNECT), and MQTT 5 forbids giving it a lifetime at DISCONNECT: \
+             add -x (or -c) to keep it"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The CONNECT properties: `-D connect ...` and their flags.
