@@ -403,7 +403,7 @@ fn socks5_failure(err: &tokio_socks::Error) -> String {
             format!("the proxy wants a valid user and password ({login})")
         }
         E::PasswordAuthFailure(_) => {
-            format!("the proxy refused the user and password: they are not valid there ({login})")
+            format!("the proxy refused the user and password ({login})")
         }
         E::ConnectionRefused => {
             "the proxy could not reach the broker (SOCKS5: connection refused)".into()
@@ -507,7 +507,7 @@ pub mod tests {
         use tokio_socks::Error as E;
         assert_eq!(
             proxy(E::PasswordAuthFailure(1)),
-            "cannot connect to b:1883: the proxy refused the user and password: they are not valid there (--proxy socks5h://user:password@host:port)"
+            "cannot connect to b:1883: the proxy refused the user and password (--proxy socks5h://user:password@host:port)"
         );
         assert!(proxy(E::NoAcceptableAuthMethods).ends_with(
             "the proxy wants a valid user and password (--proxy socks5h://user:password@host:port)"
