@@ -650,3 +650,19 @@ impl Proc {
         Proc::spawn(cmd, cmdline, false)
     }
 }
+
+/// `cmd` with its stdout on /dev/full (as `cmd > /dev/full` in a shell): every write to it
+/// fails with "No space left on device".
+pub fn to_dev_full(cmd: &Command) -> Command {
+    let mut sh = Command::new("sh");
+    sh.args(["-c", "exec \"$@\" > /dev/full", "sh"])
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(value) => sh.env(key, value),
+            None => sh.env_remove(key),
+        };
+    }
+    sh
+}
