@@ -203,3 +203,60 @@ fn payload_over_the_mqtt311_brokers_maximum_packet_size_does_not_loop() {
     out.stderr_mentions("maximum packet size?");
     out.stderr_mentions("1 of 1 messages not acknowledged");
 }
+
+/// A value from the environment that its flag refuses is named by its variable, not by a
+/// flag no one gave; the same for every variable, a password's value never repeated.
+#[test]
+fn a_bad_environment_variable_is_named() {
+    use std::os::unix::ffi::OsStrExt;
+    let cases: [(&str, &std::ffi::OsStr, &str); 4] = [
+        (
+            "MQTT_PORT",
+            "abc".as_ref(),
+            "MQTT_PORT: invalid value 'abc': abc is not a port (1-65535)",
+        ),
+        (
+            "MQTT_HOST",
+            std::ffi::OsStr::from_bytes(b"a\xffb"),
+            "MQTT_HOST: invalid value 'a",
+        ),
+        (
+            "MQTT_PASSWORD",
+            std::ffi::OsStr::from_bytes(b"s3cr\xff"),
+            "MQTT_PASSWORD: ",
+        ),
+        (
+            "RPUBSUB_CONFIG",
+            "".as_ref(),
+            "RPUBSUB_CONFIG is set but empty (unset it instead)",
+        ),
+    ];
+    for tool in ["rpub", "rsub"] {
+        for (var, value, expected) in cases {
+            let mut cmd = bin(tool);
+            cmd.env("MQTT_PORT", unused_port().to_string())
+                .env(var, value)
+                .args(["-t", "x"]);
+            if tool == "rpub" {
+                cmd.args(["-m", "y"]);
+            }
+            let out = cmd.run();
+            out.usage_error(tool)
+                .stderr_mentions(expected)
+                .never_shows("s3cr");
+            if out.stderr.contains("--") {
+                out.fail("the message names a flag no one gave");
+            }
+        }
+    }
+}
+
+/// The flag wins over its variable: a bad variable behind a given flag is never read.
+#[test]
+fn a_bad_variable_behind_a_given_flag_is_not_read() {
+    let out = bin("rpub")
+        .env("MQTT_PORT", "abc")
+        .args(["-p", &unused_port().to_string(), "-t", "x", "-m", "y"])
+        .run();
+    out.code(3);
+}
