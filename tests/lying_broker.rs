@@ -203,3 +203,99 @@ fn a_publish_instead_of_connack_is_named_not_dumped() {
         }
     }
 }
+
+/// The wrong kind of acknowledgement for a publish in flight is no acknowledgement: rpub says
+/// it is a protocol error (exit 6, as for a lost connection), counts nothing acknowledged,
+/// and over MQTT 5 tells the broker with DISCONNECT 0x82 before closing.
+fn wrong_acknowledgement(lie: Lie, qos: &str, expected: &str) {
+    for version in ["311", "5"] {
+        let liar = Liar::start(lie);
+        let out = at(
+            &liar,
+            "rpub",
+            &[
+                "-V", version, "-q", qos, "-t", "a/b", "-m", "hi", "-v", "--stats",
+            ],
+        )
+        .run();
+        out.code(6)
+            .stderr_mentions(&format!(
+                "connection to 127.0.0.1:{} lost: the broker sent {expected} (a protocol error); 1 of 1 messages not acknowledged",
+                liar.port()
+            ))
+            .stderr_mentions("0 acknowledged")
+            .no_panic();
+        if out.stdout_str().contains("acknowledged") {
+            out.fail("a message was reported acknowledged that the broker never acknowledged");
+        }
+        let told = liar.saw("DISCONNECT 0x82");
+        if told != (version == "5") {
+            out.fail(&format!(
+                "MQTT 5 must end with DISCONNECT 0x82, MQTT 3.1.1 with none: {:?}",
+                liar.seen()
+            ));
+        }
+    }
+}
+
+#[test]
+fn a_pubrec_answering_a_qos1_publish_is_a_protocol_error() {
+    wrong_acknowledgement(
+        Lie::WrongAck,
+        "1",
+        "a PUBREC for packet id 1, a QoS 1 publish (which takes PUBACK)",
+    );
+}
+
+#[test]
+fn a_puback_answering_a_qos2_publish_is_a_protocol_error() {
+    wrong_acknowledgement(
+        Lie::WrongAck,
+        "2",
+        "a PUBACK for packet id 1, a QoS 2 publish (which takes PUBREC)",
+    );
+}
+
+#[test]
+fn a_pubcomp_before_its_pubrec_is_a_protocol_error() {
+    wrong_acknowledgement(
+        Lie::PubCompFirst,
+        "2",
+        "a PUBCOMP for packet id 1 before its PUBREC",
+    );
+}
+
+/// An acknowledgement of a packet id never used is the broker's protocol error too: over
+/// MQTT 5 the broker is told so (DISCONNECT 0x82) before rpub connects again.
+#[test]
+fn an_ack_for_a_packet_id_never_used_is_told_with_disconnect_0x82() {
+    let liar = Liar::start(Lie::UnsolicitedAck);
+    at(
+        &liar,
+        "rpub",
+        &["-V", "5", "-q", "1", "-t", "a/b", "-m", "hi"],
+    )
+    .run()
+    .code(6);
+    if !liar.saw("DISCONNECT 0x82") {
+        panic!(
+            "no DISCONNECT 0x82 after the unsolicited PUBACK: {:?}",
+            liar.seen()
+        );
+    }
+}
+
+/// A protocol error the pump finds (a SUBACK for another packet id) is told too.
+#[test]
+fn a_mismatched_suback_is_told_with_disconnect_0x82() {
+    let liar = Liar::start(Lie::OtherSubAck);
+    at(&liar, "rsub", &["-V", "5", "-t", "a/b", "-E"])
+        .run()
+        .code(6);
+    if !liar.saw("DISCONNECT 0x82") {
+        panic!(
+            "no DISCONNECT 0x82 after the mismatched SUBACK: {:?}",
+            liar.seen()
+        );
+    }
+}

@@ -33,6 +33,10 @@ pub enum Lie {
     Disconnect(&'static str),
     /// A PUBLISH of 200,000 bytes instead of CONNACK.
     PublishFirst,
+    /// Answers a QoS 1 PUBLISH with PUBREC and a QoS 2 one with PUBACK, under its packet id.
+    WrongAck,
+    /// Answers a QoS 2 PUBLISH with PUBCOMP, skipping PUBREC.
+    PubCompFirst,
 }
 
 /// A running scripted server; it stops taking connections when dropped.
@@ -83,9 +87,25 @@ impl Liar {
     }
 
     /// What the server received, one line per packet: `CONNECT v5`, `PUBLISH qos=1 dup=1
-    /// pkid=1`, `SUBSCRIBE pkid=1 filters=2`, `DISCONNECT`.
+    /// pkid=1`, `SUBSCRIBE pkid=1 filters=2`, `DISCONNECT` (`DISCONNECT 0x82` with a reason
+    /// code other than a normal disconnection).
     pub fn seen(&self) -> Vec<String> {
         self.seen.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Did the server receive a packet seen as `line`? A packet a tool wrote just before it
+    /// exited may still be on its way to the server's thread: it gets two seconds.
+    pub fn saw(&self, line: &str) -> bool {
+        let until = std::time::Instant::now() + Duration::from_secs(2);
+        loop {
+            if self.seen().iter().any(|l| l == line) {
+                return true;
+            }
+            if std::time::Instant::now() > until {
+                return false;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 
@@ -220,6 +240,13 @@ fn serve(
                     }
                     Lie::UnsolicitedAck => return Ok(()),
                     Lie::Disconnect(text) => return disconnect(&mut s, text),
+                    Lie::WrongAck if qos > 0 => {
+                        let kind = if qos == 2 { 0x40 } else { 0x50 };
+                        s.write_all(&packet(kind, &pkid.to_be_bytes()))?;
+                    }
+                    Lie::PubCompFirst if qos == 2 => {
+                        s.write_all(&packet(0x70, &pkid.to_be_bytes()))?;
+                    }
                     _ if qos > 0 => {
                         let kind = if qos == 2 { 0x50 } else { 0x40 };
                         s.write_all(&packet(kind, &pkid.to_be_bytes()))?;
@@ -235,7 +262,11 @@ fn serve(
             8 => subscribe(&mut s, lie, &body, v5, &note)?,
             12 => s.write_all(&[0xd0, 0])?,
             14 => {
-                note("DISCONNECT".into());
+                // A normal disconnection is just "DISCONNECT"; any other reason code shows.
+                note(match body.first() {
+                    Some(&code) if code != 0 => format!("DISCONNECT 0x{code:02x}"),
+                    _ => "DISCONNECT".into(),
+                });
                 return Ok(());
             }
             other => note(format!("packet type {other}")),
