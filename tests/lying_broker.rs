@@ -299,3 +299,39 @@ fn a_mismatched_suback_is_told_with_disconnect_0x82() {
         );
     }
 }
+
+/// An UNSUBACK that does not answer the UNSUBSCRIBE is no answer: `rsub -U ... -E` must not
+/// exit 0 on it.
+fn mismatched_unsuback(lie: Lie, version: &str, expected: &str) {
+    let liar = Liar::start(lie);
+    at(&liar, "rsub", &["-V", version, "-U", "a/b", "-E"])
+        .run()
+        .code(6)
+        .one_error_line("rsub")
+        .stderr_mentions(&format!(
+            "connection to 127.0.0.1:{} lost: the broker sent an UNSUBACK {expected} (a protocol error)",
+            liar.port()
+        ));
+}
+
+#[test]
+fn an_unsuback_for_another_packet_id_is_a_protocol_error() {
+    for version in ["311", "5"] {
+        mismatched_unsuback(
+            Lie::OtherUnsubAck,
+            version,
+            "for packet id 2, which no UNSUBSCRIBE of ours was waiting under",
+        );
+    }
+}
+
+/// An MQTT 5 UNSUBACK that refuses is named in words; the run carries on as asked.
+#[test]
+fn an_unsuback_refusing_is_named() {
+    let liar = Liar::start(Lie::RefusedUnsubAck);
+    at(&liar, "rsub", &["-V", "5", "-U", "a/b", "-E"])
+        .run()
+        .code(0)
+        .one_error_line("rsub")
+        .stderr_mentions("rsub: unsubscribing from 'a/b' refused: not authorized (0x87)");
+}

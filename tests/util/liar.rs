@@ -33,6 +33,10 @@ pub enum Lie {
     Disconnect(&'static str),
     /// A PUBLISH of 200,000 bytes instead of CONNACK.
     PublishFirst,
+    /// An UNSUBACK for the packet id after the UNSUBSCRIBE's.
+    OtherUnsubAck,
+    /// An MQTT 5 UNSUBACK refusing the filter: 0x87, not authorized.
+    RefusedUnsubAck,
     /// Answers a QoS 1 PUBLISH with PUBREC and a QoS 2 one with PUBACK, under its packet id.
     WrongAck,
     /// Answers a QoS 2 PUBLISH with PUBCOMP, skipping PUBREC.
@@ -260,6 +264,7 @@ fn serve(
                 s.write_all(&packet(0x70, &pkid.to_be_bytes()))?;
             }
             8 => subscribe(&mut s, lie, &body, v5, &note)?,
+            10 => unsubscribe(&mut s, lie, &body, v5, &note)?,
             12 => s.write_all(&[0xd0, 0])?,
             14 => {
                 // A normal disconnection is just "DISCONNECT"; any other reason code shows.
@@ -305,6 +310,29 @@ fn subscribe(
         s.write_all(&packet(0x30, &publish))?;
     }
     Ok(())
+}
+
+/// An UNSUBACK for an UNSUBSCRIBE of one filter (all the tools send), as `lie` has it.
+fn unsubscribe(
+    s: &mut TcpStream,
+    lie: Lie,
+    body: &[u8],
+    v5: bool,
+    note: &dyn Fn(String),
+) -> io::Result<()> {
+    let pkid = u16_at(body, 0);
+    note(format!("UNSUBSCRIBE pkid={pkid}"));
+    let pkid = if lie == Lie::OtherUnsubAck {
+        pkid.wrapping_add(1)
+    } else {
+        pkid
+    };
+    let mut unsuback = pkid.to_be_bytes().to_vec();
+    if v5 {
+        unsuback.push(0);
+        unsuback.push(if lie == Lie::RefusedUnsubAck { 0x87 } else { 0 });
+    }
+    s.write_all(&packet(0xb0, &unsuback))
 }
 
 /// An MQTT 5 DISCONNECT, "unspecified error" with a reason string, then close.

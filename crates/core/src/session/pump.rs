@@ -20,7 +20,7 @@ use super::packet::{Outgoing, Packet, Polled};
 use super::protocol::Wire;
 use super::{reconnect, recovery, Event, Message, Shared};
 use crate::exit::Fail;
-use crate::options::{ConnectOptions, Reconnect};
+use crate::options::{ConnectOptions, Protocol, Reconnect};
 use crate::reason::Reason;
 use crate::tool::Tool;
 
@@ -30,6 +30,8 @@ pub struct Pump {
     /// The broker, as failures and lines on stderr name it.
     pub peer: Peer,
     tool: Tool,
+    /// MQTT 5: an UNSUBACK carries a reason code per filter.
+    mqtt5: bool,
     pub reconnect: Reconnect,
     pub connect_timeout: Duration,
     /// Publishes finished since the last reconnect, and connections in a row that the broker
@@ -96,6 +98,7 @@ impl Pump {
             shared,
             peer: Peer::of(&opts.transport),
             tool: opts.tool,
+            mqtt5: opts.protocol == Protocol::V5,
             reconnect: opts.reconnect,
             connect_timeout: opts.connect_timeout,
             finished_since_connect: AtomicU64::default(),
@@ -132,7 +135,7 @@ impl Pump {
             Packet::PubRec { pkid, reason } => self.acked(pkid, Ack::PubRec, reason)?,
             Packet::PubComp { pkid, reason } => self.acked(pkid, Ack::PubComp, reason)?,
             Packet::SubAck { pkid, results } => {
-                let answered = self.shared.subscribes.answered(pkid, results.len());
+                let answered = self.shared.subscribes.answered(pkid, Some(results.len()));
                 answered.map_err(|why| format!("a SUBACK {why}"))?;
                 let results = results
                     .into_iter()
@@ -140,7 +143,14 @@ impl Pump {
                     .collect();
                 self.event(Event::SubAck { pkid, results })
             }
-            Packet::UnsubAck { pkid, .. } => self.event(Event::UnsubAck { pkid }),
+            Packet::UnsubAck { pkid, reasons } => {
+                // MQTT 3.1.1 has no reason codes; MQTT 5 one per filter.
+                let count = (!reasons.is_empty() || self.mqtt5).then_some(reasons.len());
+                let answered = self.shared.unsubscribes.answered(pkid, count);
+                answered.map_err(|why| format!("an UNSUBACK {why}"))?;
+                let failure = reasons.into_iter().find(|r| !r.is_success());
+                self.event(Event::UnsubAck { pkid, failure })
+            }
             Packet::Broken { name, why } => return Err(format!("a {name} {why}")),
             _ => {}
         }
@@ -152,6 +162,7 @@ impl Pump {
         match out {
             Outgoing::Publish(pkid) => self.written(pkid),
             Outgoing::Subscribe(pkid) => self.shared.subscribes.written(pkid),
+            Outgoing::Unsubscribe(pkid) => self.shared.unsubscribes.written(pkid),
             Outgoing::Disconnect => {
                 self.event(Event::Closed);
                 return true;
