@@ -157,6 +157,20 @@ bad_input! {
     rsub_psk_identity: "rsub" ["--psk-identity", "me", "-t", "x"]
         mentions "--psk-identity is not supported, because";
     // The missing argument is named.
+    rpub_connect_user_property_too_long: "rpub" ["-V", "5", "-D", "connect", "user-property", "k", topic_too_long(), "-t", "x", "-m", "y"]
+        mentions "CONNECT user property 'k' is 65536 bytes; MQTT carries at most 65535 in it";
+    rsub_connect_user_property_name_too_long: "rsub" ["-V", "5", "-D", "connect", "user-property", topic_too_long(), "v", "-t", "x"]
+        mentions "a CONNECT user property's name is 65536 bytes";
+    rpub_authentication_method_too_long: "rpub" ["-V", "5", "-D", "connect", "authentication-method", topic_too_long(), "-t", "x", "-m", "y"]
+        mentions "the authentication method is 65536 bytes";
+    rpub_will_user_property_too_long: "rpub" ["-V", "5", "--will-topic", "w", "-D", "will", "user-property", "k", topic_too_long(), "-t", "x", "-m", "y"]
+        mentions "will user property 'k' is 65536 bytes";
+    rpub_will_content_type_too_long: "rpub" ["-V", "5", "--will-topic", "w", "-D", "will", "content-type", topic_too_long(), "-t", "x", "-m", "y"]
+        mentions "the will content type is 65536 bytes";
+    rsub_subscribe_user_property_too_long: "rsub" ["-V", "5", "-D", "subscribe", "user-property", "k", topic_too_long(), "-t", "x"]
+        mentions "SUBSCRIBE user property 'k' is 65536 bytes";
+    rsub_unsubscribe_user_property_too_long: "rsub" ["-V", "5", "-D", "unsubscribe", "user-property", "k", topic_too_long(), "-U", "x"]
+        mentions "UNSUBSCRIBE user property 'k' is 65536 bytes";
     rpub_will_payload_without_will_topic: "rpub" ["--will-payload", "x", "-t", "x", "-m", "y"]
         mentions "not provided: --will-topic";
     rpub_will_retain_without_will_topic: "rpub" ["--will-retain", "-t", "x", "-m", "y"]

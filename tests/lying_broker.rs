@@ -91,6 +91,28 @@ fn receive_maximum_0_is_refused_at_connack() {
         .stderr_mentions(&expected);
 }
 
+/// Receive Maximum 0 in the CONNACK of a reconnect is refused as at the first: rpub ends
+/// (exit 6, the message not acknowledged) instead of freezing on the new connection, and
+/// tells the broker with DISCONNECT 0x82.
+#[test]
+fn receive_maximum_0_is_refused_on_a_reconnect_too() {
+    let liar = Liar::start(Lie::ReceiveMaximumZeroLater);
+    at(
+        &liar,
+        "rpub",
+        &["-V", "5", "-q", "1", "-t", "a/b", "-m", "hi"],
+    )
+    .run()
+    .code(6)
+    .stderr_mentions(&format!(
+        "rpub: 127.0.0.1:{} answered CONNECT with a CONNACK with Receive Maximum 0, which MQTT 5 forbids (3.2.2.3.3): a protocol error; 1 of 1 messages not acknowledged",
+        liar.port()
+    ));
+    if !liar.saw("DISCONNECT 0x82") {
+        panic!("no DISCONNECT 0x82 after the CONNACK: {:?}", liar.seen());
+    }
+}
+
 /// A SUBACK that does not answer the SUBSCRIBE is no answer: `rsub -E` must not exit 0.
 fn mismatched_suback(lie: Lie, version: &str, filters: &[&str], expected: &str) {
     let liar = Liar::start(lie);

@@ -23,6 +23,9 @@ pub enum Lie {
     UnsolicitedAck,
     /// An MQTT 5 CONNACK with Receive Maximum 0 (forbidden by MQTT 5, 3.2.2.3.3).
     ReceiveMaximumZero,
+    /// A normal CONNACK first, closing on the first PUBLISH unacknowledged; on later
+    /// connections a CONNACK with Receive Maximum 0.
+    ReceiveMaximumZeroLater,
     /// A SUBACK with one return code, whatever the number of filters.
     ShortSubAck,
     /// A SUBACK for the packet id after the SUBSCRIBE's.
@@ -217,11 +220,9 @@ fn serve(
     }
     let mut connack = vec![0, 0];
     if v5 {
-        let props: &[u8] = if lie == Lie::ReceiveMaximumZero {
-            &[0x21, 0, 0]
-        } else {
-            &[]
-        };
+        let zero = lie == Lie::ReceiveMaximumZero
+            || (lie == Lie::ReceiveMaximumZeroLater && connection > 0);
+        let props: &[u8] = if zero { &[0x21, 0, 0] } else { &[] };
         connack.extend(properties(props));
     }
     s.write_all(&packet(0x20, &connack))?;
@@ -242,7 +243,7 @@ fn serve(
                         let kind = if qos == 2 { 0x50 } else { 0x40 };
                         s.write_all(&packet(kind, &1001u16.to_be_bytes()))?;
                     }
-                    Lie::UnsolicitedAck => return Ok(()),
+                    Lie::UnsolicitedAck | Lie::ReceiveMaximumZeroLater => return Ok(()),
                     Lie::Disconnect(text) => return disconnect(&mut s, text),
                     Lie::WrongAck if qos > 0 => {
                         let kind = if qos == 2 { 0x40 } else { 0x50 };

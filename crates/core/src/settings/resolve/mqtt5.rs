@@ -5,7 +5,7 @@ use bytes::Bytes;
 
 use crate::exit::Fail;
 use crate::options::{Mqtt5Options, Protocol};
-use crate::properties::{ConnectProperties, WillProperties};
+use crate::properties::{check_user_properties, ConnectProperties, WillProperties};
 use crate::settings::flags::{ConnectArgs, Mqtt5Args};
 use crate::settings::merge::Mqtt5Merge;
 use crate::settings::property_flag::Defined;
@@ -31,13 +31,24 @@ pub(super) fn resolve(
             "-D will: there is no will message to carry the property; add --will-topic",
         ));
     }
-    Ok(Mqtt5Options {
+    let options = Mqtt5Options {
         connect: connect(&merge, a, defined.connect)?,
         will: will(&merge, a, defined.will)?,
         publish: defined.publish,
         subscribe: defined.subscribe,
         unsubscribe_user_properties: defined.unsubscribe_user_properties,
-    })
+    };
+    check_lengths(&options).map_err(Fail::usage)?;
+    Ok(options)
+}
+
+/// Every text and user property of every packet checked against its 2-byte length before
+/// anything is encoded (the publish's own, rpub checks with its flags merged in).
+fn check_lengths(o: &Mqtt5Options) -> Result<(), String> {
+    o.connect.check_lengths()?;
+    o.will.check_lengths()?;
+    check_user_properties("SUBSCRIBE ", &o.subscribe.user_properties)?;
+    check_user_properties("UNSUBSCRIBE ", &o.unsubscribe_user_properties)
 }
 
 /// The CONNECT properties: `-D connect ...` and their flags.
