@@ -651,11 +651,11 @@ impl Proc {
     }
 }
 
-/// `cmd` with its stdout on /dev/full (as `cmd > /dev/full` in a shell): every write to it
-/// fails with "No space left on device".
-pub fn to_dev_full(cmd: &Command) -> Command {
+/// `cmd` run by `sh -c script`, where the script runs it as `"$@"` (`exec "$@" > /dev/full`):
+/// its program, arguments and environment as the harness built them.
+pub fn in_shell(cmd: &Command, script: &str) -> Command {
     let mut sh = Command::new("sh");
-    sh.args(["-c", "exec \"$@\" > /dev/full", "sh"])
+    sh.args(["-c", script, "sh"])
         .arg(cmd.get_program())
         .args(cmd.get_args());
     for (key, value) in cmd.get_envs() {
@@ -665,4 +665,10 @@ pub fn to_dev_full(cmd: &Command) -> Command {
         };
     }
     sh
+}
+
+/// `cmd` with its stdout on /dev/full (as `cmd > /dev/full` in a shell): every write to it
+/// fails with "No space left on device".
+pub fn to_dev_full(cmd: &Command) -> Command {
+    in_shell(cmd, r#"exec "$@" > /dev/full"#)
 }
