@@ -180,3 +180,33 @@ fn a_long_line_is_held_once() {
     sh.run_within(LONG).code(0).stderr_empty();
     sub.finish(LONG).code(0).stdout(format!("{LEN}\n"));
 }
+
+/// `rsub --json` of a 100 MB binary payload holds it once: its base64 goes out a piece at a
+/// time, not built whole and then copied into the line (about 370 MB). Within a 250 MB data
+/// cap the line arrives whole, byte for byte what `base64` makes of the payload.
+#[test]
+fn rsub_json_of_a_large_payload_holds_it_once() {
+    const LEN: usize = 100_000_000;
+    let b = Broker::start();
+    let dir = tempfile::tempdir().unwrap();
+    let payload = dir.path().join("payload");
+    std::fs::write(&payload, crate::util::random_bytes(LEN, 17)).unwrap();
+    let mut cmd = rsub(&b);
+    cmd.args(["-t", "large", "-C", "1", "--json"]);
+    let script = r#"exec prlimit --data=250000000 -- "$@""#;
+    let sub = in_shell(&cmd, script).subscribed();
+    let path = payload.to_str().unwrap();
+    rpub(&b)
+        .args(["-t", "large", "-f", path])
+        .run_within(LONG)
+        .code(0);
+    let out = sub.finish(LONG);
+    out.code(0);
+    let encoded = Command::new("base64").args(["-w0", path]).output().unwrap();
+    let mut expected = br#""encoding":"base64","payload":""#.to_vec();
+    expected.extend_from_slice(&encoded.stdout);
+    expected.extend_from_slice(b"\"}\n");
+    if !out.stdout.ends_with(&expected) {
+        out.fail("the JSON line does not carry the payload's base64, whole");
+    }
+}
