@@ -11,19 +11,24 @@ fn at(liar: &Liar, tool: &str, args: &[&str]) -> std::process::Command {
     cmd
 }
 
-/// An acknowledgement for packet id 1001, never used, is no acknowledgement of message 1: rpub
-/// says it is a protocol error, sends the message again (DUP), and, with no real answer,
-/// exits 6 saying the message was not acknowledged.
-fn unsolicited_ack(qos: &str, version: &str) {
-    let liar = Liar::start(Lie::UnsolicitedAck);
-    let out = at(
-        &liar,
+/// `rpub -v --stats` of one message at `qos` to the scripted server.
+fn publish_one(liar: &Liar, qos: &str, version: &str) -> Output {
+    at(
+        liar,
         "rpub",
         &[
             "-V", version, "-q", qos, "-t", "a/b", "-m", "hi", "-v", "--stats",
         ],
     )
-    .run();
+    .run()
+}
+
+/// An acknowledgement for packet id 1001, never used, is no acknowledgement of message 1: rpub
+/// says it is a protocol error, sends the message again (DUP), and, with no real answer,
+/// exits 6 saying the message was not acknowledged.
+fn unsolicited_ack(qos: &str, version: &str) {
+    let liar = Liar::start(Lie::UnsolicitedAck);
+    let out = publish_one(&liar, qos, version);
     out.code(6)
         .stderr_mentions("packet id 1001")
         .stderr_mentions("protocol error")
@@ -232,14 +237,7 @@ fn a_publish_instead_of_connack_is_named_not_dumped() {
 fn wrong_acknowledgement(lie: Lie, qos: &str, expected: &str) {
     for version in ["311", "5"] {
         let liar = Liar::start(lie);
-        let out = at(
-            &liar,
-            "rpub",
-            &[
-                "-V", version, "-q", qos, "-t", "a/b", "-m", "hi", "-v", "--stats",
-            ],
-        )
-        .run();
+        let out = publish_one(&liar, qos, version);
         out.code(6)
             .stderr_mentions(&format!(
                 "connection to 127.0.0.1:{} lost: the broker sent {expected} (a protocol error); 1 of 1 messages not acknowledged",

@@ -265,7 +265,11 @@ fn serve(
                 s.write_all(&packet(0x70, &pkid.to_be_bytes()))?;
             }
             8 => subscribe(&mut s, lie, &body, v5, &note)?,
-            10 => unsubscribe(&mut s, lie, &body, v5, &note)?,
+            10 => {
+                let pkid = u16_at(&body, 0);
+                note(format!("UNSUBSCRIBE pkid={pkid}"));
+                s.write_all(&unsuback(lie, pkid, v5))?;
+            }
             12 => s.write_all(&[0xd0, 0])?,
             14 => {
                 // A normal disconnection is just "DISCONNECT"; any other reason code shows.
@@ -313,16 +317,9 @@ fn subscribe(
     Ok(())
 }
 
-/// An UNSUBACK for an UNSUBSCRIBE of one filter (all the tools send), as `lie` has it.
-fn unsubscribe(
-    s: &mut TcpStream,
-    lie: Lie,
-    body: &[u8],
-    v5: bool,
-    note: &dyn Fn(String),
-) -> io::Result<()> {
-    let pkid = u16_at(body, 0);
-    note(format!("UNSUBSCRIBE pkid={pkid}"));
+/// The UNSUBACK for an UNSUBSCRIBE of one filter (all the tools send) under `pkid`, as
+/// `lie` has it.
+fn unsuback(lie: Lie, pkid: u16, v5: bool) -> Vec<u8> {
     let pkid = if lie == Lie::OtherUnsubAck {
         pkid.wrapping_add(1)
     } else {
@@ -333,7 +330,7 @@ fn unsubscribe(
         unsuback.push(0);
         unsuback.push(if lie == Lie::RefusedUnsubAck { 0x87 } else { 0 });
     }
-    s.write_all(&packet(0xb0, &unsuback))
+    packet(0xb0, &unsuback)
 }
 
 /// An MQTT 5 DISCONNECT, "unspecified error" with a reason string, then close.
