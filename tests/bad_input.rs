@@ -154,6 +154,20 @@ bad_input! {
     rsub_psk_identity: "rsub" ["--psk-identity", "me", "-t", "x"]
         mentions "--psk-identity is not supported, because";
     // The missing argument is named.
+    rpub_connect_user_property_too_long: "rpub" ["-V", "5", "-D", "connect", "user-property", "k", topic_too_long(), "-t", "x", "-m", "y"]
+        mentions "CONNECT user property 'k' is 65536 bytes; MQTT carries at most 65535 in it";
+    rsub_connect_user_property_name_too_long: "rsub" ["-V", "5", "-D", "connect", "user-property", topic_too_long(), "v", "-t", "x"]
+        mentions "a CONNECT user property's name is 65536 bytes";
+    rpub_authentication_method_too_long: "rpub" ["-V", "5", "-D", "connect", "authentication-method", topic_too_long(), "-t", "x", "-m", "y"]
+        mentions "the authentication method is 65536 bytes";
+    rpub_will_user_property_too_long: "rpub" ["-V", "5", "--will-topic", "w", "-D", "will", "user-property", "k", topic_too_long(), "-t", "x", "-m", "y"]
+        mentions "will user property 'k' is 65536 bytes";
+    rpub_will_content_type_too_long: "rpub" ["-V", "5", "--will-topic", "w", "-D", "will", "content-type", topic_too_long(), "-t", "x", "-m", "y"]
+        mentions "the will content type is 65536 bytes";
+    rsub_subscribe_user_property_too_long: "rsub" ["-V", "5", "-D", "subscribe", "user-property", "k", topic_too_long(), "-t", "x"]
+        mentions "SUBSCRIBE user property 'k' is 65536 bytes";
+    rsub_unsubscribe_user_property_too_long: "rsub" ["-V", "5", "-D", "unsubscribe", "user-property", "k", topic_too_long(), "-U", "x"]
+        mentions "UNSUBSCRIBE user property 'k' is 65536 bytes";
     rpub_will_payload_without_will_topic: "rpub" ["--will-payload", "x", "-t", "x", "-m", "y"]
         mentions "not provided: --will-topic";
     rpub_will_retain_without_will_topic: "rpub" ["--will-retain", "-t", "x", "-m", "y"]
@@ -199,4 +213,61 @@ fn payload_over_the_mqtt311_brokers_maximum_packet_size_does_not_loop() {
     out.code(6).no_panic();
     out.stderr_mentions("maximum packet size?");
     out.stderr_mentions("1 of 1 messages not acknowledged");
+}
+
+/// A value from the environment that its flag refuses is named by its variable, not by a
+/// flag no one gave; the same for every variable, a password's value never repeated.
+#[test]
+fn a_bad_environment_variable_is_named() {
+    use std::os::unix::ffi::OsStrExt;
+    let cases: [(&str, &std::ffi::OsStr, &str); 4] = [
+        (
+            "MQTT_PORT",
+            "abc".as_ref(),
+            "MQTT_PORT: invalid value 'abc': abc is not a port (1-65535)",
+        ),
+        (
+            "MQTT_HOST",
+            std::ffi::OsStr::from_bytes(b"a\xffb"),
+            "MQTT_HOST: invalid value 'a",
+        ),
+        (
+            "MQTT_PASSWORD",
+            std::ffi::OsStr::from_bytes(b"s3cr\xff"),
+            "MQTT_PASSWORD: ",
+        ),
+        (
+            "RPUBSUB_CONFIG",
+            "".as_ref(),
+            "RPUBSUB_CONFIG is set but empty (unset it instead)",
+        ),
+    ];
+    for tool in ["rpub", "rsub"] {
+        for (var, value, expected) in cases {
+            let mut cmd = bin(tool);
+            cmd.env("MQTT_PORT", unused_port().to_string())
+                .env(var, value)
+                .args(["-t", "x"]);
+            if tool == "rpub" {
+                cmd.args(["-m", "y"]);
+            }
+            let out = cmd.run();
+            out.usage_error(tool)
+                .stderr_mentions(expected)
+                .never_shows("s3cr");
+            if out.stderr.contains("--") {
+                out.fail("the message names a flag no one gave");
+            }
+        }
+    }
+}
+
+/// The flag wins over its variable: a bad variable behind a given flag is never read.
+#[test]
+fn a_bad_variable_behind_a_given_flag_is_not_read() {
+    let out = bin("rpub")
+        .env("MQTT_PORT", "abc")
+        .args(["-p", &unused_port().to_string(), "-t", "x", "-m", "y"])
+        .run();
+    out.code(3);
 }

@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-use crate::util::{bin, rpub, rsub, unused_port, Broker, Run, Sub, LONG, SHORT};
+use crate::util::{bin, in_shell, rpub, rsub, unused_port, Broker, Run, Sub, LONG, SHORT};
 
 /// Room for rpub and one payload at the protocol's limit, read and handed over (two copies at
 /// most): far less than an unbounded read asks for.
@@ -17,19 +17,10 @@ const SMALL: &str = "300000000";
 /// `tool` (a command as the harness builds it) run with its address space capped at `cap`
 /// bytes and stdin from `stdin`.
 fn capped(tool: Command, cap: &str, stdin: &str) -> Command {
-    let mut sh = Command::new("sh");
-    sh.arg("-c")
-        .arg(format!(r#"exec prlimit --as={cap} -- "$@" < {stdin}"#))
-        .arg("sh")
-        .arg(tool.get_program())
-        .args(tool.get_args());
-    for (key, value) in tool.get_envs() {
-        match value {
-            Some(value) => sh.env(key, value),
-            None => sh.env_remove(key),
-        };
-    }
-    sh
+    in_shell(
+        &tool,
+        &format!(r#"exec prlimit --as={cap} -- "$@" < {stdin}"#),
+    )
 }
 
 /// rpub `args` with no broker to reach: whatever it reads before connecting.
@@ -160,4 +151,62 @@ fn a_json_line_with_a_user_property_too_long_is_skipped_not_smuggled() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     sub.interrupt();
     sub.finish(SHORT).stdout("smuggle/b good\n");
+}
+
+/// A `-l` line of 100 MB is in memory once while it is sent (plus, briefly, the PUBLISH as
+/// rumqttc encodes it), not also in the read buffer: within a data cap that two copies and
+/// the buffer's room (about 334 MB) exceed, it reaches the subscriber whole. stdin stays
+/// open a while after the line, so the read buffer lives on while the message goes out.
+#[test]
+fn a_long_line_is_held_once() {
+    const LEN: usize = 100_000_000;
+    let b = Broker::start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("line");
+    let mut line = vec![b'a'; LEN];
+    line.push(b'\n');
+    std::fs::write(&path, &line).unwrap();
+    drop(line);
+    let sub = rsub(&b)
+        .args(["-t", "long", "-C", "1", "-F", "%l"])
+        .subscribed();
+    let mut cmd = rpub(&b);
+    cmd.args(["-q", "1", "-t", "long", "-l"]);
+    let script = format!(
+        r#"{{ cat "{}"; sleep 1; }} | exec prlimit --data=250000000 -- "$@""#,
+        path.display()
+    );
+    let mut sh = in_shell(&cmd, &script);
+    sh.run_within(LONG).code(0).stderr_empty();
+    sub.finish(LONG).code(0).stdout(format!("{LEN}\n"));
+}
+
+/// `rsub --json` of a 100 MB binary payload holds it once: its base64 goes out a piece at a
+/// time, not built whole and then copied into the line (about 370 MB). Within a 250 MB data
+/// cap the line arrives whole, byte for byte what `base64` makes of the payload.
+#[test]
+fn rsub_json_of_a_large_payload_holds_it_once() {
+    const LEN: usize = 100_000_000;
+    let b = Broker::start();
+    let dir = tempfile::tempdir().unwrap();
+    let payload = dir.path().join("payload");
+    std::fs::write(&payload, crate::util::random_bytes(LEN, 17)).unwrap();
+    let mut cmd = rsub(&b);
+    cmd.args(["-t", "large", "-C", "1", "--json"]);
+    let script = r#"exec prlimit --data=250000000 -- "$@""#;
+    let sub = in_shell(&cmd, script).subscribed();
+    let path = payload.to_str().unwrap();
+    rpub(&b)
+        .args(["-t", "large", "-f", path])
+        .run_within(LONG)
+        .code(0);
+    let out = sub.finish(LONG);
+    out.code(0);
+    let encoded = Command::new("base64").args(["-w0", path]).output().unwrap();
+    let mut expected = br#""encoding":"base64","payload":""#.to_vec();
+    expected.extend_from_slice(&encoded.stdout);
+    expected.extend_from_slice(b"\"}\n");
+    if !out.stdout.ends_with(&expected) {
+        out.fail("the JSON line does not carry the payload's base64, whole");
+    }
 }

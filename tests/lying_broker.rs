@@ -11,19 +11,24 @@ fn at(liar: &Liar, tool: &str, args: &[&str]) -> std::process::Command {
     cmd
 }
 
-/// An acknowledgement for packet id 1001, never used, is no acknowledgement of message 1: rpub
-/// says it is a protocol error, sends the message again (DUP), and, with no real answer,
-/// exits 6 saying the message was not acknowledged.
-fn unsolicited_ack(qos: &str, version: &str) {
-    let liar = Liar::start(Lie::UnsolicitedAck);
-    let out = at(
-        &liar,
+/// `rpub -v --stats` of one message at `qos` to the scripted server.
+fn publish_one(liar: &Liar, qos: &str, version: &str) -> Output {
+    at(
+        liar,
         "rpub",
         &[
             "-V", version, "-q", qos, "-t", "a/b", "-m", "hi", "-v", "--stats",
         ],
     )
-    .run();
+    .run()
+}
+
+/// An acknowledgement for packet id 1001, never used, is no acknowledgement of message 1: rpub
+/// says it is a protocol error, sends the message again (DUP), and, with no real answer,
+/// exits 6 saying the message was not acknowledged.
+fn unsolicited_ack(qos: &str, version: &str) {
+    let liar = Liar::start(Lie::UnsolicitedAck);
+    let out = publish_one(&liar, qos, version);
     out.code(6)
         .stderr_mentions("packet id 1001")
         .stderr_mentions("protocol error")
@@ -89,6 +94,28 @@ fn receive_maximum_0_is_refused_at_connack() {
         .code(3)
         .one_error_line("rsub")
         .stderr_mentions(&expected);
+}
+
+/// Receive Maximum 0 in the CONNACK of a reconnect is refused as at the first: rpub ends
+/// (exit 6, the message not acknowledged) instead of freezing on the new connection, and
+/// tells the broker with DISCONNECT 0x82.
+#[test]
+fn receive_maximum_0_is_refused_on_a_reconnect_too() {
+    let liar = Liar::start(Lie::ReceiveMaximumZeroLater);
+    at(
+        &liar,
+        "rpub",
+        &["-V", "5", "-q", "1", "-t", "a/b", "-m", "hi"],
+    )
+    .run()
+    .code(6)
+    .stderr_mentions(&format!(
+        "rpub: 127.0.0.1:{} answered CONNECT with a CONNACK with Receive Maximum 0, which MQTT 5 forbids (3.2.2.3.3): a protocol error; 1 of 1 messages not acknowledged",
+        liar.port()
+    ));
+    if !liar.saw("DISCONNECT 82") {
+        panic!("no DISCONNECT 0x82 after the CONNACK: {:?}", liar.seen());
+    }
 }
 
 /// A SUBACK that does not answer the SUBSCRIBE is no answer: `rsub -E` must not exit 0.
@@ -202,4 +229,129 @@ fn a_publish_instead_of_connack_is_named_not_dumped() {
             out.fail("the error line shows the packet");
         }
     }
+}
+
+/// The wrong kind of acknowledgement for a publish in flight is no acknowledgement: rpub says
+/// it is a protocol error (exit 6, as for a lost connection), counts nothing acknowledged,
+/// and over MQTT 5 tells the broker with DISCONNECT 0x82 before closing.
+fn wrong_acknowledgement(lie: Lie, qos: &str, expected: &str) {
+    for version in ["311", "5"] {
+        let liar = Liar::start(lie);
+        let out = publish_one(&liar, qos, version);
+        out.code(6)
+            .stderr_mentions(&format!(
+                "connection to 127.0.0.1:{} lost: the broker sent {expected} (a protocol error); 1 of 1 messages not acknowledged",
+                liar.port()
+            ))
+            .stderr_mentions("0 acknowledged")
+            .no_panic();
+        if out.stdout_str().contains("acknowledged") {
+            out.fail("a message was reported acknowledged that the broker never acknowledged");
+        }
+        let told = liar.saw("DISCONNECT 82");
+        if told != (version == "5") {
+            out.fail(&format!(
+                "MQTT 5 must end with DISCONNECT 0x82, MQTT 3.1.1 with none: {:?}",
+                liar.seen()
+            ));
+        }
+    }
+}
+
+#[test]
+fn a_pubrec_answering_a_qos1_publish_is_a_protocol_error() {
+    wrong_acknowledgement(
+        Lie::WrongAck,
+        "1",
+        "a PUBREC for packet id 1, a QoS 1 publish (which takes PUBACK)",
+    );
+}
+
+#[test]
+fn a_puback_answering_a_qos2_publish_is_a_protocol_error() {
+    wrong_acknowledgement(
+        Lie::WrongAck,
+        "2",
+        "a PUBACK for packet id 1, a QoS 2 publish (which takes PUBREC)",
+    );
+}
+
+#[test]
+fn a_pubcomp_before_its_pubrec_is_a_protocol_error() {
+    wrong_acknowledgement(
+        Lie::PubCompFirst,
+        "2",
+        "a PUBCOMP for packet id 1 before its PUBREC",
+    );
+}
+
+/// An acknowledgement of a packet id never used is the broker's protocol error too: over
+/// MQTT 5 the broker is told so (DISCONNECT 0x82) before rpub connects again.
+#[test]
+fn an_ack_for_a_packet_id_never_used_is_told_with_disconnect_0x82() {
+    let liar = Liar::start(Lie::UnsolicitedAck);
+    at(
+        &liar,
+        "rpub",
+        &["-V", "5", "-q", "1", "-t", "a/b", "-m", "hi"],
+    )
+    .run()
+    .code(6);
+    if !liar.saw("DISCONNECT 82") {
+        panic!(
+            "no DISCONNECT 0x82 after the unsolicited PUBACK: {:?}",
+            liar.seen()
+        );
+    }
+}
+
+/// A protocol error the pump finds (a SUBACK for another packet id) is told too.
+#[test]
+fn a_mismatched_suback_is_told_with_disconnect_0x82() {
+    let liar = Liar::start(Lie::OtherSubAck);
+    at(&liar, "rsub", &["-V", "5", "-t", "a/b", "-E"])
+        .run()
+        .code(6);
+    if !liar.saw("DISCONNECT 82") {
+        panic!(
+            "no DISCONNECT 0x82 after the mismatched SUBACK: {:?}",
+            liar.seen()
+        );
+    }
+}
+
+/// An UNSUBACK that does not answer the UNSUBSCRIBE is no answer: `rsub -U ... -E` must not
+/// exit 0 on it.
+fn mismatched_unsuback(lie: Lie, version: &str, expected: &str) {
+    let liar = Liar::start(lie);
+    at(&liar, "rsub", &["-V", version, "-U", "a/b", "-E"])
+        .run()
+        .code(6)
+        .one_error_line("rsub")
+        .stderr_mentions(&format!(
+            "connection to 127.0.0.1:{} lost: the broker sent an UNSUBACK {expected} (a protocol error)",
+            liar.port()
+        ));
+}
+
+#[test]
+fn an_unsuback_for_another_packet_id_is_a_protocol_error() {
+    for version in ["311", "5"] {
+        mismatched_unsuback(
+            Lie::OtherUnsubAck,
+            version,
+            "for packet id 2, which no UNSUBSCRIBE of ours was waiting under",
+        );
+    }
+}
+
+/// An MQTT 5 UNSUBACK that refuses is named in words; the run carries on as asked.
+#[test]
+fn an_unsuback_refusing_is_named() {
+    let liar = Liar::start(Lie::RefusedUnsubAck);
+    at(&liar, "rsub", &["-V", "5", "-U", "a/b", "-E"])
+        .run()
+        .code(0)
+        .one_error_line("rsub")
+        .stderr_mentions("rsub: unsubscribing from 'a/b' refused: not authorized (0x87)");
 }

@@ -24,6 +24,8 @@ mod connection_lost;
 mod disconnect_properties;
 // Exit conditions of rsub: -C, -W, -E, and a closed stdout pipe.
 mod exits;
+// Output that cannot be written (> /dev/full): exit 1, one line, in both tools.
+mod full_output;
 // -F formats side by side with mosquitto_sub -F: every specifier, flags, width, precision.
 mod format;
 // The committed completions and man pages match --generate; the man pages are complete.

@@ -40,8 +40,38 @@ pub trait Hook {
         &mut self,
         publisher: &mut Publisher,
         number: u64,
-        line: &[u8],
+        line: Text<'_>,
     ) -> Result<ControlFlow<()>, Fail>;
+}
+
+/// From this size on, a line given away as a payload takes the read buffer with it rather
+/// than a copy: a line of hundreds of megabytes is then in memory once, not twice (then
+/// once more, briefly, as rumqttc encodes the PUBLISH). Shorter lines are copied, so that
+/// the buffer's room serves the next line (the hot loop).
+const TAKE_WHOLE: usize = 64 * 1024;
+
+/// The text of a complete line, without its newline: to read, or to take as a payload.
+pub struct Text<'a> {
+    buffer: &'a mut Vec<u8>,
+    len: usize,
+}
+
+impl Text<'_> {
+    pub fn bytes(&self) -> &[u8] {
+        &self.buffer[..self.len]
+    }
+
+    /// The line as a payload, the buffer itself for a long one.
+    pub fn into_payload(self) -> Bytes {
+        if self.len < TAKE_WHOLE {
+            return Bytes::copy_from_slice(self.bytes());
+        }
+        let mut whole = std::mem::take(self.buffer);
+        whole.truncate(self.len);
+        // Without the room grown for reading: given back to the allocator, not copied.
+        whole.shrink_to_fit();
+        Bytes::from(whole)
+    }
 }
 
 /// Read `input` to its end, or until Ctrl+C, the end of the session or the hook says to
@@ -80,11 +110,12 @@ pub async fn drive(
         let Some(line) = lines.line(read) else {
             return Ok(lines.count());
         };
+        let last = line.last;
         if hook
             .line(publisher, line.number, line.text)
             .await?
             .is_break()
-            || line.last
+            || last
         {
             return Ok(lines.count());
         }
@@ -103,16 +134,17 @@ impl Hook for EachLine<'_> {
         &mut self,
         publisher: &mut Publisher,
         _number: u64,
-        line: &[u8],
+        line: Text<'_>,
     ) -> Result<ControlFlow<()>, Fail> {
-        if !line.is_empty() {
+        if line.len > 0 {
             let Publish {
                 topic,
                 qos,
                 retain,
                 properties,
             } = self.0;
-            let payload = Bytes::copy_from_slice(line);
+            let len = line.len;
+            let payload = line.into_payload();
             // Not `Publisher::publish`: one layer of futures less per line.
             let publish =
                 publisher
@@ -121,7 +153,7 @@ impl Hook for EachLine<'_> {
             let Some(taken) = unless_stopped(&mut publisher.stop, publish).await else {
                 return Ok(ControlFlow::Break(()));
             };
-            publisher.took(taken, topic, *qos, line.len())?;
+            publisher.took(taken, topic, *qos, len)?;
         }
         Ok(ControlFlow::Continue(()))
     }
@@ -145,7 +177,7 @@ pub struct Line<'a> {
     /// From 1.
     pub number: u64,
     /// Without its newline.
-    pub text: &'a [u8],
+    pub text: Text<'a>,
     /// Known to be the last: the input ended while it was read (a line without a newline
     /// at the end is usually known only by the next read finding nothing).
     pub last: bool,
@@ -188,10 +220,13 @@ impl<R: AsyncBufRead + Unpin> Lines<R> {
         }
         self.count += 1;
         self.handed_out = true;
-        let text = self.buffer.strip_suffix(b"\n").unwrap_or(&self.buffer);
+        let len = self.buffer.len() - usize::from(self.buffer.ends_with(b"\n"));
         Some(Line {
             number: self.count,
-            text,
+            text: Text {
+                buffer: &mut self.buffer,
+                len,
+            },
             last: read == 0,
         })
     }
@@ -233,7 +268,7 @@ mod tests {
                     read = lines.read() => read?,
                 };
                 match lines.line(read) {
-                    Some(line) => seen.push((line.number, line.text.to_vec(), line.last)),
+                    Some(line) => seen.push((line.number, line.text.bytes().to_vec(), line.last)),
                     None => break,
                 }
                 if seen.last().is_some_and(|(_, _, last)| *last) {

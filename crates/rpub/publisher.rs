@@ -121,7 +121,7 @@ impl Publisher {
         // QoS 0 messages are done only if the DISCONNECT itself went out, since requests
         // leave in order.
         match self.disconnect().await {
-            Ok(()) => self.tracker.all_written(),
+            Ok(()) => self.tracker.all_written()?,
             Err(fail) => return Err(self.tracker.lost(fail)),
         }
         self.tracker.verdict()

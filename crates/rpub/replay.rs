@@ -21,7 +21,7 @@ use rpubsub_core::session::MAX_PACKET_SIZE;
 use rpubsub_core::tool::Tool;
 use rpubsub_core::topic::check_topic_name;
 
-use crate::lines::Hook;
+use crate::lines::{Hook, Text};
 use crate::payload;
 use crate::plan::Replay;
 use crate::publisher::Publisher;
@@ -102,9 +102,9 @@ impl Hook for Replayer<'_> {
         &mut self,
         publisher: &mut Publisher,
         number: u64,
-        line: &[u8],
+        line: Text<'_>,
     ) -> Result<ControlFlow<()>, Fail> {
-        let text = line.trim_ascii();
+        let text = line.bytes().trim_ascii();
         if text.is_empty() {
             return Ok(ControlFlow::Continue(()));
         }

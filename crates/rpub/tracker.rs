@@ -87,7 +87,7 @@ impl Tracker {
 
     /// After the DISCONNECT went out: every QoS 0 message before it was written, including
     /// those whose write the session reported only while disconnecting; `-v` reports them now.
-    pub fn all_written(&mut self) {
+    pub fn all_written(&mut self) -> Result<(), Fail> {
         self.written = self.queued.max(self.written);
         self.written_qos0 = self.queued - self.queued_acked;
         self.show_progress();
@@ -100,8 +100,9 @@ impl Tracker {
         sent.sort_unstable();
         for (seq, topic) in sent {
             self.topics.remove(&seq);
-            report(seq, &topic, "sent");
+            self.report(seq, &topic, "sent")?;
         }
+        Ok(())
     }
 
     fn show_progress(&self) {
@@ -123,7 +124,7 @@ impl Tracker {
                     if let Some((topic, _)) =
                         self.verbose.then(|| self.topics.remove(&seq)).flatten()
                     {
-                        report(seq, &topic, "sent");
+                        self.report(seq, &topic, "sent")?;
                     }
                 }
             }
@@ -137,13 +138,13 @@ impl Tracker {
                 match failure {
                     None => {
                         if let Some((n, topic)) = topic {
-                            report(n, &topic, "acknowledged");
+                            self.report(n, &topic, "acknowledged")?;
                         }
                     }
                     Some(reason) => {
                         self.rejected += 1;
                         if let Some((n, topic)) = topic {
-                            report(n, &topic, &format!("rejected: {reason}"));
+                            self.report(n, &topic, &format!("rejected: {reason}"))?;
                         }
                         self.first_rejection.get_or_insert(reason);
                     }
@@ -194,6 +195,24 @@ impl Tracker {
         }
     }
 
+    /// `-v`: one line per finished message on stdout. Output that cannot be written ends the
+    /// run (exit 1, as rsub's), except a closed pipe (`rpub -v ... | head -1`): that only
+    /// ends the report, never the publishing.
+    fn report(&mut self, n: u64, topic: &str, status: &str) -> Result<(), Fail> {
+        let written = progress::suspend(|| {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{n} {topic} {status}")
+        });
+        match written.map_err(|e| Fail::writing_output(&e)) {
+            Err(fail) if fail.is_output_closed() => {
+                self.verbose = false;
+                self.topics.clear();
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
     /// `--stats`: `10 messages, 10 sent, 10 acknowledged, 50 B in ...`.
     pub fn print_stats(&self, stats: &Stats) {
         let acked = if self.queued_acked > 0 {
@@ -208,13 +227,4 @@ impl Tracker {
         );
         stats.print(self.queued, detail, self.done());
     }
-}
-
-/// `-v`: one line per finished message on stdout.
-fn report(n: u64, topic: &str, status: &str) {
-    progress::suspend(|| {
-        let mut out = std::io::stdout().lock();
-        // A closed stdout only ends the report, never the publishing.
-        let _ = writeln!(out, "{n} {topic} {status}");
-    });
 }

@@ -135,7 +135,7 @@ impl Subscriber {
     fn event(&mut self, event: Event) -> Result<Option<Exit>, Fail> {
         let answered = match event {
             Event::SubAck { results, .. } => self.requests.suback(&results)?,
-            Event::UnsubAck { .. } => self.requests.unsuback(),
+            Event::UnsubAck { failure, .. } => self.requests.unsuback(failure.as_ref()),
             Event::Lost(fail) => return Err(fail),
             Event::Closed
             | Event::Sent { .. }
@@ -239,8 +239,26 @@ impl Requests {
         Ok(self.answered())
     }
 
-    /// An UNSUBACK; whether every request is now answered.
-    fn unsuback(&mut self) -> bool {
+    /// An UNSUBACK, refusing with `failure` (MQTT 5) or not: a refusal is named and the run
+    /// carries on, as for a filter a SUBACK refused. Whether every request is now answered.
+    fn unsuback(&mut self, failure: Option<&Reason>) -> bool {
+        // UNSUBSCRIBEs go out and are answered in order, one per filter.
+        let answered = self
+            .asked
+            .unsubscribe
+            .len()
+            .saturating_sub(self.unsubscribing);
+        if let Some(reason) = failure {
+            let filter = self
+                .asked
+                .unsubscribe
+                .get(answered)
+                .map_or("", String::as_str);
+            cli::warn(
+                TOOL.name(),
+                format_args!("unsubscribing from '{filter}' refused: {reason}"),
+            );
+        }
         self.unsubscribing = self.unsubscribing.saturating_sub(1);
         self.answered()
     }
@@ -330,12 +348,12 @@ mod tests {
         assert_eq!(some_refused.suback(&results).ok(), Some(true));
 
         let mut both = requests(&["a"], 2);
-        assert!(!both.unsuback());
+        assert!(!both.unsuback(None));
         assert_eq!(both.suback(&[Ok(Qos::AtLeastOnce)]).ok(), Some(false));
-        assert!(both.unsuback());
+        assert!(both.unsuback(None));
 
         let mut unsubscribe_only = requests(&[], 1);
         assert!(!unsubscribe_only.answered());
-        assert!(unsubscribe_only.unsuback());
+        assert!(unsubscribe_only.unsuback(None));
     }
 }

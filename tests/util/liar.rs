@@ -27,6 +27,9 @@ pub enum Lie {
     UnsolicitedAck,
     /// An MQTT 5 CONNACK with Receive Maximum 0 (forbidden by MQTT 5, 3.2.2.3.3).
     ReceiveMaximumZero,
+    /// A normal CONNACK first, closing on the first PUBLISH unacknowledged; on later
+    /// connections a CONNACK with Receive Maximum 0.
+    ReceiveMaximumZeroLater,
     /// A SUBACK with one return code, whatever the number of filters.
     ShortSubAck,
     /// A SUBACK for the packet id after the SUBSCRIBE's.
@@ -37,6 +40,14 @@ pub enum Lie {
     Disconnect(&'static str),
     /// A PUBLISH of 200,000 bytes instead of CONNACK.
     PublishFirst,
+    /// An UNSUBACK for the packet id after the UNSUBSCRIBE's.
+    OtherUnsubAck,
+    /// An MQTT 5 UNSUBACK refusing the filter: 0x87, not authorized.
+    RefusedUnsubAck,
+    /// Answers a QoS 1 PUBLISH with PUBREC and a QoS 2 one with PUBACK, under its packet id.
+    WrongAck,
+    /// Answers a QoS 2 PUBLISH with PUBCOMP, skipping PUBREC.
+    PubCompFirst,
 }
 
 /// A running scripted server; it stops taking connections when dropped.
@@ -91,6 +102,21 @@ impl Liar {
     /// has one: `DISCONNECT 00 05 11 00 00 00 3c`).
     pub fn seen(&self) -> Vec<String> {
         self.seen.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Did the server receive a packet seen as `line`? A packet a tool wrote just before it
+    /// exited may still be on its way to the server's thread: it gets two seconds.
+    pub fn saw(&self, line: &str) -> bool {
+        let until = std::time::Instant::now() + Duration::from_secs(2);
+        loop {
+            if self.seen().iter().any(|l| l == line) {
+                return true;
+            }
+            if std::time::Instant::now() > until {
+                return false;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 
@@ -198,11 +224,9 @@ fn serve(
     }
     let mut connack = vec![0, 0];
     if v5 {
-        let props: &[u8] = if lie == Lie::ReceiveMaximumZero {
-            &[0x21, 0, 0]
-        } else {
-            &[]
-        };
+        let zero = lie == Lie::ReceiveMaximumZero
+            || (lie == Lie::ReceiveMaximumZeroLater && connection > 0);
+        let props: &[u8] = if zero { &[0x21, 0, 0] } else { &[] };
         connack.extend(properties(props));
     }
     s.write_all(&packet(0x20, &connack))?;
@@ -223,8 +247,15 @@ fn serve(
                         let kind = if qos == 2 { 0x50 } else { 0x40 };
                         s.write_all(&packet(kind, &1001u16.to_be_bytes()))?;
                     }
-                    Lie::UnsolicitedAck => return Ok(()),
+                    Lie::UnsolicitedAck | Lie::ReceiveMaximumZeroLater => return Ok(()),
                     Lie::Disconnect(text) => return disconnect(&mut s, text),
+                    Lie::WrongAck if qos > 0 => {
+                        let kind = if qos == 2 { 0x40 } else { 0x50 };
+                        s.write_all(&packet(kind, &pkid.to_be_bytes()))?;
+                    }
+                    Lie::PubCompFirst if qos == 2 => {
+                        s.write_all(&packet(0x70, &pkid.to_be_bytes()))?;
+                    }
                     _ if qos > 0 => {
                         let kind = if qos == 2 { 0x50 } else { 0x40 };
                         s.write_all(&packet(kind, &pkid.to_be_bytes()))?;
@@ -238,6 +269,11 @@ fn serve(
                 s.write_all(&packet(0x70, &pkid.to_be_bytes()))?;
             }
             8 => subscribe(&mut s, lie, &body, v5, &note)?,
+            10 => {
+                let pkid = u16_at(&body, 0);
+                note(format!("UNSUBSCRIBE pkid={pkid}"));
+                s.write_all(&unsuback(lie, pkid, v5))?;
+            }
             12 => s.write_all(&[0xd0, 0])?,
             14 => {
                 // The body in hex after the name when there is one (reason code, properties).
@@ -285,6 +321,22 @@ fn subscribe(
         s.write_all(&packet(0x30, &publish))?;
     }
     Ok(())
+}
+
+/// The UNSUBACK for an UNSUBSCRIBE of one filter (all the tools send) under `pkid`, as
+/// `lie` has it.
+fn unsuback(lie: Lie, pkid: u16, v5: bool) -> Vec<u8> {
+    let pkid = if lie == Lie::OtherUnsubAck {
+        pkid.wrapping_add(1)
+    } else {
+        pkid
+    };
+    let mut unsuback = pkid.to_be_bytes().to_vec();
+    if v5 {
+        unsuback.push(0);
+        unsuback.push(if lie == Lie::RefusedUnsubAck { 0x87 } else { 0 });
+    }
+    packet(0xb0, &unsuback)
 }
 
 /// An MQTT 5 DISCONNECT, "unspecified error" with a reason string, then close.

@@ -19,7 +19,7 @@ use std::time::Duration;
 pub use broker::{require_executable, unused_port, Broker};
 pub use liar::{Liar, Lie};
 pub use pki::{Pki, Recipe, TlsBroker, EXPIRED, OTHER_NAME, SERVER, WRONG_NAME};
-pub use process::{run_stdin, Output, Run, Sub};
+pub use process::{in_shell, run_stdin, to_dev_full, Output, Run, Sub};
 pub use servers::{Amqtt, Microsocks, OpensslServer, Tinyproxy};
 
 /// The one command that installs everything the end-to-end tests need (README: Quick start);

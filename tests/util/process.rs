@@ -650,3 +650,25 @@ impl Proc {
         Proc::spawn(cmd, cmdline, false)
     }
 }
+
+/// `cmd` run by `sh -c script`, where the script runs it as `"$@"` (`exec "$@" > /dev/full`):
+/// its program, arguments and environment as the harness built them.
+pub fn in_shell(cmd: &Command, script: &str) -> Command {
+    let mut sh = Command::new("sh");
+    sh.args(["-c", script, "sh"])
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(value) => sh.env(key, value),
+            None => sh.env_remove(key),
+        };
+    }
+    sh
+}
+
+/// `cmd` with its stdout on /dev/full (as `cmd > /dev/full` in a shell): every write to it
+/// fails with "No space left on device".
+pub fn to_dev_full(cmd: &Command) -> Command {
+    in_shell(cmd, r#"exec "$@" > /dev/full"#)
+}

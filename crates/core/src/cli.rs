@@ -85,7 +85,7 @@ pub fn parse<T: Tool>(tool: &str) -> Result<T, ExitCode> {
     let mut cmd = T::command();
     let matches = cmd
         .try_get_matches_from_mut(&argv)
-        .map_err(|err| clap_error(tool, err))?;
+        .map_err(|err| parse_error(tool, err, &cmd, &argv))?;
     if let Some(kind) = matches.get_one::<GenerateKind>("generate") {
         return Err(generate::<T>(tool, *kind, &cmd, &matches));
     }
@@ -105,8 +105,8 @@ pub fn parse<T: Tool>(tool: &str) -> Result<T, ExitCode> {
     let matches = match flags.command_line(&argv) {
         Some(line) => {
             let matches = cmd
-                .try_get_matches_from_mut(line)
-                .map_err(|err| clap_error(tool, err))?;
+                .try_get_matches_from_mut(&line)
+                .map_err(|err| parse_error(tool, err, &cmd, &line))?;
             cli = T::from_arg_matches(&matches)
                 .map_err(|err| clap_error(tool, err.format(&mut cmd)))?;
             matches
@@ -154,6 +154,23 @@ fn generate<T: Tool>(
             );
             Exit::Failure.into()
         }
+    }
+}
+
+/// A command line `argv` that did not parse: the environment variable to blame, named, if
+/// one is (exit 2), else clap's error.
+fn parse_error(
+    tool: &str,
+    err: clap::Error,
+    cmd: &Command,
+    argv: &[std::ffi::OsString],
+) -> ExitCode {
+    match crate::settings::environment::blame(cmd, argv) {
+        Some(line) => {
+            warn(tool, line);
+            Exit::Usage.into()
+        }
+        None => clap_error(tool, err),
     }
 }
 

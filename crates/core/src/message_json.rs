@@ -58,6 +58,17 @@ fn text_or_base64(bytes: &[u8]) -> (String, bool) {
 
 /// The JSON object for a received message.
 pub fn to_value(message: &Message, received: SystemTime) -> Value {
+    let mut obj = head(message, received);
+    let (payload, base64) = text_or_base64(&message.payload);
+    if base64 {
+        obj.insert("encoding".into(), "base64".into());
+    }
+    obj.insert("payload".into(), Value::String(payload));
+    Value::Object(obj)
+}
+
+/// Every field of a message's JSON object but `encoding` and `payload`.
+fn head(message: &Message, received: SystemTime) -> Map<String, Value> {
     let mut obj = Map::new();
     obj.insert("received".into(), Value::String(timestamp(received)));
     obj.insert(
@@ -70,24 +81,77 @@ pub fn to_value(message: &Message, received: SystemTime) -> Value {
     if let Some(props) = &message.properties {
         obj.insert("properties".into(), properties_to_value(props));
     }
-    let (payload, base64) = text_or_base64(&message.payload);
-    if base64 {
-        obj.insert("encoding".into(), "base64".into());
-    }
-    obj.insert("payload".into(), Value::String(payload));
-    Value::Object(obj)
+    obj
 }
 
-/// Append the message as one line of JSON (or indented JSON with `pretty`), and a newline.
-pub fn write(out: &mut Vec<u8>, message: &Message, received: SystemTime, pretty: bool) {
-    let value = to_value(message, received);
-    // Writing a Value into a Vec cannot fail.
-    let _ = if pretty {
-        serde_json::to_writer_pretty(&mut *out, &value)
+/// How much of a payload is encoded at a time: a multiple of 3, so that the base64 of the
+/// pieces is the base64 of the whole.
+const PIECE: usize = 48 * 1024;
+
+/// Write the message as one line of JSON (or indented JSON with `pretty`), and a newline:
+/// the object of [`to_value`], byte for byte. The payload, last, is escaped or base64-encoded
+/// a piece at a time straight into `out`, so a payload of 100 MB is never held a second time
+/// as text (give `out` a buffer of its own: the pieces are small).
+pub fn write(
+    out: &mut impl std::io::Write,
+    message: &Message,
+    received: SystemTime,
+    pretty: bool,
+) -> std::io::Result<()> {
+    let text = std::str::from_utf8(&message.payload).ok();
+    let mut obj = head(message, received);
+    if text.is_none() {
+        obj.insert("encoding".into(), "base64".into());
+    }
+    let head = if pretty {
+        serde_json::to_vec_pretty(&obj)
     } else {
-        serde_json::to_writer(&mut *out, &value)
+        serde_json::to_vec(&obj)
+    }
+    .map_err(std::io::Error::other)?;
+    // The object without its closing brace (and, pretty, the line break before it).
+    let (open, close) = if pretty {
+        (head.len().saturating_sub(2), &b"\"\n}\n"[..])
+    } else {
+        (head.len().saturating_sub(1), &b"\"}\n"[..])
     };
-    out.push(b'\n');
+    out.write_all(&head[..open])?;
+    out.write_all(if pretty {
+        b",\n  \"payload\": \""
+    } else {
+        b",\"payload\":\""
+    })?;
+    match text {
+        Some(text) => escaped(out, text)?,
+        None => {
+            let mut encoded = vec![0; PIECE / 3 * 4];
+            for piece in message.payload.chunks(PIECE) {
+                let n = BASE64
+                    .encode_slice(piece, &mut encoded)
+                    .map_err(std::io::Error::other)?;
+                out.write_all(&encoded[..n])?;
+            }
+        }
+    }
+    out.write_all(close)
+}
+
+/// `text` as the inside of a JSON string, escaped as serde_json escapes it, a piece at a time.
+fn escaped(out: &mut impl std::io::Write, mut text: &str) -> std::io::Result<()> {
+    let mut quoted = Vec::with_capacity(PIECE + 64);
+    while !text.is_empty() {
+        let mut end = text.len().min(PIECE);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let (piece, rest) = text.split_at(end);
+        quoted.clear();
+        serde_json::to_writer(&mut quoted, piece).map_err(std::io::Error::other)?;
+        // Without the quotes serde_json puts around a string.
+        out.write_all(&quoted[1..quoted.len() - 1])?;
+        text = rest;
+    }
+    Ok(())
 }
 
 fn properties_to_value(p: &PublishProperties) -> Value {
@@ -280,8 +344,32 @@ mod tests {
 
     fn line(m: &Message) -> String {
         let mut out = Vec::new();
-        write(&mut out, m, UNIX_EPOCH + Duration::new(1, 5), false);
+        write(&mut out, m, UNIX_EPOCH + Duration::new(1, 5), false).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn written_a_piece_at_a_time_as_the_whole_object_would_be() {
+        let at = UNIX_EPOCH + Duration::new(1, 5);
+        // Several pieces, a multibyte character across each boundary, escapes, binary.
+        let mut text = "é\"\u{1}".repeat(PIECE / 2);
+        text.push('x');
+        let binary: Vec<u8> = (0..PIECE * 2 + 7).map(|i| (i % 251) as u8 | 0x80).collect();
+        for payload in [text.as_bytes(), &binary, b"", b"plain"] {
+            let m = message(payload, Some(PublishProperties::default()));
+            for pretty in [false, true] {
+                let value = to_value(&m, at);
+                let mut expected = if pretty {
+                    serde_json::to_vec_pretty(&value).unwrap()
+                } else {
+                    serde_json::to_vec(&value).unwrap()
+                };
+                expected.push(b'\n');
+                let mut out = Vec::new();
+                write(&mut out, &m, at, pretty).unwrap();
+                assert!(out == expected, "pretty={pretty}, {} bytes", payload.len());
+            }
+        }
     }
 
     #[test]

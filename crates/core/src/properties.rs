@@ -42,11 +42,50 @@ impl PublishProperties {
         if let Some(kind) = &self.content_type {
             check("the content type", kind.len())?;
         }
-        for (key, value) in &self.user_properties {
-            check("a user property's name", key.len())?;
-            check(&format!("user property '{}'", shorten(key)), value.len())?;
-        }
-        Ok(())
+        check_user_properties("", &self.user_properties)
+    }
+}
+
+/// Refuse a user property its 2-byte lengths cannot carry, naming it (`packet` says whose
+/// it is, `CONNECT ` say, followed by a space; empty for a publish's own).
+pub fn check_user_properties(packet: &str, list: &[(String, String)]) -> Result<(), String> {
+    use crate::field_length::check;
+    for (key, value) in list {
+        check(&format!("a {packet}user property's name"), key.len())?;
+        check(
+            &format!("{packet}user property '{}'", shorten(key)),
+            value.len(),
+        )?;
+    }
+    Ok(())
+}
+
+/// Refuse a text property its 2-byte length cannot carry, naming it.
+fn check_text(field: &str, text: Option<impl AsRef<[u8]>>) -> Result<(), String> {
+    text.map_or(Ok(()), |t| {
+        crate::field_length::check(field, t.as_ref().len())
+    })
+}
+
+impl ConnectProperties {
+    /// Refuse a CONNECT property (`-D connect ...`) its 2-byte length cannot carry.
+    pub fn check_lengths(&self) -> Result<(), String> {
+        check_text(
+            "the authentication method",
+            self.authentication_method.as_ref(),
+        )?;
+        check_text("the authentication data", self.authentication_data.as_ref())?;
+        check_user_properties("CONNECT ", &self.user_properties)
+    }
+}
+
+impl WillProperties {
+    /// Refuse a will property (`-D will ...`, `--will-...`) its 2-byte length cannot carry.
+    pub fn check_lengths(&self) -> Result<(), String> {
+        check_text("the will content type", self.content_type.as_ref())?;
+        check_text("the will response topic", self.response_topic.as_ref())?;
+        check_text("the will correlation data", self.correlation_data.as_ref())?;
+        check_user_properties("will ", &self.user_properties)
     }
 }
 

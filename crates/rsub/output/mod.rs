@@ -39,8 +39,6 @@ pub struct Output<W: Write = Stdout> {
     newline: bool,
     /// The style shows the receive time (decided once: asked for every message).
     needs_time: bool,
-    /// A JSON line is built here first, reused from message to message.
-    scratch: Vec<u8>,
 }
 
 impl Output {
@@ -62,7 +60,6 @@ impl<W: Write> Output<W> {
             style,
             newline,
             needs_time,
-            scratch: Vec::new(),
         }
     }
 
@@ -79,11 +76,9 @@ impl<W: Write> Output<W> {
             Style::Format { format, pretty } => {
                 format.render(&mut self.out, message, received, *pretty)?
             }
+            // The JSON line ends in its own newline, -N or not.
             Style::Json { pretty } => {
-                self.scratch.clear();
-                message_json::write(&mut self.scratch, message, received, *pretty);
-                // The JSON line ends in its own newline, -N or not.
-                return self.out.write_all(&self.scratch);
+                return message_json::write(&mut self.out, message, received, *pretty)
             }
         }
         if self.newline {

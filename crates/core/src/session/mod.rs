@@ -67,10 +67,7 @@ const MESSAGE_BUFFER: usize = 256;
 pub enum Event {
     /// A PUBLISH was written to the connection (packet id 0 for QoS 0). `seq` is the number
     /// [`Session::publish`] returned; a publish sent again after a reconnect is reported again.
-    Sent {
-        pkid: u16,
-        seq: u64,
-    },
+    Sent { pkid: u16, seq: u64 },
     /// A QoS 1 or 2 PUBLISH is finished: PUBACK, PUBCOMP, or a failing PUBREC (MQTT 5),
     /// for the packet id it is in flight under (an acknowledgement of anything else finishes
     /// nothing: see the outbox). `failure` holds the reason when the broker refused it.
@@ -84,16 +81,13 @@ pub enum Event {
         pkid: u16,
         results: Vec<Result<Qos, Reason>>,
     },
-    UnsubAck {
-        pkid: u16,
-    },
+    /// UNSUBACK; MQTT 5 may say the broker refused (the first failing reason code).
+    UnsubAck { pkid: u16, failure: Option<Reason> },
     /// The connection dropped; the pump is reconnecting (a line on stderr says so).
     Disconnected,
     /// Connected again. Without a resumed session the broker has forgotten subscriptions;
     /// unfinished publishes are sent again either way.
-    Reconnected {
-        session_present: bool,
-    },
+    Reconnected { session_present: bool },
     /// The connection failed for good; the pump has stopped.
     Lost(Fail),
     /// Our DISCONNECT went out; the pump has stopped.
@@ -118,6 +112,7 @@ struct Shared {
     trace: Trace,
     outbox: Outbox,
     subscribes: Subscribes,
+    unsubscribes: Subscribes,
     /// Set when the pump stops on an error, so a failed request can say why.
     lost: Mutex<Option<(Exit, String)>>,
 }
@@ -141,7 +136,8 @@ impl Session {
         let shared = Arc::new(Shared {
             trace: Trace::new(&opts.client_id, opts.debug),
             outbox: Outbox::new(opts.debug),
-            subscribes: Subscribes::default(),
+            subscribes: Subscribes::new("SUBSCRIBE"),
+            unsubscribes: Subscribes::new("UNSUBSCRIBE"),
             lost: Mutex::default(),
         });
         let (event_tx, events) = mpsc::unbounded_channel();
@@ -284,7 +280,11 @@ impl Session {
             filter,
             user_properties,
         };
+        self.shared.unsubscribes.queue(1);
         let sent = self.client.send(request).await;
+        if !sent {
+            self.shared.unsubscribes.refused();
+        }
         self.check(sent)
     }
 

@@ -22,8 +22,13 @@
 //! connection ([`Outbox::finished`] returns its number). An acknowledgement for any other
 //! id (never used, already acknowledged, or in use on a connection that dropped) finishes
 //! nothing: it is the broker's protocol error, and the pump reports it as one.
+//!
+//! Nor does the wrong kind of acknowledgement ([`Outbox::answer`]): a QoS 1 publish is
+//! finished by PUBACK only, a QoS 2 one by PUBCOMP after its PUBREC (or by a failing PUBREC).
+//! A PUBACK for a QoS 2 publish, a PUBREC for a QoS 1 one, or a PUBCOMP before the PUBREC is
+//! the broker's protocol error, which ends the session with nothing counted.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
 
 use bytes::Bytes;
@@ -55,6 +60,29 @@ struct State {
     queued: VecDeque<Entry>,
     /// Written QoS 1/2 publishes by packet id, until acknowledged.
     inflight: HashMap<u16, Entry>,
+    /// Of the QoS 2 ones, those that had their PUBREC: PUBCOMP finishes them.
+    released: HashSet<u16>,
+}
+
+/// An acknowledgement of one of our publishes, by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names)] // The packets' names, as the specification spells them.
+pub enum Ack {
+    PubAck,
+    PubRec,
+    PubComp,
+}
+
+/// What an acknowledgement did to the publish in flight under its packet id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answered {
+    /// It is finished: its sequence number.
+    Finished(u64),
+    /// A QoS 2 publish had its PUBREC; PUBCOMP is due.
+    Released,
+    /// No publish is in flight under that id: nothing changes (rumqttc fails the
+    /// connection on such an acknowledgement, and the publishes go out again).
+    Nothing,
 }
 
 /// What must go out again after a reconnect.
@@ -124,8 +152,38 @@ impl Outbox {
 
     /// A QoS 1/2 publish is finished (acknowledged, or refused with a reason code): its
     /// number, or `None` when no publish is in flight under `pkid` (then nothing changes).
-    pub fn finished(&self, pkid: u16) -> Option<u64> {
-        self.state().inflight.remove(&pkid).map(|e| e.seq)
+    /// The tests' shortcut; the pump goes through [`Outbox::answer`].
+    #[cfg(test)]
+    fn finished(&self, pkid: u16) -> Option<u64> {
+        let mut s = self.state();
+        s.released.remove(&pkid);
+        s.inflight.remove(&pkid).map(|e| e.seq)
+    }
+
+    /// An acknowledgement of kind `ack` for `pkid` (`failed`: with a failing MQTT 5 reason
+    /// code). `Err` says, in words following "the broker sent", why it is no answer to the
+    /// publish in flight under that id: then nothing changes, nothing is finished.
+    pub fn answer(&self, pkid: u16, ack: Ack, failed: bool) -> Result<Answered, String> {
+        let mut s = self.state();
+        let Some(qos) = s.inflight.get(&pkid).map(|e| e.qos) else {
+            return Ok(Answered::Nothing);
+        };
+        let released = s.released.contains(&pkid);
+        let finishes = match (ack, qos, released) {
+            (Ack::PubAck, Qos::AtLeastOnce, _) | (Ack::PubComp, Qos::ExactlyOnce, true) => true,
+            (Ack::PubRec, Qos::ExactlyOnce, false) => failed,
+            (Ack::PubRec, Qos::ExactlyOnce, true) => return Ok(Answered::Nothing),
+            (ack, qos, _) => return Err(wrong_answer(pkid, ack, qos)),
+        };
+        if finishes {
+            s.released.remove(&pkid);
+            Ok(s.inflight
+                .remove(&pkid)
+                .map_or(Answered::Nothing, |e| Answered::Finished(e.seq)))
+        } else {
+            s.released.insert(pkid);
+            Ok(Answered::Released)
+        }
     }
 
     /// The connection dropped; rumqttc has moved what it had into its pending list: the
@@ -135,6 +193,7 @@ impl Outbox {
     pub fn requeue_written(&self, pkids: &[u16]) {
         let mut s = self.state();
         for pkid in pkids.iter().rev() {
+            s.released.remove(pkid);
             if let Some(mut entry) = s.inflight.remove(pkid) {
                 entry.resent = true;
                 s.queued.push_front(entry);
@@ -149,6 +208,7 @@ impl Outbox {
         let mut s = self.state();
         let mut republish = Vec::new();
         for pkid in released {
+            s.released.remove(pkid);
             if let Some(mut entry) = s.inflight.remove(pkid) {
                 entry.resent = true;
                 republish.push((*pkid, entry));
@@ -164,6 +224,33 @@ impl Outbox {
     pub fn unfinished(&self) -> usize {
         let s = self.state();
         s.queued.len() + s.inflight.len()
+    }
+}
+
+/// Why `ack` answers no QoS `qos` publish, after "the broker sent".
+fn wrong_answer(pkid: u16, ack: Ack, qos: Qos) -> String {
+    let name = |ack| match ack {
+        Ack::PubAck => "PUBACK",
+        Ack::PubRec => "PUBREC",
+        Ack::PubComp => "PUBCOMP",
+    };
+    match (ack, qos) {
+        (Ack::PubComp, Qos::ExactlyOnce) => {
+            format!("a PUBCOMP for packet id {pkid} before its PUBREC")
+        }
+        _ => {
+            let takes = if qos == Qos::ExactlyOnce {
+                Ack::PubRec
+            } else {
+                Ack::PubAck
+            };
+            format!(
+                "a {} for packet id {pkid}, a QoS {} publish (which takes {})",
+                name(ack),
+                qos.as_u8(),
+                name(takes)
+            )
+        }
     }
 }
 
@@ -250,6 +337,38 @@ mod tests {
         assert_eq!(o.finished(2), Some(1));
         assert_eq!(o.finished(2), None);
         assert_eq!(o.unfinished(), 0);
+    }
+
+    #[test]
+    fn only_the_right_kind_of_acknowledgement_finishes_a_publish() {
+        let o = Outbox::new(false);
+        o.queue(&publish("a", Qos::AtLeastOnce));
+        o.queue(&publish("b", Qos::ExactlyOnce));
+        o.written(1);
+        o.written(2);
+        assert_eq!(
+            o.answer(1, Ack::PubRec, false),
+            Err("a PUBREC for packet id 1, a QoS 1 publish (which takes PUBACK)".to_string())
+        );
+        assert_eq!(
+            o.answer(2, Ack::PubAck, false),
+            Err("a PUBACK for packet id 2, a QoS 2 publish (which takes PUBREC)".to_string())
+        );
+        assert_eq!(
+            o.answer(2, Ack::PubComp, false),
+            Err("a PUBCOMP for packet id 2 before its PUBREC".to_string())
+        );
+        assert_eq!(o.unfinished(), 2);
+        assert_eq!(o.answer(9, Ack::PubAck, false), Ok(Answered::Nothing));
+        assert_eq!(o.answer(1, Ack::PubAck, false), Ok(Answered::Finished(1)));
+        assert_eq!(o.answer(2, Ack::PubRec, false), Ok(Answered::Released));
+        assert_eq!(o.answer(2, Ack::PubRec, false), Ok(Answered::Nothing));
+        assert_eq!(o.answer(2, Ack::PubComp, false), Ok(Answered::Finished(2)));
+        assert_eq!(o.unfinished(), 0);
+        // A failing PUBREC ends the exchange.
+        o.queue(&publish("c", Qos::ExactlyOnce));
+        o.written(3);
+        assert_eq!(o.answer(3, Ack::PubRec, true), Ok(Answered::Finished(3)));
     }
 
     #[test]

@@ -15,11 +15,12 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use super::failure::{self, Peer, Phase};
+use super::outbox::{Ack, Answered};
 use super::packet::{Outgoing, Packet, Polled};
 use super::protocol::Wire;
 use super::{reconnect, recovery, Event, Message, Shared};
 use crate::exit::Fail;
-use crate::options::{ConnectOptions, Reconnect};
+use crate::options::{ConnectOptions, Protocol, Reconnect};
 use crate::reason::Reason;
 use crate::tool::Tool;
 
@@ -29,6 +30,8 @@ pub struct Pump {
     /// The broker, as failures and lines on stderr name it.
     pub peer: Peer,
     tool: Tool,
+    /// MQTT 5: an UNSUBACK carries a reason code per filter.
+    mqtt5: bool,
     pub reconnect: Reconnect,
     pub connect_timeout: Duration,
     /// Publishes finished since the last reconnect, and connections in a row that the broker
@@ -57,11 +60,18 @@ pub async fn run<W: Wire>(mut eventloop: W::EventLoop, pump: Pump) {
             W::poll(&mut eventloop).await
         };
         match polled {
-            Ok(event) => {
-                if pump.handle(W::translate(event)).await {
+            Ok(event) => match pump.handle(W::translate(event)).await {
+                Ok(false) => {}
+                Ok(true) => return,
+                Err(what) => {
+                    // Nothing the broker says from here on can be trusted: the session ends,
+                    // and the broker is told why.
+                    W::protocol_error(&mut eventloop).await;
+                    let cause = failure::Cause::Protocol(format!("the broker sent {what}"));
+                    pump.lost(failure::read(&cause, &pump.peer, Phase::Connected));
                     return;
                 }
-            }
+            },
             Err(e) if !W::stale(&mut eventloop).is_empty() => {
                 stale.extend(W::stale(&mut eventloop).drain(..));
                 failed = Some(e);
@@ -88,6 +98,7 @@ impl Pump {
             shared,
             peer: Peer::of(&opts.transport),
             tool: opts.tool,
+            mqtt5: opts.protocol == Protocol::V5,
             reconnect: opts.reconnect,
             connect_timeout: opts.connect_timeout,
             finished_since_connect: AtomicU64::default(),
@@ -99,23 +110,16 @@ impl Pump {
     }
 
     /// Trace and hand on one event; `true` when it was our DISCONNECT (the pump is done).
-    async fn handle(&self, polled: Polled) -> bool {
+    /// `Err` says, in words following "the broker sent", how the broker broke the protocol.
+    async fn handle(&self, polled: Polled) -> Result<bool, String> {
         match polled {
             Polled::Received(packet) => {
                 self.shared.trace.received(&packet);
-                match self.received(packet).await {
-                    Ok(()) => false,
-                    Err(what) => {
-                        // Nothing the broker says from here on can be trusted: the session ends.
-                        let cause = failure::Cause::Protocol(format!("the broker sent {what}"));
-                        self.lost(failure::read(&cause, &self.peer, Phase::Connected));
-                        true
-                    }
-                }
+                self.received(packet).await.map(|()| false)
             }
             Polled::Sent(out) => {
                 self.shared.trace.sent(&out);
-                self.sent(out)
+                Ok(self.sent(out))
             }
         }
     }
@@ -126,16 +130,12 @@ impl Pump {
         match packet {
             // A closed receiver means the tool wants no more messages (it is exiting).
             Packet::Publish(message) => drop(self.messages.send(message).await),
-            Packet::PubAck { pkid, reason } | Packet::PubComp { pkid, reason } => {
-                self.acked(pkid, reason.filter(|r| !r.is_success()))
-            }
+            Packet::PubAck { pkid, reason } => self.acked(pkid, Ack::PubAck, reason)?,
             // A failing PUBREC ends the QoS 2 exchange: no PUBCOMP will follow.
-            Packet::PubRec {
-                pkid,
-                reason: Some(reason),
-            } if !reason.is_success() => self.acked(pkid, Some(reason)),
+            Packet::PubRec { pkid, reason } => self.acked(pkid, Ack::PubRec, reason)?,
+            Packet::PubComp { pkid, reason } => self.acked(pkid, Ack::PubComp, reason)?,
             Packet::SubAck { pkid, results } => {
-                let answered = self.shared.subscribes.answered(pkid, results.len());
+                let answered = self.shared.subscribes.answered(pkid, Some(results.len()));
                 answered.map_err(|why| format!("a SUBACK {why}"))?;
                 let results = results
                     .into_iter()
@@ -143,7 +143,14 @@ impl Pump {
                     .collect();
                 self.event(Event::SubAck { pkid, results })
             }
-            Packet::UnsubAck { pkid, .. } => self.event(Event::UnsubAck { pkid }),
+            Packet::UnsubAck { pkid, reasons } => {
+                // MQTT 3.1.1 has no reason codes; MQTT 5 one per filter.
+                let count = (!reasons.is_empty() || self.mqtt5).then_some(reasons.len());
+                let answered = self.shared.unsubscribes.answered(pkid, count);
+                answered.map_err(|why| format!("an UNSUBACK {why}"))?;
+                let failure = reasons.into_iter().find(|r| !r.is_success());
+                self.event(Event::UnsubAck { pkid, failure })
+            }
             Packet::Broken { name, why } => return Err(format!("a {name} {why}")),
             _ => {}
         }
@@ -155,6 +162,7 @@ impl Pump {
         match out {
             Outgoing::Publish(pkid) => self.written(pkid),
             Outgoing::Subscribe(pkid) => self.shared.subscribes.written(pkid),
+            Outgoing::Unsubscribe(pkid) => self.shared.unsubscribes.written(pkid),
             Outgoing::Disconnect => {
                 self.event(Event::Closed);
                 return true;
@@ -179,15 +187,18 @@ impl Pump {
         }
     }
 
-    /// A QoS 1/2 publish is finished, if one is in flight under `pkid`. An acknowledgement
-    /// of any other packet id finishes nothing: rumqttc fails the connection on it right
-    /// after (an unsolicited acknowledgement), and the message goes out again.
-    fn acked(&self, pkid: u16, failure: Option<Reason>) {
-        let Some(seq) = self.shared.outbox.finished(pkid) else {
-            return;
-        };
-        self.progress();
-        self.event(Event::Acked { pkid, seq, failure });
+    /// An acknowledgement of kind `ack` for `pkid`: a QoS 1/2 publish is finished, if one is
+    /// in flight under `pkid` and the kind answers its QoS (see the outbox). An
+    /// acknowledgement of any other packet id finishes nothing: rumqttc fails the connection
+    /// on it right after (an unsolicited acknowledgement), and the message goes out again.
+    fn acked(&self, pkid: u16, ack: Ack, reason: Option<Reason>) -> Result<(), String> {
+        let failure = reason.filter(|r| !r.is_success());
+        let answered = self.shared.outbox.answer(pkid, ack, failure.is_some())?;
+        if let Answered::Finished(seq) = answered {
+            self.progress();
+            self.event(Event::Acked { pkid, seq, failure });
+        }
+        Ok(())
     }
 
     /// A publish got through: the connection is doing its work.

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::connect;
 use super::failure::{self, Phase};
+use super::packet::{Packet, Polled};
 use super::protocol::Wire;
 use super::pump::Pump;
 use super::Event;
@@ -146,7 +147,7 @@ pub async fn reconnect<W: Wire>(
             .line(format_args!("sending CONNECT (reconnect {attempt})"));
         let once = tokio::time::timeout(pump.connect_timeout, connect_once::<W>(eventloop, pump));
         match once.await {
-            Ok(Ok(session_present)) => {
+            Ok(Attempt::Connected(session_present)) => {
                 pump.say(format_args!(
                     "reconnected to {}{}",
                     pump.peer.address,
@@ -155,25 +156,51 @@ pub async fn reconnect<W: Wire>(
                 pump.connected();
                 return Some(session_present);
             }
-            Ok(Err(fail)) => last = fail,
+            Ok(Attempt::Failed(fail)) => last = fail,
+            Ok(Attempt::Broken(fail)) => {
+                // A CONNACK the specification forbids: as on the first connection, the end.
+                W::protocol_error(eventloop).await;
+                pump.lost(fail);
+                return None;
+            }
             Err(_) => last = failure::connect_timeout(&pump.peer.address, pump.connect_timeout),
         }
     }
 }
 
+/// What one attempt to connect again came to.
+enum Attempt {
+    /// CONNACK: whether the broker resumed the session.
+    Connected(bool),
+    Failed(Fail),
+    /// The broker answered CONNECT breaking the protocol (a CONNACK with Receive Maximum 0):
+    /// no point trying again.
+    Broken(Fail),
+}
+
 /// One attempt: poll the event loop once (it connects when it has no connection) and say
-/// what came back. `Ok(session_present)` on CONNACK.
-async fn connect_once<W: Wire>(eventloop: &mut W::EventLoop, pump: &Pump) -> Result<bool, Fail> {
+/// what came back.
+async fn connect_once<W: Wire>(eventloop: &mut W::EventLoop, pump: &Pump) -> Attempt {
     match W::poll(eventloop).await {
-        Ok(event) => connect::connack(W::translate(event), &pump.shared.trace)
-            .map(|ack| ack.session_present)
-            .map_err(|what| {
-                Fail::new(
-                    Exit::ConnectionLost,
-                    format!("{} {what}", pump.peer.address),
-                )
-            }),
-        Err(e) => Err(failure::read(&W::cause(&e), &pump.peer, Phase::Connecting)),
+        Ok(event) => {
+            let polled = W::translate(event);
+            let broken = matches!(polled, Polled::Received(Packet::Broken { .. }));
+            match connect::connack(polled, &pump.shared.trace) {
+                Ok(ack) => Attempt::Connected(ack.session_present),
+                Err(what) => {
+                    let fail = Fail::new(
+                        Exit::ConnectionLost,
+                        format!("{} {what}", pump.peer.address),
+                    );
+                    if broken {
+                        Attempt::Broken(fail)
+                    } else {
+                        Attempt::Failed(fail)
+                    }
+                }
+            }
+        }
+        Err(e) => Attempt::Failed(failure::read(&W::cause(&e), &pump.peer, Phase::Connecting)),
     }
 }
 

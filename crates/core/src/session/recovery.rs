@@ -81,6 +81,7 @@ pub async fn recover<W: Wire>(eventloop: &mut W::EventLoop, pump: &Pump, fail: F
     let sorted = sort(left, W::take_collision(eventloop));
     pump.shared.outbox.requeue_written(&sorted.written_pkids);
     pump.shared.subscribes.connection_lost();
+    pump.shared.unsubscribes.connection_lost();
     let Some(session_present) = reconnect::reconnect::<W>(eventloop, pump, fail).await else {
         return false;
     };

@@ -11,6 +11,8 @@
 //!   name, its value is checked by that flag's own value parser, and what applies is put in
 //!   front of the command line and parsed again with it (`cli::parse`). `file/rules.rs` holds
 //!   the few rules about when a file value does not apply.
+//! - `environment.rs`: a value of an environment variable that its flag refuses is named by
+//!   the variable, not the flag.
 //! - `origin.rs`: where each value came from (flag, environment, `-L`, file and line,
 //!   default), recorded once per command line, so that errors and `--print-config` can say.
 //! - `resolve/`: from flags to `ConnectOptions` in small stages (protocol, broker and
@@ -34,6 +36,7 @@
 //! `--help`, the man page, the completions, the config file's list of keys and the file's
 //! checks all follow from the declaration; nothing else lists flags.
 
+pub mod environment;
 pub mod file;
 pub mod flags;
 pub mod merge;

@@ -178,12 +178,48 @@ impl EventLoop {
         match self.select().await {
             Ok(v) => Ok(v),
             Err(e) => {
+                // rpubsub: a packet the broker should not have sent (an acknowledgement of
+                // nothing in flight, a packet only clients send) is its protocol error: say so
+                // before closing (MQTT 5, 4.13.2), within a second (it may not be reading).
+                if matches!(
+                    e,
+                    ConnectionError::MqttState(StateError::Unsolicited(_) | StateError::WrongPacket)
+                ) {
+                    let told = self.tell_protocol_error();
+                    let _ = time::timeout(Duration::from_secs(1), told).await;
+                }
                 // MQTT requires that packets pending acknowledgement should be republished on session resume.
                 // Move pending messages from state to eventloop.
                 self.clean();
                 Err(e)
             }
         }
+    }
+
+    // rpubsub: a way to end the connection the way MQTT 5 asks when the caller finds that
+    // the broker broke the protocol (4.13.2): DISCONNECT with reason code 0x82, then close.
+    // Requests only carry a normal disconnection, which would tell the broker all was well.
+    /// Sends DISCONNECT with reason code 0x82 (protocol error) and closes the connection,
+    /// if one is open; the next poll connects again.
+    pub async fn disconnect_protocol_error(&mut self) -> Result<(), ConnectionError> {
+        if self.network.is_none() {
+            return Ok(());
+        }
+        let told = self.tell_protocol_error().await;
+        self.clean();
+        told
+    }
+
+    // rpubsub: DISCONNECT 0x82 on the open connection, with no event: whoever polls must not
+    // take it for a DISCONNECT it asked for.
+    async fn tell_protocol_error(&mut self) -> Result<(), ConnectionError> {
+        let Some(network) = self.network.as_mut() else {
+            return Ok(());
+        };
+        let disconnect = Disconnect::new(DisconnectReasonCode::ProtocolError);
+        network.write(Packet::Disconnect(disconnect)).await?;
+        network.flush().await?;
+        Ok(())
     }
 
     /// Select on network and requests and generate keepalive pings when necessary
@@ -489,6 +525,54 @@ mod rpubsub_tests {
         eventloop.network = Some(Network::new(client, None));
         eventloop.keepalive_timeout = Some(Box::pin(time::sleep(Duration::from_secs(60))));
         (eventloop, broker)
+    }
+
+    #[tokio::test]
+    async fn a_protocol_error_is_told_with_disconnect_0x82() {
+        let (mut eventloop, mut broker) = connected(10);
+        eventloop.disconnect_protocol_error().await.unwrap();
+        let packets = received(&mut broker).await;
+        assert_eq!(
+            packets,
+            [Packet::Disconnect(Disconnect::new(
+                DisconnectReasonCode::ProtocolError
+            ))]
+        );
+        assert!(eventloop.network.is_none());
+        // Nothing open: nothing to send, no error.
+        eventloop.disconnect_protocol_error().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_unsolicited_ack_is_answered_with_disconnect_0x82() {
+        let (mut eventloop, mut broker) = connected(10);
+        let mut puback = BytesMut::new();
+        PubAck::new(7, None).write(&mut puback).unwrap();
+        broker.write_all(&puback).await.unwrap();
+        let failed = loop {
+            match time::timeout(Duration::from_secs(1), eventloop.poll()).await {
+                Ok(Err(e)) => break e,
+                Ok(Ok(_)) => continue,
+                Err(_) => panic!("no error on an unsolicited PUBACK"),
+            }
+        };
+        assert!(matches!(
+            failed,
+            ConnectionError::MqttState(StateError::Unsolicited(7))
+        ));
+        let packets = received(&mut broker).await;
+        assert_eq!(
+            packets,
+            [Packet::Disconnect(Disconnect::new(
+                DisconnectReasonCode::ProtocolError
+            ))]
+        );
+        // No event says a DISCONNECT went out: the caller never asked for one.
+        assert!(!eventloop
+            .state
+            .events
+            .iter()
+            .any(|e| *e == Event::Outgoing(Outgoing::Disconnect)));
     }
 
     /// Polls until nothing happens for a while.

@@ -65,6 +65,10 @@ pub trait Wire: Send + Sync + 'static {
     /// The whole PUBLISH again, from the outbox's copy, as a duplicate.
     fn republish(pkid: u16, entry: Entry) -> Self::Queued;
 
+    /// The broker broke the protocol and the session ends: say so before closing, where the
+    /// protocol has a way (MQTT 5: DISCONNECT with reason code 0x82; MQTT 3.1.1 only closes).
+    fn protocol_error(eventloop: &mut Self::EventLoop) -> impl Future<Output = ()> + Send;
+
     /// Queue a request, waiting for room; `false` when the event loop is gone.
     fn send(client: &Self::Client, request: Request<'_>) -> impl Future<Output = bool> + Send;
     /// Queue a PUBLISH if there is room.

@@ -56,6 +56,10 @@ impl Wire for V4 {
         rumqttc::Request::PubRel(rumqttc::PubRel::new(pkid))
     }
 
+    async fn protocol_error(_: &mut EventLoop) {
+        // MQTT 3.1.1 has no reason codes: closing the connection is all it asks (4.8).
+    }
+
     async fn send(client: &AsyncClient, request: Request<'_>) -> bool {
         match request {
             Request::Publish(p) => client

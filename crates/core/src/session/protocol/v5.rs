@@ -23,6 +23,9 @@ use crate::session::{Message, MAX_PACKET_SIZE, REQUEST_CAPACITY};
 /// MQTT 5.
 pub struct V5;
 
+/// How long telling the broker of its protocol error may take before the connection closes.
+const PROTOCOL_ERROR_LIMIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 impl Wire for V5 {
     const MQTT5_EXTRAS: bool = true;
     type Client = AsyncClient;
@@ -67,6 +70,13 @@ impl Wire for V5 {
 
     fn pubrel(pkid: u16) -> Self::Queued {
         rumqttc::v5::Request::PubRel(v5b::PubRel::new(pkid, None))
+    }
+
+    async fn protocol_error(eventloop: &mut EventLoop) {
+        // Bounded: a broker that breaks the protocol may not read either. Closing is what
+        // is left if it fails.
+        let told = eventloop.disconnect_protocol_error();
+        let _ = tokio::time::timeout(PROTOCOL_ERROR_LIMIT, told).await;
     }
 
     async fn send(client: &AsyncClient, request: Request<'_>) -> bool {

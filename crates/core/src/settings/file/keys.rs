@@ -116,10 +116,24 @@ pub fn words(arg: &Arg, value: &toml::Value, dir: &Path) -> Result<Vec<OsString>
         (Form::Text { .. } | Form::Word, toml::Value::String(s)) => s.into(),
         (form, other) => return Err(form.wrong_type(other)),
     };
-    let mut word = OsString::from(format!("--{long}="));
-    word.push(&text);
-    check(arg, &word, form.secret())?;
+    let word = check_value(arg, &text)?;
     Ok(vec![word])
+}
+
+/// Is `arg` a password, whose value no message may repeat?
+pub fn is_secret(arg: &Arg) -> bool {
+    Form::of(arg).secret()
+}
+
+/// `value` checked by `arg`'s own value parser, as the word `--key=value` that gives it:
+/// what is wrong with it otherwise, never repeating a password. The config file and the
+/// environment variables check their values through this one door.
+pub fn check_value(arg: &Arg, value: &OsStr) -> Result<OsString, String> {
+    let long = arg.get_long().unwrap_or_default();
+    let mut word = OsString::from(format!("--{long}="));
+    word.push(value);
+    check(arg, &word, Form::of(arg).secret())?;
+    Ok(word)
 }
 
 /// Parse `word` (`--key=value`) with `arg`'s own value parser. The flag stands alone here:

@@ -6,7 +6,9 @@ use bytes::Bytes;
 
 use crate::exit::Fail;
 use crate::options::{Mqtt5Options, Protocol};
-use crate::properties::{ConnectProperties, DisconnectProperties, WillProperties};
+use crate::properties::{
+    check_user_properties, ConnectProperties, DisconnectProperties, WillProperties,
+};
 use crate::settings::flags::{ConnectArgs, Mqtt5Args};
 use crate::settings::merge::Mqtt5Merge;
 use crate::settings::property_flag::Defined;
@@ -35,14 +37,26 @@ pub(super) fn resolve(
     let connect = connect(&merge, a, defined.connect)?;
     let persistent = args.connection.persistent;
     check_disconnect(&defined.disconnect, &connect, persistent)?;
-    Ok(Mqtt5Options {
+    let options = Mqtt5Options {
         connect,
         will: will(&merge, a, defined.will)?,
         publish: defined.publish,
         subscribe: defined.subscribe,
         unsubscribe_user_properties: defined.unsubscribe_user_properties,
         disconnect: defined.disconnect,
-    })
+    };
+    check_lengths(&options).map_err(Fail::usage)?;
+    Ok(options)
+}
+
+/// Every text and user property of every packet checked against its 2-byte length before
+/// anything is encoded (the publish's own, rpub checks with its flags merged in).
+fn check_lengths(o: &Mqtt5Options) -> Result<(), String> {
+    o.connect.check_lengths()?;
+    o.will.check_lengths()?;
+    check_user_properties("SUBSCRIBE ", &o.subscribe.user_properties)?;
+    check_user_properties("UNSUBSCRIBE ", &o.unsubscribe_user_properties)?;
+    check_user_properties("DISCONNECT ", &o.disconnect.user_properties)
 }
 
 /// MQTT 5, 3.14.2.2.2: a session that CONNECT said ends with the connection (expiry 0: no

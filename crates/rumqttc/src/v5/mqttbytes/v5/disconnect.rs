@@ -345,10 +345,11 @@ impl Disconnect {
 
         buffer.put_u8(self.reason_code as u8);
 
+        // rpubsub: without properties, the reason code is the whole body, as `len` counts it
+        // (MQTT 5, 3.14.2.2). Upstream also wrote a property length of 0 that the remaining
+        // length did not count: a stray byte the broker read as the next packet's header.
         if let Some(properties) = &self.properties {
             properties.write(buffer)?;
-        } else {
-            write_remaining_length(buffer, 0)?;
         }
 
         Ok(1 + len_len + length)
@@ -479,7 +480,7 @@ mod test {
         assert_eq!(size_from_size, size_from_bytes);
     }
 
-    // rpubsub: the test of the change marked `rpubsub:` above (crates/rumqttc/README.md).
+    // rpubsub: the tests of the changes marked `rpubsub:` above (crates/rumqttc/README.md).
     #[test]
     fn disconnect_with_a_reason_code_and_no_property_length_parses() {
         let mut buffer = BytesMut::new();
@@ -497,5 +498,14 @@ mod test {
         let disconnect = Disconnect::read(fixed_header, disconnect_bytes).unwrap();
 
         assert_eq!(disconnect, expected);
+    }
+
+    #[test]
+    fn disconnect_with_a_reason_code_and_no_properties_is_written_as_its_length_says() {
+        let mut buffer = BytesMut::new();
+        let disconnect = Disconnect::new(DisconnectReasonCode::ProtocolError);
+        let written = disconnect.write(&mut buffer).unwrap();
+        assert_eq!(&buffer[..], [0xE0, 0x01, 0x82]);
+        assert_eq!(written, buffer.len());
     }
 }
