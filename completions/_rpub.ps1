@@ -128,6 +128,7 @@ Register-ArgumentCompleter -Native -CommandName 'rpub' -ScriptBlock {
             [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Print every MQTT packet sent and received on stderr')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print every MQTT packet sent and received on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no error messages (the exit status still tells)')
+            [CompletionResult]::new('--no-mosquitto-options', '--no-mosquitto-options', [CompletionResultType]::ParameterName, 'Do not read mosquitto''s options file (~/.config/mosquitto_pub for rpub, mosquitto_sub for rsub)')
             [CompletionResult]::new('--print-config', '--print-config', [CompletionResultType]::ParameterName, 'Print the connection settings in effect and where each came from, then exit')
             break
         }

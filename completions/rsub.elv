@@ -124,6 +124,7 @@ set edit:completion:arg-completer[rsub] = {|@words|
             cand -d 'Print every MQTT packet sent and received on stderr'
             cand --debug 'Print every MQTT packet sent and received on stderr'
             cand --quiet 'Print no error messages (the exit status still tells)'
+            cand --no-mosquitto-options 'Do not read mosquitto''s options file (~/.config/mosquitto_pub for rpub, mosquitto_sub for rsub)'
             cand --print-config 'Print the connection settings in effect and where each came from, then exit'
         }
     ]

@@ -38,6 +38,8 @@ mod mqtt5;
 mod mqtt5_properties;
 // mosquitto's flags taken with their meaning: -M, --random-filter, --nodelay.
 mod mosquitto_flags;
+// mosquitto's options files (~/.config/mosquitto_pub, mosquitto_sub): read, ranked, named.
+mod options_file;
 // Connection options as the broker sees them: client id, keepalive, sessions, -U.
 mod options;
 // Payload sources of rpub (-f, -s, -l, -n) and byte-exact delivery.

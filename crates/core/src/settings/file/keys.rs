@@ -122,9 +122,14 @@ pub fn words(arg: &Arg, value: &toml::Value, dir: &Path) -> Result<Vec<OsString>
     Ok(vec![word])
 }
 
+/// Whether `arg` takes a password, which no message may repeat.
+pub fn secret(arg: &Arg) -> bool {
+    Form::of(arg).secret()
+}
+
 /// Parse `word` (`--key=value`) with `arg`'s own value parser. The flag stands alone here:
 /// what it requires or excludes is a matter for the whole command line.
-fn check(arg: &Arg, word: &OsStr, secret: bool) -> Result<(), String> {
+pub(super) fn check(arg: &Arg, word: &OsStr, secret: bool) -> Result<(), String> {
     let none = || Resettable::<Id>::Reset;
     let alone = arg
         .clone()

@@ -86,10 +86,10 @@ impl TlsFiles {
     }
 }
 
-/// A path from the config file must exist: say so at the file's line, not later as a TLS
+/// A path from the config file (or the options file) must exist: say so at the file's line, not later as a TLS
 /// failure about a flag nobody gave.
 fn check_exists(path: &Setting<PathBuf>) -> Result<(), Fail> {
-    if !matches!(path.origin, Origin::File { .. }) {
+    if !matches!(path.origin, Origin::File { .. } | Origin::Options { .. }) {
         return Ok(());
     }
     match std::fs::metadata(&path.value) {
