@@ -68,6 +68,8 @@ mod signals;
 mod subscription_options;
 // TLS to Mosquitto with certificates made per test: mutual TLS, key formats, every failure.
 mod tls;
+// --ciphers: the suites offered, against a one-suite Mosquitto listener and openssl s_server.
+mod tls_ciphers;
 // README's test command is the whole setup: .ci/run runs it, a missing program names it.
 mod setup;
 // TLS with the certificates of mosquitto-tls(7)'s recipe: X.509 v1, an encrypted key.
