@@ -148,6 +148,45 @@ fn the_command_line_wins_flag_by_flag() {
         .stderr_mentions(&nowhere.to_string());
 }
 
+/// `-D` takes its values on its line, separated by spaces, and adds to the command line's.
+#[test]
+fn a_flag_of_several_values_takes_them_on_its_line() {
+    let (b, t) = broker_and_topic!();
+    let home = Home::new();
+    home.write(
+        "mosquitto_pub",
+        &format!(
+            "-h 127.0.0.1\n-p {}\n-V 5\n-D publish content-type text/x-file\n",
+            b.port()
+        ),
+    );
+    let sub = crate::util::rsub_v5(&b)
+        .args(["-t", &t, "-C", "1", "-F", "%C %p"])
+        .subscribed();
+    home.tool("rpub")
+        .args([
+            "-t",
+            &t,
+            "-m",
+            "m",
+            "-D",
+            "publish",
+            "message-expiry-interval",
+            "60",
+        ])
+        .run()
+        .code(0)
+        .stderr_empty();
+    sub.finish(SHORT).code(0).stdout("text/x-file m\n");
+
+    home.write("mosquitto_pub", "-D publish content-type\n");
+    home.tool("rpub")
+        .args(["-t", &t, "-m", "m"])
+        .run()
+        .usage_error("rpub")
+        .stderr_mentions("mosquitto_pub:1: -D takes 3 values on its line, separated by spaces");
+}
+
 #[test]
 fn print_config_names_file_and_line_and_hides_the_password() {
     let b = Broker::with_users(USERS, "");

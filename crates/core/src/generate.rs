@@ -430,7 +430,8 @@ fn options_file(roff: &mut Roff, tool: crate::tool::Tool) {
          spaces and quotes included; a line starting with # is a comment. Any flag of {tool} \
          may be given. Flags, environment variables and the config file win over it; a flag \
          that adds up (-t of rsub, -D) takes the file's values and the command line's, as \
-         {name} does. A line {tool} cannot take is an error naming the file and the line. \
+         {name} does; -D takes its three values on its line, separated by spaces. A line \
+         {tool} cannot take is an error naming the file and the line. \
          --print-config names the file and line of each value from it; \
          --no-mosquitto-options or RPUBSUB_NO_MOSQUITTO_OPTIONS=1 leaves it unread.{also}"
     )));

@@ -8,7 +8,7 @@
 //! it. A path is relative to the file's directory; a password never shows in a message.
 
 use std::any::TypeId;
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use clap::builder::Resettable;
@@ -118,7 +118,7 @@ pub fn words(arg: &Arg, value: &toml::Value, dir: &Path) -> Result<Vec<OsString>
     };
     let mut word = OsString::from(format!("--{long}="));
     word.push(&text);
-    check(arg, &word, form.secret())?;
+    check(arg, std::slice::from_ref(&word), form.secret())?;
     Ok(vec![word])
 }
 
@@ -127,9 +127,10 @@ pub fn secret(arg: &Arg) -> bool {
     Form::of(arg).secret()
 }
 
-/// Parse `word` (`--key=value`) with `arg`'s own value parser. The flag stands alone here:
-/// what it requires or excludes is a matter for the whole command line.
-pub(super) fn check(arg: &Arg, word: &OsStr, secret: bool) -> Result<(), String> {
+/// Parse `words` (`--key=value`, or the flag and its values) with `arg`'s own value parser.
+/// The flag stands alone here: what it requires or excludes is a matter for the whole
+/// command line.
+pub(super) fn check(arg: &Arg, words: &[OsString], secret: bool) -> Result<(), String> {
     let none = || Resettable::<Id>::Reset;
     let alone = arg
         .clone()
@@ -146,7 +147,7 @@ pub(super) fn check(arg: &Arg, word: &OsStr, secret: bool) -> Result<(), String>
         .disable_help_flag(true)
         .disable_version_flag(true)
         .arg(alone)
-        .try_get_matches_from([word]);
+        .try_get_matches_from(words);
     match parsed {
         Ok(_) => Ok(()),
         Err(_) if secret => Err("not a valid value".to_string()),
@@ -214,7 +215,7 @@ mod tests {
             // parser's refusal, never clap's complaint about the command line.
             let long = arg.get_long().unwrap_or_default();
             let word = OsString::from(format!("--{long}=?"));
-            if let Err(e) = check(arg, &word, false) {
+            if let Err(e) = check(arg, &[word], false) {
                 assert!(!e.contains("argument"), "{long}: {e}");
             }
         }

@@ -116,7 +116,7 @@ pub fn parse(cmd: &Command, text: &str, path: &Path) -> Result<Vec<FileValue>, F
         values.push(FileValue {
             id,
             key: arg.get_long().unwrap_or_default().to_string(),
-            words: vec![value],
+            words: value,
             origin,
         });
     }
@@ -196,31 +196,44 @@ fn find<'a, 'l>(
     }
 }
 
-/// The one command-line word that gives `value` to `arg`, checked by the flag's own value
-/// parser; `option` is how the line names the flag.
-fn option_value(arg: &Arg, option: &str, value: Option<&str>) -> Result<OsString, String> {
+/// The command-line words that give `value` to `arg`, checked by the flag's own value
+/// parser; `option` is how the line names the flag. A flag of several values (`-D`) takes
+/// them separated by spaces.
+fn option_value(arg: &Arg, option: &str, value: Option<&str>) -> Result<Vec<OsString>, String> {
     let takes = arg.get_num_args().unwrap_or_default();
     let flag = match arg.get_long() {
         Some(long) => format!("--{long}"),
         None => format!("-{}", arg.get_short().unwrap_or_default()),
     };
-    let word = match value {
+    let words: Vec<OsString> = match value {
         None if takes.min_values() > 0 => {
             return Err(format!("{option} needs a value: {option} VALUE on one line"))
         }
-        None => flag,
+        None => vec![flag.into()],
         Some(_) if !takes.takes_values() => {
             return Err(format!(
                 "{option} takes no value, and a line holds one option (the rest of the line is its value)"
             ))
         }
+        Some(value) if takes.min_values() > 1 => {
+            let values: Vec<&str> = value.split(' ').filter(|v| !v.is_empty()).collect();
+            if values.len() < takes.min_values() || values.len() > takes.max_values() {
+                let names = arg.get_value_names().unwrap_or_default();
+                let names: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
+                return Err(format!(
+                    "{option} takes {} values on its line, separated by spaces: {option} {}",
+                    takes.min_values(),
+                    names.join(" ")
+                ));
+            }
+            std::iter::once(flag.as_str()).chain(values).map(OsString::from).collect()
+        }
         // Joined to the flag, so that a value starting with `-` (`-m -5`) is still a value.
-        Some(value) if arg.get_long().is_some() => format!("{flag}={value}"),
-        Some(value) => format!("{flag}{value}"),
+        Some(value) if arg.get_long().is_some() => vec![format!("{flag}={value}").into()],
+        Some(value) => vec![format!("{flag}{value}").into()],
     };
-    let word = OsString::from(word);
-    keys::check(arg, &word, keys::secret(arg)).map_err(|m| format!("{option}: {m}"))?;
-    Ok(word)
+    keys::check(arg, &words, keys::secret(arg)).map_err(|m| format!("{option}: {m}"))?;
+    Ok(words)
 }
 
 /// Whether repeating `arg` adds to it (`rsub -t`, `-D`) rather than replacing it.

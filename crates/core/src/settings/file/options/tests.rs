@@ -56,6 +56,12 @@ fn options_become_words_for_the_parser() {
 }
 
 #[test]
+fn a_flag_of_several_values_takes_them_separated_by_spaces() {
+    let got = read("-D connect user-property k  v\n").unwrap();
+    assert_eq!(got[0].1, "--property connect user-property k v");
+}
+
+#[test]
 fn a_later_line_replaces_an_earlier_one() {
     let got = read("-h one\n-h two\n").unwrap();
     assert_eq!(got.len(), 1);
