@@ -1,6 +1,6 @@
 //! `--ciphers LIST`: which of rustls' cipher suites are offered. mosquitto hands the list to
 //! OpenSSL (`SSL_CTX_set_cipher_list`), so the list is read the way people write it for
-//! OpenSSL: entries separated by `:`, `,` or spaces; suite names in OpenSSL's spelling
+//! OpenSSL: entries separated by `:`, `,`, `;` or spaces; suite names in OpenSSL's spelling
 //! (`ECDHE-RSA-AES256-GCM-SHA384`, `TLS_AES_128_GCM_SHA256`) or IANA's and rustls'
 //! (`TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384`, `TLS13_AES_128_GCM_SHA256`); and OpenSSL's
 //! selector words, `+` joining words that must all match (`ECDHE+AESGCM`).
@@ -188,7 +188,7 @@ pub fn parse(list: &str, tls13_only: bool) -> Result<CipherList, String> {
     let mut on = [false; SUITES.len()];
     let mut banned = [false; SUITES.len()];
     let entries = list
-        .split([':', ',', ' '])
+        .split([':', ',', ';', ' '])
         .filter(|e| !e.is_empty() && !e.starts_with('@'));
     for entry in entries {
         let (op, body) = match entry.as_bytes()[0] {
@@ -220,13 +220,15 @@ pub fn parse(list: &str, tls13_only: bool) -> Result<CipherList, String> {
     };
     if selected.suites.is_empty() {
         return Err(format!(
-            "--ciphers {list}: selects none of the suites rustls offers ({})",
+            "--ciphers {}: selects none of the suites rustls offers ({})",
+            crate::escape::line(list),
             offered()
         ));
     }
     if tls13_only && !selected.has(true) {
         return Err(format!(
-            "--ciphers {list}: no TLS 1.3 suite, and --tls-version tlsv1.3 allows only TLS 1.3 (TLS 1.3 suites: {})",
+            "--ciphers {}: no TLS 1.3 suite, and --tls-version tlsv1.3 allows only TLS 1.3 (TLS 1.3 suites: {})",
+            crate::escape::line(list),
             names(true)
         ));
     }
@@ -240,7 +242,8 @@ fn selection(body: &str) -> Result<[bool; SUITES.len()], String> {
     for word in body.split('+') {
         let one = matches(word).ok_or_else(|| {
             format!(
-                "--ciphers: '{word}' is not a cipher suite rustls offers nor an OpenSSL selector word this tool reads (suites: {}; words: {})",
+                "--ciphers: '{}' is not a cipher suite rustls offers nor an OpenSSL selector word this tool reads (suites: {}; words: {})",
+                crate::escape::line(word),
                 offered(),
                 words()
             )
@@ -381,6 +384,11 @@ mod tests {
                 "{message}"
             );
             assert!(message.contains("ECDHE-RSA-AES256-GCM-SHA384"), "{message}");
+        }
+        // Found by fuzzing: what the list holds is escaped, the message stays one line.
+        for list in ["\n", "AES\tRC4", ""] {
+            let message = parse(list, false).unwrap_err();
+            assert!(!message.contains(['\n', '\t']), "{message}");
         }
         let message = parse("MD5:RC4", false).unwrap_err();
         assert!(

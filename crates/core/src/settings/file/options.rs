@@ -179,7 +179,7 @@ fn find<'a, 'l>(
                 .to_string(),
         );
     };
-    let arg = arg.ok_or_else(|| format!("unknown option '{name}'"))?;
+    let arg = arg.ok_or_else(|| format!("unknown option '{}'", crate::escape::line(name)))?;
     let refused = NOT_IN_FILE.contains(&arg.get_id().as_str())
         || matches!(arg.get_action(), ArgAction::Help | ArgAction::Version);
     if refused {
