@@ -320,7 +320,7 @@ fn synopsis_line(line: &str) -> Vec<Inline> {
 fn environment(roff: &mut Roff, cmd: &Command, own: &[(&str, &str)]) {
     roff.control("SH", ["ENVIRONMENT"]);
     roff.text([roman(
-        "A flag on the command line wins over its variable; a variable wins over the config file.",
+        "A flag on the command line wins over its variable; a variable wins over the config file and mosquitto's options file.",
     )]);
     let mut seen = Vec::new();
     for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
@@ -382,7 +382,8 @@ fn files(roff: &mut Roff, cmd: &Command, tool: crate::tool::Tool) {
         "Settings shared by rpub and rsub (or the file --config FILE or RPUBSUB_CONFIG names). \
          A [default] section applies always; a [profile.NAME] section, selected with --profile \
          NAME or RPUBSUB_PROFILE, applies over it. Precedence, highest first: flags, \
-         environment variables, the profile, the [default] section, built-in defaults. \
+         environment variables, the profile, the [default] section, mosquitto's options file \
+         (below), built-in defaults. \
          The keys are the long flag names: {}. Relative paths are relative to the file's \
          directory; ~/ is the home directory. An unknown key or a bad value is an error \
          naming the file, line and key. --print-config shows what is in effect and where each \

@@ -5,7 +5,8 @@
 //! `RPUBSUB_PROFILE`) picks one. A key is a flag's long name (`keys.rs` says which flags), its
 //! value is checked by that flag's own value parser, and what applies of it is put in front of
 //! the command line and parsed again with it ([`FileFlags`]). Precedence, highest first:
-//! command-line flags, environment variables, the profile, the `[default]` section, built-in
+//! command-line flags, environment variables, the profile, the `[default]` section,
+//! mosquitto's options file (`options.rs`, read the same way, below this one), built-in
 //! defaults; `rules.rs` says when a file value does not apply at all.
 //!
 //! Every mistake in the file is one line naming the file, the line and the key, and a file
