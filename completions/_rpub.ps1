@@ -71,9 +71,9 @@ Register-ArgumentCompleter -Native -CommandName 'rpub' -ScriptBlock {
             [CompletionResult]::new('--key-passphrase-file', '--key-passphrase-file', [CompletionResultType]::ParameterName, 'Read the passphrase of an encrypted --key from the first line of FILE')
             [CompletionResult]::new('--tls-alpn', '--tls-alpn', [CompletionResultType]::ParameterName, 'Offer this ALPN protocol in the TLS handshake; repeatable')
             [CompletionResult]::new('--tls-version', '--tls-version', [CompletionResultType]::ParameterName, 'Lowest TLS version to accept: tlsv1.2 (the default) or tlsv1.3')
+            [CompletionResult]::new('--ciphers', '--ciphers', [CompletionResultType]::ParameterName, 'Offer only these cipher suites: OpenSSL''s or IANA''s names (ECDHE-RSA-AES256-GCM-SHA384, TLS_AES_128_GCM_SHA256) and words (HIGH, !aNULL), separated by '':''; turns TLS on')
             [CompletionResult]::new('--unix', '--unix', [CompletionResultType]::ParameterName, 'Connect to the broker''s Unix domain socket PATH instead of host and port')
             [CompletionResult]::new('--proxy', '--proxy', [CompletionResultType]::ParameterName, 'Reach the broker through a proxy: http://, socks5h:// or socks5://[user[:pass]@]host:port')
-            [CompletionResult]::new('--ciphers', '--ciphers', [CompletionResultType]::ParameterName, 'Not supported: OpenSSL cipher lists (rustls uses its own safe suites)')
             [CompletionResult]::new('--keyform', '--keyform', [CompletionResultType]::ParameterName, 'Not supported: keys are read as PEM files only')
             [CompletionResult]::new('--tls-engine', '--tls-engine', [CompletionResultType]::ParameterName, 'Not supported: OpenSSL engines')
             [CompletionResult]::new('--tls-engine-kpass-sha1', '--tls-engine-kpass-sha1', [CompletionResultType]::ParameterName, 'Not supported: OpenSSL engine key passwords')
@@ -128,6 +128,7 @@ Register-ArgumentCompleter -Native -CommandName 'rpub' -ScriptBlock {
             [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Print every MQTT packet sent and received on stderr')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print every MQTT packet sent and received on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no error messages (the exit status still tells)')
+            [CompletionResult]::new('--no-mosquitto-options', '--no-mosquitto-options', [CompletionResultType]::ParameterName, 'Do not read mosquitto''s options file (~/.config/mosquitto_pub for rpub, mosquitto_sub for rsub)')
             [CompletionResult]::new('--print-config', '--print-config', [CompletionResultType]::ParameterName, 'Print the connection settings in effect and where each came from, then exit')
             break
         }

@@ -23,7 +23,7 @@ _rsub() {
 
     case "${cmd}" in
         rsub)
-            opts="-t -q -v -C -W -E -R -T -U -N -F -h -p -L -u -P -i -I -V -k -c -A -x -D -d --help --version --topic --qos --verbose --count --timeout --exit-after-subscribe --no-retained --retained-only --remove-retained --filter-out --unsubscribe --random-filter --no-newline --format --json --pretty --timestamp --timestamp-format --color --expect --expect-json --stats --no-local --retain-as-published --retain-handling --subscription-id --host --port --url --username --password --password-file --id --id-prefix --protocol-version --keepalive --disable-clean-session --connect-timeout --cafile --capath --cert --key --key-passphrase-file --tls-use-os-certs --tls-alpn --tls-version --insecure --unix --proxy --ciphers --keyform --tls-engine --tls-engine-kpass-sha1 --psk --psk-identity --bind-address --nodelay --will-topic --will-payload --will-qos --will-retain --session-expiry --receive-maximum --maximum-packet-size --connect-user-property --will-delay --will-message-expiry --will-content-type --will-payload-format --will-response-topic --will-correlation-data --will-user-property --property --no-reconnect --reconnect-max --debug --quiet --profile --config --print-config"
+            opts="-t -q -v -C -W -E -R -T -U -N -F -h -p -L -u -P -i -I -V -k -c -A -x -D -d --help --version --topic --qos --verbose --count --timeout --exit-after-subscribe --no-retained --retained-only --remove-retained --filter-out --unsubscribe --random-filter --no-newline --format --json --pretty --timestamp --timestamp-format --color --expect --expect-json --stats --no-local --retain-as-published --retain-handling --subscription-id --host --port --url --username --password --password-file --id --id-prefix --protocol-version --keepalive --disable-clean-session --connect-timeout --cafile --capath --cert --key --key-passphrase-file --tls-use-os-certs --tls-alpn --tls-version --ciphers --insecure --unix --proxy --keyform --tls-engine --tls-engine-kpass-sha1 --psk --psk-identity --bind-address --nodelay --will-topic --will-payload --will-qos --will-retain --session-expiry --receive-maximum --maximum-packet-size --connect-user-property --will-delay --will-message-expiry --will-content-type --will-payload-format --will-response-topic --will-correlation-data --will-user-property --property --no-reconnect --reconnect-max --debug --quiet --profile --config --no-mosquitto-options --print-config"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -221,15 +221,15 @@ _rsub() {
                     COMPREPLY=($(compgen -W "tlsv1.2 tlsv1.3" -- "${cur}"))
                     return 0
                     ;;
+                --ciphers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --unix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proxy)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --ciphers)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

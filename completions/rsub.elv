@@ -66,9 +66,9 @@ set edit:completion:arg-completer[rsub] = {|@words|
             cand --key-passphrase-file 'Read the passphrase of an encrypted --key from the first line of FILE'
             cand --tls-alpn 'Offer this ALPN protocol in the TLS handshake; repeatable'
             cand --tls-version 'Lowest TLS version to accept: tlsv1.2 (the default) or tlsv1.3'
+            cand --ciphers 'Offer only these cipher suites: OpenSSL''s or IANA''s names (ECDHE-RSA-AES256-GCM-SHA384, TLS_AES_128_GCM_SHA256) and words (HIGH, !aNULL), separated by '':''; turns TLS on'
             cand --unix 'Connect to the broker''s Unix domain socket PATH instead of host and port'
             cand --proxy 'Reach the broker through a proxy: http://, socks5h:// or socks5://[user[:pass]@]host:port'
-            cand --ciphers 'Not supported: OpenSSL cipher lists (rustls uses its own safe suites)'
             cand --keyform 'Not supported: keys are read as PEM files only'
             cand --tls-engine 'Not supported: OpenSSL engines'
             cand --tls-engine-kpass-sha1 'Not supported: OpenSSL engine key passwords'
@@ -124,6 +124,7 @@ set edit:completion:arg-completer[rsub] = {|@words|
             cand -d 'Print every MQTT packet sent and received on stderr'
             cand --debug 'Print every MQTT packet sent and received on stderr'
             cand --quiet 'Print no error messages (the exit status still tells)'
+            cand --no-mosquitto-options 'Do not read mosquitto''s options file (~/.config/mosquitto_pub for rpub, mosquitto_sub for rsub)'
             cand --print-config 'Print the connection settings in effect and where each came from, then exit'
         }
     ]

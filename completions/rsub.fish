@@ -35,9 +35,9 @@ complete -c rsub -l key-passphrase-file -d 'Read the passphrase of an encrypted 
 complete -c rsub -l tls-alpn -d 'Offer this ALPN protocol in the TLS handshake; repeatable' -r
 complete -c rsub -l tls-version -d 'Lowest TLS version to accept: tlsv1.2 (the default) or tlsv1.3' -r -f -a "tlsv1.2\t''
 tlsv1.3\t''"
+complete -c rsub -l ciphers -d 'Offer only these cipher suites: OpenSSL\'s or IANA\'s names (ECDHE-RSA-AES256-GCM-SHA384, TLS_AES_128_GCM_SHA256) and words (HIGH, !aNULL), separated by \':\'; turns TLS on' -r
 complete -c rsub -l unix -d 'Connect to the broker\'s Unix domain socket PATH instead of host and port' -r -F
 complete -c rsub -l proxy -d 'Reach the broker through a proxy: http://, socks5h:// or socks5://[user[:pass]@]host:port' -r
-complete -c rsub -l ciphers -d 'Not supported: OpenSSL cipher lists (rustls uses its own safe suites)' -r
 complete -c rsub -l keyform -d 'Not supported: keys are read as PEM files only' -r
 complete -c rsub -l tls-engine -d 'Not supported: OpenSSL engines' -r
 complete -c rsub -l tls-engine-kpass-sha1 -d 'Not supported: OpenSSL engine key passwords' -r
@@ -84,4 +84,5 @@ complete -c rsub -l will-retain -d 'Retain the will message'
 complete -c rsub -l no-reconnect -d 'Exit when the connection drops instead of reconnecting'
 complete -c rsub -s d -l debug -d 'Print every MQTT packet sent and received on stderr'
 complete -c rsub -l quiet -d 'Print no error messages (the exit status still tells)'
+complete -c rsub -l no-mosquitto-options -d 'Do not read mosquitto\'s options file (~/.config/mosquitto_pub for rpub, mosquitto_sub for rsub)'
 complete -c rsub -l print-config -d 'Print the connection settings in effect and where each came from, then exit'

@@ -11,7 +11,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::util::{bin, unused_port, Broker, Output, Run, NO_CONFIG_HOME, NO_HOME, SHORT};
+use crate::util::{
+    bin, shown_setting as setting, unused_port, Broker, Run, NO_CONFIG_HOME, NO_HOME, SHORT,
+};
 
 const USERS: &[(&str, &str)] = &[("Kai", "1234")];
 
@@ -39,21 +41,6 @@ impl ConfigDir {
     fn write(&self, name: &str, text: &str) {
         fs::write(self.dir.path().join(name), text).unwrap();
     }
-}
-
-/// The value and the source `--print-config` shows for `key`.
-#[track_caller]
-fn setting(out: &Output, key: &str) -> (String, String) {
-    out.code(0).stderr_empty();
-    let text = out.stdout_str();
-    let line = text
-        .lines()
-        .find(|l| l.split_whitespace().next() == Some(key))
-        .unwrap_or_else(|| out.fail(&format!("--print-config shows no {key}")));
-    let (value, source) = line[key.len()..]
-        .split_once("  # ")
-        .unwrap_or_else(|| out.fail(&format!("no source on the {key} line")));
-    (value.trim().to_string(), source.trim().to_string())
 }
 
 #[test]

@@ -44,6 +44,8 @@ mod mqtt5;
 mod mqtt5_properties;
 // mosquitto's flags taken with their meaning: -M, --random-filter, --nodelay.
 mod mosquitto_flags;
+// mosquitto's options files (~/.config/mosquitto_pub, mosquitto_sub): read, ranked, named.
+mod options_file;
 // Connection options as the broker sees them: client id, keepalive, sessions, -U.
 mod options;
 // Payload sources of rpub (-f, -s, -l, -n) and byte-exact delivery.
@@ -74,6 +76,8 @@ mod signals;
 mod subscription_options;
 // TLS to Mosquitto with certificates made per test: mutual TLS, key formats, every failure.
 mod tls;
+// --ciphers: the suites offered, against a one-suite Mosquitto listener and openssl s_server.
+mod tls_ciphers;
 // README's test command is the whole setup: .ci/run runs it, a missing program names it.
 mod setup;
 // TLS with the certificates of mosquitto-tls(7)'s recipe: X.509 v1, an encrypted key.

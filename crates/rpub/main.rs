@@ -32,7 +32,7 @@ use crate::cli::Cli;
 use crate::plan::Plan;
 
 fn main() -> ExitCode {
-    let cli: Cli = match rpubsub_core::cli::parse(Tool::Rpub.name()) {
+    let cli: Cli = match rpubsub_core::cli::parse(Tool::Rpub) {
         Ok(cli) => cli,
         Err(code) => return code,
     };

@@ -15,7 +15,7 @@ pub const MANUAL: Manual = Manual {
         "--stdin-json publishes JSON lines as rsub --json writes them, each with its own topic, payload, QoS, retain flag and properties (see JSON LINES), with the original timing if asked (--replay-timing). On a terminal a progress bar shows how far a long run is; --stats sums up on exit.",
         "rpub speaks MQTT 3.1.1 (the default), MQTT 5 (-V mqttv5) and MQTT 3.1 (-V mqttv31), over TCP, TLS (any TLS flag, or -L mqtts://), WebSockets (-L ws:// or wss://), a Unix socket (--unix), and through an HTTP or SOCKS5 proxy (--proxy). When an established connection drops it reconnects (1 s, doubling to 30 s) and sends again what was not acknowledged; --no-reconnect exits 6 instead. The first Ctrl+C stops a loop and waits for what is in flight; a second one exits at once.",
         "Every error is one line on standard error naming the cause, and the exit status tells its kind (see EXIT STATUS). Passwords never appear in output, errors or the -d trace.",
-        "Connection settings also come from environment variables and from the config file's [default] section and profiles (see ENVIRONMENT and FILES); flags win over both.",
+        "Connection settings also come from environment variables, from the config file's [default] section and profiles, and from mosquitto_pub's options file (see ENVIRONMENT and FILES); flags win over all of them.",
     ],
     sections: &[Section {
         title: "JSON LINES",
@@ -84,4 +84,5 @@ pub const MANUAL: Manual = Manual {
         },
     ],
     see_also: &["rsub(1)"],
+    tool: rpubsub_core::tool::Tool::Rpub,
 };

@@ -44,7 +44,7 @@ const DISCONNECT_LIMIT: Duration = Duration::from_secs(2);
 const STOPPING_LIMIT: Duration = Duration::from_millis(500);
 
 fn main() -> ExitCode {
-    let cli: Cli = match rpubsub_core::cli::parse(TOOL.name()) {
+    let cli: Cli = match rpubsub_core::cli::parse(TOOL) {
         Ok(cli) => cli,
         Err(code) => return code,
     };

@@ -14,7 +14,7 @@ pub const MANUAL: Manual = Manual {
         "Besides the payload alone and -v, rsub prints mosquitto_sub's -F formats (see FORMATS), one JSON object per message and line with --json (see JSON LINES), and the receive time with --timestamp. --expect and --expect-json wait for a particular message (see HEALTH CHECKS); --stats sums up on exit.",
         "rsub speaks MQTT 3.1.1 (the default), MQTT 5 (-V mqttv5) and MQTT 3.1 (-V mqttv31), over TCP, TLS (any TLS flag, or -L mqtts://), WebSockets (-L ws:// or wss://), a Unix socket (--unix), and through an HTTP or SOCKS5 proxy (--proxy). When an established connection drops it reconnects (1 s, doubling to 30 s) and subscribes again when the broker did not keep its session; --no-reconnect exits 6 instead. A filter the broker refuses is named with its reason code; when every filter is refused rsub exits 7.",
         "Every error is one line on standard error naming the cause, and the exit status tells its kind (see EXIT STATUS). Passwords never appear in output, errors or the -d trace.",
-        "Connection settings also come from environment variables and from the config file's [default] section and profiles (see ENVIRONMENT and FILES); flags win over both.",
+        "Connection settings also come from environment variables, from the config file's [default] section and profiles, and from mosquitto_sub's options file (see ENVIRONMENT and FILES); flags win over all of them.",
     ],
     sections: &[
         Section {
@@ -127,4 +127,5 @@ pub const MANUAL: Manual = Manual {
         },
     ],
     see_also: &["rpub(1)"],
+    tool: rpubsub_core::tool::Tool::Rsub,
 };

@@ -32,14 +32,15 @@ pub const SHORT: Duration = Duration::from_secs(10);
 pub const LONG: Duration = Duration::from_secs(60);
 
 /// The environment variables the tools take settings from (besides the config file's
-/// location, `XDG_CONFIG_HOME` and `HOME`).
-pub const TOOL_VARIABLES: [&str; 6] = [
+/// location and mosquitto's options files, `XDG_CONFIG_HOME` and `HOME`).
+pub const TOOL_VARIABLES: [&str; 7] = [
     "MQTT_HOST",
     "MQTT_PORT",
     "MQTT_USERNAME",
     "MQTT_PASSWORD",
     "RPUBSUB_PROFILE",
     "RPUBSUB_CONFIG",
+    "RPUBSUB_NO_MOSQUITTO_OPTIONS",
 ];
 
 /// Host settings that also change what the tools do: `SSL_CERT_FILE`/`SSL_CERT_DIR` replace
@@ -47,8 +48,8 @@ pub const TOOL_VARIABLES: [&str; 6] = [
 const HOST_VARIABLES: [&str; 3] = ["SSL_CERT_FILE", "SSL_CERT_DIR", "NO_COLOR"];
 
 /// `XDG_CONFIG_HOME` for every command: a directory nothing creates, so that the tools
-/// never read the config file of whoever runs the tests. Tests of the config file pass
-/// `--config` or set their own.
+/// never read the config file or the mosquitto options files (`mosquitto_pub`, `mosquitto_sub`)
+/// of whoever runs the tests. Tests of these files pass `--config` or set their own.
 pub const NO_CONFIG_HOME: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/no-config-home");
 
 /// `HOME` for every command, for the same reason: `~/.config/rpubsub/config.toml` (when
@@ -126,6 +127,22 @@ pub fn mosquitto_sub(broker: &Broker) -> Command {
 fn at_broker(mut cmd: Command, broker: &Broker) -> Command {
     cmd.args(["-h", "127.0.0.1", "-p", &broker.port().to_string()]);
     cmd
+}
+
+/// The value and the source `--print-config` shows for `key` (the run must have succeeded
+/// quietly).
+#[track_caller]
+pub fn shown_setting(out: &Output, key: &str) -> (String, String) {
+    out.code(0).stderr_empty();
+    let text = out.stdout_str();
+    let line = text
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(key))
+        .unwrap_or_else(|| out.fail(&format!("--print-config shows no {key}")));
+    let (value, source) = line[key.len()..]
+        .split_once("  # ")
+        .unwrap_or_else(|| out.fail(&format!("no source on the {key} line")));
+    (value.trim().to_string(), source.trim().to_string())
 }
 
 /// Makes a topic unique to one call site: `rpubsub/<module>/<test>/<counter>`.

@@ -18,6 +18,7 @@ use clap::{ArgMatches, Command, Parser};
 use crate::exit::{Exit, Fail};
 use crate::generate::{GenerateKind, Manual};
 use crate::options::ConnectOptions;
+use crate::settings::file::options::OptionsFile;
 use crate::settings::file::{Config, FileFlags};
 use crate::settings::origin::Provenance;
 use crate::settings::ConnectArgs;
@@ -76,10 +77,12 @@ pub trait Tool: Parser {
 /// Parse the command line. `--help`/`--version` print and exit 0, as does the hidden
 /// `--generate KIND`; any mistake prints one line naming it and exits 2.
 ///
-/// The config file is more flags for the same parser: once the command line says which file
-/// and profile, the file's settings that apply go in front of it and it is parsed again, so
-/// that each value is checked by its flag's own parser and the flags win.
-pub fn parse<T: Tool>(tool: &str) -> Result<T, ExitCode> {
+/// The config file and mosquitto's options file are more flags for the same parser: once the
+/// command line says which file and profile, the files' settings that apply go in front of it
+/// and it is parsed again, so that each value is checked by its flag's own parser and the
+/// flags win.
+pub fn parse<T: Tool>(which: crate::tool::Tool) -> Result<T, ExitCode> {
+    let tool = which.name();
     let _ = TOOL.set(tool.to_string());
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let mut cmd = T::command();
@@ -101,7 +104,8 @@ pub fn parse<T: Tool>(tool: &str) -> Result<T, ExitCode> {
         ExitCode::from(fail.exit)
     };
     let file = Config::load(&cmd, first).map_err(refuse)?;
-    let flags = FileFlags::new(&file, &cmd, first);
+    let options = OptionsFile::load(&cmd, first, which.mosquitto_name()).map_err(refuse)?;
+    let flags = FileFlags::new(&file, &options, &cmd, first);
     let matches = match flags.command_line(&argv) {
         Some(line) => {
             let matches = cmd
@@ -113,7 +117,9 @@ pub fn parse<T: Tool>(tool: &str) -> Result<T, ExitCode> {
         }
         None => matches,
     };
-    cli.connect_args().provenance = flags.provenance(&cmd, &matches);
+    let args = cli.connect_args();
+    args.provenance = flags.provenance(&cmd, &matches);
+    set_quiet(args.diagnostics.quiet);
     Ok(cli)
 }
 

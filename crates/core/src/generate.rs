@@ -106,6 +106,8 @@ pub struct Manual {
     pub examples: &'static [Example],
     /// SEE ALSO entries besides the mosquitto pages every tool lists, e.g. `rsub(1)`.
     pub see_also: &'static [&'static str],
+    /// The tool, for the mosquitto options file it reads (FILES).
+    pub tool: crate::tool::Tool,
 }
 
 /// A section of its own: paragraphs, then a list of terms and their meanings, then more
@@ -243,7 +245,7 @@ fn man_page(cmd: Command, manual: &Manual, out: &mut dyn Write) -> io::Result<()
         }
     }
     environment(&mut tail, &cmd, manual.environment);
-    files(&mut tail, &cmd);
+    files(&mut tail, &cmd, manual.tool);
     exit_status(&mut tail);
     examples(&mut tail, manual.examples);
     see_also(&mut tail, manual.see_also);
@@ -318,7 +320,7 @@ fn synopsis_line(line: &str) -> Vec<Inline> {
 fn environment(roff: &mut Roff, cmd: &Command, own: &[(&str, &str)]) {
     roff.control("SH", ["ENVIRONMENT"]);
     roff.text([roman(
-        "A flag on the command line wins over its variable; a variable wins over the config file.",
+        "A flag on the command line wins over its variable; a variable wins over the config file and mosquitto's options file.",
     )]);
     let mut seen = Vec::new();
     for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
@@ -351,7 +353,7 @@ fn environment(roff: &mut Roff, cmd: &Command, own: &[(&str, &str)]) {
     roff.control("TP", []);
     roff.text([bold("XDG_CONFIG_HOME")]);
     roff.text([
-        roman("Where the config file is looked for (see "),
+        roman("Where the config file and mosquitto's options file are looked for (see "),
         bold("FILES"),
         roman("); "),
         italic("~/.config"),
@@ -364,8 +366,9 @@ fn environment(roff: &mut Roff, cmd: &Command, own: &[(&str, &str)]) {
     }
 }
 
-/// FILES: the config file, its keys (the flags of `cmd` it may give), and a small example.
-fn files(roff: &mut Roff, cmd: &Command) {
+/// FILES: the config file, its keys (the flags of `cmd` it may give), and a small example;
+/// then mosquitto's options file.
+fn files(roff: &mut Roff, cmd: &Command, tool: crate::tool::Tool) {
     let mut built = cmd.clone();
     built.build();
     let keys: Vec<&str> = file_keys(&built)
@@ -379,7 +382,8 @@ fn files(roff: &mut Roff, cmd: &Command) {
         "Settings shared by rpub and rsub (or the file --config FILE or RPUBSUB_CONFIG names). \
          A [default] section applies always; a [profile.NAME] section, selected with --profile \
          NAME or RPUBSUB_PROFILE, applies over it. Precedence, highest first: flags, \
-         environment variables, the profile, the [default] section, built-in defaults. \
+         environment variables, the profile, the [default] section, mosquitto's options file \
+         (below), built-in defaults. \
          The keys are the long flag names: {}. Relative paths are relative to the file's \
          directory; ~/ is the home directory. An unknown key or a bad value is an error \
          naming the file, line and key. --print-config shows what is in effect and where each \
@@ -407,6 +411,31 @@ fn files(roff: &mut Roff, cmd: &Command) {
     }
     roff.control("fi", []);
     roff.control("RE", []);
+    options_file(roff, tool);
+}
+
+/// The FILES entry of mosquitto's options file.
+fn options_file(roff: &mut Roff, tool: crate::tool::Tool) {
+    let name = tool.mosquitto_name();
+    let also = match tool {
+        crate::tool::Tool::Rpub => {
+            " rpub reads it in every mode, --wait-response too (its lines are rpub's flags; mosquitto_rr's own file holds mosquitto_rr's)."
+        }
+        crate::tool::Tool::Rsub => "",
+    };
+    roff.control("TP", []);
+    roff.text([italic(format!("$XDG_CONFIG_HOME/{name}"))]);
+    roff.text(flags_in_bold(&format!(
+        "{name}'s default arguments, read as {name} 2.0 reads them ({tool} does not create it): \
+         one option per line, up to the first space, and the rest of the line as its value, \
+         spaces and quotes included; a line starting with # is a comment. Any flag of {tool} \
+         may be given. Flags, environment variables and the config file win over it; a flag \
+         that adds up (-t of rsub, -D) takes the file's values and the command line's, as \
+         {name} does; -D takes its three values on its line, separated by spaces. A line \
+         {tool} cannot take is an error naming the file and the line. \
+         --print-config names the file and line of each value from it; \
+         --no-mosquitto-options or RPUBSUB_NO_MOSQUITTO_OPTIONS=1 leaves it unread.{also}"
+    )));
 }
 
 /// EXIT STATUS: the table from `exit.rs`.

@@ -147,6 +147,8 @@ pub struct TlsOptions {
     pub alpn: Vec<String>,
     /// Only TLS 1.3 (`--tls-version tlsv1.3`); otherwise 1.2 and 1.3.
     pub tls13_only: bool,
+    /// `--ciphers`: the suites offered, when not all of rustls'.
+    pub ciphers: Option<crate::tls::ciphers::CipherList>,
     /// Skip the host name check, still verifying the chain.
     pub insecure: bool,
 }

@@ -22,6 +22,15 @@ impl Tool {
         }
     }
 
+    /// The mosquitto client this tool stands in for, whose options file it reads
+    /// (`~/.config/mosquitto_pub`).
+    pub fn mosquitto_name(self) -> &'static str {
+        match self {
+            Tool::Rpub => "mosquitto_pub",
+            Tool::Rsub => "mosquitto_sub",
+        }
+    }
+
     /// The packets this tool sends, as `-D COMMAND` names them: rpub never subscribes with
     /// properties (its `--wait-response` subscription is its own), rsub never publishes.
     pub fn property_commands(self) -> &'static [Command] {

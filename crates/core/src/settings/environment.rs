@@ -12,7 +12,7 @@ use std::ffi::OsString;
 use clap::parser::ValueSource;
 use clap::Command;
 
-use crate::settings::file::keys::{check_value, is_secret};
+use crate::settings::file::keys::{check_value, secret};
 
 /// After `argv` failed to parse with `cmd`: the one line naming the variable whose value is to
 /// blame, if the command line alone parses and a variable's value is refused by its flag's own
@@ -32,7 +32,7 @@ pub fn blame(cmd: &Command, argv: &[OsString]) -> Option<String> {
         let var = var.to_string_lossy();
         Some(if value.is_empty() {
             format!("{var} is set but empty (unset it instead)")
-        } else if is_secret(arg) {
+        } else if secret(arg) {
             format!("{var}: {why}")
         } else {
             format!("{var}: invalid value '{}': {why}", value.to_string_lossy())

@@ -10,11 +10,13 @@
 //! - `file/`: the config file, read as more flags for the same parser: a key is a long flag
 //!   name, its value is checked by that flag's own value parser, and what applies is put in
 //!   front of the command line and parsed again with it (`cli::parse`). `file/rules.rs` holds
-//!   the few rules about when a file value does not apply.
+//!   the few rules about when a file value does not apply; `file/options.rs` reads mosquitto's
+//!   options file (`~/.config/mosquitto_sub`) into more flags of the same kind, below it.
 //! - `environment.rs`: a value of an environment variable that its flag refuses is named by
 //!   the variable, not the flag.
-//! - `origin.rs`: where each value came from (flag, environment, `-L`, file and line,
-//!   default), recorded once per command line, so that errors and `--print-config` can say.
+//! - `origin.rs`: where each value came from (flag, environment, `-L`, file and line, options
+//!   file and line, default), recorded once per command line, so that errors and
+//!   `--print-config` can say.
 //! - `resolve/`: from flags to `ConnectOptions` in small stages (protocol, broker and
 //!   transport, proxy, credentials, client and session, will, MQTT 5), then the
 //!   `--print-config` report (`report.rs`) from the values resolved.

@@ -1,5 +1,6 @@
 //! Where each connection setting came from: the command line, an environment variable, the
-//! `-L` URL, a line of the config file, or nobody (the built-in default).
+//! `-L` URL, a line of the config file or of mosquitto's options file, or nobody (the
+//! built-in default).
 //!
 //! Recorded once per command line ([`Provenance`], from clap's matches and the config file's
 //! lines) and carried with each value as a [`Setting`], so that a mistake in a value says where
@@ -31,6 +32,13 @@ pub enum Origin {
         section: String,
         key: String,
     },
+    /// mosquitto's options file (`~/.config/mosquitto_sub`): the line and the option as
+    /// written there (`-h`).
+    Options {
+        path: PathBuf,
+        line: usize,
+        option: String,
+    },
     /// Nobody set it.
     Default,
 }
@@ -47,6 +55,7 @@ impl fmt::Display for Origin {
                 section,
                 ..
             } => write!(f, "{section} {}:{line}", path.display()),
+            Origin::Options { path, line, .. } => write!(f, "{}:{line}", path.display()),
             Origin::Default => f.write_str("default"),
         }
     }
@@ -74,13 +83,17 @@ impl<T> Setting<T> {
     }
 
     /// A mistake in this value, as one line that says where to fix it: `FILE:LINE: key: about`
-    /// for a value from the config file, `flag about` otherwise, `flag` being how the message
+    /// for a value from the config file (`FILE:LINE: -h: about` from the options file), `flag
+    /// about` otherwise, `flag` being how the message
     /// names the setting on the command line (`--connect-timeout`, `keepalive`).
     pub fn refuse(&self, flag: &str, about: impl fmt::Display) -> Fail {
         match &self.origin {
             Origin::File {
                 path, line, key, ..
             } => Fail::usage(format!("{}:{line}: {key}: {about}", path.display())),
+            Origin::Options { path, line, option } => {
+                Fail::usage(format!("{}:{line}: {option}: {about}", path.display()))
+            }
             _ => Fail::usage(format!("{flag} {about}")),
         }
     }
@@ -93,6 +106,9 @@ pub struct Provenance {
     origins: HashMap<String, Origin>,
     /// The config file and profile, as `--print-config`'s first line names them.
     pub config: String,
+    /// mosquitto's options file, as `--print-config`'s second line names it (empty when no
+    /// file was looked for).
+    pub options: String,
 }
 
 impl Provenance {
@@ -115,6 +131,7 @@ impl Provenance {
         Provenance {
             origins,
             config: String::new(),
+            options: String::new(),
         }
     }
 

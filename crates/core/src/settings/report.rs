@@ -10,6 +10,8 @@ use crate::settings::origin::{Origin, Setting};
 pub struct Report {
     /// Which config file and profile.
     pub config: String,
+    /// Which options file of mosquitto's, if one was looked for.
+    pub options: String,
     pub lines: Vec<(&'static str, String, String)>,
 }
 
@@ -39,6 +41,9 @@ impl Report {
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "# config file: {}", self.config)?;
+        if !self.options.is_empty() {
+            writeln!(f, "# options file: {}", self.options)?;
+        }
         let key_width = self.lines.iter().map(|l| l.0.len()).max().unwrap_or(0);
         let value_width = self
             .lines

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
 
+use crate::settings::file::options::OptionsFile;
 use crate::settings::file::{self, Config, FileFlags};
 use crate::settings::flags::ConnectArgs;
 use crate::settings::origin::Provenance;
@@ -48,7 +49,7 @@ pub fn parse(
         values,
         ..Config::default()
     };
-    let flags = FileFlags::new(&config, &cmd, &first);
+    let flags = FileFlags::new(&config, &OptionsFile::default(), &cmd, &first);
     let matches = match flags.command_line(&line) {
         Some(line) => cmd
             .try_get_matches_from_mut(line)

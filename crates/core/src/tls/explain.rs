@@ -190,7 +190,7 @@ fn alert_received(alert: AlertDescription) -> String {
     use AlertDescription as A;
     let text = match alert {
         A::CertificateRequired => "the broker requires a client certificate (give --cert and --key)",
-        A::HandshakeFailure => "the broker ended the handshake (does it require a client certificate, --cert and --key? or a TLS version or cipher this tool does not offer?)",
+        A::HandshakeFailure => "the broker ended the handshake (does it require a client certificate, --cert and --key? or a TLS version or cipher suite not offered, see --tls-version and --ciphers?)",
         A::UnknownCA => "the broker does not trust the client certificate (--cert): unknown CA",
         A::BadCertificate | A::UnsupportedCertificate | A::CertificateUnknown => {
             "the broker rejected the client certificate (--cert)"

@@ -1,6 +1,6 @@
 //! TLS with rustls: the client configuration built from `--cafile`, `--capath`,
-//! `--cert`/`--key`, `--tls-use-os-certs`, `--tls-alpn`, `--tls-version` and `--insecure`, and
-//! what a failed handshake means, in words.
+//! `--cert`/`--key`, `--tls-use-os-certs`, `--tls-alpn`, `--tls-version`, `--ciphers` and
+//! `--insecure`, and what a failed handshake means, in words.
 //!
 //! The broker's certificate is checked by webpki, or, for an X.509 version 1 leaf (what
 //! mosquitto-tls(7)'s recipe makes), by the bounded check of `v1`; see `verifier`.
@@ -10,6 +10,7 @@
 //! Files that cannot be read or hold no PEM objects are bad input (exit 2), found before any
 //! socket is opened; a key that does not belong to its certificate is a TLS failure (exit 5).
 
+pub mod ciphers;
 mod client_cert;
 mod explain;
 mod keys;
@@ -37,7 +38,11 @@ use crate::read_limited::{self, PEM_LIMIT};
 /// The rustls configuration for `tls`. Warnings (skipped system certificates, `--insecure`)
 /// go to stderr.
 pub fn client_config(tls: &TlsOptions) -> Result<Arc<ClientConfig>, Fail> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut provider = rustls::crypto::ring::default_provider();
+    if let Some(list) = &tls.ciphers {
+        provider.cipher_suites.retain(|s| list.allows(s.suite()));
+    }
+    let provider = Arc::new(provider);
     let roots = Arc::new(root_store(tls)?);
     let webpki = WebPkiServerVerifier::builder_with_provider(roots.clone(), provider.clone())
         .build()
@@ -55,10 +60,12 @@ pub fn client_config(tls: &TlsOptions) -> Result<Arc<ClientConfig>, Fail> {
         trust: trust_words(tls),
     };
 
-    let versions: &[&rustls::SupportedProtocolVersion] = if tls.tls13_only {
-        &[&rustls::version::TLS13]
-    } else {
-        &[&rustls::version::TLS12, &rustls::version::TLS13]
+    // `--ciphers` may leave suites of one version only: offer that version alone.
+    let offers = |tls13| tls.ciphers.as_ref().is_none_or(|list| list.has(tls13));
+    let versions: &[&rustls::SupportedProtocolVersion] = match (tls.tls13_only, offers(false)) {
+        (false, true) if offers(true) => &[&rustls::version::TLS12, &rustls::version::TLS13],
+        (false, true) => &[&rustls::version::TLS12],
+        _ => &[&rustls::version::TLS13],
     };
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(versions)

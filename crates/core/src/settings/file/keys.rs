@@ -120,8 +120,8 @@ pub fn words(arg: &Arg, value: &toml::Value, dir: &Path) -> Result<Vec<OsString>
     Ok(vec![word])
 }
 
-/// Is `arg` a password, whose value no message may repeat?
-pub fn is_secret(arg: &Arg) -> bool {
+/// Whether `arg` takes a password, which no message may repeat.
+pub fn secret(arg: &Arg) -> bool {
     Form::of(arg).secret()
 }
 
@@ -132,13 +132,14 @@ pub fn check_value(arg: &Arg, value: &OsStr) -> Result<OsString, String> {
     let long = arg.get_long().unwrap_or_default();
     let mut word = OsString::from(format!("--{long}="));
     word.push(value);
-    check(arg, &word, Form::of(arg).secret())?;
+    check(arg, std::slice::from_ref(&word), secret(arg))?;
     Ok(word)
 }
 
-/// Parse `word` (`--key=value`) with `arg`'s own value parser. The flag stands alone here:
-/// what it requires or excludes is a matter for the whole command line.
-fn check(arg: &Arg, word: &OsStr, secret: bool) -> Result<(), String> {
+/// Parse `words` (`--key=value`, or the flag and its values) with `arg`'s own value parser.
+/// The flag stands alone here: what it requires or excludes is a matter for the whole
+/// command line.
+pub(super) fn check(arg: &Arg, words: &[OsString], secret: bool) -> Result<(), String> {
     let none = || Resettable::<Id>::Reset;
     let alone = arg
         .clone()
@@ -155,7 +156,7 @@ fn check(arg: &Arg, word: &OsStr, secret: bool) -> Result<(), String> {
         .disable_help_flag(true)
         .disable_version_flag(true)
         .arg(alone)
-        .try_get_matches_from([word]);
+        .try_get_matches_from(words);
     match parsed {
         Ok(_) => Ok(()),
         Err(_) if secret => Err("not a valid value".to_string()),
@@ -223,7 +224,7 @@ mod tests {
             // parser's refusal, never clap's complaint about the command line.
             let long = arg.get_long().unwrap_or_default();
             let word = OsString::from(format!("--{long}=?"));
-            if let Err(e) = check(arg, &word, false) {
+            if let Err(e) = check(arg, &[word], false) {
                 assert!(!e.contains("argument"), "{long}: {e}");
             }
         }

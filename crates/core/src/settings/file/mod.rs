@@ -5,7 +5,8 @@
 //! `RPUBSUB_PROFILE`) picks one. A key is a flag's long name (`keys.rs` says which flags), its
 //! value is checked by that flag's own value parser, and what applies of it is put in front of
 //! the command line and parsed again with it ([`FileFlags`]). Precedence, highest first:
-//! command-line flags, environment variables, the profile, the `[default]` section, built-in
+//! command-line flags, environment variables, the profile, the `[default]` section,
+//! mosquitto's options file (`options.rs`, read the same way, below this one), built-in
 //! defaults; `rules.rs` says when a file value does not apply at all.
 //!
 //! Every mistake in the file is one line naming the file, the line and the key, and a file
@@ -14,6 +15,7 @@
 
 pub mod document;
 pub mod keys;
+pub mod options;
 pub mod rules;
 
 use std::ffi::OsString;
@@ -23,6 +25,7 @@ use clap::{Arg, ArgMatches, Command};
 
 use self::document::{RawSection, SourceFile};
 use self::keys::file_keys;
+use self::options::OptionsFile;
 use crate::exit::Fail;
 use crate::settings::flags::ConnectArgs;
 use crate::settings::origin::{setting, Origin, Provenance, Setting};
@@ -123,15 +126,20 @@ impl Config {
 /// The default config file: `$XDG_CONFIG_HOME/rpubsub/config.toml`, else
 /// `$HOME/.config/rpubsub/config.toml`.
 pub fn default_path() -> Option<PathBuf> {
+    Some(config_home()?.join(CONFIG_PATH))
+}
+
+/// The user's config directory: `$XDG_CONFIG_HOME` (if absolute, as the XDG rules say), else
+/// `$HOME/.config`.
+pub fn config_home() -> Option<PathBuf> {
     let xdg = std::env::var_os("XDG_CONFIG_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute());
-    let base = xdg.or_else(|| {
+    xdg.or_else(|| {
         std::env::var_os("HOME")
             .filter(|h| !h.is_empty())
             .map(|h| PathBuf::from(h).join(".config"))
-    })?;
-    Some(base.join(CONFIG_PATH))
+    })
 }
 
 /// A named config file that cannot be read, named as it was given (`--config` or the
@@ -262,8 +270,8 @@ fn check_together(values: &[FileValue], section: &str) -> Result<(), Fail> {
     Ok(())
 }
 
-/// Whether the flags with clap ids `a` and `b` exclude each other (clap declares it on one of
-/// them).
+/// Whether the flags with clap ids `a` and `b` exclude each other: clap declares it on one of
+/// them, or both are in a group of which one may be given (rpub's payload source).
 fn conflict(cmd: &Command, a: &str, b: &str) -> bool {
     let (Some(a), Some(b)) = (find(cmd, a), find(cmd, b)) else {
         return false;
@@ -273,31 +281,49 @@ fn conflict(cmd: &Command, a: &str, b: &str) -> bool {
             .iter()
             .any(|c| c.get_id() == y.get_id())
     };
-    excludes(a, b) || excludes(b, a)
+    let one_of = cmd.get_groups().any(|g| {
+        let mut members = g.get_args();
+        let both = members.any(|m| m == a.get_id()) && g.get_args().any(|m| m == b.get_id());
+        both && a.get_id() != b.get_id() && !g.clone().is_multiple()
+    });
+    excludes(a, b) || excludes(b, a) || one_of
 }
 
 fn find<'a>(cmd: &'a Command, id: &str) -> Option<&'a Arg> {
     cmd.get_arguments().find(|a| a.get_id() == id)
 }
 
-/// The file's settings that apply to one command line, as more flags for the same parser.
+/// The file's settings that apply to one command line, as more flags for the same parser:
+/// mosquitto's options file first, then the config file, so that the command line that
+/// follows them wins.
 #[derive(Debug, Clone)]
 pub struct FileFlags {
     /// Which file and profile, for `--print-config`.
     config: String,
+    /// Which options file, for `--print-config`.
+    options: String,
     values: Vec<FileValue>,
+    /// The clap ids the command line or the environment gave.
+    given: Vec<String>,
 }
 
 impl FileFlags {
-    /// What of `config` applies to command line `args` of `cmd` (with its provenance): a file
-    /// value yields to its own flag or variable, to a flag it conflicts with, and as
-    /// [`rules`] say; keys that are one setting yield together.
-    pub fn new(config: &Config, cmd: &Command, args: &ConnectArgs) -> FileFlags {
+    /// What of `config` and `options` applies to command line `args` of `cmd` (with its
+    /// provenance): a file value yields to its own flag or variable, to a flag it conflicts
+    /// with, and as [`rules`] say; keys that are one setting yield together. An options-file
+    /// value also yields to the config file's, and one of a flag that adds up (`rsub -t`)
+    /// goes before the command line's, as mosquitto takes both.
+    pub fn new(
+        config: &Config,
+        options: &OptionsFile,
+        cmd: &Command,
+        args: &ConnectArgs,
+    ) -> FileFlags {
         let given: Vec<&Arg> = cmd
             .get_arguments()
             .filter(|a| args.provenance.given(a.get_id().as_str()))
             .collect();
-        let taken = |key: &str| {
+        let taken = |key: &str, adds: bool| {
             let Some(arg) = cmd.get_arguments().find(|a| a.get_long() == Some(key)) else {
                 return false;
             };
@@ -305,17 +331,36 @@ impl FileFlags {
             rules::yields(key, args)
                 || given
                     .iter()
-                    .any(|g| g.get_id() == id || conflict(cmd, g.get_id().as_str(), id))
+                    .any(|g| (g.get_id() == id && !adds) || conflict(cmd, g.get_id().as_str(), id))
         };
-        let values = config
+        let toml: Vec<FileValue> = config
             .values
             .iter()
-            .filter(|v| !rules::linked(&v.key).into_iter().any(taken))
+            .filter(|v| !rules::linked(&v.key).into_iter().any(|k| taken(k, false)))
             .cloned()
             .collect();
+        let hidden_by_toml = |v: &FileValue| {
+            let linked = rules::linked(&v.key);
+            toml.iter().any(|t| {
+                t.id == v.id || conflict(cmd, &t.id, &v.id) || linked.contains(&t.key.as_str())
+            })
+        };
+        let adds = |v: &FileValue| find(cmd, &v.id).is_some_and(options::appends);
+        let mut values: Vec<FileValue> = options
+            .values
+            .iter()
+            .filter(|v| {
+                let yields = rules::linked(&v.key).into_iter().any(|k| taken(k, adds(v)));
+                !yields && !hidden_by_toml(v)
+            })
+            .cloned()
+            .collect();
+        values.extend(toml);
         FileFlags {
             config: config.describe(),
+            options: options.describe.clone(),
             values,
+            given: given.iter().map(|a| a.get_id().to_string()).collect(),
         }
     }
 
@@ -337,9 +382,13 @@ impl FileFlags {
     pub fn provenance(&self, cmd: &Command, matches: &ArgMatches) -> Provenance {
         let mut provenance = Provenance::from_matches(cmd, matches);
         for value in &self.values {
-            provenance.record(&value.id, value.origin.clone());
+            // A flag that adds up is the command line's once it gave some of it too.
+            if !self.given.contains(&value.id) {
+                provenance.record(&value.id, value.origin.clone());
+            }
         }
         provenance.config = self.config.clone();
+        provenance.options = self.options.clone();
         provenance
     }
 }

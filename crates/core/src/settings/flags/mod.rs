@@ -4,8 +4,8 @@
 //! Short flags follow mosquitto_pub/mosquitto_sub so muscle memory works: `-h` is the host and
 //! `-V` the protocol version, which is why help and version are long-only (`--help`,
 //! `--version`). Several flags also read an `MQTT_*` environment variable; those in the
-//! [`IN_FILE`] group may also come from the config file, whose keys are their long names.
-//! A flag on the command line wins over both.
+//! [`IN_FILE`] group may also come from the config file, whose keys are their long names; any
+//! flag may come from mosquitto's options file. A flag on the command line wins over all.
 
 pub mod auth;
 pub mod broker;

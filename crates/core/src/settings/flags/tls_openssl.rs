@@ -11,10 +11,6 @@ const HEADING: &str = "TLS and transport";
 
 #[derive(Debug, Clone, Args)]
 pub struct TlsOpensslArgs {
-    /// Not supported: OpenSSL cipher lists (rustls uses its own safe suites)
-    #[arg(long, value_name = "LIST", help_heading = HEADING)]
-    pub ciphers: Option<String>,
-
     /// Not supported: keys are read as PEM files only
     #[arg(long, value_name = "FORM", help_heading = HEADING)]
     pub keyform: Option<String>,
@@ -40,7 +36,6 @@ impl TlsOpensslArgs {
     /// The refusal of the first of these flags given, if any.
     pub fn refusal(&self) -> Option<Fail> {
         let given = [
-            (self.ciphers.is_some(), "--ciphers", "TLS here is rustls, which offers only its own modern suites (TLS 1.3, and ECDHE with AES-GCM or ChaCha20 for TLS 1.2) and takes no OpenSSL cipher list"),
             (self.keyform.is_some(), "--keyform", "keys are read from PEM files only (--key); engine keys need OpenSSL"),
             (self.tls_engine.is_some(), "--tls-engine", "TLS here is rustls, which has no OpenSSL engines"),
             (self.tls_engine_kpass_sha1.is_some(), "--tls-engine-kpass-sha1", "TLS here is rustls, which has no OpenSSL engines"),
@@ -61,7 +56,6 @@ mod tests {
     #[test]
     fn each_flag_refused_with_its_reason() {
         let none = TlsOpensslArgs {
-            ciphers: None,
             keyform: None,
             tls_engine: None,
             tls_engine_kpass_sha1: None,

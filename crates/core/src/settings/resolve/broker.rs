@@ -9,6 +9,7 @@ use crate::options::{TlsOptions, Transport, DEFAULT_PORT};
 use crate::settings::flags::{ConnectArgs, TlsVersionArg};
 use crate::settings::origin::{setting, Origin, Setting};
 use crate::settings::url::{self, BrokerUrl, Scheme};
+use crate::tls::ciphers;
 
 /// The broker as resolved, with the settings `--print-config` shows.
 pub(super) struct Broker {
@@ -86,10 +87,10 @@ impl TlsFiles {
     }
 }
 
-/// A path from the config file must exist: say so at the file's line, not later as a TLS
+/// A path from the config file (or the options file) must exist: say so at the file's line, not later as a TLS
 /// failure about a flag nobody gave.
 fn check_exists(path: &Setting<PathBuf>) -> Result<(), Fail> {
-    if !matches!(path.origin, Origin::File { .. }) {
+    if !matches!(path.origin, Origin::File { .. } | Origin::Options { .. }) {
         return Ok(());
     }
     match std::fs::metadata(&path.value) {
@@ -169,6 +170,11 @@ impl Endpoint {
                         "--tls-alpn: a protocol name is 1 to 255 bytes long",
                     ));
                 }
+                let tls13_only = t.tls_version == Some(TlsVersionArg::Tls13);
+                let ciphers = t
+                    .ciphers
+                    .as_deref()
+                    .map(|list| ciphers::parse(list, tls13_only));
                 Ok(Some(TlsOptions {
                     cafile: t.cafile.clone(),
                     capath: t.capath.clone(),
@@ -176,7 +182,8 @@ impl Endpoint {
                     key_passphrase_file: t.key_passphrase_file.clone(),
                     os_certs: t.tls_use_os_certs || (t.cafile.is_none() && t.capath.is_none()),
                     alpn: t.tls_alpn.clone(),
-                    tls13_only: t.tls_version == Some(TlsVersionArg::Tls13),
+                    tls13_only,
+                    ciphers: ciphers.transpose().map_err(Fail::usage)?,
                     insecure: t.insecure,
                 }))
             }
@@ -195,6 +202,7 @@ fn tls_flag(args: &ConnectArgs) -> Option<&'static str> {
         (t.tls_use_os_certs, "--tls-use-os-certs"),
         (!t.tls_alpn.is_empty(), "--tls-alpn"),
         (t.tls_version.is_some(), "--tls-version"),
+        (t.ciphers.is_some(), "--ciphers"),
         (t.insecure, "--insecure"),
     ]
     .into_iter()

@@ -52,7 +52,9 @@ pub(super) fn resolve(args: &ConnectArgs, url: Option<&BrokerUrl>) -> Result<Log
         }
         (None, Some(p)) => {
             let hint = match &p.origin {
-                Origin::File { .. } => format!(" (the password is from {})", p.origin),
+                Origin::File { .. } | Origin::Options { .. } => {
+                    format!(" (the password is from {})", p.origin)
+                }
                 _ => String::new(),
             };
             return Err(Fail::usage(format!(

@@ -137,6 +137,7 @@ impl Shown<'_> {
     fn report(&self, args: &ConnectArgs) -> Report {
         let mut report = Report {
             config: args.provenance.config.clone(),
+            options: args.provenance.options.clone(),
             ..Report::default()
         };
         let default = Origin::Default;
