@@ -71,6 +71,14 @@ pub trait Tool: Parser {
     fn connect_args(&mut self) -> &mut ConnectArgs;
     /// What the tool's man page says beyond its flags.
     fn manual() -> Manual;
+    /// What `--help` shows below the flags.
+    fn after_help() -> String;
+}
+
+/// The whole command as `--help`, the man page and the completions show it. Parsing needs
+/// less: the text below the flags is built only when it is shown.
+pub fn command<T: Tool>() -> Command {
+    T::command().after_help(T::after_help())
 }
 
 /// Parse the command line. `--help`/`--version` print and exit 0, as does the hidden
@@ -83,18 +91,25 @@ pub fn parse<T: Tool>(tool: &str) -> Result<T, ExitCode> {
     let _ = TOOL.set(tool.to_string());
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let mut cmd = T::command();
-    let matches = cmd
-        .try_get_matches_from_mut(&argv)
-        .map_err(|err| clap_error(tool, err))?;
+    let mut matches = match cmd.try_get_matches_from_mut(&argv) {
+        Ok(matches) => matches,
+        Err(err) if err.kind() == ErrorKind::DisplayHelp => {
+            let shown = command::<T>().try_get_matches_from(&argv).err();
+            return Err(clap_error(tool, shown.unwrap_or(err)));
+        }
+        Err(err) => return Err(clap_error(tool, err)),
+    };
     if let Some(kind) = matches.get_one::<GenerateKind>("generate") {
         return Err(generate::<T>(tool, *kind, &cmd, &matches));
     }
     // One parse of the whole command line; a second only when the config file gives values
-    // (a one-shot publish pays for clap's work once).
-    let mut cli =
-        T::from_arg_matches(&matches).map_err(|err| clap_error(tool, err.format(&mut cmd)))?;
+    // (a one-shot publish pays for clap's work once). The values are taken out of the
+    // matches, not copied: where each came from is read first.
+    let provenance = Provenance::from_matches(&cmd, &matches);
+    let mut cli = T::from_arg_matches_mut(&mut matches)
+        .map_err(|err| clap_error(tool, err.format(&mut cmd)))?;
     let first = cli.connect_args();
-    first.provenance = Provenance::from_matches(&cmd, &matches);
+    first.provenance = provenance;
     set_quiet(first.diagnostics.quiet);
     let refuse = |fail: Fail| {
         warn(tool, &fail.message);
@@ -102,18 +117,19 @@ pub fn parse<T: Tool>(tool: &str) -> Result<T, ExitCode> {
     };
     let file = Config::load(&cmd, first).map_err(refuse)?;
     let flags = FileFlags::new(&file, &cmd, first);
-    let matches = match flags.command_line(&argv) {
-        Some(line) => {
-            let matches = cmd
-                .try_get_matches_from_mut(line)
-                .map_err(|err| clap_error(tool, err))?;
-            cli = T::from_arg_matches(&matches)
-                .map_err(|err| clap_error(tool, err.format(&mut cmd)))?;
-            matches
-        }
-        None => matches,
-    };
-    cli.connect_args().provenance = flags.provenance(&cmd, &matches);
+    if let Some(line) = flags.command_line(&argv) {
+        let mut matches = cmd
+            .try_get_matches_from_mut(line)
+            .map_err(|err| clap_error(tool, err))?;
+        let provenance = Provenance::from_matches(&cmd, &matches);
+        cli = T::from_arg_matches_mut(&mut matches)
+            .map_err(|err| clap_error(tool, err.format(&mut cmd)))?;
+        cli.connect_args().provenance = provenance;
+    }
+    flags.note(&mut cli.connect_args().provenance);
+    // The command is needed until exit (never again, though): freeing its hundred flags one
+    // by one would cost a one-shot publish about a twentieth of its instructions.
+    std::mem::forget(cmd);
     Ok(cli)
 }
 
@@ -139,7 +155,7 @@ fn generate<T: Tool>(
         );
         return Exit::Usage.into();
     }
-    let written = crate::generate::render(kind, T::command(), &T::manual()).and_then(|text| {
+    let written = crate::generate::render(kind, command::<T>(), &T::manual()).and_then(|text| {
         let mut out = std::io::stdout().lock();
         std::io::Write::write_all(&mut out, &text)?;
         std::io::Write::flush(&mut out)
@@ -224,7 +240,8 @@ where
             return Exit::Failure.into();
         }
     };
-    let outcome = runtime.block_on(body);
+    // Boxed: the tool's whole future is moved by pointer, not copied, into the runtime.
+    let outcome = runtime.block_on(Box::pin(body));
     // A read of stdin blocks a runtime thread that cannot be cancelled; waiting for it at
     // shutdown would hang rpub -l after Ctrl+C. Nothing else is left running by now.
     runtime.shutdown_background();

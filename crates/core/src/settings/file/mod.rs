@@ -19,7 +19,7 @@ pub mod rules;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use clap::{Arg, ArgMatches, Command};
+use clap::{Arg, Command};
 
 use self::document::{RawSection, SourceFile};
 use self::keys::file_keys;
@@ -293,6 +293,13 @@ impl FileFlags {
     /// value yields to its own flag or variable, to a flag it conflicts with, and as
     /// [`rules`] say; keys that are one setting yield together.
     pub fn new(config: &Config, cmd: &Command, args: &ConnectArgs) -> FileFlags {
+        if config.values.is_empty() {
+            // Most runs: no file, or nothing in it for this tool.
+            return FileFlags {
+                config: config.describe(),
+                values: Vec::new(),
+            };
+        }
         let given: Vec<&Arg> = cmd
             .get_arguments()
             .filter(|a| args.provenance.given(a.get_id().as_str()))
@@ -333,14 +340,13 @@ impl FileFlags {
         Some(line)
     }
 
-    /// Where each value of `matches` (the parse of [`FileFlags::command_line`]) came from.
-    pub fn provenance(&self, cmd: &Command, matches: &ArgMatches) -> Provenance {
-        let mut provenance = Provenance::from_matches(cmd, matches);
+    /// Note in `provenance` (the parse of [`FileFlags::command_line`], or of the command line
+    /// alone when the file adds no words) which values came from the file, and which file.
+    pub fn note(&self, provenance: &mut Provenance) {
         for value in &self.values {
             provenance.record(&value.id, value.origin.clone());
         }
         provenance.config = self.config.clone();
-        provenance
     }
 }
 
