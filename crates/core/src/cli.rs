@@ -7,6 +7,7 @@
 
 use std::fmt::Display;
 use std::future::Future;
+use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
@@ -222,8 +223,9 @@ pub fn print_config(opts: &ConnectOptions) -> anyhow::Result<Exit> {
 }
 
 /// Run a tool's async body and map its outcome to the exit status; after a stop signal the
-/// process dies of that signal instead.
-pub fn run<F>(tool: crate::tool::Tool, body: F) -> ExitCode
+/// process dies of that signal instead. The body comes boxed, straight from the call that
+/// makes it: the runtime then moves a pointer, not the whole future, which is kilobytes.
+pub fn run<F>(tool: crate::tool::Tool, body: Pin<Box<F>>) -> ExitCode
 where
     F: Future<Output = Result<Exit, Fail>>,
 {
@@ -240,8 +242,7 @@ where
             return Exit::Failure.into();
         }
     };
-    // Boxed: the tool's whole future is moved by pointer, not copied, into the runtime.
-    let outcome = runtime.block_on(Box::pin(body));
+    let outcome = runtime.block_on(body);
     // A read of stdin blocks a runtime thread that cannot be cancelled; waiting for it at
     // shutdown would hang rpub -l after Ctrl+C. Nothing else is left running by now.
     runtime.shutdown_background();
