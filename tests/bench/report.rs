@@ -144,6 +144,15 @@ pub fn report(
     build: Option<&Build>,
     load: (&str, &str),
 ) -> String {
+    let mut r = header(settings, load);
+    ratios(&mut r, cases);
+    processes(&mut r, cases, notes);
+    binaries(&mut r, cases, sizes, build);
+    r
+}
+
+/// What was measured against what, where and when.
+fn header(settings: &Settings, load: (&str, &str)) -> String {
     let mut r = String::new();
     let cores = thread::available_parallelism().map_or(0, |n| n.get());
     let version = mosquitto_version();
@@ -167,6 +176,11 @@ pub fn report(
         "{} rounds, tools alternating; one-shot: {} launches per round and tool; medians; ratio = ours / mosquitto (lower is better), per round = lowest-highest ratio of one round's medians\n",
         settings.rounds, settings.oneshots
     );
+    r
+}
+
+/// The first table: per case both medians, the ratio with its spread, the goal, what arrived.
+fn ratios(r: &mut String, cases: &[Case]) {
     let _ = writeln!(
         r,
         "{:<40} {:>10} {:>10} {:>7} {:>11} {:>14}  {:<38} delivered, ours",
@@ -210,7 +224,10 @@ pub fn report(
             per_message(&case.ours)
         );
     }
+}
 
+/// The second table: CPU, system time and peak RSS per process; then the groups' notes.
+fn processes(r: &mut String, cases: &[Case], notes: &[String]) {
     let _ = writeln!(
         r,
         "\nper process (the publisher; for sub, the subscriber): CPU = user + system, and system alone, medians; peak RSS, max over runs"
@@ -257,7 +274,10 @@ pub fn report(
     for note in notes {
         let _ = writeln!(r, "{note}");
     }
+}
 
+/// The binaries' sizes, the clean build, and every run that failed.
+fn binaries(r: &mut String, cases: &[Case], sizes: &Sizes, build: Option<&Build>) {
     let _ = writeln!(r);
     for (name, bytes) in &sizes.ours {
         let _ = writeln!(
@@ -311,5 +331,4 @@ pub fn report(
     if !failures.is_empty() {
         let _ = writeln!(r, "\nfailed runs:\n{}", failures.join("\n"));
     }
-    r
 }
