@@ -29,7 +29,6 @@ use rpubsub_core::tool::Tool;
     about = "Publish MQTT messages: one, a counted loop, or one per line of stdin.",
     disable_help_flag = true,
     disable_version_flag = true,
-    after_help = literal_braces(&after_help(PLACEHOLDERS)),
     override_usage = "rpub [OPTIONS] -t TOPIC <-m MESSAGE | -f FILE | -s | -l | -n>\n       rpub [OPTIONS] --stdin-json",
     // One payload source; that there is one is checked by the plan, so that --print-config
     // and --generate need none.
@@ -173,6 +172,9 @@ impl rpubsub_core::cli::Tool for Cli {
     }
     fn manual() -> Manual {
         crate::manual::MANUAL
+    }
+    fn after_help() -> String {
+        literal_braces(&after_help(PLACEHOLDERS))
     }
 }
 

@@ -37,7 +37,7 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     rpubsub_core::cli::set_quiet(cli.connect.diagnostics.quiet);
-    rpubsub_core::cli::run(Tool::Rpub, rpub(cli))
+    rpubsub_core::cli::run(Tool::Rpub, Box::pin(rpub(cli)))
 }
 
 /// The connection settings, the plan, and its run (`--print-config` stops at the settings).

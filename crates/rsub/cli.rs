@@ -24,7 +24,6 @@ use crate::TOOL;
     about = "Subscribe to MQTT topic filters and print the messages that arrive.",
     disable_help_flag = true,
     disable_version_flag = true,
-    after_help = after_help(),
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -163,20 +162,16 @@ pub enum ColorWhen {
     Never,
 }
 
-/// Below the flags in `--help`: the advice on passwords, then the exit status table.
-fn after_help() -> String {
-    format!(
-        "Passwords: prefer MQTT_PASSWORD or --password-file to -P, which shows in the process list.\n\n{}",
-        rpubsub_core::exit::table_text()
-    )
-}
-
 impl cli::Tool for Cli {
     fn connect_args(&mut self) -> &mut ConnectArgs {
         &mut self.connect
     }
     fn manual() -> rpubsub_core::generate::Manual {
         crate::manual::MANUAL
+    }
+    /// Below the flags in `--help`: the advice on passwords, then the exit status table.
+    fn after_help() -> String {
+        cli::after_help("")
     }
 }
 

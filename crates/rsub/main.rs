@@ -49,7 +49,7 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     rpubsub_core::cli::set_quiet(cli.connect.diagnostics.quiet);
-    rpubsub_core::cli::run(TOOL, run(cli))
+    rpubsub_core::cli::run(TOOL, Box::pin(run(cli)))
 }
 
 async fn run(cli: Cli) -> Result<Exit, Fail> {

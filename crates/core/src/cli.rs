@@ -7,6 +7,7 @@
 
 use std::fmt::Display;
 use std::future::Future;
+use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
@@ -72,6 +73,14 @@ pub trait Tool: Parser {
     fn connect_args(&mut self) -> &mut ConnectArgs;
     /// What the tool's man page says beyond its flags.
     fn manual() -> Manual;
+    /// What `--help` shows below the flags.
+    fn after_help() -> String;
+}
+
+/// The whole command as `--help`, the man page and the completions show it. Parsing needs
+/// less: the text below the flags is built only when it is shown.
+pub fn command<T: Tool>() -> Command {
+    T::command().after_help(T::after_help())
 }
 
 /// Parse the command line. `--help`/`--version` print and exit 0, as does the hidden
@@ -86,18 +95,25 @@ pub fn parse<T: Tool>(which: crate::tool::Tool) -> Result<T, ExitCode> {
     let _ = TOOL.set(tool.to_string());
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let mut cmd = T::command();
-    let matches = cmd
-        .try_get_matches_from_mut(&argv)
-        .map_err(|err| parse_error(tool, err, &cmd, &argv))?;
+    let mut matches = match cmd.try_get_matches_from_mut(&argv) {
+        Ok(matches) => matches,
+        Err(err) if err.kind() == ErrorKind::DisplayHelp => {
+            let shown = command::<T>().try_get_matches_from(&argv).err();
+            return Err(clap_error(tool, shown.unwrap_or(err)));
+        }
+        Err(err) => return Err(parse_error(tool, err, &cmd, &argv)),
+    };
     if let Some(kind) = matches.get_one::<GenerateKind>("generate") {
         return Err(generate::<T>(tool, *kind, &cmd, &matches));
     }
     // One parse of the whole command line; a second only when the config file gives values
-    // (a one-shot publish pays for clap's work once).
-    let mut cli =
-        T::from_arg_matches(&matches).map_err(|err| clap_error(tool, err.format(&mut cmd)))?;
+    // (a one-shot publish pays for clap's work once). The values are taken out of the
+    // matches, not copied: where each came from is read first.
+    let provenance = Provenance::from_matches(&cmd, &matches);
+    let mut cli = T::from_arg_matches_mut(&mut matches)
+        .map_err(|err| clap_error(tool, err.format(&mut cmd)))?;
     let first = cli.connect_args();
-    first.provenance = Provenance::from_matches(&cmd, &matches);
+    first.provenance = provenance;
     set_quiet(first.diagnostics.quiet);
     let refuse = |fail: Fail| {
         warn(tool, &fail.message);
@@ -106,20 +122,21 @@ pub fn parse<T: Tool>(which: crate::tool::Tool) -> Result<T, ExitCode> {
     let file = Config::load(&cmd, first).map_err(refuse)?;
     let options = OptionsFile::load(&cmd, first, which.mosquitto_name()).map_err(refuse)?;
     let flags = FileFlags::new(&file, &options, &cmd, first);
-    let matches = match flags.command_line(&argv) {
-        Some(line) => {
-            let matches = cmd
-                .try_get_matches_from_mut(&line)
-                .map_err(|err| parse_error(tool, err, &cmd, &line))?;
-            cli = T::from_arg_matches(&matches)
-                .map_err(|err| clap_error(tool, err.format(&mut cmd)))?;
-            matches
-        }
-        None => matches,
-    };
+    if let Some(line) = flags.command_line(&argv) {
+        let mut matches = cmd
+            .try_get_matches_from_mut(&line)
+            .map_err(|err| parse_error(tool, err, &cmd, &line))?;
+        let provenance = Provenance::from_matches(&cmd, &matches);
+        cli = T::from_arg_matches_mut(&mut matches)
+            .map_err(|err| clap_error(tool, err.format(&mut cmd)))?;
+        cli.connect_args().provenance = provenance;
+    }
     let args = cli.connect_args();
-    args.provenance = flags.provenance(&cmd, &matches);
+    flags.note(&mut args.provenance);
     set_quiet(args.diagnostics.quiet);
+    // The command is needed until exit (never again, though): freeing its hundred flags one
+    // by one would cost a one-shot publish about a twentieth of its instructions.
+    std::mem::forget(cmd);
     Ok(cli)
 }
 
@@ -145,7 +162,7 @@ fn generate<T: Tool>(
         );
         return Exit::Usage.into();
     }
-    let written = crate::generate::render(kind, T::command(), &T::manual()).and_then(|text| {
+    let written = crate::generate::render(kind, command::<T>(), &T::manual()).and_then(|text| {
         let mut out = std::io::stdout().lock();
         std::io::Write::write_all(&mut out, &text)?;
         std::io::Write::flush(&mut out)
@@ -229,8 +246,9 @@ pub fn print_config(opts: &ConnectOptions) -> anyhow::Result<Exit> {
 }
 
 /// Run a tool's async body and map its outcome to the exit status; after a stop signal the
-/// process dies of that signal instead.
-pub fn run<F>(tool: crate::tool::Tool, body: F) -> ExitCode
+/// process dies of that signal instead. The body comes boxed, straight from the call that
+/// makes it: the runtime then moves a pointer, not the whole future, which is kilobytes.
+pub fn run<F>(tool: crate::tool::Tool, body: Pin<Box<F>>) -> ExitCode
 where
     F: Future<Output = Result<Exit, Fail>>,
 {

@@ -34,11 +34,10 @@ pub async fn start<W: Wire>(
     let connected = Connected {
         session_present: ack.session_present,
     };
-    Ok((
-        client,
-        connected,
-        tokio::spawn(pump::run::<W>(eventloop, pump)),
-    ))
+    // On the heap: the task's cell holds a pointer instead of the whole event loop, which
+    // tokio would otherwise copy as the task starts and again as it ends.
+    let task = Box::pin(pump::run::<W>(eventloop, pump));
+    Ok((client, connected, tokio::spawn(task)))
 }
 
 /// The CONNACK that must answer CONNECT (traced), or what the broker did instead, in words

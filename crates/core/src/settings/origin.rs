@@ -113,18 +113,28 @@ pub struct Provenance {
 
 impl Provenance {
     /// The source of every argument of `cmd` that `matches` holds a value for, from the
-    /// command line or the environment.
+    /// command line or the environment. Only the few present are looked at, not every flag
+    /// of the command.
     pub fn from_matches(cmd: &Command, matches: &ArgMatches) -> Provenance {
         let mut origins = HashMap::new();
-        for arg in cmd.get_arguments() {
-            let id = arg.get_id().as_str();
-            let origin = match matches.value_source(id) {
-                Some(ValueSource::CommandLine) => Origin::Flag,
-                Some(ValueSource::EnvVariable) => match arg.get_env() {
-                    Some(var) => Origin::Env(var.to_string_lossy().into_owned()),
-                    None => Origin::Flag,
-                },
-                _ => continue,
+        for id in matches.ids() {
+            let id = id.as_str();
+            let source = matches.value_source(id);
+            if !matches!(
+                source,
+                Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+            ) {
+                continue;
+            }
+            // Groups are in the matches too; only arguments have a source of their own.
+            let Some(arg) = cmd.get_arguments().find(|a| a.get_id() == id) else {
+                continue;
+            };
+            let origin = match (source, arg.get_env()) {
+                (Some(ValueSource::EnvVariable), Some(var)) => {
+                    Origin::Env(var.to_string_lossy().into_owned())
+                }
+                _ => Origin::Flag,
             };
             origins.insert(id.to_string(), origin);
         }

@@ -57,7 +57,8 @@ pub fn parse(
         None => matches,
     };
     let mut args = ConnectArgs::from_arg_matches(&matches).map_err(|e| e.to_string())?;
-    args.provenance = flags.provenance(&cmd, &matches);
+    args.provenance = Provenance::from_matches(&cmd, &matches);
+    flags.note(&mut args.provenance);
     Ok(args)
 }
 

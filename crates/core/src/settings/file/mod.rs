@@ -21,7 +21,7 @@ pub mod rules;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use clap::{Arg, ArgMatches, Command};
+use clap::{Arg, Command};
 
 use self::document::{RawSection, SourceFile};
 use self::keys::file_keys;
@@ -319,6 +319,15 @@ impl FileFlags {
         cmd: &Command,
         args: &ConnectArgs,
     ) -> FileFlags {
+        if config.values.is_empty() && options.values.is_empty() {
+            // Most runs: no file, or nothing in either for this tool.
+            return FileFlags {
+                config: config.describe(),
+                options: options.describe.clone(),
+                values: Vec::new(),
+                given: Vec::new(),
+            };
+        }
         let given: Vec<&Arg> = cmd
             .get_arguments()
             .filter(|a| args.provenance.given(a.get_id().as_str()))
@@ -378,9 +387,9 @@ impl FileFlags {
         Some(line)
     }
 
-    /// Where each value of `matches` (the parse of [`FileFlags::command_line`]) came from.
-    pub fn provenance(&self, cmd: &Command, matches: &ArgMatches) -> Provenance {
-        let mut provenance = Provenance::from_matches(cmd, matches);
+    /// Note in `provenance` (the parse of [`FileFlags::command_line`], or of the command line
+    /// alone when the file adds no words) which values came from the file, and which file.
+    pub fn note(&self, provenance: &mut Provenance) {
         for value in &self.values {
             // A flag that adds up is the command line's once it gave some of it too.
             if !self.given.contains(&value.id) {
@@ -389,7 +398,6 @@ impl FileFlags {
         }
         provenance.config = self.config.clone();
         provenance.options = self.options.clone();
-        provenance
     }
 }
 

@@ -58,7 +58,12 @@ impl ConnectOptions {
             login: &login,
             client: &client,
         };
-        let report = shown.report(args);
+        // Only --print-config shows it: a run that connects does not build it.
+        let report = if args.config.print_config {
+            shown.report(args)
+        } else {
+            Report::default()
+        };
         let bind_address = bind_address(args, &broker.transport)?;
         Ok(ConnectOptions {
             tool,

@@ -4,8 +4,11 @@ use super::*;
 use crate::options::{ProxyKind, DEFAULT_KEEPALIVE};
 use crate::settings::testing;
 
+/// As with --print-config, so that the report is there to look at.
 fn resolve(args: &[&str]) -> Result<ConnectOptions, Fail> {
-    ConnectOptions::from_args(&testing::args(args), Tool::Rpub, Qos::ExactlyOnce)
+    let mut args = testing::args(args);
+    args.config.print_config = true;
+    ConnectOptions::from_args(&args, Tool::Rpub, Qos::ExactlyOnce)
 }
 
 #[test]
@@ -206,7 +209,8 @@ fn proxy_urls() {
 
 /// Resolving `argv` over config file `toml`.
 fn resolve_with(argv: &[&str], toml: &str) -> Result<ConnectOptions, Fail> {
-    let args = testing::parse(argv, Some(toml), None).map_err(Fail::usage)?;
+    let mut args = testing::parse(argv, Some(toml), None).map_err(Fail::usage)?;
+    args.config.print_config = true;
     ConnectOptions::from_args(&args, Tool::Rsub, Qos::AtMostOnce)
 }
 

@@ -1,0 +1,195 @@
+//! What one process cost, as the kernel says: wall time from spawn to exit, user and system
+//! CPU from `wait4`, peak RSS from `VmHWM`. Every case measures its processes through here.
+
+use std::fs::{self, File};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{mpsc, Arc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::harness::{show_time, Sample};
+
+/// What the kernel says one process cost.
+#[derive(Debug)]
+pub struct Usage {
+    pub ended: Instant,
+    pub wall: Duration,
+    pub user: Duration,
+    pub sys: Duration,
+    max_rss_kib: u64,
+    /// Exit status; `None` when a signal ended it.
+    code: Option<i32>,
+    timed_out: bool,
+    /// Where its stderr went.
+    stderr: PathBuf,
+}
+
+impl Usage {
+    pub fn failure(&self) -> Option<String> {
+        if self.timed_out {
+            return Some(format!("killed after {}", show_time(self.wall)));
+        }
+        if self.code == Some(0) {
+            return None;
+        }
+        let status = match self.code {
+            Some(code) => format!("exit {code}"),
+            None => "killed by a signal".to_string(),
+        };
+        let stderr = fs::read_to_string(&self.stderr).unwrap_or_default();
+        match stderr.lines().find(|l| !l.trim().is_empty()) {
+            Some(line) => Some(format!("{status}: {line}")),
+            None => Some(status),
+        }
+    }
+
+    pub fn sample(&self, delivered: Option<u64>) -> Sample {
+        Sample {
+            wall: self.wall,
+            cpu: self.user + self.sys,
+            sys: self.sys,
+            rss_kib: self.max_rss_kib,
+            delivered,
+            failure: self.failure(),
+            round: 0,
+        }
+    }
+}
+
+/// A process being measured: a thread waits for it with `wait4`, which reports its CPU time
+/// and notes when it ended, and another follows its peak RSS.
+///
+/// Peak RSS is not `wait4`'s `ru_maxrss`: Linux counts into it the high-water mark of the
+/// address space the child had before `exec`, which is the spawning process's (this test's,
+/// several MiB after writing the `-l` input). `VmHWM` in `/proc/PID/status` belongs to the
+/// program's own address space; it only grows, so the last reading before the exit is the
+/// peak, give or take the last millisecond or so.
+pub struct Running {
+    pid: libc::pid_t,
+    started: Instant,
+    stderr: PathBuf,
+    done: mpsc::Receiver<(Instant, libc::c_int, libc::rusage)>,
+    peak: thread::JoinHandle<u64>,
+    exited: Arc<AtomicBool>,
+    // Kept so that its pipes stay open; never waited for through std (wait4 reaps it).
+    _child: Child,
+}
+
+/// Starts `cmd` with `stdin`, its stderr into a file in `dir` (read when it fails). Stdout is
+/// whatever `cmd` says.
+pub fn spawn(cmd: &mut Command, stdin: Stdio, dir: &Path) -> Running {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let stderr = dir.join(format!("stderr-{}", N.fetch_add(1, Ordering::Relaxed)));
+    let err_file = File::create(&stderr).expect("create a stderr file");
+    cmd.stdin(stdin).stderr(err_file);
+    let started = Instant::now();
+    let child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {:?}: {e}", cmd.get_program()));
+    let pid = child.id() as libc::pid_t;
+    let (tx, done) = mpsc::channel();
+    thread::spawn(move || {
+        let mut status: libc::c_int = 0;
+        // SAFETY: rusage is plain old data; all zeroes is a valid value.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        loop {
+            // SAFETY: valid pointers to locals; `pid` is our own unreaped child.
+            let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+            if r == pid {
+                break;
+            }
+            let err = io::Error::last_os_error();
+            if err.kind() != io::ErrorKind::Interrupted {
+                panic!("wait4({pid}): {err}");
+            }
+        }
+        let _ = tx.send((Instant::now(), status, usage));
+    });
+    let exited = Arc::new(AtomicBool::new(false));
+    // The first reading here and now: on a loaded machine a one-shot process may be gone
+    // before a new thread first runs.
+    let first = vm_hwm(pid).unwrap_or(0);
+    let peak = {
+        let exited = exited.clone();
+        thread::spawn(move || follow_peak_rss(pid, &exited).max(first))
+    };
+    Running {
+        pid,
+        started,
+        stderr,
+        done,
+        peak,
+        exited,
+        _child: child,
+    }
+}
+
+/// The highest `VmHWM` of `pid` read until `exited` is set: every half millisecond at first
+/// (one-shot runs last a few milliseconds), then every 5 ms (cheap enough not to disturb
+/// what is measured).
+fn follow_peak_rss(pid: libc::pid_t, exited: &AtomicBool) -> u64 {
+    let started = Instant::now();
+    let mut peak = 0;
+    while !exited.load(Ordering::Acquire) {
+        if let Some(kib) = vm_hwm(pid) {
+            peak = peak.max(kib);
+        }
+        let pause = if started.elapsed() < Duration::from_millis(50) {
+            Duration::from_micros(500)
+        } else {
+            Duration::from_millis(5)
+        };
+        thread::sleep(pause);
+    }
+    peak
+}
+
+impl Running {
+    /// Waits for the exit, killing the process after `limit`.
+    pub fn wait(self, limit: Duration) -> Usage {
+        let remaining = limit.saturating_sub(self.started.elapsed());
+        let (result, timed_out) = match self.done.recv_timeout(remaining) {
+            Ok(result) => (result, false),
+            Err(_) => {
+                // Still unreaped (the waiter has not sent), so the pid is still this child.
+                // SAFETY: plain syscall.
+                unsafe { libc::kill(self.pid, libc::SIGKILL) };
+                (self.done.recv().expect("the waiter thread reports"), true)
+            }
+        };
+        let (ended, status, usage) = result;
+        self.exited.store(true, Ordering::Release);
+        let peak_rss = self.peak.join().unwrap_or(0);
+        let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+        Usage {
+            ended,
+            wall: ended.saturating_duration_since(self.started),
+            user: timeval(usage.ru_utime),
+            sys: timeval(usage.ru_stime),
+            max_rss_kib: peak_rss,
+            code,
+            timed_out,
+            stderr: self.stderr,
+        }
+    }
+}
+
+/// `VmHWM` of a running process, KiB. A zombie's status has none: nothing to read once it
+/// has exited.
+fn vm_hwm(pid: libc::pid_t) -> Option<u64> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Runs `cmd` to its end with stdout into /dev/null, and measures it.
+pub fn measure(cmd: &mut Command, stdin: Stdio, dir: &Path, limit: Duration) -> Usage {
+    spawn(cmd.stdout(Stdio::null()), stdin, dir).wait(limit)
+}
+
+fn timeval(t: libc::timeval) -> Duration {
+    Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64)
+}
