@@ -57,6 +57,7 @@ pub async fn drive(
             session,
             tracker,
             stop,
+            ..
         } = &mut *publisher;
         let read = tokio::select! {
             biased;
@@ -112,7 +113,8 @@ impl Hook for EachLine<'_> {
                 retain,
                 properties,
             } = self.0;
-            let payload = Bytes::copy_from_slice(line);
+            let payload = publisher.outgoing(topic, Bytes::copy_from_slice(line))?;
+            let len = payload.len();
             // Not `Publisher::publish`: one layer of futures less per line.
             let publish =
                 publisher
@@ -121,7 +123,7 @@ impl Hook for EachLine<'_> {
             let Some(taken) = unless_stopped(&mut publisher.stop, publish).await else {
                 return Ok(ControlFlow::Break(()));
             };
-            publisher.took(taken, topic, *qos, line.len())?;
+            publisher.took(taken, topic, *qos, len)?;
         }
         Ok(ControlFlow::Continue(()))
     }
