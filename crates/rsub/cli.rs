@@ -132,6 +132,14 @@ pub struct Cli {
     #[arg(long, help_heading = "Output")]
     pub stats: bool,
 
+    /// Check the numbers of stamped messages (rpub --stamp) per publisher and topic: a line on stderr for each gap, duplicate or reordering, a summary on exit (--json: as JSON); exit 8 if any were missing
+    #[arg(long, help_heading = "Stamped messages (rpub --stamp)")]
+    pub check_seq: bool,
+
+    /// Latency of stamped messages (rpub --stamp): p50, p90, p99, p99.9 and max on stderr. One host: exact; across hosts: clock offset + latency (keep the clocks on NTP)
+    #[arg(long, help_heading = "Stamped messages (rpub --stamp)")]
+    pub latency: bool,
+
     /// Do not receive the messages this client publishes itself (the clears of --remove-retained)
     #[arg(long, help_heading = "MQTT 5 (with -V mqttv5)")]
     pub no_local: bool,
