@@ -115,6 +115,8 @@ Register-ArgumentCompleter -Native -CommandName 'rsub' -ScriptBlock {
             [CompletionResult]::new('--pretty', '--pretty', [CompletionResultType]::ParameterName, 'Indent JSON (--json, and %j/%J in -F); alone, implies --json')
             [CompletionResult]::new('--timestamp', '--timestamp', [CompletionResultType]::ParameterName, 'Print the receive time before each message (plain and -v output)')
             [CompletionResult]::new('--stats', '--stats', [CompletionResultType]::ParameterName, 'On exit, print on stderr how many messages and bytes arrived, in how long')
+            [CompletionResult]::new('--check-seq', '--check-seq', [CompletionResultType]::ParameterName, 'Check the numbers of stamped messages (rpub --stamp) per publisher and topic: a line on stderr for each gap, duplicate or reordering, a summary on exit (--json: as JSON); exit 8 if any were missing')
+            [CompletionResult]::new('--latency', '--latency', [CompletionResultType]::ParameterName, 'Latency of stamped messages (rpub --stamp): p50, p90, p99, p99.9 and max on stderr. One host: exact; across hosts: clock offset + latency (keep the clocks on NTP)')
             [CompletionResult]::new('--no-local', '--no-local', [CompletionResultType]::ParameterName, 'Do not receive the messages this client publishes itself (the clears of --remove-retained)')
             [CompletionResult]::new('--retain-as-published', '--retain-as-published', [CompletionResultType]::ParameterName, 'Keep the retain flag of forwarded messages as it was published')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Ask for a persistent session (clean session off); needs -i')

@@ -112,6 +112,8 @@ set edit:completion:arg-completer[rsub] = {|@words|
             cand --pretty 'Indent JSON (--json, and %j/%J in -F); alone, implies --json'
             cand --timestamp 'Print the receive time before each message (plain and -v output)'
             cand --stats 'On exit, print on stderr how many messages and bytes arrived, in how long'
+            cand --check-seq 'Check the numbers of stamped messages (rpub --stamp) per publisher and topic: a line on stderr for each gap, duplicate or reordering, a summary on exit (--json: as JSON); exit 8 if any were missing'
+            cand --latency 'Latency of stamped messages (rpub --stamp): p50, p90, p99, p99.9 and max on stderr. One host: exact; across hosts: clock offset + latency (keep the clocks on NTP)'
             cand --no-local 'Do not receive the messages this client publishes itself (the clears of --remove-retained)'
             cand --retain-as-published 'Keep the retain flag of forwarded messages as it was published'
             cand -c 'Ask for a persistent session (clean session off); needs -i'

@@ -73,6 +73,8 @@ complete -c rsub -l json -d 'Print one JSON object per message and line: topic, 
 complete -c rsub -l pretty -d 'Indent JSON (--json, and %j/%J in -F); alone, implies --json'
 complete -c rsub -l timestamp -d 'Print the receive time before each message (plain and -v output)'
 complete -c rsub -l stats -d 'On exit, print on stderr how many messages and bytes arrived, in how long'
+complete -c rsub -l check-seq -d 'Check the numbers of stamped messages (rpub --stamp) per publisher and topic: a line on stderr for each gap, duplicate or reordering, a summary on exit (--json: as JSON); exit 8 if any were missing'
+complete -c rsub -l latency -d 'Latency of stamped messages (rpub --stamp): p50, p90, p99, p99.9 and max on stderr. One host: exact; across hosts: clock offset + latency (keep the clocks on NTP)'
 complete -c rsub -l no-local -d 'Do not receive the messages this client publishes itself (the clears of --remove-retained)'
 complete -c rsub -l retain-as-published -d 'Keep the retain flag of forwarded messages as it was published'
 complete -c rsub -s c -l disable-clean-session -d 'Ask for a persistent session (clean session off); needs -i'
