@@ -64,6 +64,8 @@ mod retained;
 mod signals;
 // MQTT 5 subscription options: no local, retain handling, retain as published, ids.
 mod subscription_options;
+// Stamped messages: rpub --stamp, rsub --check-seq (gaps made real) and --latency.
+mod stamps;
 // TLS to Mosquitto with certificates made per test: mutual TLS, key formats, every failure.
 mod tls;
 // README's test command is the whole setup: .ci/run runs it, a missing program names it.
