@@ -246,16 +246,25 @@ fn capture(b: &Broker, t: &str) -> Vec<String> {
     out.stdout_lines()
 }
 
-#[test]
-fn a_capture_replayed_twice_is_reported_as_duplicated() {
+/// rsub --check-seq's run while the lines of a capture of three stamped messages are replayed
+/// in the order `order` (indices into the capture).
+fn replayed(order: &[usize]) -> Output {
     let (b, t) = broker_and_topic!();
     let captured = capture(&b, &t);
     let sub = rsub(&b)
-        .args(["-t", &t, "-C", "6", "--check-seq"])
+        .args(["-t", &t, "-C", &order.len().to_string(), "--check-seq"])
         .subscribed();
-    let twice = format!("{}\n{}\n", captured.join("\n"), captured.join("\n"));
-    rpub(&b).arg("--stdin-json").run_stdin(twice).code(0);
-    let out = sub.finish(SHORT);
+    let input: String = order
+        .iter()
+        .map(|&i| format!("{}\n", captured[i]))
+        .collect();
+    rpub(&b).arg("--stdin-json").run_stdin(input).code(0);
+    sub.finish(SHORT)
+}
+
+#[test]
+fn a_capture_replayed_twice_is_reported_as_duplicated() {
+    let out = replayed(&[0, 1, 2, 0, 1, 2]);
     // Duplicates are no loss.
     out.code(0);
     out.stderr_mentions(": 1 duplicated");
@@ -265,15 +274,7 @@ fn a_capture_replayed_twice_is_reported_as_duplicated() {
 
 #[test]
 fn a_capture_replayed_out_of_order_is_reported_so() {
-    let (b, t) = broker_and_topic!();
-    let captured = capture(&b, &t);
-    let sub = rsub(&b)
-        .args(["-t", &t, "-C", "3", "--check-seq"])
-        .subscribed();
-    let shuffled = [&captured[2], &captured[0], &captured[1]];
-    let input: String = shuffled.iter().map(|l| format!("{l}\n")).collect();
-    rpub(&b).arg("--stdin-json").run_stdin(input).code(0);
-    let out = sub.finish(SHORT);
+    let out = replayed(&[2, 0, 1]);
     out.code(0);
     out.stderr_mentions(": 1-2 missing");
     out.stderr_mentions(": 1 out of order (after 3)");
