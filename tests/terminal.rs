@@ -1,7 +1,7 @@
 //! What people see in a terminal and scripts never do: the coloured topic, rpub's progress
-//! bar, rsub's live counter and `--latency` so far, and the `--stats` summary. The terminal cases run under a
-//! pseudo-terminal made by `script` (util-linux); the same commands in a pipe must show no
-//! escape codes and no progress at all.
+//! bar, rsub's live counter and `--latency` so far, and the `--stats` summary. The terminal
+//! cases run under a pseudo-terminal made by `script` (util-linux); the same commands in a
+//! pipe must show no escape codes and no progress at all.
 
 use std::path::PathBuf;
 use std::process::Command;
