@@ -336,3 +336,35 @@ fn the_summary_comes_after_ctrl_c_too() {
     out.interrupted();
     out.stderr_mentions("2 stamped messages, 1 publisher/topic pairs: nothing missing");
 }
+
+#[test]
+fn a_file_and_all_of_stdin_are_stamped_whole() {
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b).args(["-t", &t, "-C", "2", "--json"]).subscribed();
+    let file = b.dir().join("payload.bin");
+    std::fs::write(&file, b"line 1\nline 2\n").unwrap();
+    let path = file.to_str().unwrap_or_default();
+    rpub(&b)
+        .args(["-t", &t, "-f", path, "--stamp"])
+        .run()
+        .code(0);
+    rpub(&b)
+        .args(["-t", &t, "-s", "--stamp"])
+        .run_stdin("all\nof stdin")
+        .code(0);
+    let out = sub.finish(SHORT);
+    out.code(0);
+    let bodies: Vec<(u64, String)> = out
+        .stdout_lines()
+        .iter()
+        .map(|l| {
+            let line: Value = serde_json::from_str(l).unwrap();
+            let (_, seq, _, body) = fields(line["payload"].as_str().unwrap_or_default());
+            (seq, body)
+        })
+        .collect();
+    assert_eq!(
+        bodies,
+        [(1, "line 1\nline 2\n".into()), (1, "all\nof stdin".into())]
+    );
+}
