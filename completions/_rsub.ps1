@@ -111,7 +111,7 @@ Register-ArgumentCompleter -Native -CommandName 'rsub' -ScriptBlock {
             [CompletionResult]::new('--remove-retained', '--remove-retained', [CompletionResultType]::ParameterName, 'Clear every retained message received (publish an empty retained message to its topic)')
             [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Do not add a newline after each payload')
             [CompletionResult]::new('--no-newline', '--no-newline', [CompletionResultType]::ParameterName, 'Do not add a newline after each payload')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per message and line: topic, payload (base64 when binary), qos, retain, dup, properties, receive time')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per message and line: topic, payload (base64 when binary), qos, retain, dup, properties, receive time (and the --check-seq/--latency summary as JSON on stderr)')
             [CompletionResult]::new('--pretty', '--pretty', [CompletionResultType]::ParameterName, 'Indent JSON (--json, and %j/%J in -F); alone, implies --json')
             [CompletionResult]::new('--timestamp', '--timestamp', [CompletionResultType]::ParameterName, 'Print the receive time before each message (plain and -v output)')
             [CompletionResult]::new('--stats', '--stats', [CompletionResultType]::ParameterName, 'On exit, print on stderr how many messages and bytes arrived, in how long')

@@ -108,7 +108,7 @@ set edit:completion:arg-completer[rsub] = {|@words|
             cand --remove-retained 'Clear every retained message received (publish an empty retained message to its topic)'
             cand -N 'Do not add a newline after each payload'
             cand --no-newline 'Do not add a newline after each payload'
-            cand --json 'Print one JSON object per message and line: topic, payload (base64 when binary), qos, retain, dup, properties, receive time'
+            cand --json 'Print one JSON object per message and line: topic, payload (base64 when binary), qos, retain, dup, properties, receive time (and the --check-seq/--latency summary as JSON on stderr)'
             cand --pretty 'Indent JSON (--json, and %j/%J in -F); alone, implies --json'
             cand --timestamp 'Print the receive time before each message (plain and -v output)'
             cand --stats 'On exit, print on stderr how many messages and bytes arrived, in how long'

@@ -95,7 +95,7 @@ pub struct Cli {
     )]
     pub format: Option<String>,
 
-    /// Print one JSON object per message and line: topic, payload (base64 when binary), qos, retain, dup, properties, receive time
+    /// Print one JSON object per message and line: topic, payload (base64 when binary), qos, retain, dup, properties, receive time (and the --check-seq/--latency summary as JSON on stderr)
     #[arg(long, conflicts_with = "format", help_heading = "Output")]
     pub json: bool,
 
