@@ -115,6 +115,7 @@ Register-ArgumentCompleter -Native -CommandName 'rpub' -ScriptBlock {
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Ask the broker to retain the message')
             [CompletionResult]::new('--retain', '--retain', [CompletionResultType]::ParameterName, 'Ask the broker to retain the message')
             [CompletionResult]::new('--no-placeholders', '--no-placeholders', [CompletionResultType]::ParameterName, 'Send {n} {i} {time} {ts} literally even with --repeat')
+            [CompletionResult]::new('--stamp', '--stamp', [CompletionResultType]::ParameterName, 'Put a stamp before each payload: "stamp/1 PUBLISHER SEQ MICROS " (publisher id, number on its topic from 1, send time), for rsub --check-seq and --latency')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per message once it is done (sent for QoS 0, acknowledged for QoS 1/2)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per message once it is done (sent for QoS 0, acknowledged for QoS 1/2)')
             [CompletionResult]::new('--stats', '--stats', [CompletionResultType]::ParameterName, 'On exit, print on stderr how many messages were sent and acknowledged, bytes, time and rate')

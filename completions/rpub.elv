@@ -112,6 +112,7 @@ set edit:completion:arg-completer[rpub] = {|@words|
             cand -r 'Ask the broker to retain the message'
             cand --retain 'Ask the broker to retain the message'
             cand --no-placeholders 'Send {n} {i} {time} {ts} literally even with --repeat'
+            cand --stamp 'Put a stamp before each payload: "stamp/1 PUBLISHER SEQ MICROS " (publisher id, number on its topic from 1, send time), for rsub --check-seq and --latency'
             cand -v 'Print a line per message once it is done (sent for QoS 0, acknowledged for QoS 1/2)'
             cand --verbose 'Print a line per message once it is done (sent for QoS 0, acknowledged for QoS 1/2)'
             cand --stats 'On exit, print on stderr how many messages were sent and acknowledged, bytes, time and rate'

@@ -71,6 +71,7 @@ complete -c rpub -l stdin-json -l json -d 'Publish the messages of JSON lines on
 complete -c rpub -l replay-timing -d 'With --stdin-json: keep the time gaps between the lines\' "received" times'
 complete -c rpub -s r -l retain -d 'Ask the broker to retain the message'
 complete -c rpub -l no-placeholders -d 'Send {n} {i} {time} {ts} literally even with --repeat'
+complete -c rpub -l stamp -d 'Put a stamp before each payload: "stamp/1 PUBLISHER SEQ MICROS " (publisher id, number on its topic from 1, send time), for rsub --check-seq and --latency'
 complete -c rpub -s v -l verbose -d 'Print a line per message once it is done (sent for QoS 0, acknowledged for QoS 1/2)'
 complete -c rpub -l stats -d 'On exit, print on stderr how many messages were sent and acknowledged, bytes, time and rate'
 complete -c rpub -s c -l disable-clean-session -d 'Ask for a persistent session (clean session off); needs -i'

@@ -1,12 +1,12 @@
 //! What people see in a terminal and scripts never do: the coloured topic, rpub's progress
-//! bar, rsub's live counter, and the `--stats` summary. The terminal cases run under a
-//! pseudo-terminal made by `script` (util-linux); the same commands in a pipe must show no
-//! escape codes and no progress at all.
+//! bar, rsub's live counter and `--latency` so far, and the `--stats` summary. The terminal
+//! cases run under a pseudo-terminal made by `script` (util-linux); the same commands in a
+//! pipe must show no escape codes and no progress at all.
 
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::util::{rpub, rsub, Output, Run, SETUP};
+use crate::util::{rpub, rsub, Output, Run, Sub, SETUP};
 
 /// `script` from util-linux (Debian: bsdutils).
 fn script() -> PathBuf {
@@ -190,5 +190,33 @@ fn stats_summaries() {
         .unwrap();
     if out.stderr_lines().len() != 1 || !line.is_match(out.stderr_lines()[0]) {
         out.fail("expected one --stats line");
+    }
+}
+
+#[test]
+fn latency_so_far_every_few_seconds_on_a_terminal() {
+    let (b, t) = broker_and_topic!();
+    let mut publisher = rpub(&b);
+    publisher.args([
+        "-t",
+        &t,
+        "-m",
+        "x",
+        "--stamp",
+        "--count",
+        "0",
+        "--interval",
+        "100ms",
+    ]);
+    let mut publisher = Sub::spawn(&mut publisher);
+    let mut sub = rsub(&b);
+    sub.args(["-t", &t, "--latency", "-W", "7"]);
+    let out = in_terminal(&sub, "> /dev/null", &[]);
+    publisher.interrupt();
+    out.code(27);
+    // The line of 5 s in, then the summary at the end.
+    let lines = out.stdout_str().matches("rsub: latency of ").count();
+    if lines < 2 {
+        out.fail("expected the latency so far, then the summary");
     }
 }

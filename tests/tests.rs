@@ -74,6 +74,8 @@ mod retained;
 mod signals;
 // MQTT 5 subscription options: no local, retain handling, retain as published, ids.
 mod subscription_options;
+// Stamped messages: rpub --stamp, rsub --check-seq (gaps made real) and --latency.
+mod stamps;
 // TLS to Mosquitto with certificates made per test: mutual TLS, key formats, every failure.
 mod tls;
 // --ciphers: the suites offered, against a one-suite Mosquitto listener and openssl s_server.

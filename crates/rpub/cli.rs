@@ -113,6 +113,10 @@ pub struct Cli {
     #[arg(long, help = literal_braces("Send {n} {i} {time} {ts} literally even with --repeat"))]
     pub no_placeholders: bool,
 
+    /// Put a stamp before each payload: "stamp/1 PUBLISHER SEQ MICROS " (publisher id, number on its topic from 1, send time), for rsub --check-seq and --latency
+    #[arg(long)]
+    pub stamp: bool,
+
     /// Print a line per message once it is done (sent for QoS 0, acknowledged for QoS 1/2)
     #[arg(short = 'v', long)]
     pub verbose: bool,

@@ -14,11 +14,18 @@ use crate::lines::{self, EachLine};
 use crate::plan::Plan;
 use crate::publisher::Publisher;
 use crate::replay::Replayer;
+use crate::stamp::Stamper;
 use crate::tracker::Tracker;
 use crate::{repeat, request};
 
 /// Connect with `opts` and carry out `plan`.
-pub async fn carry_out(plan: &Plan, opts: &ConnectOptions, show: Show) -> Result<Exit, Fail> {
+/// `stamp`: `--stamp`.
+pub async fn carry_out(
+    plan: &Plan,
+    opts: &ConnectOptions,
+    show: Show,
+    stamp: bool,
+) -> Result<Exit, Fail> {
     let Some((session, stop)) = start::connect(opts).await? else {
         return Ok(Exit::Interrupted);
     };
@@ -31,6 +38,7 @@ pub async fn carry_out(plan: &Plan, opts: &ConnectOptions, show: Show) -> Result
         session,
         tracker,
         stop,
+        stamper: stamp.then(|| Stamper::new(&opts.client_id)),
     };
     let stats = show.stats.then(|| Stats::start(Tool::Rpub));
     let outcome = publish(plan, &mut publisher).await;

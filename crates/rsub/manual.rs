@@ -53,6 +53,21 @@ pub const MANUAL: Manual = Manual {
             after: &[],
         },
         Section {
+            title: "STAMPED MESSAGES",
+            before: &[
+                "rpub --stamp puts \"stamp/1 PUBLISHER SEQ MICROS \" before each payload: the publisher (client id and run), the message's number on its topic from 1, and the send time in microseconds since the epoch (the format: rpubsub(7), STAMPED MESSAGES). rsub prints payloads with their stamps, as they arrived. Start rsub first: numbers start at 1.",
+                "--check-seq follows each publisher and topic: a line on stderr for each gap (\"41-57 missing\"), duplicate and reordering as it shows, and a summary on exit, also after Ctrl+C, SIGTERM or a closed pipe. rsub exits 8 when a number was missing and the run ended by itself (-C, -W, --expect, a closed pipe); duplicates and reordering are no loss. Messages without a stamp are counted, not checked; broken stamps are reported and counted. At most 10000 publishers and topics are followed, each keeping its numbers as at most 10000 ranges.",
+                "--latency gives the p50, p90, p99, p99.9 and max of the time from rpub's hand-over to rsub's receipt, on exit (and every 5 s on a terminal). On one host this is exact; across hosts it is latency plus the offset between the clocks: keep them on NTP or chrony. Messages that seem to arrive before they were sent are counted as 0 and shown apart.",
+                "With --json the summary is one JSON object, the last line on stderr:",
+            ],
+            entries: &[
+                ("stamped, unstamped, malformed", "messages with a stamp, without one, with a broken one"),
+                ("check_seq", "received, missing, duplicated, out_of_order, not_checked, and streams: per publisher and topic, received, highest, missing, missing_ranges ([first, last] pairs), duplicated, out_of_order"),
+                ("latency", "messages, p50_us, p90_us, p99_us, p99_9_us, max_us (microseconds), negative"),
+            ],
+            after: &[],
+        },
+        Section {
             title: "HEALTH CHECKS",
             before: &[
                 "--expect REGEX waits for the first message whose payload matches REGEX (searched anywhere in the payload; anchor with ^...$), prints it as the output flags say, and exits 0; with -W it exits 27 when nothing matched in time, with -C N it waits for N matching messages. Messages that do not match are not printed.",
@@ -124,6 +139,10 @@ pub const MANUAL: Manual = Manual {
         Example {
             title: "The settings of the profile lab, and where each comes from:",
             commands: "rsub --profile lab -t 'test/#'\nrsub --profile lab --print-config",
+        },
+        Example {
+            title: "Which stamped messages (rpub --stamp) never came, came twice or late, and how long they took; exit 8 if any never came:",
+            commands: "rsub -t 'lab/#' -q 1 --check-seq --latency -W 60s",
         },
     ],
     see_also: &["rpub(1)"],

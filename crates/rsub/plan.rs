@@ -21,6 +21,7 @@ use crate::output::plain::{self, Plain};
 use crate::output::Style;
 use crate::random_filter::RandomFilter;
 use crate::retained::Retained;
+use crate::stamps::Stamps;
 
 /// Everything a run of rsub does, decided.
 #[derive(Debug)]
@@ -42,6 +43,8 @@ pub struct Plan {
     pub stats: bool,
     /// The live counter on stderr: when stdout is not a terminal (and stderr is).
     pub live_counter: bool,
+    /// `--check-seq`, `--latency`.
+    pub stamps: Option<Stamps>,
 }
 
 /// What rsub asks of the broker once connected.
@@ -69,6 +72,9 @@ impl Plan {
             (false, true) => Retained::Only,
             (false, false) => Retained::Print,
         };
+        let live = progress::wanted(cli.connect.diagnostics.quiet, cli.connect.diagnostics.debug);
+        let json = cli.json || cli.pretty;
+        let stamps = Stamps::new(cli.check_seq, cli.latency, json, live)?;
         let until = ExitConditions {
             count: cli.count.or(expect.as_ref().map(|_| 1)),
             timeout: cli.timeout,
@@ -91,10 +97,8 @@ impl Plan {
             style,
             newline: !cli.no_newline,
             stats: cli.stats,
-            live_counter: progress::wanted(
-                cli.connect.diagnostics.quiet,
-                cli.connect.diagnostics.debug,
-            ) && !std::io::stdout().is_terminal(),
+            live_counter: live && !std::io::stdout().is_terminal(),
+            stamps,
         })
     }
 }

@@ -22,6 +22,7 @@ use crate::output::Output;
 use crate::plan::{Plan, Subscriptions};
 use crate::random_filter::RandomFilter;
 use crate::retained::{Clears, Retained, Verdict};
+use crate::stamps::Stamps;
 use crate::TOOL;
 
 /// The state of one subscribing run.
@@ -34,6 +35,7 @@ pub struct Subscriber {
     until: ExitConditions,
     output: Output,
     counters: Counters,
+    stamps: Option<Stamps>,
 }
 
 /// What was asked of the broker, and what it has answered.
@@ -58,6 +60,7 @@ impl Subscriber {
             newline,
             stats: _,
             live_counter,
+            stamps,
         } = plan;
         Subscriber {
             requests: Requests {
@@ -72,12 +75,18 @@ impl Subscriber {
             until,
             output: Output::stdout(style, newline),
             counters: Counters::new(live_counter),
+            stamps,
         }
     }
 
     /// What arrived so far.
     pub fn counters(&self) -> &Counters {
         &self.counters
+    }
+
+    /// `--check-seq`, `--latency`: what the stamps said.
+    pub fn stamps(&self) -> Option<&Stamps> {
+        self.stamps.as_ref()
     }
 
     /// Write out what is still buffered.
@@ -171,7 +180,14 @@ impl Subscriber {
             return Ok(Some(Exit::Ok));
         }
         self.clears.note(session, message, &topic)?;
-        if verdict == Verdict::Skip || !self.random_filter.keeps() {
+        if verdict == Verdict::Skip {
+            return Ok(None);
+        }
+        // Before --random-filter, whose leaving out is no loss.
+        if let Some(stamps) = &mut self.stamps {
+            stamps.note(&topic, &message.payload);
+        }
+        if !self.random_filter.keeps() {
             return Ok(None);
         }
         self.counters.seen += 1;
