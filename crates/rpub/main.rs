@@ -6,10 +6,11 @@
 //! (`plan.rs`, with `payload.rs`, `properties.rs` and `placeholders.rs`) before connecting;
 //! `run.rs` carries it out over a `Publisher` (`publisher.rs`) with the plan's own loop
 //! (`repeat.rs`; `lines.rs`, with `replay.rs` for JSON lines; `request.rs`), and
-//! `tracker.rs` counts what the broker has.
+//! `tracker.rs` counts what the broker has. A load run (`--clients`, `--rate`) is `load/`.
 
 mod cli;
 mod lines;
+mod load;
 mod manual;
 mod payload;
 mod placeholders;

@@ -19,6 +19,9 @@ use crate::{repeat, request};
 
 /// Connect with `opts` and carry out `plan`.
 pub async fn carry_out(plan: &Plan, opts: &ConnectOptions, show: Show) -> Result<Exit, Fail> {
+    if let Plan::Load(load) = plan {
+        return crate::load::carry_out(load, opts, show).await;
+    }
     let Some((session, stop)) = start::connect(opts).await? else {
         return Ok(Exit::Interrupted);
     };
@@ -32,7 +35,7 @@ pub async fn carry_out(plan: &Plan, opts: &ConnectOptions, show: Show) -> Result
         tracker,
         stop,
     };
-    let stats = show.stats.then(|| Stats::start(Tool::Rpub));
+    let stats = show.stats.is_some().then(|| Stats::start(Tool::Rpub));
     let outcome = publish(plan, &mut publisher).await;
     progress::clear();
     if let Some(stats) = stats {
@@ -57,6 +60,8 @@ async fn publish(plan: &Plan, publisher: &mut Publisher) -> Result<Exit, Fail> {
             replayed = Some((replayer, lines));
         }
         Plan::Request(request) => request::run(request, publisher).await?,
+        // Carried out by `load::carry_out`, over sessions of its own.
+        Plan::Load(_) => {}
     }
     publisher.finish().await?;
     if let Some((replayer, lines)) = replayed {
