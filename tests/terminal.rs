@@ -192,3 +192,30 @@ fn stats_summaries() {
         out.fail("expected one --stats line");
     }
 }
+
+#[test]
+fn a_load_run_shows_a_live_line_on_a_terminal_only() {
+    let (b, t) = broker_and_topic!();
+    let mut publish = rpub(&b);
+    publish.args(["-q", "1", "-t", &t, "-m", "x"]).args([
+        "--clients",
+        "3",
+        "--count",
+        "10",
+        "--rate",
+        "15",
+    ]);
+    let out = in_terminal(&publish, "", &[]);
+    out.code(0);
+    let shown = out.stdout_str();
+    if !shown.contains("3/3 connected, ") || !shown.contains(" acknowledged") {
+        out.fail("expected a live line with the clients connected and messages acknowledged");
+    }
+    // In a pipe: only the summary.
+    let out = publish.run();
+    out.code(0).stdout("");
+    let lines = out.stderr_lines();
+    if lines.len() != 1 || !lines[0].starts_with("rpub: 3 clients, 3 connected; 30 messages") {
+        out.fail("expected the summary line alone on stderr");
+    }
+}

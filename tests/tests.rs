@@ -48,6 +48,8 @@ mod placeholders;
 mod profile;
 // mosquitto's -D COMMAND IDENTIFIER VALUE: accepted as mosquitto takes it, mistakes named.
 mod property_flag;
+// rpub --clients N --rate R: load from one process, ids, pacing, the summary, refusals.
+mod load;
 // A scripted broker that breaks the protocol: no false "acknowledged", each lie named in words.
 mod lying_broker;
 // Counted delivery at QoS 0, 1 and 2, and a bulk transfer.
