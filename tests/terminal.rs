@@ -219,3 +219,30 @@ fn a_load_run_shows_a_live_line_on_a_terminal_only() {
         out.fail("expected the summary line alone on stderr");
     }
 }
+
+#[test]
+fn the_tree_is_drawn_with_box_lines_on_a_terminal_and_in_ascii_on_request() {
+    let (b, t) = broker_and_topic!();
+    rpub(&b)
+        .args(["-r", "-t", &format!("{t}/a/b"), "-m", "x"])
+        .run()
+        .code(0);
+    let mut tree = rsub(&b);
+    tree.args(["-t", &format!("{t}/#"), "--tree", "-C", "1"]);
+    let out = in_terminal(&tree, "", &[]);
+    out.code(0);
+    if !out
+        .stdout_str()
+        .contains("└── b = x  (1 message, retained)")
+    {
+        out.fail("expected box-drawing lines on a terminal");
+    }
+    let out = in_terminal(&tree, "--ascii", &[]);
+    out.code(0);
+    if !out
+        .stdout_str()
+        .contains("`-- b = x  (1 message, retained)")
+    {
+        out.fail("expected ASCII lines with --ascii");
+    }
+}

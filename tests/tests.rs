@@ -66,6 +66,8 @@ mod retained;
 mod signals;
 // MQTT 5 subscription options: no local, retain handling, retain as published, ids.
 mod subscription_options;
+// rsub --tree: the topic tree seen, counts, last payloads, retained topics, as text and JSON.
+mod tree;
 // TLS to Mosquitto with certificates made per test: mutual TLS, key formats, every failure.
 mod tls;
 // README's test command is the whole setup: .ci/run runs it, a missing program names it.
