@@ -117,7 +117,7 @@ pub struct Cli {
     #[arg(short = 'v', long)]
     pub verbose: bool,
 
-    /// On exit, print on stderr how many messages were sent and acknowledged, bytes, time and rate; `--stats json`: a load run's summary as one JSON object on stdout
+    /// On exit, print on stderr how many messages were sent and acknowledged, bytes, time and rate; --stats json: a load run's summary (--clients, --rate) as one JSON object on stdout
     #[arg(long, value_name = "json", num_args = 0..=1, default_missing_value = "text",
           value_parser = parse_stats)]
     pub stats: Option<StatsFormat>,

@@ -62,7 +62,11 @@ fn load() {
                 "{qos:<4} {clients:>7}  {:>12.0} {:>9.0}% {:>6}  {:>19.0} {:>9.0}% {:>6}\n",
                 ours.rate(count),
                 ours.broker_cpu(),
-                if ours.succeeded == 1 { "all" } else { "NOT ALL" },
+                if ours.succeeded == 1 {
+                    "all"
+                } else {
+                    "NOT ALL"
+                },
                 theirs.rate(count),
                 theirs.broker_cpu(),
                 format!("{}/{clients}", theirs.succeeded),
