@@ -632,6 +632,28 @@ mod tests {
     }
 
     #[test]
+    fn a_load_paces_each_client_at_its_share_of_the_rate() {
+        let load = |args: &[&str]| match plan(&[&["-t", "t", "-m", "x"][..], args].concat()) {
+            Ok(Plan::Load(load)) => load,
+            other => panic!("{args:?} is not a load run: {other:?}"),
+        };
+        let micros = |d: Duration| d.as_micros();
+        let shared = load(&["--clients", "4", "--rate", "100"]);
+        assert_eq!(micros(shared.repeat.interval), 40_000);
+        assert_eq!((shared.clients, shared.repeat.times), (Some(4), None));
+        assert_eq!(micros(shared.connect_every), 10_000);
+        let each = load(&["--clients", "4", "--rate", "20/client", "--count", "5"]);
+        assert_eq!(micros(each.repeat.interval), 50_000);
+        assert_eq!(each.repeat.times, Some(5));
+        let alone = load(&["--rate", "10", "--stats", "json"]);
+        assert_eq!((alone.clients, alone.json), (None, true));
+        assert_eq!(micros(alone.repeat.interval), 100_000);
+        let burst = load(&["--clients", "3", "--connect-rate", "0"]);
+        assert_eq!(burst.connect_every, Duration::ZERO);
+        assert_eq!(burst.repeat.interval, Duration::ZERO);
+    }
+
+    #[test]
     fn a_bar_for_every_plan_but_a_single_message() {
         let bar = |args: &[&str]| plan(args).unwrap().progress();
         assert_eq!(bar(&["-t", "x", "-m", "y"]), None);
