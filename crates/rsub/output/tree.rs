@@ -282,7 +282,11 @@ impl Seen {
     }
 
     fn to_json(&self, topic: &str) -> Value {
-        let (payload, base64) = text_or_base64(&self.last);
+        // Text cut inside a character is still text.
+        let (payload, base64) = match self.text() {
+            Some(text) => (text.to_string(), false),
+            None => text_or_base64(&self.last),
+        };
         let mut value = json!({
             "topic": topic,
             "messages": self.messages,
@@ -366,17 +370,24 @@ mod tests {
     #[test]
     fn long_payloads_are_shortened_and_empty_retained_ones_clear() {
         let mut tree = Tree::default();
-        let long = "é".repeat(300);
+        let long = format!("a{}", "é".repeat(300));
         tree.record(&message("a", long.as_bytes(), false));
         tree.record(&message("b", b"x", true));
         tree.record(&message("b", b"", true));
         let text = drawn(&tree, true);
         let first = text.lines().next().unwrap_or_default();
-        assert_eq!(first, format!("a = {}...  (1 message)", "é".repeat(SHOWN)));
+        assert_eq!(
+            first,
+            format!("a = a{}...  (1 message)", "é".repeat(SHOWN - 1))
+        );
         assert_eq!(text.lines().nth(1), Some("b = \"\"  (2 messages)"));
         let json = tree.to_json();
-        assert_eq!(json["topics"][0]["bytes"], 600);
+        assert_eq!(json["topics"][0]["bytes"], 601);
         assert_eq!(json["topics"][0]["truncated"], true);
+        // Cut inside a character, kept as the text before it.
+        let kept = format!("a{}", "é".repeat(127));
+        assert_eq!(json["topics"][0]["payload"], kept.as_str());
+        assert!(json["topics"][0].get("encoding").is_none());
         assert_eq!(json["topics"][1]["retained"], false);
     }
 
