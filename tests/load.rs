@@ -283,3 +283,29 @@ fn load_flags_that_do_not_fit_are_refused() {
         rpub(&b).args(args).run().usage_error("rpub");
     }
 }
+
+#[test]
+fn a_hundred_clients_at_once_from_one_process() {
+    let (b, t) = broker_and_topic!();
+    let sub = counting(&b, &t, 1000, "1");
+    let out = rpub(&b)
+        .args([
+            "--clients",
+            "100",
+            "--connect-rate",
+            "0",
+            "--count",
+            "10",
+            "-q",
+            "1",
+        ])
+        .args(["-t", &t, "-m", "x", "--stats", "json"])
+        .run_within(LONG);
+    out.code(0);
+    let json = summary(&out);
+    assert_eq!(
+        (json["connected"].as_u64(), json["sent"].as_u64()),
+        (Some(100), Some(1000))
+    );
+    assert_eq!(sub.finish(LONG).code(0).stdout_lines().len(), 1000);
+}
