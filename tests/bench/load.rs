@@ -20,10 +20,14 @@ const CLIENTS: [u64; 3] = [1, 10, 100];
 /// The payload of every message: short, like most telemetry.
 const PAYLOAD: &str = "load payload 0123456789abcdef";
 
-/// No queue limits (nothing is dropped for want of room); the notices tell the harness the
-/// broker is serving, and add a line per connection, nothing per message.
-const BROKER_CONFIG: &str =
-    "max_queued_messages 0\nlog_type error\nlog_type warning\nlog_type notice";
+/// No queue limits (nothing is dropped for want of room); the harness learns from the
+/// information lines that the broker is serving (they add a line per connection, nothing per
+/// message).
+const BROKER_CONFIG: &str = "max_queued_messages 0
+log_type error
+log_type warning
+log_type notice
+log_type information";
 
 #[test]
 #[ignore = "benchmark: cargo test --release --locked --test bench load -- --ignored --nocapture"]
