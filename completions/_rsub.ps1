@@ -112,6 +112,8 @@ Register-ArgumentCompleter -Native -CommandName 'rsub' -ScriptBlock {
             [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Do not add a newline after each payload')
             [CompletionResult]::new('--no-newline', '--no-newline', [CompletionResultType]::ParameterName, 'Do not add a newline after each payload')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per message and line: topic, payload (base64 when binary), qos, retain, dup, properties, receive time (and the --check-seq/--latency summary as JSON on stderr)')
+            [CompletionResult]::new('--tree', '--tree', [CompletionResultType]::ParameterName, 'Print the topic tree seen when the run ends (-W, -C, Ctrl+C): message counts, the last payload shortened, retained topics; -W is then how long to watch (exit 0); with --json as data')
+            [CompletionResult]::new('--ascii', '--ascii', [CompletionResultType]::ParameterName, 'With --tree: draw the tree in plain ASCII even on a terminal (as it is drawn into a pipe or file)')
             [CompletionResult]::new('--pretty', '--pretty', [CompletionResultType]::ParameterName, 'Indent JSON (--json, and %j/%J in -F); alone, implies --json')
             [CompletionResult]::new('--timestamp', '--timestamp', [CompletionResultType]::ParameterName, 'Print the receive time before each message (plain and -v output)')
             [CompletionResult]::new('--stats', '--stats', [CompletionResultType]::ParameterName, 'On exit, print on stderr how many messages and bytes arrived, in how long')

@@ -109,6 +109,8 @@ set edit:completion:arg-completer[rsub] = {|@words|
             cand -N 'Do not add a newline after each payload'
             cand --no-newline 'Do not add a newline after each payload'
             cand --json 'Print one JSON object per message and line: topic, payload (base64 when binary), qos, retain, dup, properties, receive time (and the --check-seq/--latency summary as JSON on stderr)'
+            cand --tree 'Print the topic tree seen when the run ends (-W, -C, Ctrl+C): message counts, the last payload shortened, retained topics; -W is then how long to watch (exit 0); with --json as data'
+            cand --ascii 'With --tree: draw the tree in plain ASCII even on a terminal (as it is drawn into a pipe or file)'
             cand --pretty 'Indent JSON (--json, and %j/%J in -F); alone, implies --json'
             cand --timestamp 'Print the receive time before each message (plain and -v output)'
             cand --stats 'On exit, print on stderr how many messages and bytes arrived, in how long'

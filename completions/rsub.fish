@@ -71,6 +71,8 @@ complete -c rsub -l retained-only -d 'Print only retained messages; exit at the 
 complete -c rsub -l remove-retained -d 'Clear every retained message received (publish an empty retained message to its topic)'
 complete -c rsub -s N -l no-newline -d 'Do not add a newline after each payload'
 complete -c rsub -l json -d 'Print one JSON object per message and line: topic, payload (base64 when binary), qos, retain, dup, properties, receive time (and the --check-seq/--latency summary as JSON on stderr)'
+complete -c rsub -l tree -d 'Print the topic tree seen when the run ends (-W, -C, Ctrl+C): message counts, the last payload shortened, retained topics; -W is then how long to watch (exit 0); with --json as data'
+complete -c rsub -l ascii -d 'With --tree: draw the tree in plain ASCII even on a terminal (as it is drawn into a pipe or file)'
 complete -c rsub -l pretty -d 'Indent JSON (--json, and %j/%J in -F); alone, implies --json'
 complete -c rsub -l timestamp -d 'Print the receive time before each message (plain and -v output)'
 complete -c rsub -l stats -d 'On exit, print on stderr how many messages and bytes arrived, in how long'

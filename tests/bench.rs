@@ -18,6 +18,9 @@
 #[allow(unused_macros, unused_imports)]
 #[path = "util/mod.rs"]
 mod util;
+// The load figures (rpub --clients against mosquitto_pub processes), a test of their own.
+#[path = "bench/load.rs"]
+mod load;
 
 use std::fmt::Write as _;
 use std::fs::{self, File};

@@ -368,3 +368,31 @@ fn a_file_and_all_of_stdin_are_stamped_whole() {
         [(1, "line 1\nline 2\n".into()), (1, "all\nof stdin".into())]
     );
 }
+
+#[test]
+fn each_client_of_a_load_run_stamps_as_a_publisher_of_its_own() {
+    let (b, t) = broker_and_topic!();
+    let sub = rsub(&b)
+        .args(["-t", &t, "-q", "1", "-C", "30", "--check-seq"])
+        .subscribed();
+    let out = rpub(&b)
+        .args(["-t", &t, "-q", "1", "-m", "m", "-i", "lab"])
+        .args(["--clients", "3", "--count", "10", "--stamp"])
+        .run();
+    out.code(0);
+    let got = sub.finish(SHORT);
+    got.code(0);
+    got.stderr_mentions(
+        "rsub: sequence check: 30 stamped messages, 3 publisher/topic pairs: nothing missing, 0 duplicated, 0 out of order",
+    );
+    // Each client numbers its own messages from 1, under its own id.
+    let ids: std::collections::BTreeSet<String> = got
+        .stdout_str()
+        .lines()
+        .map(|l| fields(l).0)
+        .map(|id| id.split('/').next().unwrap_or_default().to_string())
+        .collect();
+    let expected: std::collections::BTreeSet<String> =
+        ["lab-1", "lab-2", "lab-3"].map(String::from).into();
+    assert_eq!(ids, expected, "{}", got.stdout_str());
+}

@@ -220,3 +220,57 @@ fn latency_so_far_every_few_seconds_on_a_terminal() {
         out.fail("expected the latency so far, then the summary");
     }
 }
+
+#[test]
+fn a_load_run_shows_a_live_line_on_a_terminal_only() {
+    let (b, t) = broker_and_topic!();
+    let mut publish = rpub(&b);
+    publish.args(["-q", "1", "-t", &t, "-m", "x"]).args([
+        "--clients",
+        "3",
+        "--count",
+        "10",
+        "--rate",
+        "15",
+    ]);
+    let out = in_terminal(&publish, "", &[]);
+    out.code(0);
+    let shown = out.stdout_str();
+    if !shown.contains("3/3 connected, ") || !shown.contains(" acknowledged") {
+        out.fail("expected a live line with the clients connected and messages acknowledged");
+    }
+    // In a pipe: only the summary.
+    let out = publish.run();
+    out.code(0).stdout("");
+    let lines = out.stderr_lines();
+    if lines.len() != 1 || !lines[0].starts_with("rpub: 3 clients, 3 connected; 30 messages") {
+        out.fail("expected the summary line alone on stderr");
+    }
+}
+
+#[test]
+fn the_tree_is_drawn_with_box_lines_on_a_terminal_and_in_ascii_on_request() {
+    let (b, t) = broker_and_topic!();
+    rpub(&b)
+        .args(["-r", "-t", &format!("{t}/a/b"), "-m", "x"])
+        .run()
+        .code(0);
+    let mut tree = rsub(&b);
+    tree.args(["-t", &format!("{t}/#"), "--tree", "-C", "1"]);
+    let out = in_terminal(&tree, "", &[]);
+    out.code(0);
+    if !out
+        .stdout_str()
+        .contains("└── b = x  (1 message, retained)")
+    {
+        out.fail("expected box-drawing lines on a terminal");
+    }
+    let out = in_terminal(&tree, "--ascii", &[]);
+    out.code(0);
+    if !out
+        .stdout_str()
+        .contains("`-- b = x  (1 message, retained)")
+    {
+        out.fail("expected ASCII lines with --ascii");
+    }
+}

@@ -6,10 +6,12 @@
 //! (`plan.rs`, with `payload.rs`, `properties.rs` and `placeholders.rs`) before connecting;
 //! `run.rs` carries it out over a `Publisher` (`publisher.rs`) with the plan's own loop
 //! (`repeat.rs`; `lines.rs`, with `replay.rs` for JSON lines; `request.rs`), and
-//! `tracker.rs` counts what the broker has; `stamp.rs` stamps the payloads (`--stamp`).
+//! `tracker.rs` counts what the broker has; `stamp.rs` stamps the payloads (`--stamp`). A load
+//! run (`--clients`, `--rate`) is `load/`.
 
 mod cli;
 mod lines;
+mod load;
 mod manual;
 mod payload;
 mod placeholders;

@@ -26,6 +26,9 @@ pub async fn carry_out(
     show: Show,
     stamp: bool,
 ) -> Result<Exit, Fail> {
+    if let Plan::Load(load) = plan {
+        return crate::load::carry_out(load, opts, show, stamp).await;
+    }
     let Some((session, stop)) = start::connect(opts).await? else {
         return Ok(Exit::Interrupted);
     };
@@ -40,7 +43,7 @@ pub async fn carry_out(
         stop,
         stamper: stamp.then(|| Stamper::new(&opts.client_id)),
     };
-    let stats = show.stats.then(|| Stats::start(Tool::Rpub));
+    let stats = show.stats.is_some().then(|| Stats::start(Tool::Rpub));
     let outcome = publish(plan, &mut publisher).await;
     progress::clear();
     if let Some(stats) = stats {
@@ -65,6 +68,8 @@ async fn publish(plan: &Plan, publisher: &mut Publisher) -> Result<Exit, Fail> {
             replayed = Some((replayer, lines));
         }
         Plan::Request(request) => request::run(request, publisher).await?,
+        // Carried out by `load::carry_out`, over sessions of its own.
+        Plan::Load(_) => {}
     }
     publisher.finish().await?;
     if let Some((replayer, lines)) = replayed {

@@ -99,6 +99,14 @@ pub struct Cli {
     #[arg(long, conflicts_with = "format", help_heading = "Output")]
     pub json: bool,
 
+    /// Print the topic tree seen when the run ends (-W, -C, Ctrl+C): message counts, the last payload shortened, retained topics; -W is then how long to watch (exit 0); with --json as data
+    #[arg(long, conflicts_with_all = ["format", "timestamp", "timestamp_format", "verbose", "no_newline"], help_heading = "Output")]
+    pub tree: bool,
+
+    /// With --tree: draw the tree in plain ASCII even on a terminal (as it is drawn into a pipe or file)
+    #[arg(long, requires = "tree", help_heading = "Output")]
+    pub ascii: bool,
+
     /// Indent JSON (--json, and %j/%J in -F); alone, implies --json
     #[arg(long, help_heading = "Output")]
     pub pretty: bool,

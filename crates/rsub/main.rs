@@ -69,7 +69,7 @@ async fn run(cli: Cli) -> Result<Exit, Fail> {
     let stats = want_stats.then(|| Stats::start(TOOL));
     let mut subscriber = Subscriber::new(plan);
     let outcome = subscriber.run(&mut session, &mut stop).await;
-    let flushed = subscriber.flush();
+    let flushed = subscriber.finish();
     // After a stop signal the broker may be silent or gone: leave within about a second. The
     // whole call is bounded, since queueing the DISCONNECT can wait too.
     let limit = if stop.requested() {

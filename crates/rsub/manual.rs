@@ -12,6 +12,7 @@ pub const MANUAL: Manual = Manual {
     description: &[
         "rsub subscribes to MQTT topic filters (+ and # wildcards) and prints each message that arrives: the payload, byte for byte, or the topic and the payload with -v. It takes mosquitto_sub's flags with the same meanings. It runs until Ctrl+C (exit 130), or until -C N messages were printed (exit 0), -W ran out (exit 27), the subscriptions were acknowledged (-E), or the reader of its output went away (rsub ... | head -3 exits 0 quietly).",
         "Besides the payload alone and -v, rsub prints mosquitto_sub's -F formats (see FORMATS), one JSON object per message and line with --json (see JSON LINES), and the receive time with --timestamp. --expect and --expect-json wait for a particular message (see HEALTH CHECKS); --stats sums up on exit.",
+        "--tree prints instead the topic tree seen during the run, once it ends (-W is then how long to watch, and its end exits 0): each level indented (box-drawing lines on a terminal, ASCII otherwise or with --ascii), per topic the messages that came, the last payload shortened and escaped (<binary, N bytes> when not text) and whether the broker holds a retained message there; with --json one JSON object with a flat list of full topics. At most 10,000 topics are kept; messages on further ones are counted.",
         "rsub speaks MQTT 3.1.1 (the default), MQTT 5 (-V mqttv5) and MQTT 3.1 (-V mqttv31), over TCP, TLS (any TLS flag, or -L mqtts://), WebSockets (-L ws:// or wss://), a Unix socket (--unix), and through an HTTP or SOCKS5 proxy (--proxy). When an established connection drops it reconnects (1 s, doubling to 30 s) and subscribes again when the broker did not keep its session; --no-reconnect exits 6 instead. A filter the broker refuses is named with its reason code; when every filter is refused rsub exits 7.",
         "Every error is one line on standard error naming the cause, and the exit status tells its kind (see EXIT STATUS). Passwords never appear in output, errors or the -d trace.",
         "Connection settings also come from environment variables, from the config file's [default] section and profiles, and from mosquitto_sub's options file (see ENVIRONMENT and FILES); flags win over all of them.",
@@ -99,6 +100,10 @@ pub const MANUAL: Manual = Manual {
         Example {
             title: "Wildcards, with the topic before each payload: one level, a level in the middle, everything:",
             commands: "rsub -t 'test/+' -v\nrsub -t 'home/+/light' -v\nrsub -t '#' -v",
+        },
+        Example {
+            title: "The topic tree seen in five seconds, with message counts, last payloads and retained topics:",
+            commands: "rsub -t '#' --tree -W 5s",
         },
         Example {
             title: "A persistent session: QoS 1 messages published while rsub is away arrive when it is back:",

@@ -18,6 +18,7 @@ use crate::exit_conditions::ExitConditions;
 use crate::expect::Expect;
 use crate::output::format::Format;
 use crate::output::plain::{self, Plain};
+use crate::output::tree::TreeStyle;
 use crate::output::Style;
 use crate::random_filter::RandomFilter;
 use crate::retained::Retained;
@@ -81,6 +82,7 @@ impl Plan {
             // -U alone is done once the broker has answered it.
             after_subscribe: cli.exit_after_subscribe || filters.is_empty(),
             expect,
+            watch: cli.tree,
         };
         Ok(Plan {
             subscriptions: Subscriptions {
@@ -126,6 +128,13 @@ fn filters(cli: &Cli, opts: &ConnectOptions) -> Result<Vec<(String, Qos)>, Fail>
 
 /// The output style the flags ask for; a bad `-F` or time format is a usage error.
 fn style(cli: &Cli) -> Result<Style, Fail> {
+    if cli.tree {
+        return Ok(Style::Tree(TreeStyle {
+            json: cli.json || cli.pretty,
+            pretty: cli.pretty,
+            ascii: cli.ascii || !std::io::stdout().is_terminal(),
+        }));
+    }
     if let Some(text) = &cli.format {
         let format = Format::parse(text).map_err(|e| Fail::usage(format!("-F: {e}")))?;
         return Ok(Style::Format {

@@ -89,9 +89,9 @@ impl Subscriber {
         self.stamps.as_ref()
     }
 
-    /// Write out what is still buffered.
-    pub fn flush(&mut self) -> std::io::Result<()> {
-        self.output.flush()
+    /// The run is over: write out what is still buffered, and the tree of `--tree`.
+    pub fn finish(&mut self) -> std::io::Result<()> {
+        self.output.finish()
     }
 
     /// Subscribe, then print what arrives until the run is over.
@@ -134,8 +134,11 @@ impl Subscriber {
         }
     }
 
-    /// `-W` ran out.
+    /// `-W` ran out: a time out, unless it was how long to watch (`--tree`).
     fn timed_out(&self) -> Exit {
+        if self.until.watch {
+            return Exit::Ok;
+        }
         cli::warn(TOOL.name(), self.until.timed_out(&self.counters));
         Exit::Timeout
     }
