@@ -115,10 +115,9 @@ impl Subscriber {
                 _ = &mut timeout => Some(self.timed_out()),
                 next = session.next() => match next {
                     Some(Incoming::Message(message)) => self.message(session, message)?,
-                    // A new session after a reconnect has forgotten the subscriptions.
-                    Some(Incoming::Event(Event::Reconnected { session_present: false })) => {
-                        self.requests.subscribe(session).await?;
-                        None
+                    Some(Incoming::Event(Event::Reconnected { session_present })) => {
+                        let answered = self.requests.reconnected(session, session_present).await?;
+                        self.until.after_answers(answered)
                     }
                     Some(Incoming::Event(event)) => self.event(event)?,
                     None => return Err(lost(session)),
@@ -233,6 +232,32 @@ impl Requests {
             self.unsubscribing += 1;
         }
         Ok(())
+    }
+
+    /// Connected again. A new session (`session_present` false) has forgotten the
+    /// subscriptions, so the filters are subscribed again, and has none left to unsubscribe
+    /// from, so the UNSUBSCRIBEs still waiting are done. A kept session may never have seen
+    /// a request that went unanswered, and nothing sends it again (rumqttc does not): those
+    /// go out once more (both are idempotent). Whether every request is now answered.
+    async fn reconnected(
+        &mut self,
+        session: &Session,
+        session_present: bool,
+    ) -> Result<bool, Fail> {
+        if !session_present {
+            self.subscribed = false;
+            self.unsubscribing = 0;
+        }
+        if !self.subscribed {
+            self.subscribe(session).await?;
+        }
+        let answered = self.asked.unsubscribe.len() - self.unsubscribing;
+        for filter in &self.asked.unsubscribe[answered..] {
+            session
+                .unsubscribe(filter, &self.asked.unsubscribe_user_properties)
+                .await?;
+        }
+        Ok(self.answered())
     }
 
     /// The SUBACK: all refused ends the run, and one line says why; some refused are each
