@@ -23,7 +23,7 @@ _rpub() {
 
     case "${cmd}" in
         rpub)
-            opts="-t -m -f -s -l -n -q -r -M -v -h -p -L -u -P -i -I -V -k -c -A -x -D -d --help --version --topic --message --file --stdin-file --stdin-line --null-message --json --stdin-json --replay-timing --speed --qos --retain --count --repeat --max-inflight --interval --repeat-delay --no-placeholders --verbose --stats --user-property --content-type --payload-format --message-expiry --response-topic --correlation-data --topic-alias --wait-response --host --port --url --username --password --password-file --id --id-prefix --protocol-version --keepalive --disable-clean-session --connect-timeout --cafile --capath --cert --key --key-passphrase-file --tls-use-os-certs --tls-alpn --tls-version --ciphers --insecure --unix --proxy --keyform --tls-engine --tls-engine-kpass-sha1 --psk --psk-identity --bind-address --nodelay --will-topic --will-payload --will-qos --will-retain --session-expiry --receive-maximum --maximum-packet-size --connect-user-property --will-delay --will-message-expiry --will-content-type --will-payload-format --will-response-topic --will-correlation-data --will-user-property --property --no-reconnect --reconnect-max --debug --quiet --profile --config --no-mosquitto-options --print-config"
+            opts="-t -m -f -s -l -n -q -r -M -v -h -p -L -u -P -i -I -V -k -c -A -x -D -d --help --version --topic --message --file --stdin-file --stdin-line --null-message --json --stdin-json --replay-timing --speed --qos --retain --count --repeat --max-inflight --interval --repeat-delay --no-placeholders --stamp --verbose --stats --clients --rate --connect-rate --user-property --content-type --payload-format --message-expiry --response-topic --correlation-data --topic-alias --wait-response --host --port --url --username --password --password-file --id --id-prefix --protocol-version --keepalive --disable-clean-session --connect-timeout --cafile --capath --cert --key --key-passphrase-file --tls-use-os-certs --tls-alpn --tls-version --ciphers --insecure --unix --proxy --keyform --tls-engine --tls-engine-kpass-sha1 --psk --psk-identity --bind-address --nodelay --will-topic --will-payload --will-qos --will-retain --session-expiry --receive-maximum --maximum-packet-size --connect-user-property --will-delay --will-message-expiry --will-content-type --will-payload-format --will-response-topic --will-correlation-data --will-user-property --property --no-reconnect --reconnect-max --debug --quiet --profile --config --no-mosquitto-options --print-config"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -86,6 +86,22 @@ _rpub() {
                     return 0
                     ;;
                 --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stats)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --clients)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -6,6 +6,10 @@ complete -c rpub -s q -l qos -d 'Quality of service: 0, 1 or 2' -r
 complete -c rpub -l repeat -l count -d 'Send N times (0 = until Ctrl+C), expanding {n} {i} {time} {ts}' -r
 complete -c rpub -s M -l max-inflight -d 'QoS 1/2 messages in flight (sent, not yet acknowledged) at once [default: 100; 20 with QoS 2, mosquitto\'s own limit: over MQTT 3.1.1 it drops what goes beyond it]' -r
 complete -c rpub -l repeat-delay -l interval -d 'Wait this long between repeated messages (seconds or a duration such as 500ms)' -r
+complete -c rpub -l stats -d 'On exit, print on stderr how many messages were sent and acknowledged, bytes, time and rate; --stats json: a load run\'s summary (--clients, --rate) as one JSON object on stdout' -r
+complete -c rpub -l clients -d 'Open N connections, each its own client (ids: the -i ID, or rpub\'s random one, followed by -1 ... -N), each sending the messages; --count is per client [default without --count: until Ctrl+C]' -r
+complete -c rpub -l rate -d 'Send R messages per second in all, spread over the clients; R/client: R per second each' -r
+complete -c rpub -l connect-rate -d 'With --clients: open at most N connections per second, so that many clients do not all hit the broker at once (0 = all at once) [default: 100]' -r
 complete -c rpub -l user-property -d 'A user property of each message; repeatable' -r
 complete -c rpub -l content-type -d 'Content type of the payload (a MIME type, say)' -r
 complete -c rpub -l payload-format -d 'The payload is utf8 text (the broker may check) or bytes' -r
@@ -71,8 +75,8 @@ complete -c rpub -l stdin-json -l json -d 'Publish the messages of JSON lines on
 complete -c rpub -l replay-timing -d 'With --stdin-json: keep the time gaps between the lines\' "received" times'
 complete -c rpub -s r -l retain -d 'Ask the broker to retain the message'
 complete -c rpub -l no-placeholders -d 'Send {n} {i} {time} {ts} literally even with --repeat'
+complete -c rpub -l stamp -d 'Put a stamp before each payload: "stamp/1 PUBLISHER SEQ MICROS " (publisher id, number on its topic from 1, send time), for rsub --check-seq and --latency'
 complete -c rpub -s v -l verbose -d 'Print a line per message once it is done (sent for QoS 0, acknowledged for QoS 1/2)'
-complete -c rpub -l stats -d 'On exit, print on stderr how many messages were sent and acknowledged, bytes, time and rate'
 complete -c rpub -s c -l disable-clean-session -d 'Ask for a persistent session (clean session off); needs -i'
 complete -c rpub -l tls-use-os-certs -d 'Trust the system\'s CA certificates (also the default when TLS is on without --cafile/--capath)'
 complete -c rpub -l insecure -d 'Do not check that the broker\'s certificate names the host (the chain is still verified)'

@@ -221,7 +221,7 @@ fn payload_over_the_mqtt311_brokers_maximum_packet_size_does_not_loop() {
 #[test]
 fn a_bad_environment_variable_is_named() {
     use std::os::unix::ffi::OsStrExt;
-    let cases: [(&str, &std::ffi::OsStr, &str); 4] = [
+    let cases: [(&str, &std::ffi::OsStr, &str); 5] = [
         (
             "MQTT_PORT",
             "abc".as_ref(),
@@ -241,6 +241,11 @@ fn a_bad_environment_variable_is_named() {
             "RPUBSUB_CONFIG",
             "".as_ref(),
             "RPUBSUB_CONFIG is set but empty (unset it instead)",
+        ),
+        (
+            "RPUBSUB_PROFILE",
+            "".as_ref(),
+            "RPUBSUB_PROFILE is set but empty (unset it instead)",
         ),
     ];
     for tool in ["rpub", "rsub"] {

@@ -355,3 +355,28 @@ fn an_unsuback_refusing_is_named() {
         .one_error_line("rsub")
         .stderr_mentions("rsub: unsubscribing from 'a/b' refused: not authorized (0x87)");
 }
+
+/// The connection drops with the UNSUBSCRIBE unanswered. A new session has nothing to
+/// unsubscribe from: `rsub -U ... -E` is done once connected again. A kept session is asked
+/// again, and the answer to that ends the run.
+#[test]
+fn an_unsubscribe_lost_with_the_connection_is_done_or_sent_again() {
+    for (lie, sent) in [(Lie::LostUnsubscribe, 1), (Lie::LostUnsubscribeKept, 2)] {
+        for version in ["311", "5"] {
+            let liar = Liar::start(lie);
+            at(
+                &liar,
+                "rsub",
+                &["-V", version, "-c", "-i", "keep", "-U", "a/b", "-E"],
+            )
+            .run()
+            .code(0);
+            let asked = liar
+                .seen()
+                .iter()
+                .filter(|l| l.starts_with("UNSUBSCRIBE "))
+                .count();
+            assert_eq!(asked, sent, "{lie:?} over {version}: {:?}", liar.seen());
+        }
+    }
+}

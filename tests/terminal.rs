@@ -1,12 +1,12 @@
 //! What people see in a terminal and scripts never do: the coloured topic, rpub's progress
-//! bar, rsub's live counter, and the `--stats` summary. The terminal cases run under a
-//! pseudo-terminal made by `script` (util-linux); the same commands in a pipe must show no
-//! escape codes and no progress at all.
+//! bar, rsub's live counter and `--latency` so far, and the `--stats` summary. The terminal
+//! cases run under a pseudo-terminal made by `script` (util-linux); the same commands in a
+//! pipe must show no escape codes and no progress at all.
 
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::util::{rpub, rsub, Output, Run, SETUP};
+use crate::util::{rpub, rsub, Output, Run, Sub, SETUP};
 
 /// `script` from util-linux (Debian: bsdutils).
 fn script() -> PathBuf {
@@ -190,5 +190,87 @@ fn stats_summaries() {
         .unwrap();
     if out.stderr_lines().len() != 1 || !line.is_match(out.stderr_lines()[0]) {
         out.fail("expected one --stats line");
+    }
+}
+
+#[test]
+fn latency_so_far_every_few_seconds_on_a_terminal() {
+    let (b, t) = broker_and_topic!();
+    let mut publisher = rpub(&b);
+    publisher.args([
+        "-t",
+        &t,
+        "-m",
+        "x",
+        "--stamp",
+        "--count",
+        "0",
+        "--interval",
+        "100ms",
+    ]);
+    let mut publisher = Sub::spawn(&mut publisher);
+    let mut sub = rsub(&b);
+    sub.args(["-t", &t, "--latency", "-W", "7"]);
+    let out = in_terminal(&sub, "> /dev/null", &[]);
+    publisher.interrupt();
+    out.code(27);
+    // The line of 5 s in, then the summary at the end.
+    let lines = out.stdout_str().matches("rsub: latency of ").count();
+    if lines < 2 {
+        out.fail("expected the latency so far, then the summary");
+    }
+}
+
+#[test]
+fn a_load_run_shows_a_live_line_on_a_terminal_only() {
+    let (b, t) = broker_and_topic!();
+    let mut publish = rpub(&b);
+    publish.args(["-q", "1", "-t", &t, "-m", "x"]).args([
+        "--clients",
+        "3",
+        "--count",
+        "10",
+        "--rate",
+        "15",
+    ]);
+    let out = in_terminal(&publish, "", &[]);
+    out.code(0);
+    let shown = out.stdout_str();
+    if !shown.contains("3/3 connected, ") || !shown.contains(" acknowledged") {
+        out.fail("expected a live line with the clients connected and messages acknowledged");
+    }
+    // In a pipe: only the summary.
+    let out = publish.run();
+    out.code(0).stdout("");
+    let lines = out.stderr_lines();
+    if lines.len() != 1 || !lines[0].starts_with("rpub: 3 clients, 3 connected; 30 messages") {
+        out.fail("expected the summary line alone on stderr");
+    }
+}
+
+#[test]
+fn the_tree_is_drawn_with_box_lines_on_a_terminal_and_in_ascii_on_request() {
+    let (b, t) = broker_and_topic!();
+    rpub(&b)
+        .args(["-r", "-t", &format!("{t}/a/b"), "-m", "x"])
+        .run()
+        .code(0);
+    let mut tree = rsub(&b);
+    tree.args(["-t", &format!("{t}/#"), "--tree", "-C", "1"]);
+    let out = in_terminal(&tree, "", &[]);
+    out.code(0);
+    if !out
+        .stdout_str()
+        .contains("└── b = x  (1 message, retained)")
+    {
+        out.fail("expected box-drawing lines on a terminal");
+    }
+    let out = in_terminal(&tree, "--ascii", &[]);
+    out.code(0);
+    if !out
+        .stdout_str()
+        .contains("`-- b = x  (1 message, retained)")
+    {
+        out.fail("expected ASCII lines with --ascii");
     }
 }

@@ -56,6 +56,8 @@ mod placeholders;
 mod profile;
 // mosquitto's -D COMMAND IDENTIFIER VALUE: accepted as mosquitto takes it, mistakes named.
 mod property_flag;
+// rpub --clients N --rate R: load from one process, ids, pacing, the summary, refusals.
+mod load;
 // A scripted broker that breaks the protocol: no false "acknowledged", each lie named in words.
 mod lying_broker;
 // Counted delivery at QoS 0, 1 and 2, and a bulk transfer.
@@ -74,6 +76,10 @@ mod retained;
 mod signals;
 // MQTT 5 subscription options: no local, retain handling, retain as published, ids.
 mod subscription_options;
+// Stamped messages: rpub --stamp, rsub --check-seq (gaps made real) and --latency.
+mod stamps;
+// rsub --tree: the topic tree seen, counts, last payloads, retained topics, as text and JSON.
+mod tree;
 // TLS to Mosquitto with certificates made per test: mutual TLS, key formats, every failure.
 mod tls;
 // --ciphers: the suites offered, against a one-suite Mosquitto listener and openssl s_server.

@@ -112,13 +112,32 @@ pub struct Cli {
     #[arg(long, help = literal_braces("Send {n} {i} {time} {ts} literally even with --repeat"))]
     pub no_placeholders: bool,
 
+    /// Put a stamp before each payload: "stamp/1 PUBLISHER SEQ MICROS " (publisher id, number on its topic from 1, send time), for rsub --check-seq and --latency
+    #[arg(long)]
+    pub stamp: bool,
+
     /// Print a line per message once it is done (sent for QoS 0, acknowledged for QoS 1/2)
     #[arg(short = 'v', long)]
     pub verbose: bool,
 
-    /// On exit, print on stderr how many messages were sent and acknowledged, bytes, time and rate
-    #[arg(long)]
-    pub stats: bool,
+    /// On exit, print on stderr how many messages were sent and acknowledged, bytes, time and rate; --stats json: a load run's summary (--clients, --rate) as one JSON object on stdout
+    #[arg(long, value_name = "json", num_args = 0..=1, default_missing_value = "text",
+          value_parser = parse_stats)]
+    pub stats: Option<StatsFormat>,
+
+    /// Open N connections, each its own client (ids: the -i ID, or rpub's random one, followed by -1 ... -N), each sending the messages; --count is per client [default without --count: until Ctrl+C]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=MAX_CLIENTS as i64),
+          help_heading = "Load", conflicts_with_all = LOAD_CONFLICTS)]
+    pub clients: Option<u32>,
+
+    /// Send R messages per second in all, spread over the clients; R/client: R per second each
+    #[arg(long, value_name = "R[/client]", value_parser = parse_rate, help_heading = "Load",
+          conflicts_with_all = LOAD_CONFLICTS)]
+    pub rate: Option<Rate>,
+
+    /// With --clients: open at most N connections per second, so that many clients do not all hit the broker at once (0 = all at once) [default: 100]
+    #[arg(long, value_name = "N", requires = "clients", help_heading = "Load")]
+    pub connect_rate: Option<u32>,
     /// A user property of each message; repeatable
     #[arg(long, value_name = "KEY=VALUE", value_parser = parse_user_property,
           help_heading = "MQTT 5 (with -V mqttv5)")]
@@ -161,6 +180,34 @@ pub struct Cli {
     pub connect: ConnectArgs,
 }
 
+/// The most `--clients` one process opens: each is a socket and a task.
+pub const MAX_CLIENTS: u32 = 10_000;
+
+/// What a load run (`--clients`, `--rate`) cannot be combined with: stdin as a stream of
+/// messages, a request, a fixed interval (the rate sets it), and `-v`'s line per message
+/// (numbered per client, the lines of many clients could not be told apart).
+const LOAD_CONFLICTS: [&str; 5] = [
+    "stdin_line",
+    "stdin_json",
+    "wait_response",
+    "interval",
+    "verbose",
+];
+
+/// `--stats` or `--stats json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatsFormat {
+    Text,
+    Json,
+}
+
+/// `--rate`: messages per second in all, or per client.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    pub per_second: f64,
+    pub per_client: bool,
+}
+
 /// What `--help` says after the flags, before the password advice and the exit statuses.
 const PLACEHOLDERS: &str =
     "Placeholders (with --repeat/--count): {n} count from 1, {i} index from 0, \
@@ -182,8 +229,8 @@ impl rpubsub_core::cli::Tool for Cli {
 pub struct Show {
     /// `-v`: a line per message done.
     pub verbose: bool,
-    /// `--stats`: a summary on exit.
-    pub stats: bool,
+    /// `--stats`: a summary on exit (`--stats json`: as JSON, on stdout).
+    pub stats: Option<StatsFormat>,
     /// A progress bar, if the plan has one: only for a person at a terminal.
     pub bar: bool,
 }
@@ -213,6 +260,35 @@ impl Cli {
     }
 }
 
+/// `--stats`'s optional value.
+fn parse_stats(text: &str) -> Result<StatsFormat, String> {
+    match text {
+        "text" => Ok(StatsFormat::Text),
+        "json" => Ok(StatsFormat::Json),
+        _ => Err(format!(
+            "'{text}' is not a summary format: give json, or nothing"
+        )),
+    }
+}
+
+/// `--rate R` or `--rate R/client`: a positive number of messages per second.
+fn parse_rate(text: &str) -> Result<Rate, String> {
+    let text = text.trim();
+    let (number, per_client) = match text.strip_suffix("/client") {
+        Some(number) => (number, true),
+        None => (text, false),
+    };
+    match number.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 10_000_000.0 => Ok(Rate {
+            per_second: v,
+            per_client,
+        }),
+        _ => Err(format!(
+            "'{text}' is not a rate: give messages per second above 0, e.g. 100 (in all) or 10/client"
+        )),
+    }
+}
+
 /// `--speed`: a positive factor.
 fn parse_speed(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
@@ -232,6 +308,29 @@ mod tests {
     #[test]
     fn clap_accepts_the_definition() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_rate_is_in_all_or_per_client() {
+        assert_eq!(
+            parse_rate("50"),
+            Ok(Rate {
+                per_second: 50.0,
+                per_client: false
+            })
+        );
+        assert_eq!(
+            parse_rate("2.5/client"),
+            Ok(Rate {
+                per_second: 2.5,
+                per_client: true
+            })
+        );
+        for bad in ["0", "-5", "fast", "/client", "10/host", "inf"] {
+            assert!(parse_rate(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_stats("json"), Ok(StatsFormat::Json));
+        assert!(parse_stats("yaml").is_err());
     }
 
     #[test]

@@ -87,6 +87,7 @@ pub async fn drive(
             session,
             tracker,
             stop,
+            ..
         } = &mut *publisher;
         let read = tokio::select! {
             biased;
@@ -143,8 +144,8 @@ impl Hook for EachLine<'_> {
                 retain,
                 properties,
             } = self.0;
-            let len = line.len;
-            let payload = line.into_payload();
+            let payload = publisher.outgoing(topic, line.into_payload())?;
+            let len = payload.len();
             // Not `Publisher::publish`: one layer of futures less per line.
             let publish =
                 publisher

@@ -6,10 +6,12 @@
 //! (`plan.rs`, with `payload.rs`, `properties.rs` and `placeholders.rs`) before connecting;
 //! `run.rs` carries it out over a `Publisher` (`publisher.rs`) with the plan's own loop
 //! (`repeat.rs`; `lines.rs`, with `replay.rs` for JSON lines; `request.rs`), and
-//! `tracker.rs` counts what the broker has.
+//! `tracker.rs` counts what the broker has; `stamp.rs` stamps the payloads (`--stamp`). A load
+//! run (`--clients`, `--rate`) is `load/`.
 
 mod cli;
 mod lines;
+mod load;
 mod manual;
 mod payload;
 mod placeholders;
@@ -20,6 +22,7 @@ mod repeat;
 mod replay;
 mod request;
 mod run;
+mod stamp;
 mod tracker;
 
 use std::process::ExitCode;
@@ -50,5 +53,5 @@ async fn rpub(cli: Cli) -> Result<Exit, Fail> {
         return Ok(rpubsub_core::cli::print_config(&opts)?);
     }
     let plan = Plan::resolve(&cli, &opts)?;
-    run::carry_out(&plan, &opts, cli.show()).await
+    run::carry_out(&plan, &opts, cli.show(), cli.stamp).await
 }

@@ -13,7 +13,7 @@ use rpubsub_core::properties::PublishProperties;
 use rpubsub_core::qos::Qos;
 use rpubsub_core::topic::check_topic_name;
 
-use crate::cli::Cli;
+use crate::cli::{Cli, StatsFormat};
 use crate::payload::Payload;
 use crate::placeholders::Template;
 
@@ -33,10 +33,12 @@ pub enum Plan {
     Replay(Replay),
     /// `--wait-response`: one request, and its answer printed.
     Request(Request),
+    /// `--clients`, `--rate`: the same loop on each of several connections, paced.
+    Load(Load),
 }
 
 /// How each message goes out: topic, QoS, retain flag and MQTT 5 properties.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Publish {
     pub topic: String,
     pub qos: Qos,
@@ -45,14 +47,14 @@ pub struct Publish {
 }
 
 /// A message: where and how, and its payload.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Message {
     pub publish: Publish,
     pub payload: Bytes,
 }
 
 /// The same message, counted.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Repeat {
     pub message: Message,
     /// How many; `None`: until Ctrl+C (`--repeat 0`).
@@ -63,6 +65,19 @@ pub struct Repeat {
     pub topic: Option<Template>,
     /// The same for the `-m` text (a file or stdin is never rewritten).
     pub text: Option<Template>,
+}
+
+/// `--clients N`, `--rate R`: each client runs `repeat` (its interval is the pace of one
+/// client), and they connect `connect_every` apart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Load {
+    pub repeat: Repeat,
+    /// `--clients`; `None`: one client, with the client id as given.
+    pub clients: Option<u32>,
+    /// Between one connection attempt and the next.
+    pub connect_every: Duration,
+    /// `--stats json`: the summary as JSON on stdout instead of a line on stderr.
+    pub json: bool,
 }
 
 /// `--stdin-json`.
@@ -130,6 +145,14 @@ impl Plan {
             publish: publish(cli, topic, properties),
             payload,
         };
+        if cli.clients.is_some() || cli.rate.is_some() {
+            return Ok(Plan::Load(load(cli, message)));
+        }
+        if cli.stats == Some(StatsFormat::Json) {
+            return Err(Fail::usage(
+                "--stats json sums up a load run: give it with --clients N or --rate R",
+            ));
+        }
         Ok(match (cli.wait_response, cli.repeat) {
             (Some(wait), _) => {
                 let (response_topic, correlation) = answer.unwrap_or_default();
@@ -181,6 +204,8 @@ impl Plan {
             Plan::Repeat(r) => Some((r.times, unit(r.message.publish.qos))),
             Plan::Lines(publish) => Some((None, unit(publish.qos))),
             Plan::Replay(_) => Some((None, "done")),
+            // A load run draws its own line (load/live.rs).
+            Plan::Load(_) => None,
         }
     }
 }
@@ -254,6 +279,35 @@ fn repeat(cli: &Cli, message: Message, times: u64) -> Repeat {
         message,
         times: Some(times).filter(|&n| n > 0),
         interval: cli.interval.unwrap_or(Duration::ZERO),
+    }
+}
+
+/// Connections opened per second by default: a hundred clients take a second to connect
+/// rather than all arriving at once (emqtt-bench's default pace is the same).
+const CONNECT_RATE: u32 = 100;
+
+/// `--clients`, `--rate`: the loop of `--count` (per client; without it, until Ctrl+C), each
+/// client paced at its share of the rate.
+fn load(cli: &Cli, message: Message) -> Load {
+    let clients = cli.clients.unwrap_or(1);
+    let mut repeat = repeat(cli, message, cli.repeat.unwrap_or(0));
+    if let Some(rate) = cli.rate {
+        let per_client = if rate.per_client {
+            rate.per_second
+        } else {
+            rate.per_second / f64::from(clients)
+        };
+        repeat.interval = Duration::from_secs_f64(1.0 / per_client);
+    }
+    let connect_rate = cli.connect_rate.unwrap_or(CONNECT_RATE);
+    Load {
+        repeat,
+        clients: cli.clients,
+        connect_every: match connect_rate {
+            0 => Duration::ZERO,
+            n => Duration::from_secs_f64(1.0 / f64::from(n)),
+        },
+        json: cli.stats == Some(StatsFormat::Json),
     }
 }
 
@@ -575,6 +629,28 @@ mod tests {
         }
         let (_, opts) = parsed(&["-t", "x", "-m", "y", "-q", "2", "-M", "3"]).unwrap();
         assert_eq!(opts.inflight, 3);
+    }
+
+    #[test]
+    fn a_load_paces_each_client_at_its_share_of_the_rate() {
+        let load = |args: &[&str]| match plan(&[&["-t", "t", "-m", "x"][..], args].concat()) {
+            Ok(Plan::Load(load)) => load,
+            other => panic!("{args:?} is not a load run: {other:?}"),
+        };
+        let micros = |d: Duration| d.as_micros();
+        let shared = load(&["--clients", "4", "--rate", "100"]);
+        assert_eq!(micros(shared.repeat.interval), 40_000);
+        assert_eq!((shared.clients, shared.repeat.times), (Some(4), None));
+        assert_eq!(micros(shared.connect_every), 10_000);
+        let each = load(&["--clients", "4", "--rate", "20/client", "--count", "5"]);
+        assert_eq!(micros(each.repeat.interval), 50_000);
+        assert_eq!(each.repeat.times, Some(5));
+        let alone = load(&["--rate", "10", "--stats", "json"]);
+        assert_eq!((alone.clients, alone.json), (None, true));
+        assert_eq!(micros(alone.repeat.interval), 100_000);
+        let burst = load(&["--clients", "3", "--connect-rate", "0"]);
+        assert_eq!(burst.connect_every, Duration::ZERO);
+        assert_eq!(burst.repeat.interval, Duration::ZERO);
     }
 
     #[test]

@@ -15,6 +15,7 @@ use rpubsub_core::qos::Qos;
 use rpubsub_core::session::Session;
 use rpubsub_core::stop::Stop;
 
+use crate::stamp::Stamper;
 use crate::tracker::Tracker;
 
 /// How long the final DISCONNECT may take before rpub gives up on it.
@@ -28,6 +29,8 @@ pub struct Publisher {
     pub session: Session,
     pub tracker: Tracker,
     pub stop: Stop,
+    /// `--stamp`.
+    pub stamper: Option<Stamper>,
 }
 
 impl Publisher {
@@ -41,6 +44,7 @@ impl Publisher {
         retain: bool,
         properties: Option<&PublishProperties>,
     ) -> Result<(), Fail> {
+        let payload = self.outgoing(topic, payload)?;
         let len = payload.len();
         let publish = self
             .session
@@ -48,6 +52,14 @@ impl Publisher {
         match unless_stopped(&mut self.stop, publish).await {
             Some(taken) => self.took(taken, topic, qos, len),
             None => Ok(()),
+        }
+    }
+
+    /// `payload` as it goes out to `topic`: stamped with `--stamp`, else as given.
+    pub fn outgoing(&mut self, topic: &str, payload: Bytes) -> Result<Bytes, Fail> {
+        match &mut self.stamper {
+            Some(stamper) => stamper.stamp(topic, &payload),
+            None => Ok(payload),
         }
     }
 

@@ -60,6 +60,7 @@ pub async fn run(repeat: &Repeat, publisher: &mut Publisher) -> Result<(), Fail>
             Some(t) => Bytes::from(t.render(index)),
             None => repeat.message.payload.clone(),
         };
+        let payload = publisher.outgoing(&topic, payload)?;
         // Not `Publisher::publish`: one layer of futures less per message.
         let len = payload.len();
         let taken = publisher.session.publish_with(

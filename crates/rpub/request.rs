@@ -108,6 +108,7 @@ impl<'a> Answer<'a> {
             session,
             tracker,
             stop,
+            ..
         } = publisher;
         let deadline = Instant::now() + wait;
         let mut answered = false;

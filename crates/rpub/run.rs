@@ -14,11 +14,21 @@ use crate::lines::{self, EachLine};
 use crate::plan::Plan;
 use crate::publisher::Publisher;
 use crate::replay::Replayer;
+use crate::stamp::Stamper;
 use crate::tracker::Tracker;
 use crate::{repeat, request};
 
 /// Connect with `opts` and carry out `plan`.
-pub async fn carry_out(plan: &Plan, opts: &ConnectOptions, show: Show) -> Result<Exit, Fail> {
+/// `stamp`: `--stamp`.
+pub async fn carry_out(
+    plan: &Plan,
+    opts: &ConnectOptions,
+    show: Show,
+    stamp: bool,
+) -> Result<Exit, Fail> {
+    if let Plan::Load(load) = plan {
+        return crate::load::carry_out(load, opts, show, stamp).await;
+    }
     let Some((session, stop)) = start::connect(opts).await? else {
         return Ok(Exit::Interrupted);
     };
@@ -31,8 +41,9 @@ pub async fn carry_out(plan: &Plan, opts: &ConnectOptions, show: Show) -> Result
         session,
         tracker,
         stop,
+        stamper: stamp.then(|| Stamper::new(&opts.client_id)),
     };
-    let stats = show.stats.then(|| Stats::start(Tool::Rpub));
+    let stats = show.stats.is_some().then(|| Stats::start(Tool::Rpub));
     let outcome = publish(plan, &mut publisher).await;
     progress::clear();
     if let Some(stats) = stats {
@@ -57,6 +68,8 @@ async fn publish(plan: &Plan, publisher: &mut Publisher) -> Result<Exit, Fail> {
             replayed = Some((replayer, lines));
         }
         Plan::Request(request) => request::run(request, publisher).await?,
+        // Carried out by `load::carry_out`, over sessions of its own.
+        Plan::Load(_) => {}
     }
     publisher.finish().await?;
     if let Some((replayer, lines)) = replayed {

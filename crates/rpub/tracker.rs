@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::sync::Arc;
 
 use indicatif::ProgressBar;
 
@@ -16,6 +17,8 @@ use rpubsub_core::progress::{self, Stats};
 use rpubsub_core::qos::Qos;
 use rpubsub_core::reason::Reason;
 use rpubsub_core::session::Event;
+
+use crate::load::live::Totals;
 
 /// Counts of one run.
 pub struct Tracker {
@@ -39,6 +42,15 @@ pub struct Tracker {
     topics: HashMap<u64, (String, Qos)>,
     /// The progress bar on a terminal: its position is the number of messages done.
     progress: Option<ProgressBar>,
+    /// A load run: the counts of all its clients, and how much of this one's they hold.
+    totals: Option<(Arc<Totals>, Shown)>,
+}
+
+/// What a client of a load run has added to the [`Totals`] so far.
+#[derive(Default)]
+struct Shown {
+    written: u64,
+    done: u64,
 }
 
 impl Tracker {
@@ -55,6 +67,15 @@ impl Tracker {
             first_rejection: None,
             topics: HashMap::new(),
             progress,
+            totals: None,
+        }
+    }
+
+    /// The tracker of one client of a load run, adding its counts to `totals`.
+    pub fn adding_to(totals: Arc<Totals>) -> Tracker {
+        Tracker {
+            totals: Some((totals, Shown::default())),
+            ..Tracker::new(false, None)
         }
     }
 
@@ -105,9 +126,20 @@ impl Tracker {
         Ok(())
     }
 
-    fn show_progress(&self) {
+    fn show_progress(&mut self) {
         if let Some(bar) = &self.progress {
             bar.set_position(self.done());
+        }
+        let (written, done) = (self.written, self.done());
+        if let Some((totals, shown)) = &mut self.totals {
+            // A publish sent again after a reconnect is reported written again: the totals
+            // only ever grow.
+            totals.add(
+                written.saturating_sub(shown.written),
+                done.saturating_sub(shown.done),
+            );
+            shown.written = shown.written.max(written);
+            shown.done = shown.done.max(done);
         }
     }
 
@@ -117,6 +149,9 @@ impl Tracker {
         match event {
             Event::Sent { seq, pkid } => {
                 self.written += 1;
+                if pkid != 0 && self.totals.is_some() {
+                    self.show_progress();
+                }
                 if pkid == 0 {
                     self.written_qos0 += 1;
                     self.show_progress();

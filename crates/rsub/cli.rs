@@ -94,9 +94,17 @@ pub struct Cli {
     )]
     pub format: Option<String>,
 
-    /// Print one JSON object per message and line: topic, payload (base64 when binary), qos, retain, dup, properties, receive time
+    /// Print one JSON object per message and line: topic, payload (base64 when binary), qos, retain, dup, properties, receive time (and the --check-seq/--latency summary as JSON on stderr)
     #[arg(long, conflicts_with = "format", help_heading = "Output")]
     pub json: bool,
+
+    /// Print the topic tree seen when the run ends (-W, -C, Ctrl+C): message counts, the last payload shortened, retained topics; -W is then how long to watch (exit 0); with --json as data
+    #[arg(long, conflicts_with_all = ["format", "timestamp", "timestamp_format", "verbose", "no_newline"], help_heading = "Output")]
+    pub tree: bool,
+
+    /// With --tree: draw the tree in plain ASCII even on a terminal (as it is drawn into a pipe or file)
+    #[arg(long, requires = "tree", help_heading = "Output")]
+    pub ascii: bool,
 
     /// Indent JSON (--json, and %j/%J in -F); alone, implies --json
     #[arg(long, help_heading = "Output")]
@@ -130,6 +138,14 @@ pub struct Cli {
     /// On exit, print on stderr how many messages and bytes arrived, in how long
     #[arg(long, help_heading = "Output")]
     pub stats: bool,
+
+    /// Check the numbers of stamped messages (rpub --stamp) per publisher and topic: a line on stderr for each gap, duplicate or reordering, a summary on exit (--json: as JSON); exit 8 if any were missing
+    #[arg(long, help_heading = "Stamped messages (rpub --stamp)")]
+    pub check_seq: bool,
+
+    /// Latency of stamped messages (rpub --stamp): p50, p90, p99, p99.9 and max on stderr. One host: exact; across hosts: clock offset + latency (keep the clocks on NTP)
+    #[arg(long, help_heading = "Stamped messages (rpub --stamp)")]
+    pub latency: bool,
 
     /// Do not receive the messages this client publishes itself (the clears of --remove-retained)
     #[arg(long, help_heading = "MQTT 5 (with -V mqttv5)")]

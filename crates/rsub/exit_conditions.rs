@@ -22,6 +22,8 @@ pub struct ExitConditions {
     pub after_subscribe: bool,
     /// `--expect`, `--expect-json`: print only the messages that match.
     pub expect: Option<Expect>,
+    /// `--tree`: `-W` is how long to watch, and running out of it is a normal end (exit 0).
+    pub watch: bool,
 }
 
 impl ExitConditions {

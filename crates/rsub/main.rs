@@ -5,17 +5,21 @@
 //! Flags and their meanings follow mosquitto_sub; the connection flags are shared with rpub
 //! through `rpubsub_core`. A run is three steps: parse the command line (`cli.rs`), resolve
 //! it into a plan before connecting (`plan.rs`), run the plan (`subscriber.rs`), which
-//! prints through `output/` and ends by `exit_conditions.rs`, `retained.rs` and `expect.rs`.
+//! prints through `output/` and ends by `exit_conditions.rs`, `retained.rs` and `expect.rs`;
+//! `stamps.rs` reads the stamps of `rpub --stamp` for `--check-seq` and `--latency`.
 
+mod check_seq;
 mod cli;
 mod counters;
 mod exit_conditions;
 mod expect;
+mod latency;
 mod manual;
 mod output;
 mod plan;
 mod random_filter;
 mod retained;
+mod stamps;
 mod subscriber;
 
 use std::process::ExitCode;
@@ -65,7 +69,7 @@ async fn run(cli: Cli) -> Result<Exit, Fail> {
     let stats = want_stats.then(|| Stats::start(TOOL));
     let mut subscriber = Subscriber::new(plan);
     let outcome = subscriber.run(&mut session, &mut stop).await;
-    let flushed = subscriber.flush();
+    let flushed = subscriber.finish();
     // After a stop signal the broker may be silent or gone: leave within about a second. The
     // whole call is bounded, since queueing the DISCONNECT can wait too.
     let limit = if stop.requested() {
@@ -78,6 +82,13 @@ async fn run(cli: Cli) -> Result<Exit, Fail> {
     if let Some(stats) = stats {
         subscriber.counters().print_stats(&stats);
     }
+    let outcome = match subscriber.stamps() {
+        Some(stamps) => {
+            stamps.print_summary();
+            stamps.verdict(outcome)
+        }
+        None => outcome,
+    };
     let exit = outcome?;
     match flushed.map_err(|e| Fail::writing_output(&e)) {
         // A reader gone at the last flush does not change how the run ended.

@@ -12,6 +12,7 @@ pub const MANUAL: Manual = Manual {
     description: &[
         "rsub subscribes to MQTT topic filters (+ and # wildcards) and prints each message that arrives: the payload, byte for byte, or the topic and the payload with -v. It takes mosquitto_sub's flags with the same meanings. It runs until Ctrl+C (exit 130), or until -C N messages were printed (exit 0), -W ran out (exit 27), the subscriptions were acknowledged (-E), or the reader of its output went away (rsub ... | head -3 exits 0 quietly).",
         "Besides the payload alone and -v, rsub prints mosquitto_sub's -F formats (see FORMATS), one JSON object per message and line with --json (see JSON LINES), and the receive time with --timestamp. --expect and --expect-json wait for a particular message (see HEALTH CHECKS); --stats sums up on exit.",
+        "--tree prints instead the topic tree seen during the run, once it ends (-W is then how long to watch, and its end exits 0): each level indented (box-drawing lines on a terminal, ASCII otherwise or with --ascii), per topic the messages that came, the last payload shortened and escaped (<binary, N bytes> when not text) and whether the broker holds a retained message there; with --json one JSON object with a flat list of full topics. At most 10,000 topics are kept; messages on further ones are counted.",
         "rsub speaks MQTT 3.1.1 (the default), MQTT 5 (-V mqttv5) and MQTT 3.1 (-V mqttv31), over TCP, TLS (any TLS flag, or -L mqtts://), WebSockets (-L ws:// or wss://), a Unix socket (--unix), and through an HTTP or SOCKS5 proxy (--proxy). When an established connection drops it reconnects (1 s, doubling to 30 s) and subscribes again when the broker did not keep its session; --no-reconnect exits 6 instead. A filter the broker refuses is named with its reason code; when every filter is refused rsub exits 7.",
         "Every error is one line on standard error naming the cause, and the exit status tells its kind (see EXIT STATUS). Passwords never appear in output, errors or the -d trace.",
         "Connection settings also come from environment variables, from the config file's [default] section and profiles, and from mosquitto_sub's options file (see ENVIRONMENT and FILES); flags win over all of them.",
@@ -53,6 +54,21 @@ pub const MANUAL: Manual = Manual {
             after: &[],
         },
         Section {
+            title: "STAMPED MESSAGES",
+            before: &[
+                "rpub --stamp puts \"stamp/1 PUBLISHER SEQ MICROS \" before each payload: the publisher (client id and run), the message's number on its topic from 1, and the send time in microseconds since the epoch (the format: rpubsub(7), STAMPED MESSAGES). rsub prints payloads with their stamps, as they arrived. Start rsub first: numbers start at 1.",
+                "--check-seq follows each publisher and topic: a line on stderr for each gap (\"41-57 missing\"), duplicate and reordering as it shows, and a summary on exit, also after Ctrl+C, SIGTERM or a closed pipe. rsub exits 8 when a number was missing and the run ended by itself (-C, -W, --expect, a closed pipe); duplicates and reordering are no loss. Messages without a stamp are counted, not checked; broken stamps are reported and counted. At most 10000 publishers and topics are followed, each keeping its numbers as at most 10000 ranges.",
+                "--latency gives the p50, p90, p99, p99.9 and max of the time from rpub's hand-over to rsub's receipt, on exit (and every 5 s on a terminal). On one host this is exact; across hosts it is latency plus the offset between the clocks: keep them on NTP or chrony. Messages that seem to arrive before they were sent are counted as 0 and shown apart.",
+                "With --json the summary is one JSON object, the last line on stderr:",
+            ],
+            entries: &[
+                ("stamped, unstamped, malformed", "messages with a stamp, without one, with a broken one"),
+                ("check_seq", "received, missing, duplicated, out_of_order, not_checked, and streams: per publisher and topic, received, highest, missing, missing_ranges ([first, last] pairs), duplicated, out_of_order"),
+                ("latency", "messages, p50_us, p90_us, p99_us, p99_9_us, max_us (microseconds), negative"),
+            ],
+            after: &[],
+        },
+        Section {
             title: "HEALTH CHECKS",
             before: &[
                 "--expect REGEX waits for the first message whose payload matches REGEX (searched anywhere in the payload; anchor with ^...$), prints it as the output flags say, and exits 0; with -W it exits 27 when nothing matched in time, with -C N it waits for N matching messages. Messages that do not match are not printed.",
@@ -84,6 +100,10 @@ pub const MANUAL: Manual = Manual {
         Example {
             title: "Wildcards, with the topic before each payload: one level, a level in the middle, everything:",
             commands: "rsub -t 'test/+' -v\nrsub -t 'home/+/light' -v\nrsub -t '#' -v",
+        },
+        Example {
+            title: "The topic tree seen in five seconds, with message counts, last payloads and retained topics:",
+            commands: "rsub -t '#' --tree -W 5s",
         },
         Example {
             title: "A persistent session: QoS 1 messages published while rsub is away arrive when it is back:",
@@ -124,6 +144,10 @@ pub const MANUAL: Manual = Manual {
         Example {
             title: "The settings of the profile lab, and where each comes from:",
             commands: "rsub --profile lab -t 'test/#'\nrsub --profile lab --print-config",
+        },
+        Example {
+            title: "Which stamped messages (rpub --stamp) never came, came twice or late, and how long they took; exit 8 if any never came:",
+            commands: "rsub -t 'lab/#' -q 1 --check-seq --latency -W 60s",
         },
     ],
     see_also: &["rpub(1)"],

@@ -18,9 +18,11 @@ use crate::exit_conditions::ExitConditions;
 use crate::expect::Expect;
 use crate::output::format::Format;
 use crate::output::plain::{self, Plain};
+use crate::output::tree::TreeStyle;
 use crate::output::Style;
 use crate::random_filter::RandomFilter;
 use crate::retained::Retained;
+use crate::stamps::Stamps;
 
 /// Everything a run of rsub does, decided.
 #[derive(Debug)]
@@ -42,6 +44,8 @@ pub struct Plan {
     pub stats: bool,
     /// The live counter on stderr: when stdout is not a terminal (and stderr is).
     pub live_counter: bool,
+    /// `--check-seq`, `--latency`.
+    pub stamps: Option<Stamps>,
 }
 
 /// What rsub asks of the broker once connected.
@@ -69,12 +73,16 @@ impl Plan {
             (false, true) => Retained::Only,
             (false, false) => Retained::Print,
         };
+        let live = progress::wanted(cli.connect.diagnostics.quiet, cli.connect.diagnostics.debug);
+        let json = cli.json || cli.pretty;
+        let stamps = Stamps::new(cli.check_seq, cli.latency, json, live)?;
         let until = ExitConditions {
             count: cli.count.or(expect.as_ref().map(|_| 1)),
             timeout: cli.timeout,
             // -U alone is done once the broker has answered it.
             after_subscribe: cli.exit_after_subscribe || filters.is_empty(),
             expect,
+            watch: cli.tree,
         };
         Ok(Plan {
             subscriptions: Subscriptions {
@@ -91,10 +99,8 @@ impl Plan {
             style,
             newline: !cli.no_newline,
             stats: cli.stats,
-            live_counter: progress::wanted(
-                cli.connect.diagnostics.quiet,
-                cli.connect.diagnostics.debug,
-            ) && !std::io::stdout().is_terminal(),
+            live_counter: live && !std::io::stdout().is_terminal(),
+            stamps,
         })
     }
 }
@@ -122,6 +128,13 @@ fn filters(cli: &Cli, opts: &ConnectOptions) -> Result<Vec<(String, Qos)>, Fail>
 
 /// The output style the flags ask for; a bad `-F` or time format is a usage error.
 fn style(cli: &Cli) -> Result<Style, Fail> {
+    if cli.tree {
+        return Ok(Style::Tree(TreeStyle {
+            json: cli.json || cli.pretty,
+            pretty: cli.pretty,
+            ascii: cli.ascii || !std::io::stdout().is_terminal(),
+        }));
+    }
     if let Some(text) = &cli.format {
         let format = Format::parse(text).map_err(|e| Fail::usage(format!("-F: {e}")))?;
         return Ok(Style::Format {

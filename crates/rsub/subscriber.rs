@@ -22,6 +22,7 @@ use crate::output::Output;
 use crate::plan::{Plan, Subscriptions};
 use crate::random_filter::RandomFilter;
 use crate::retained::{Clears, Retained, Verdict};
+use crate::stamps::Stamps;
 use crate::TOOL;
 
 /// The state of one subscribing run.
@@ -34,6 +35,7 @@ pub struct Subscriber {
     until: ExitConditions,
     output: Output,
     counters: Counters,
+    stamps: Option<Stamps>,
 }
 
 /// What was asked of the broker, and what it has answered.
@@ -58,6 +60,7 @@ impl Subscriber {
             newline,
             stats: _,
             live_counter,
+            stamps,
         } = plan;
         Subscriber {
             requests: Requests {
@@ -72,6 +75,7 @@ impl Subscriber {
             until,
             output: Output::stdout(style, newline),
             counters: Counters::new(live_counter),
+            stamps,
         }
     }
 
@@ -80,9 +84,14 @@ impl Subscriber {
         &self.counters
     }
 
-    /// Write out what is still buffered.
-    pub fn flush(&mut self) -> std::io::Result<()> {
-        self.output.flush()
+    /// `--check-seq`, `--latency`: what the stamps said.
+    pub fn stamps(&self) -> Option<&Stamps> {
+        self.stamps.as_ref()
+    }
+
+    /// The run is over: write out what is still buffered, and the tree of `--tree`.
+    pub fn finish(&mut self) -> std::io::Result<()> {
+        self.output.finish()
     }
 
     /// Subscribe, then print what arrives until the run is over.
@@ -106,10 +115,9 @@ impl Subscriber {
                 _ = &mut timeout => Some(self.timed_out()),
                 next = session.next() => match next {
                     Some(Incoming::Message(message)) => self.message(session, message)?,
-                    // A new session after a reconnect has forgotten the subscriptions.
-                    Some(Incoming::Event(Event::Reconnected { session_present: false })) => {
-                        self.requests.subscribe(session).await?;
-                        None
+                    Some(Incoming::Event(Event::Reconnected { session_present })) => {
+                        let answered = self.requests.reconnected(session, session_present).await?;
+                        self.until.after_answers(answered)
                     }
                     Some(Incoming::Event(event)) => self.event(event)?,
                     None => return Err(lost(session)),
@@ -125,8 +133,11 @@ impl Subscriber {
         }
     }
 
-    /// `-W` ran out.
+    /// `-W` ran out: a time out, unless it was how long to watch (`--tree`).
     fn timed_out(&self) -> Exit {
+        if self.until.watch {
+            return Exit::Ok;
+        }
         cli::warn(TOOL.name(), self.until.timed_out(&self.counters));
         Exit::Timeout
     }
@@ -171,7 +182,14 @@ impl Subscriber {
             return Ok(Some(Exit::Ok));
         }
         self.clears.note(session, message, &topic)?;
-        if verdict == Verdict::Skip || !self.random_filter.keeps() {
+        if verdict == Verdict::Skip {
+            return Ok(None);
+        }
+        // Before --random-filter, whose leaving out is no loss.
+        if let Some(stamps) = &mut self.stamps {
+            stamps.note(&topic, &message.payload);
+        }
+        if !self.random_filter.keeps() {
             return Ok(None);
         }
         self.counters.seen += 1;
@@ -214,6 +232,32 @@ impl Requests {
             self.unsubscribing += 1;
         }
         Ok(())
+    }
+
+    /// Connected again. A new session (`session_present` false) has forgotten the
+    /// subscriptions, so the filters are subscribed again, and has none left to unsubscribe
+    /// from, so the UNSUBSCRIBEs still waiting are done. A kept session may never have seen
+    /// a request that went unanswered, and nothing sends it again (rumqttc does not): those
+    /// go out once more (both are idempotent). Whether every request is now answered.
+    async fn reconnected(
+        &mut self,
+        session: &Session,
+        session_present: bool,
+    ) -> Result<bool, Fail> {
+        if !session_present {
+            self.subscribed = false;
+            self.unsubscribing = 0;
+        }
+        if !self.subscribed {
+            self.subscribe(session).await?;
+        }
+        let answered = self.asked.unsubscribe.len() - self.unsubscribing;
+        for filter in &self.asked.unsubscribe[answered..] {
+            session
+                .unsubscribe(filter, &self.asked.unsubscribe_user_properties)
+                .await?;
+        }
+        Ok(self.answered())
     }
 
     /// The SUBACK: all refused ends the run, and one line says why; some refused are each

@@ -17,7 +17,8 @@
 //! time from spawn to exit, user and system CPU, peak RSS).
 //!
 //! A file per group of cases (`cases.rs` the everyday ones, `scaling.rs` how cost grows), each
-//! with one `run(&mut Bench, &mut Vec<Case>)` called below; `harness.rs` runs a case for both
+//! with one `run(&mut Bench, &mut Vec<Case>)` called below; `load.rs`, the load figures of
+//! `rpub --clients`, runs last on a broker of its own; `harness.rs` runs a case for both
 //! tools, `measure.rs` and `counter.rs` measure and count, `report.rs` prints.
 
 // The harness of the end-to-end tests: brokers and command builders. This target uses a part.
@@ -29,6 +30,7 @@ mod binaries;
 mod cases;
 mod counter;
 mod harness;
+mod load;
 mod machine;
 mod measure;
 mod report;
@@ -76,6 +78,9 @@ fn bench() {
     let mut cases = Vec::new();
     cases::run(&mut bench, &mut cases);
     scaling::run(&mut bench, &mut cases);
+    if bench.wants("load", "clients") {
+        load::run();
+    }
     let load_after = machine::load_average();
     let notes = std::mem::take(&mut bench.notes);
     drop(bench);

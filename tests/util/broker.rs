@@ -243,6 +243,11 @@ impl Broker {
         }
     }
 
+    /// The broker's process id, while it runs (the load benchmark reads its CPU time).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// The TCP port the broker listens on (127.0.0.1).
     pub fn port(&self) -> u16 {
         self.port

@@ -48,6 +48,12 @@ pub enum Lie {
     WrongAck,
     /// Answers a QoS 2 PUBLISH with PUBCOMP, skipping PUBREC.
     PubCompFirst,
+    /// Closes the first connection on its UNSUBSCRIBE, unanswered; later connections get a
+    /// new session (session present 0) and answer as they should.
+    LostUnsubscribe,
+    /// As [`Lie::LostUnsubscribe`], but later connections are told the session was kept
+    /// (session present 1).
+    LostUnsubscribeKept,
 }
 
 /// A running scripted server; it stops taking connections when dropped.
@@ -222,7 +228,8 @@ fn serve(
         thread::sleep(Duration::from_secs(2));
         return Ok(());
     }
-    let mut connack = vec![0, 0];
+    let kept = lie == Lie::LostUnsubscribeKept && connection > 0;
+    let mut connack = vec![u8::from(kept), 0];
     if v5 {
         let zero = lie == Lie::ReceiveMaximumZero
             || (lie == Lie::ReceiveMaximumZeroLater && connection > 0);
@@ -272,6 +279,10 @@ fn serve(
             10 => {
                 let pkid = u16_at(&body, 0);
                 note(format!("UNSUBSCRIBE pkid={pkid}"));
+                let lost = matches!(lie, Lie::LostUnsubscribe | Lie::LostUnsubscribeKept);
+                if lost && connection == 0 {
+                    return Ok(());
+                }
                 s.write_all(&unsuback(lie, pkid, v5))?;
             }
             12 => s.write_all(&[0xd0, 0])?,

@@ -26,6 +26,8 @@ pub enum Exit {
     ConnectionLost = 6,
     /// The broker rejected a subscription or a publish (SUBACK, PUBACK or PUBREC reason code).
     Rejected = 7,
+    /// `rsub --check-seq`: a stamped sequence had a gap; messages were lost on the way.
+    Missing = 8,
     /// `rsub -W` ran out before its exit condition was met (27, as mosquitto_sub), or
     /// `rpub --wait-response` got no answer in time.
     Timeout = 27,
@@ -59,6 +61,10 @@ pub const TABLE: &[(Exit, &str)] = &[
     (
         Exit::Rejected,
         "the broker rejected a subscription or a publish",
+    ),
+    (
+        Exit::Missing,
+        "rsub --check-seq: stamped messages missing (a gap in a sequence)",
     ),
     (
         Exit::Timeout,
@@ -206,7 +212,7 @@ mod tests {
     #[test]
     fn the_table_lists_every_status_once() {
         let codes: Vec<u8> = TABLE.iter().map(|(exit, _)| exit.code()).collect();
-        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7, 27, 130]);
+        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7, 8, 27, 130]);
         assert!(table_text().contains("  130  stopped by a signal"));
     }
 }

@@ -22,6 +22,7 @@ pub mod reason;
 pub mod secret;
 pub mod session;
 pub mod settings;
+pub mod stamp;
 pub mod start;
 pub mod stop;
 pub mod tls;

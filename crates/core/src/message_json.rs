@@ -49,7 +49,7 @@ pub fn timestamp(at: SystemTime) -> String {
 }
 
 /// Text when `bytes` are UTF-8, else base64: `(value, is_base64)`.
-fn text_or_base64(bytes: &[u8]) -> (String, bool) {
+pub fn text_or_base64(bytes: &[u8]) -> (String, bool) {
     match std::str::from_utf8(bytes) {
         Ok(text) => (text.to_string(), false),
         Err(_) => (BASE64.encode(bytes), true),

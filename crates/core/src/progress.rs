@@ -46,10 +46,18 @@ pub fn bar(total: Option<u64>, unit: &str) -> ProgressBar {
 /// rsub's live counter: messages, rate and bytes, updated with [`ProgressBar::set_position`]
 /// and [`ProgressBar::set_message`].
 pub fn counter() -> ProgressBar {
+    spinner("{spinner} {pos} messages  {per_sec}  {msg}  {elapsed}")
+}
+
+/// rpub's line for a load run: what its message says (connected, sent, acknowledged), and the
+/// rate of the position (the messages done).
+pub fn load_line() -> ProgressBar {
+    spinner("{spinner} {msg}  {per_sec}  {elapsed}")
+}
+
+fn spinner(template: &str) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        ProgressStyle::with_template("{spinner} {pos} messages  {per_sec}  {msg}  {elapsed}")
-    {
+    if let Ok(style) = ProgressStyle::with_template(template) {
         bar.set_style(style);
     }
     bar.enable_steady_tick(Duration::from_millis(200));

@@ -1,8 +1,9 @@
-//! Writing received messages to stdout, in one of three styles: plain (`plain.rs`: the
+//! Writing received messages to stdout, in one of four styles: plain (`plain.rs`: the
 //! payload, `-v`, `--timestamp`, colour), a `-F` format (`format.rs`, with mosquitto's
-//! `%j`/`%J` objects in `mosquitto_json.rs`), or `--json` lines (the lossless schema in
-//! `rpubsub_core::message_json`). A newline follows each message unless `-N`; a JSON line
-//! ends in its own.
+//! `%j`/`%J` objects in `mosquitto_json.rs`), `--json` lines (the lossless schema in
+//! `rpubsub_core::message_json`), or `--tree` (`tree.rs`: nothing per message, the topic
+//! tree once at the end). A newline follows each message unless `-N`; a JSON line ends in
+//! its own.
 //!
 //! Output is buffered and flushed when no more messages are waiting (subscriber.rs), so a
 //! burst costs one write instead of one per message, while a lone message still shows at once.
@@ -10,6 +11,7 @@
 pub mod format;
 pub mod mosquitto_json;
 pub mod plain;
+pub mod tree;
 
 use std::io::{self, BufWriter, Stdout, Write};
 use std::time::SystemTime;
@@ -19,6 +21,7 @@ use rpubsub_core::session::Message;
 
 use self::format::Format;
 use self::plain::Plain;
+use self::tree::{Tree, TreeStyle};
 
 /// How each message is written.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +32,8 @@ pub enum Style {
     Format { format: Format, pretty: bool },
     /// `--json`, `--pretty`.
     Json { pretty: bool },
+    /// `--tree`: the topics seen, printed at the end.
+    Tree(TreeStyle),
 }
 
 /// The buffered writer of received messages.
@@ -39,6 +44,8 @@ pub struct Output<W: Write = Stdout> {
     newline: bool,
     /// The style shows the receive time (decided once: asked for every message).
     needs_time: bool,
+    /// `--tree`: what it has seen so far.
+    tree: Tree,
 }
 
 impl Output {
@@ -54,12 +61,14 @@ impl<W: Write> Output<W> {
             Style::Plain(plain) => plain.timestamp.is_some(),
             Style::Format { format, .. } => format.uses_time(),
             Style::Json { .. } => true,
+            Style::Tree(_) => false,
         };
         Output {
             out: BufWriter::with_capacity(64 * 1024, writer),
             style,
             newline,
             needs_time,
+            tree: Tree::default(),
         }
     }
 
@@ -80,6 +89,10 @@ impl<W: Write> Output<W> {
             Style::Json { pretty } => {
                 return message_json::write(&mut self.out, message, received, *pretty)
             }
+            Style::Tree(_) => {
+                self.tree.record(message);
+                return Ok(());
+            }
         }
         if self.newline {
             self.out.write_all(b"\n")?;
@@ -89,6 +102,14 @@ impl<W: Write> Output<W> {
 
     pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
+    }
+
+    /// The run is over: write what is only written at the end (the tree), and flush.
+    pub fn finish(&mut self) -> io::Result<()> {
+        if let Style::Tree(style) = self.style {
+            self.tree.write(&mut self.out, style)?;
+        }
+        self.flush()
     }
 }
 

@@ -21,7 +21,9 @@ const HEADING: &str = "Config file";
 #[derive(Debug, Clone, Args)]
 pub struct ConfigArgs {
     /// Use the settings of profile NAME from the config file (over its [default] section)
-    #[arg(long, value_name = "NAME", env = PROFILE_ENV, help_heading = HEADING)]
+    // An empty name is no profile of any file: refused, so `RPUBSUB_PROFILE=` is named.
+    #[arg(long, value_name = "NAME", env = PROFILE_ENV, help_heading = HEADING,
+          value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub profile: Option<String>,
 
     /// Read settings from FILE instead of $XDG_CONFIG_HOME/rpubsub/config.toml
