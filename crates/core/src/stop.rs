@@ -37,24 +37,26 @@ pub struct Stop {
 
 impl Stop {
     /// Install the handlers, on their own thread.
+    ///
+    /// SIGINT and SIGTERM are held back on the calling thread (and on the threads it starts
+    /// later) and let through only on the signal thread once its handlers are in: a signal
+    /// that comes while that thread starts waits for it rather than killing the process with
+    /// the default action, and the caller does not wait for the thread to start (that
+    /// hand-over cost a one-shot publish about a millisecond: waking the other core).
     pub fn install() -> Result<Stop, Fail> {
-        let cannot = |e: &std::io::Error| {
-            Fail::new(
-                Exit::Failure,
-                format!("cannot watch for Ctrl+C: {}", crate::io_error_text(e)),
-            )
-        };
         let (tx, rx) = watch::channel(false);
-        let (ready_tx, ready) = std::sync::mpsc::channel();
-        std::thread::Builder::new()
+        mask(libc::SIG_BLOCK, &[libc::SIGINT, libc::SIGTERM]);
+        let spawned = std::thread::Builder::new()
             .name("signals".into())
-            .spawn(move || watch_signals(tx, ready_tx))
-            .map_err(|e| cannot(&e))?;
-        match ready.recv() {
-            Ok(Ok(())) => Ok(Stop { rx }),
-            Ok(Err(e)) => Err(cannot(&e)),
-            Err(_) => Err(Fail::new(Exit::Failure, "cannot watch for Ctrl+C")),
+            .spawn(move || watch_signals(tx));
+        if let Err(e) = spawned {
+            mask(libc::SIG_UNBLOCK, &[libc::SIGINT, libc::SIGTERM]);
+            return Err(Fail::new(
+                Exit::Failure,
+                format!("cannot watch for Ctrl+C: {}", crate::io_error_text(&e)),
+            ));
         }
+        Ok(Stop { rx })
     }
 
     /// The connection is up: a clean stop may take longer from now on (it sends DISCONNECT).
@@ -74,30 +76,34 @@ impl Stop {
     }
 }
 
-/// The signal thread: a runtime of its own that only waits for SIGINT and SIGTERM.
-fn watch_signals(tx: watch::Sender<bool>, ready: std::sync::mpsc::Sender<std::io::Result<()>>) {
+/// The signal thread: a runtime of its own that only waits for SIGINT and SIGTERM. Should
+/// it fail to start, the signals are let through here with their default action (death by
+/// the signal, the same status), after one line saying so.
+fn watch_signals(tx: watch::Sender<bool>) {
+    let cannot = |e: std::io::Error| {
+        crate::cli::warning(format_args!(
+            "cannot watch for Ctrl+C: {}",
+            crate::io_error_text(&e)
+        ));
+        mask(libc::SIG_UNBLOCK, &[libc::SIGINT, libc::SIGTERM]);
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .enable_time()
         .build()
     {
         Ok(rt) => rt,
-        Err(e) => {
-            let _ = ready.send(Err(e));
-            return;
-        }
+        Err(e) => return cannot(e),
     };
     runtime.block_on(async move {
         let handlers =
             signal(SignalKind::interrupt()).and_then(|i| Ok((i, signal(SignalKind::terminate())?)));
         let (mut interrupt, mut terminate) = match handlers {
             Ok(h) => h,
-            Err(e) => {
-                let _ = ready.send(Err(e));
-                return;
-            }
+            Err(e) => return cannot(e),
         };
-        let _ = ready.send(Ok(()));
+        // The handlers are in: what was held back (and all that comes later) arrives here.
+        mask(libc::SIG_UNBLOCK, &[libc::SIGINT, libc::SIGTERM]);
         let got = tokio::select! {
             _ = interrupt.recv() => libc::SIGINT,
             _ = terminate.recv() => libc::SIGTERM,
@@ -139,8 +145,28 @@ pub fn die_of_signal() {
     // the default action of SIGINT and SIGTERM ends the process here.
     unsafe {
         libc::signal(got, libc::SIG_DFL);
+    }
+    // Held back on every thread but the signal thread: let it through on this one.
+    mask(libc::SIG_UNBLOCK, &[got]);
+    // SAFETY: as above.
+    unsafe {
         libc::raise(got);
     }
     // Not reached; should the signal somehow be blocked, exit with the status a shell shows.
     std::process::exit(128 + got);
+}
+
+/// Hold back (`libc::SIG_BLOCK`) or let through (`libc::SIG_UNBLOCK`) `signals` on the
+/// calling thread.
+fn mask(how: libc::c_int, signals: &[libc::c_int]) {
+    // SAFETY: a signal set on the stack, filled by libc and handed to pthread_sigmask, which
+    // changes only the calling thread's mask.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for &signal in signals {
+            libc::sigaddset(&mut set, signal);
+        }
+        libc::pthread_sigmask(how, &set, std::ptr::null_mut());
+    }
 }
