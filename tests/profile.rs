@@ -299,7 +299,7 @@ fn bad_file(text: &str, expected: &str) {
 fn mistakes_in_the_file_name_file_line_and_key() {
     bad_file(
         "[default]\nhost = \"h\"\n\n[profile.lab]\nhots = \"x\"\n",
-        "5: unknown key 'hots' in [profile.lab] (keys: host, port, username, password, password-file, id-prefix, protocol-version, keepalive, connect-timeout, cafile, capath, cert, key, key-passphrase-file, tls-version, proxy, bind-address)",
+        "5: unknown key 'hots' in [profile.lab] (keys: host, port, username, password, password-file, id-prefix, protocol-version, keepalive, connect-timeout, cafile, capath, cert, key, key-passphrase-file, tls-version, ciphers, proxy, bind-address)",
     );
     // A mistake in a profile nobody picked is still a mistake.
     bad_file(

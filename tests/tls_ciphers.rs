@@ -119,3 +119,45 @@ fn what_rustls_does_not_offer_is_refused_by_name() {
         .usage_error("rpub")
         .stderr_mentions("no TLS 1.3 suite, and --tls-version tlsv1.3 allows only TLS 1.3");
 }
+
+/// A list written for OpenSSL, as mosquitto users keep it, in the config file: taking out
+/// what rustls does not have (`!AES128-SHA`, `-DHE-RSA-AES256-SHA`) changes nothing, and the
+/// file's `ciphers` turns TLS on and picks the suites as the flag does: the one the broker
+/// takes connects, another does not.
+#[test]
+fn an_openssl_list_in_the_config_file() {
+    let pki = Pki::new();
+    let (broker, port) = one_suite_broker(&pki);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    let write = |list: &str| {
+        let text = format!(
+            "[default]\nhost = \"localhost\"\nport = {port}\ncafile = \"{}\"\nciphers = \"{list}\"\n",
+            pki.path("ca.crt")
+        );
+        std::fs::write(&config, text).unwrap();
+    };
+    let config_arg = config.display().to_string();
+    let t = topic!();
+    write(&format!(
+        "{TAKEN}:!aNULL:!MD5:!AES128-SHA:-DHE-RSA-AES256-SHA"
+    ));
+    let sub = bin("rsub")
+        .args(["--config", &config_arg, "-t", &t, "-C", "1"])
+        .subscribed();
+    bin("rpub")
+        .args(["--config", &config_arg, "-t", &t, "-m", "pasted list"])
+        .run()
+        .code(0)
+        .stderr_empty();
+    sub.finish(SHORT).code(0).stdout("pasted list\n");
+
+    write("ECDHE-ECDSA-CHACHA20-POLY1305:!AES128-SHA");
+    bin("rpub")
+        .args(["--config", &config_arg, "-t", &t, "-m", "x"])
+        .run()
+        .code(5)
+        .one_error_line("rpub")
+        .stderr_mentions("cipher suite not offered, see --tls-version and --ciphers");
+    drop(broker);
+}

@@ -11,8 +11,8 @@
 //! OpenSSL; `+X` (reordering) and `@STRENGTH`/`@SECLEVEL=N` change nothing, the order being
 //! rustls' own preference. Unlike mosquitto with OpenSSL, whose list leaves TLS 1.3's suites
 //! alone, the list here is the whole set offered: a list of TLS 1.2 suites means TLS 1.2.
-//! Anything else, a suite rustls does not have (`AES128-SHA`) included, is refused with the
-//! names it could have been.
+//! Asking for anything else, a suite rustls does not have (`AES128-SHA`) included, is refused
+//! with the names it could have been; taking it out (`!AES128-SHA`, `-FOO`) changes nothing.
 
 use rustls::CipherSuite;
 
@@ -197,7 +197,12 @@ pub fn parse(list: &str, tls13_only: bool) -> Result<CipherList, String> {
             b'+' => (Op::Reorder, &entry[1..]),
             _ => (Op::Add, entry),
         };
-        let matched = selection(body)?;
+        // Taking out what is not offered changes nothing, as in OpenSSL: a list written for
+        // OpenSSL (`HIGH:!aNULL:!AES128-SHA`) stays valid. Only asking for it is refused.
+        let matched = match selection(body) {
+            Err(_) if op != Op::Add => continue,
+            result => result?,
+        };
         for (i, hit) in matched.into_iter().enumerate() {
             if !hit {
                 continue;
@@ -366,6 +371,12 @@ mod tests {
             ["ECDHE-RSA-CHACHA20-POLY1305"]
         );
         assert!(parse("!CHACHA20:ECDHE-RSA-CHACHA20-POLY1305", false).is_err());
+        // What is not offered may be taken out; it changes nothing.
+        assert_eq!(
+            openssl_names("HIGH:!aNULL:!AES128-SHA:-ECDHE-RSA-AES128-SHA256:+FOO"),
+            openssl_names("HIGH")
+        );
+        assert!(parse("!AES128-SHA", false).is_err(), "nothing is left");
         assert_eq!(openssl_names("TLSv1.3:+AES128").len(), 3);
     }
 

@@ -65,7 +65,7 @@ pub struct TlsArgs {
     pub tls_version: Option<TlsVersionArg>,
 
     /// Offer only these cipher suites: OpenSSL's or IANA's names (ECDHE-RSA-AES256-GCM-SHA384, TLS_AES_128_GCM_SHA256) and words (HIGH, !aNULL), separated by ':'; turns TLS on
-    #[arg(long, value_name = "LIST", help_heading = HEADING)]
+    #[arg(long, value_name = "LIST", help_heading = HEADING, group = IN_FILE)]
     pub ciphers: Option<String>,
 
     /// Do not check that the broker's certificate names the host (the chain is still verified)
