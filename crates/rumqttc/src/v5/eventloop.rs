@@ -178,14 +178,11 @@ impl EventLoop {
         match self.select().await {
             Ok(v) => Ok(v),
             Err(e) => {
-                // rpubsub: a packet the broker should not have sent (an acknowledgement of
-                // nothing in flight, a packet only clients send) is its protocol error: say so
-                // before closing (MQTT 5, 4.13.2), within a second (it may not be reading).
-                if matches!(
-                    e,
-                    ConnectionError::MqttState(StateError::Unsolicited(_) | StateError::WrongPacket)
-                ) {
-                    let told = self.tell_protocol_error();
+                // rpubsub: a packet the broker should not have sent (see `broker_error`) is
+                // its error: say which before closing (MQTT 5, 4.13), within a second (it may
+                // not be reading).
+                if let Some(reason) = broker_error(&e) {
+                    let told = self.tell_broker_error(reason);
                     let _ = time::timeout(Duration::from_secs(1), told).await;
                 }
                 // MQTT requires that packets pending acknowledgement should be republished on session resume.
@@ -205,18 +202,23 @@ impl EventLoop {
         if self.network.is_none() {
             return Ok(());
         }
-        let told = self.tell_protocol_error().await;
+        let told = self
+            .tell_broker_error(DisconnectReasonCode::ProtocolError)
+            .await;
         self.clean();
         told
     }
 
-    // rpubsub: DISCONNECT 0x82 on the open connection, with no event: whoever polls must not
-    // take it for a DISCONNECT it asked for.
-    async fn tell_protocol_error(&mut self) -> Result<(), ConnectionError> {
+    // rpubsub: DISCONNECT with this reason code on the open connection, with no event: whoever
+    // polls must not take it for a DISCONNECT it asked for.
+    async fn tell_broker_error(
+        &mut self,
+        reason: DisconnectReasonCode,
+    ) -> Result<(), ConnectionError> {
         let Some(network) = self.network.as_mut() else {
             return Ok(());
         };
-        let disconnect = Disconnect::new(DisconnectReasonCode::ProtocolError);
+        let disconnect = Disconnect::new(reason);
         network.write(Packet::Disconnect(disconnect)).await?;
         network.flush().await?;
         Ok(())
@@ -343,6 +345,31 @@ impl EventLoop {
                 Err(_) => Err(ConnectionError::RequestsDone),
             }
         }
+    }
+}
+
+// rpubsub: which failures are the broker's error, and the reason code of the DISCONNECT that
+// says so (MQTT 5, 4.13): an acknowledgement of nothing in flight or a packet only clients
+// send is a protocol error (0x82); a packet over the maximum size the client announced is
+// too large (0x95); any other packet the decoder refused is malformed (0x81). The connection's
+// own failures, and a packet of the client's that cannot be written, are none of these.
+fn broker_error(e: &ConnectionError) -> Option<DisconnectReasonCode> {
+    use super::mqttbytes::Error as Decoding;
+    let ConnectionError::MqttState(e) = e else {
+        return None;
+    };
+    match e {
+        StateError::Unsolicited(_) | StateError::WrongPacket => {
+            Some(DisconnectReasonCode::ProtocolError)
+        }
+        StateError::Deserialization(e) => match e {
+            Decoding::Io(_) | Decoding::OutgoingPacketTooLarge { .. } | Decoding::PayloadTooLong => {
+                None
+            }
+            Decoding::PayloadSizeLimitExceeded { .. } => Some(DisconnectReasonCode::PacketTooLarge),
+            _ => Some(DisconnectReasonCode::MalformedPacket),
+        },
+        _ => None,
     }
 }
 
@@ -518,11 +545,16 @@ mod rpubsub_tests {
     /// An event loop that is connected, as far as it knows, to a broker played by the test
     /// at the other end of the returned pipe.
     fn connected(inflight: u16) -> (EventLoop, DuplexStream) {
+        connected_with(inflight, None)
+    }
+
+    /// As `connected`, taking packets of at most `max_incoming` bytes from the broker.
+    fn connected_with(inflight: u16, max_incoming: Option<u32>) -> (EventLoop, DuplexStream) {
         let mut options = MqttOptions::new("test", "localhost", 1883);
         options.set_outgoing_inflight_upper_limit(inflight);
         let mut eventloop = EventLoop::new(options, 100);
         let (client, broker) = tokio::io::duplex(1 << 20);
-        eventloop.network = Some(Network::new(client, None));
+        eventloop.network = Some(Network::new(client, max_incoming));
         eventloop.keepalive_timeout = Some(Box::pin(time::sleep(Duration::from_secs(60))));
         (eventloop, broker)
     }
@@ -545,34 +577,79 @@ mod rpubsub_tests {
 
     #[tokio::test]
     async fn an_unsolicited_ack_is_answered_with_disconnect_0x82() {
-        let (mut eventloop, mut broker) = connected(10);
         let mut puback = BytesMut::new();
         PubAck::new(7, None).write(&mut puback).unwrap();
-        broker.write_all(&puback).await.unwrap();
-        let failed = loop {
-            match time::timeout(Duration::from_secs(1), eventloop.poll()).await {
-                Ok(Err(e)) => break e,
-                Ok(Ok(_)) => continue,
-                Err(_) => panic!("no error on an unsolicited PUBACK"),
-            }
-        };
+        let (failed, packets) = failure_on(connected(10), &puback).await;
         assert!(matches!(
             failed,
             ConnectionError::MqttState(StateError::Unsolicited(7))
         ));
-        let packets = received(&mut broker).await;
-        assert_eq!(
-            packets,
-            [Packet::Disconnect(Disconnect::new(
-                DisconnectReasonCode::ProtocolError
-            ))]
-        );
-        // No event says a DISCONNECT went out: the caller never asked for one.
+        assert_eq!(packets, [disconnect(DisconnectReasonCode::ProtocolError)]);
+    }
+
+    #[tokio::test]
+    async fn a_packet_the_decoder_refuses_is_answered_with_disconnect_0x81() {
+        // Packet type 0; a remaining length of five bytes; a PUBACK with property 0x7f.
+        let malformed: [&[u8]; 3] = [
+            &[0x00, 0x00],
+            &[0x40, 0xff, 0xff, 0xff, 0xff, 0x01],
+            &[0x40, 0x05, 0x00, 0x01, 0x00, 0x01, 0x7f],
+        ];
+        for bytes in malformed {
+            let (failed, packets) = failure_on(connected(10), bytes).await;
+            assert!(
+                matches!(
+                    failed,
+                    ConnectionError::MqttState(StateError::Deserialization(_))
+                ),
+                "{bytes:x?}: {failed:?}"
+            );
+            assert_eq!(
+                packets,
+                [disconnect(DisconnectReasonCode::MalformedPacket)],
+                "{bytes:x?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_packet_over_the_maximum_size_is_answered_with_disconnect_0x95() {
+        // The header of a PUBLISH of 200 bytes is enough to refuse it.
+        let (failed, packets) = failure_on(connected_with(10, Some(100)), &[0x30, 0xc8, 0x01]).await;
+        assert!(matches!(
+            failed,
+            ConnectionError::MqttState(StateError::Deserialization(
+                crate::v5::mqttbytes::Error::PayloadSizeLimitExceeded { .. }
+            ))
+        ));
+        assert_eq!(packets, [disconnect(DisconnectReasonCode::PacketTooLarge)]);
+    }
+
+    fn disconnect(reason: DisconnectReasonCode) -> Packet {
+        Packet::Disconnect(Disconnect::new(reason))
+    }
+
+    /// The broker sends `bytes` on `connection`: the error `poll` fails with, and what the
+    /// broker was sent. No event says a DISCONNECT went out: the caller never asked for one.
+    async fn failure_on(
+        connection: (EventLoop, DuplexStream),
+        bytes: &[u8],
+    ) -> (ConnectionError, Vec<Packet>) {
+        let (mut eventloop, mut broker) = connection;
+        broker.write_all(bytes).await.unwrap();
+        let failed = loop {
+            match time::timeout(Duration::from_secs(1), eventloop.poll()).await {
+                Ok(Err(e)) => break e,
+                Ok(Ok(_)) => continue,
+                Err(_) => panic!("no error on {bytes:x?}"),
+            }
+        };
         assert!(!eventloop
             .state
             .events
             .iter()
             .any(|e| *e == Event::Outgoing(Outgoing::Disconnect)));
+        (failed, received(&mut broker).await)
     }
 
     /// Polls until nothing happens for a while.
