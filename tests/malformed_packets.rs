@@ -163,6 +163,21 @@ fn a_suback_with_a_result_mqtt_does_not_define_ends_rsub() {
     }
 }
 
+/// An MQTT 5 acknowledgement with a reason code MQTT 5 does not define is named as such, not
+/// as a CONNACK's or a SUBACK's.
+#[test]
+fn an_mqtt5_reason_code_mqtt5_does_not_define_ends_the_session() {
+    let words = "a packet with reason code 0x42, which MQTT 5 does not define";
+    publish_answered_with(&[0x40, 0x03, 0x00, 0x01, 0x42], "5", words);
+    let liar = Liar::start(Lie::Malformed(&[0xb0, 0x04, 0x00, 0x01, 0x00, 0x42]));
+    let out = at(&liar, "rsub", &["-V", "5", "-U", "a/b", "-E"]).run();
+    out.code(6).one_error_line("rsub").stderr_mentions(&format!(
+        "rsub: connection to 127.0.0.1:{} lost: the broker sent {words} (a protocol error)",
+        liar.port()
+    ));
+    told_malformed(&liar, &out, "5");
+}
+
 /// MQTT 3.1.1 topics are UTF-8 (1.5.3); MQTT 5's are too, but rumqttc's MQTT 5 decoder keeps
 /// topics as bytes.
 #[test]

@@ -181,7 +181,8 @@ fn reason(num: u8) -> Result<UnsubAckReason, Error> {
         0x87 => UnsubAckReason::NotAuthorized,
         0x8F => UnsubAckReason::TopicFilterInvalid,
         0x91 => UnsubAckReason::PacketIdentifierInUse,
-        num => return Err(Error::InvalidSubscribeReasonCode(num)),
+        // rpubsub: InvalidReason, not InvalidSubscribeReasonCode: this is an UNSUBACK.
+        num => return Err(Error::InvalidReason(num)),
     };
 
     Ok(code)
