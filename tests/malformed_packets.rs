@@ -222,12 +222,34 @@ fn an_mqtt5_packet_over_the_maximum_size_asked_for_ends_rsub() {
     told(&liar, &out, "5", 0x95);
 }
 
+/// Bytes that are no packet in answer to CONNECT: the first connection fails as any other
+/// that cannot be made (exit 3); over MQTT 5 the broker is told with DISCONNECT 0x81.
+#[test]
+fn a_malformed_answer_to_connect_is_named() {
+    for version in ["311", "5"] {
+        let liar = Liar::start(Lie::MalformedConnAck {
+            bytes: TYPE_0,
+            from: 0,
+        });
+        let out = at(&liar, "rpub", &["-V", version, "-t", "a/b", "-m", "hi"]).run();
+        out.code(3).one_error_line("rpub").stderr_mentions(&format!(
+            "rpub: cannot connect to 127.0.0.1:{}: the broker sent a packet of type 0, which MQTT does not define (a protocol error)",
+            liar.port()
+        ));
+        told_malformed(&liar, &out, version);
+    }
+}
+
 /// Bytes that are no packet in answer to the CONNECT of a reconnect end the session too
-/// (exit 6, the message not acknowledged), instead of a reconnect after each.
+/// (exit 6, the message not acknowledged), instead of a reconnect after each; over MQTT 5
+/// the broker is told with DISCONNECT 0x81.
 #[test]
 fn a_malformed_answer_to_a_reconnect_ends_rpub() {
     for version in ["311", "5"] {
-        let liar = Liar::start(Lie::MalformedLater(TYPE_0));
+        let liar = Liar::start(Lie::MalformedConnAck {
+            bytes: TYPE_0,
+            from: 1,
+        });
         let out = at(
             &liar,
             "rpub",
@@ -238,11 +260,13 @@ fn a_malformed_answer_to_a_reconnect_ends_rpub() {
             "rpub: cannot connect to 127.0.0.1:{}: the broker sent a packet of type 0, which MQTT does not define (a protocol error); 1 of 1 messages not acknowledged",
             liar.port()
         ));
-        let connects = liar
-            .seen()
-            .iter()
-            .filter(|l| l.starts_with("CONNECT"))
-            .count();
-        assert_eq!(connects, 2, "over {version}: {:?}", liar.seen());
+        let seen = liar.seen();
+        let connects = seen.iter().filter(|l| l.starts_with("CONNECT")).count();
+        assert_eq!(connects, 2, "over {version}: {seen:?}");
+        if liar.saw("DISCONNECT 81") != (version == "5") {
+            out.fail(&format!(
+                "MQTT 5 must end with DISCONNECT 0x81, MQTT 3.1.1 with none: {seen:?}"
+            ));
+        }
     }
 }

@@ -60,9 +60,10 @@ pub enum Lie {
     /// type, lengths that do not add up, a property MQTT 5 does not define...). Later
     /// connections answer as they should, so a client that reconnects gets through.
     Malformed(&'static [u8]),
-    /// A normal CONNACK first, closing on the first PUBLISH unacknowledged; later connections
-    /// get these bytes instead of CONNACK.
-    MalformedLater(&'static [u8]),
+    /// These bytes instead of CONNACK, from connection `from` (counting from 0) on; the
+    /// connections before get a normal CONNACK and are closed on their first PUBLISH,
+    /// unacknowledged.
+    MalformedConnAck { bytes: &'static [u8], from: usize },
     /// An MQTT 5 UNSUBACK without the reason code its UNSUBSCRIBE's filter takes (3.11.3).
     BareUnsubAck,
 }
@@ -239,22 +240,11 @@ fn serve(
         thread::sleep(Duration::from_secs(2));
         return Ok(());
     }
-    if let Lie::MalformedLater(bytes) = lie {
-        if connection > 0 {
-            s.write_all(bytes)?;
-            thread::sleep(Duration::from_secs(2));
-            return Ok(());
-        }
+    match lie {
+        // What the client sends after them (a DISCONNECT) is noted below.
+        Lie::MalformedConnAck { bytes, from } if connection >= from => s.write_all(bytes)?,
+        _ => s.write_all(&connack(lie, connection, v5))?,
     }
-    let kept = lie == Lie::LostUnsubscribeKept && connection > 0;
-    let mut connack = vec![u8::from(kept), 0];
-    if v5 {
-        let zero = lie == Lie::ReceiveMaximumZero
-            || (lie == Lie::ReceiveMaximumZeroLater && connection > 0);
-        let props: &[u8] = if zero { &[0x21, 0, 0] } else { &[] };
-        connack.extend(properties(props));
-    }
-    s.write_all(&packet(0x20, &connack))?;
     loop {
         let (header, body) = read_packet(&mut s)?;
         match header >> 4 {
@@ -276,9 +266,9 @@ fn serve(
                         let kind = if qos == 2 { 0x50 } else { 0x40 };
                         s.write_all(&packet(kind, &1001u16.to_be_bytes()))?;
                     }
-                    Lie::UnsolicitedAck | Lie::ReceiveMaximumZeroLater | Lie::MalformedLater(_) => {
-                        return Ok(())
-                    }
+                    Lie::UnsolicitedAck
+                    | Lie::ReceiveMaximumZeroLater
+                    | Lie::MalformedConnAck { .. } => return Ok(()),
                     Lie::Disconnect(text) => return disconnect(&mut s, text),
                     Lie::WrongAck if qos > 0 => {
                         let kind = if qos == 2 { 0x40 } else { 0x50 };
@@ -340,6 +330,19 @@ fn malformed(lie: Lie, connection: usize) -> Option<&'static [u8]> {
         Lie::Malformed(bytes) if connection == 0 => Some(bytes),
         _ => None,
     }
+}
+
+/// The CONNACK, as `lie` has it on this connection.
+fn connack(lie: Lie, connection: usize, v5: bool) -> Vec<u8> {
+    let kept = lie == Lie::LostUnsubscribeKept && connection > 0;
+    let mut connack = vec![u8::from(kept), 0];
+    if v5 {
+        let zero = lie == Lie::ReceiveMaximumZero
+            || (lie == Lie::ReceiveMaximumZeroLater && connection > 0);
+        let props: &[u8] = if zero { &[0x21, 0, 0] } else { &[] };
+        connack.extend(properties(props));
+    }
+    packet(0x20, &connack)
 }
 
 fn subscribe(

@@ -179,11 +179,9 @@ impl EventLoop {
             Ok(v) => Ok(v),
             Err(e) => {
                 // rpubsub: a packet the broker should not have sent (see `broker_error`) is
-                // its error: say which before closing (MQTT 5, 4.13), within a second (it may
-                // not be reading).
-                if let Some(reason) = broker_error(&e) {
-                    let told = self.tell_broker_error(reason);
-                    let _ = time::timeout(Duration::from_secs(1), told).await;
+                // its error: say which before closing (MQTT 5, 4.13).
+                if let Some(network) = self.network.as_mut() {
+                    tell_broker_error(network, &e).await;
                 }
                 // MQTT requires that packets pending acknowledgement should be republished on session resume.
                 // Move pending messages from state to eventloop.
@@ -199,29 +197,12 @@ impl EventLoop {
     /// Sends DISCONNECT with reason code 0x82 (protocol error) and closes the connection,
     /// if one is open; the next poll connects again.
     pub async fn disconnect_protocol_error(&mut self) -> Result<(), ConnectionError> {
-        if self.network.is_none() {
-            return Ok(());
-        }
-        let told = self
-            .tell_broker_error(DisconnectReasonCode::ProtocolError)
-            .await;
-        self.clean();
-        told
-    }
-
-    // rpubsub: DISCONNECT with this reason code on the open connection, with no event: whoever
-    // polls must not take it for a DISCONNECT it asked for.
-    async fn tell_broker_error(
-        &mut self,
-        reason: DisconnectReasonCode,
-    ) -> Result<(), ConnectionError> {
         let Some(network) = self.network.as_mut() else {
             return Ok(());
         };
-        let disconnect = Disconnect::new(reason);
-        network.write(Packet::Disconnect(disconnect)).await?;
-        network.flush().await?;
-        Ok(())
+        let told = tell(network, DisconnectReasonCode::ProtocolError).await;
+        self.clean();
+        told
     }
 
     /// Select on network and requests and generate keepalive pings when necessary
@@ -363,14 +344,32 @@ fn broker_error(e: &ConnectionError) -> Option<DisconnectReasonCode> {
             Some(DisconnectReasonCode::ProtocolError)
         }
         StateError::Deserialization(e) => match e {
-            Decoding::Io(_) | Decoding::OutgoingPacketTooLarge { .. } | Decoding::PayloadTooLong => {
-                None
-            }
+            Decoding::Io(_)
+            | Decoding::OutgoingPacketTooLarge { .. }
+            | Decoding::PayloadTooLong => None,
             Decoding::PayloadSizeLimitExceeded { .. } => Some(DisconnectReasonCode::PacketTooLarge),
             _ => Some(DisconnectReasonCode::MalformedPacket),
         },
         _ => None,
     }
+}
+
+// rpubsub: if `e` is the broker's error, DISCONNECT saying which, within a second: a broker
+// that breaks the protocol may not be reading either, and closing is what is left then.
+async fn tell_broker_error(network: &mut Network, e: &ConnectionError) {
+    if let Some(reason) = broker_error(e) {
+        let _ = time::timeout(Duration::from_secs(1), tell(network, reason)).await;
+    }
+}
+
+// rpubsub: DISCONNECT with this reason code, with no event: whoever polls must not take it
+// for a DISCONNECT it asked for.
+async fn tell(network: &mut Network, reason: DisconnectReasonCode) -> Result<(), ConnectionError> {
+    network
+        .write(Packet::Disconnect(Disconnect::new(reason)))
+        .await?;
+    network.flush().await?;
+    Ok(())
 }
 
 /// This stream internally processes requests from the request stream provided to the eventloop
@@ -514,7 +513,16 @@ async fn mqtt_connect(
     network.flush().await?;
 
     // validate connack
-    match network.read().await? {
+    // rpubsub: bytes that are no packet in answer to CONNECT are told as they are after it.
+    let incoming = match network.read().await {
+        Ok(incoming) => incoming,
+        Err(e) => {
+            let e = ConnectionError::MqttState(e);
+            tell_broker_error(network, &e).await;
+            return Err(e);
+        }
+    };
+    match incoming {
         Incoming::ConnAck(connack) if connack.code == ConnectReturnCode::Success => {
             if let Some(props) = &connack.properties {
                 if let Some(keep_alive) = props.server_keep_alive {
@@ -615,7 +623,8 @@ mod rpubsub_tests {
     #[tokio::test]
     async fn a_packet_over_the_maximum_size_is_answered_with_disconnect_0x95() {
         // The header of a PUBLISH of 200 bytes is enough to refuse it.
-        let (failed, packets) = failure_on(connected_with(10, Some(100)), &[0x30, 0xc8, 0x01]).await;
+        let (failed, packets) =
+            failure_on(connected_with(10, Some(100)), &[0x30, 0xc8, 0x01]).await;
         assert!(matches!(
             failed,
             ConnectionError::MqttState(StateError::Deserialization(
@@ -623,6 +632,26 @@ mod rpubsub_tests {
             ))
         ));
         assert_eq!(packets, [disconnect(DisconnectReasonCode::PacketTooLarge)]);
+    }
+
+    #[tokio::test]
+    async fn a_malformed_answer_to_connect_is_answered_with_disconnect_0x81() {
+        let mut options = MqttOptions::new("test", "localhost", 1883);
+        let (client, mut broker) = tokio::io::duplex(1 << 20);
+        let mut network = Network::new(client, None);
+        // Packet type 0 instead of CONNACK.
+        broker.write_all(&[0x00, 0x00]).await.unwrap();
+        let failed = mqtt_connect(&mut options, &mut network).await.unwrap_err();
+        assert!(matches!(
+            failed,
+            ConnectionError::MqttState(StateError::Deserialization(_))
+        ));
+        let packets = received(&mut broker).await;
+        assert!(matches!(packets[0], Packet::Connect(..)));
+        assert_eq!(
+            packets[1..],
+            [disconnect(DisconnectReasonCode::MalformedPacket)]
+        );
     }
 
     fn disconnect(reason: DisconnectReasonCode) -> Packet {
