@@ -321,8 +321,8 @@ fn a_mismatched_suback_is_told_with_disconnect_0x82() {
 }
 
 /// An UNSUBACK that does not answer the UNSUBSCRIBE is no answer: `rsub -U ... -E` must not
-/// exit 0 on it.
-fn mismatched_unsuback(lie: Lie, version: &str, expected: &str) {
+/// exit 0 on it. The server, for what it received.
+fn mismatched_unsuback(lie: Lie, version: &str, expected: &str) -> Liar {
     let liar = Liar::start(lie);
     at(&liar, "rsub", &["-V", version, "-U", "a/b", "-E"])
         .run()
@@ -332,6 +332,7 @@ fn mismatched_unsuback(lie: Lie, version: &str, expected: &str) {
             "connection to 127.0.0.1:{} lost: the broker sent an UNSUBACK {expected} (a protocol error)",
             liar.port()
         ));
+    liar
 }
 
 #[test]
@@ -343,6 +344,26 @@ fn an_unsuback_for_another_packet_id_is_a_protocol_error() {
             "for packet id 2, which no UNSUBSCRIBE of ours was waiting under",
         );
     }
+}
+
+/// An MQTT 5 UNSUBACK carries one reason code per filter of its UNSUBSCRIBE (3.11.3): one
+/// without any is the broker's protocol error, said as such (exit 6, no reconnect), and told
+/// with DISCONNECT 0x82, as for any other count that does not match.
+#[test]
+fn an_mqtt5_unsuback_without_reason_codes_is_a_protocol_error() {
+    let liar = mismatched_unsuback(Lie::BareUnsubAck, "5", "with 0 results for 1 filter");
+    if !liar.saw("DISCONNECT 82") {
+        panic!(
+            "no DISCONNECT 0x82 after the bare UNSUBACK: {:?}",
+            liar.seen()
+        );
+    }
+    let connects = liar
+        .seen()
+        .iter()
+        .filter(|l| l.starts_with("CONNECT"))
+        .count();
+    assert_eq!(connects, 1, "reconnected: {:?}", liar.seen());
 }
 
 /// An MQTT 5 UNSUBACK that refuses is named in words; the run carries on as asked.

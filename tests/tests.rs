@@ -60,6 +60,8 @@ mod property_flag;
 mod load;
 // A scripted broker that breaks the protocol: no false "acknowledged", each lie named in words.
 mod lying_broker;
+// A broker that sends what no decoder takes for a packet: exit 6, in words, DISCONNECT 0x81.
+mod malformed_packets;
 // Counted delivery at QoS 0, 1 and 2, and a bulk transfer.
 mod qos;
 // --proxy through a real tinyproxy: plain, TLS and WebSocket tunnels; credentials; refusals.

@@ -1,6 +1,7 @@
 //! A scripted MQTT server that breaks the protocol in one way per test ([`Lie`]), for what no
 //! real broker does: acknowledging a packet id never used, a SUBACK that does not match its
-//! SUBSCRIBE, a CONNACK the specification forbids, hostile reason strings; or, honest
+//! SUBSCRIBE, a CONNACK the specification forbids, hostile reason strings, bytes no decoder
+//! may take for a packet; or, honest
 //! ([`Lie::Nothing`]), what a tool sent that no broker logs.
 //!
 //! It speaks just enough MQTT 3.1.1 and 5 (the version each client asks for in CONNECT):
@@ -54,6 +55,17 @@ pub enum Lie {
     /// As [`Lie::LostUnsubscribe`], but later connections are told the session was kept
     /// (session present 1).
     LostUnsubscribeKept,
+    /// On the first connection, answers the first PUBLISH, SUBSCRIBE or UNSUBSCRIBE with these
+    /// bytes instead of its acknowledgement: a packet MQTT's rules refuse (an undefined packet
+    /// type, lengths that do not add up, a property MQTT 5 does not define...). Later
+    /// connections answer as they should, so a client that reconnects gets through.
+    Malformed(&'static [u8]),
+    /// These bytes instead of CONNACK, from connection `from` (counting from 0) on; the
+    /// connections before get a normal CONNACK and are closed on their first PUBLISH,
+    /// unacknowledged.
+    MalformedConnAck { bytes: &'static [u8], from: usize },
+    /// An MQTT 5 UNSUBACK without the reason code its UNSUBSCRIBE's filter takes (3.11.3).
+    BareUnsubAck,
 }
 
 /// A running scripted server; it stops taking connections when dropped.
@@ -228,15 +240,11 @@ fn serve(
         thread::sleep(Duration::from_secs(2));
         return Ok(());
     }
-    let kept = lie == Lie::LostUnsubscribeKept && connection > 0;
-    let mut connack = vec![u8::from(kept), 0];
-    if v5 {
-        let zero = lie == Lie::ReceiveMaximumZero
-            || (lie == Lie::ReceiveMaximumZeroLater && connection > 0);
-        let props: &[u8] = if zero { &[0x21, 0, 0] } else { &[] };
-        connack.extend(properties(props));
+    match lie {
+        // What the client sends after them (a DISCONNECT) is noted below.
+        Lie::MalformedConnAck { bytes, from } if connection >= from => s.write_all(bytes)?,
+        _ => s.write_all(&connack(lie, connection, v5))?,
     }
-    s.write_all(&packet(0x20, &connack))?;
     loop {
         let (header, body) = read_packet(&mut s)?;
         match header >> 4 {
@@ -249,12 +257,18 @@ fn serve(
                     0
                 };
                 note(format!("PUBLISH qos={qos} dup={dup} pkid={pkid}"));
+                if let Some(bytes) = malformed(lie, connection) {
+                    s.write_all(bytes)?;
+                    continue;
+                }
                 match lie {
                     Lie::UnsolicitedAck if connection == 0 => {
                         let kind = if qos == 2 { 0x50 } else { 0x40 };
                         s.write_all(&packet(kind, &1001u16.to_be_bytes()))?;
                     }
-                    Lie::UnsolicitedAck | Lie::ReceiveMaximumZeroLater => return Ok(()),
+                    Lie::UnsolicitedAck
+                    | Lie::ReceiveMaximumZeroLater
+                    | Lie::MalformedConnAck { .. } => return Ok(()),
                     Lie::Disconnect(text) => return disconnect(&mut s, text),
                     Lie::WrongAck if qos > 0 => {
                         let kind = if qos == 2 { 0x40 } else { 0x50 };
@@ -275,7 +289,13 @@ fn serve(
                 note(format!("PUBREL pkid={pkid}"));
                 s.write_all(&packet(0x70, &pkid.to_be_bytes()))?;
             }
-            8 => subscribe(&mut s, lie, &body, v5, &note)?,
+            8 => match malformed(lie, connection) {
+                Some(bytes) => {
+                    note(format!("SUBSCRIBE pkid={}", u16_at(&body, 0)));
+                    s.write_all(bytes)?;
+                }
+                None => subscribe(&mut s, lie, &body, v5, &note)?,
+            },
             10 => {
                 let pkid = u16_at(&body, 0);
                 note(format!("UNSUBSCRIBE pkid={pkid}"));
@@ -283,7 +303,10 @@ fn serve(
                 if lost && connection == 0 {
                     return Ok(());
                 }
-                s.write_all(&unsuback(lie, pkid, v5))?;
+                match malformed(lie, connection) {
+                    Some(bytes) => s.write_all(bytes)?,
+                    None => s.write_all(&unsuback(lie, pkid, v5))?,
+                }
             }
             12 => s.write_all(&[0xd0, 0])?,
             14 => {
@@ -299,6 +322,27 @@ fn serve(
             other => note(format!("packet type {other}")),
         }
     }
+}
+
+/// The bytes of [`Lie::Malformed`], on the connection that gets them.
+fn malformed(lie: Lie, connection: usize) -> Option<&'static [u8]> {
+    match lie {
+        Lie::Malformed(bytes) if connection == 0 => Some(bytes),
+        _ => None,
+    }
+}
+
+/// The CONNACK, as `lie` has it on this connection.
+fn connack(lie: Lie, connection: usize, v5: bool) -> Vec<u8> {
+    let kept = lie == Lie::LostUnsubscribeKept && connection > 0;
+    let mut connack = vec![u8::from(kept), 0];
+    if v5 {
+        let zero = lie == Lie::ReceiveMaximumZero
+            || (lie == Lie::ReceiveMaximumZeroLater && connection > 0);
+        let props: &[u8] = if zero { &[0x21, 0, 0] } else { &[] };
+        connack.extend(properties(props));
+    }
+    packet(0x20, &connack)
 }
 
 fn subscribe(
@@ -345,7 +389,11 @@ fn unsuback(lie: Lie, pkid: u16, v5: bool) -> Vec<u8> {
     let mut unsuback = pkid.to_be_bytes().to_vec();
     if v5 {
         unsuback.push(0);
-        unsuback.push(if lie == Lie::RefusedUnsubAck { 0x87 } else { 0 });
+        match lie {
+            Lie::BareUnsubAck => {}
+            Lie::RefusedUnsubAck => unsuback.push(0x87),
+            _ => unsuback.push(0),
+        }
     }
     packet(0xb0, &unsuback)
 }

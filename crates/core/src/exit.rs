@@ -22,7 +22,8 @@ pub enum Exit {
     Refused = 4,
     /// TLS handshake or certificate failure.
     Tls = 5,
-    /// The connection dropped after it was established; some work was not done.
+    /// The connection dropped after it was established, or the session ended on the broker's
+    /// protocol error; some work was not done.
     ConnectionLost = 6,
     /// The broker rejected a subscription or a publish (SUBACK, PUBACK or PUBREC reason code).
     Rejected = 7,
@@ -56,7 +57,7 @@ pub const TABLE: &[(Exit, &str)] = &[
     (Exit::Tls, "TLS failure"),
     (
         Exit::ConnectionLost,
-        "connection lost after connecting; work left undone",
+        "connection lost after connecting, or the broker broke the protocol; work left undone",
     ),
     (
         Exit::Rejected,

@@ -73,6 +73,9 @@ pub enum Cause<'a> {
     NotConnAck(&'static str),
     /// The broker broke the protocol otherwise, as these words say ("the broker sent ...").
     Protocol(String),
+    /// The broker sent what the decoder refused to take for a packet, as these words say
+    /// ("the broker sent ..."): see [`Cause::ends_session`].
+    Malformed(String),
     /// An acknowledgement for a packet id nothing was in flight under: a protocol error.
     Unsolicited(u16),
     /// The broker sent DISCONNECT, saying why (MQTT 5).
@@ -93,6 +96,15 @@ impl Cause<'_> {
             Cause::Other(e) => io_cause(*e),
             _ => None,
         }
+    }
+
+    /// Does this failure end the session rather than the connection? After bytes that are
+    /// no packet, whatever the broker sent with them or would send again is guesswork: the
+    /// broker is broken (or something between corrupts the stream), and a session that
+    /// reconnected would hand it the same messages again. The pump ends it as it ends one on
+    /// the protocol errors it finds itself.
+    pub fn ends_session(&self) -> bool {
+        matches!(self, Cause::Malformed(_))
     }
 
     /// Did the peer hang up on us (at the TCP level, not in a TLS alert)?
@@ -136,7 +148,7 @@ pub fn read(cause: &Cause<'_>, peer: &Peer, phase: Phase) -> Fail {
             },
             format!("{address} {}", super::connect::not_connack(name)),
         ),
-        Cause::Protocol(what) => protocol_error(address, phase, what),
+        Cause::Protocol(what) | Cause::Malformed(what) => protocol_error(address, phase, what),
         Cause::Unsolicited(pkid) => protocol_error(
             address,
             phase,

@@ -77,7 +77,16 @@ pub async fn run<W: Wire>(mut eventloop: W::EventLoop, pump: Pump) {
                 failed = Some(e);
             }
             Err(e) => {
-                let fail = failure::read(&W::cause(&e), &pump.peer, Phase::Connected);
+                let (fail, ends) = {
+                    let cause = W::cause(&e);
+                    let fail = failure::read(&cause, &pump.peer, Phase::Connected);
+                    (fail, cause.ends_session())
+                };
+                if ends {
+                    // rumqttc has told the broker (MQTT 5: DISCONNECT 0x81) and closed.
+                    pump.lost(fail);
+                    return;
+                }
                 if !recovery::recover::<W>(&mut eventloop, &pump, fail).await {
                     return;
                 }

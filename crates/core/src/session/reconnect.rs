@@ -173,8 +173,8 @@ enum Attempt {
     /// CONNACK: whether the broker resumed the session.
     Connected(bool),
     Failed(Fail),
-    /// The broker answered CONNECT breaking the protocol (a CONNACK with Receive Maximum 0):
-    /// no point trying again.
+    /// The broker answered CONNECT breaking the protocol (a CONNACK with Receive Maximum 0,
+    /// bytes that are no packet): no point trying again.
     Broken(Fail),
 }
 
@@ -200,7 +200,17 @@ async fn connect_once<W: Wire>(eventloop: &mut W::EventLoop, pump: &Pump) -> Att
                 }
             }
         }
-        Err(e) => Attempt::Failed(failure::read(&W::cause(&e), &pump.peer, Phase::Connecting)),
+        Err(e) => {
+            let cause = W::cause(&e);
+            let fail = failure::read(&cause, &pump.peer, Phase::Connecting);
+            if cause.ends_session() {
+                // Bytes that are no packet in answer to CONNECT: the session ends, as on them
+                // after CONNACK; it did connect, so the status is that of a lost connection.
+                Attempt::Broken(Fail::new(Exit::ConnectionLost, fail.message))
+            } else {
+                Attempt::Failed(fail)
+            }
+        }
     }
 }
 

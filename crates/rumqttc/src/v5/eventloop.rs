@@ -178,15 +178,10 @@ impl EventLoop {
         match self.select().await {
             Ok(v) => Ok(v),
             Err(e) => {
-                // rpubsub: a packet the broker should not have sent (an acknowledgement of
-                // nothing in flight, a packet only clients send) is its protocol error: say so
-                // before closing (MQTT 5, 4.13.2), within a second (it may not be reading).
-                if matches!(
-                    e,
-                    ConnectionError::MqttState(StateError::Unsolicited(_) | StateError::WrongPacket)
-                ) {
-                    let told = self.tell_protocol_error();
-                    let _ = time::timeout(Duration::from_secs(1), told).await;
+                // rpubsub: a packet the broker should not have sent (see `broker_error`) is
+                // its error: say which before closing (MQTT 5, 4.13).
+                if let Some(network) = self.network.as_mut() {
+                    tell_broker_error(network, &e).await;
                 }
                 // MQTT requires that packets pending acknowledgement should be republished on session resume.
                 // Move pending messages from state to eventloop.
@@ -202,24 +197,12 @@ impl EventLoop {
     /// Sends DISCONNECT with reason code 0x82 (protocol error) and closes the connection,
     /// if one is open; the next poll connects again.
     pub async fn disconnect_protocol_error(&mut self) -> Result<(), ConnectionError> {
-        if self.network.is_none() {
-            return Ok(());
-        }
-        let told = self.tell_protocol_error().await;
-        self.clean();
-        told
-    }
-
-    // rpubsub: DISCONNECT 0x82 on the open connection, with no event: whoever polls must not
-    // take it for a DISCONNECT it asked for.
-    async fn tell_protocol_error(&mut self) -> Result<(), ConnectionError> {
         let Some(network) = self.network.as_mut() else {
             return Ok(());
         };
-        let disconnect = Disconnect::new(DisconnectReasonCode::ProtocolError);
-        network.write(Packet::Disconnect(disconnect)).await?;
-        network.flush().await?;
-        Ok(())
+        let told = tell(network, DisconnectReasonCode::ProtocolError).await;
+        self.clean();
+        told
     }
 
     /// Select on network and requests and generate keepalive pings when necessary
@@ -344,6 +327,49 @@ impl EventLoop {
             }
         }
     }
+}
+
+// rpubsub: which failures are the broker's error, and the reason code of the DISCONNECT that
+// says so (MQTT 5, 4.13): an acknowledgement of nothing in flight or a packet only clients
+// send is a protocol error (0x82); a packet over the maximum size the client announced is
+// too large (0x95); any other packet the decoder refused is malformed (0x81). The connection's
+// own failures, and a packet of the client's that cannot be written, are none of these.
+fn broker_error(e: &ConnectionError) -> Option<DisconnectReasonCode> {
+    use super::mqttbytes::Error as Decoding;
+    let ConnectionError::MqttState(e) = e else {
+        return None;
+    };
+    match e {
+        StateError::Unsolicited(_) | StateError::WrongPacket => {
+            Some(DisconnectReasonCode::ProtocolError)
+        }
+        StateError::Deserialization(e) => match e {
+            Decoding::Io(_)
+            | Decoding::OutgoingPacketTooLarge { .. }
+            | Decoding::PayloadTooLong => None,
+            Decoding::PayloadSizeLimitExceeded { .. } => Some(DisconnectReasonCode::PacketTooLarge),
+            _ => Some(DisconnectReasonCode::MalformedPacket),
+        },
+        _ => None,
+    }
+}
+
+// rpubsub: if `e` is the broker's error, DISCONNECT saying which, within a second: a broker
+// that breaks the protocol may not be reading either, and closing is what is left then.
+async fn tell_broker_error(network: &mut Network, e: &ConnectionError) {
+    if let Some(reason) = broker_error(e) {
+        let _ = time::timeout(Duration::from_secs(1), tell(network, reason)).await;
+    }
+}
+
+// rpubsub: DISCONNECT with this reason code, with no event: whoever polls must not take it
+// for a DISCONNECT it asked for.
+async fn tell(network: &mut Network, reason: DisconnectReasonCode) -> Result<(), ConnectionError> {
+    network
+        .write(Packet::Disconnect(Disconnect::new(reason)))
+        .await?;
+    network.flush().await?;
+    Ok(())
 }
 
 /// This stream internally processes requests from the request stream provided to the eventloop
@@ -487,7 +513,16 @@ async fn mqtt_connect(
     network.flush().await?;
 
     // validate connack
-    match network.read().await? {
+    // rpubsub: bytes that are no packet in answer to CONNECT are told as they are after it.
+    let incoming = match network.read().await {
+        Ok(incoming) => incoming,
+        Err(e) => {
+            let e = ConnectionError::MqttState(e);
+            tell_broker_error(network, &e).await;
+            return Err(e);
+        }
+    };
+    match incoming {
         Incoming::ConnAck(connack) if connack.code == ConnectReturnCode::Success => {
             if let Some(props) = &connack.properties {
                 if let Some(keep_alive) = props.server_keep_alive {
@@ -518,11 +553,16 @@ mod rpubsub_tests {
     /// An event loop that is connected, as far as it knows, to a broker played by the test
     /// at the other end of the returned pipe.
     fn connected(inflight: u16) -> (EventLoop, DuplexStream) {
+        connected_with(inflight, None)
+    }
+
+    /// As `connected`, taking packets of at most `max_incoming` bytes from the broker.
+    fn connected_with(inflight: u16, max_incoming: Option<u32>) -> (EventLoop, DuplexStream) {
         let mut options = MqttOptions::new("test", "localhost", 1883);
         options.set_outgoing_inflight_upper_limit(inflight);
         let mut eventloop = EventLoop::new(options, 100);
         let (client, broker) = tokio::io::duplex(1 << 20);
-        eventloop.network = Some(Network::new(client, None));
+        eventloop.network = Some(Network::new(client, max_incoming));
         eventloop.keepalive_timeout = Some(Box::pin(time::sleep(Duration::from_secs(60))));
         (eventloop, broker)
     }
@@ -545,34 +585,100 @@ mod rpubsub_tests {
 
     #[tokio::test]
     async fn an_unsolicited_ack_is_answered_with_disconnect_0x82() {
-        let (mut eventloop, mut broker) = connected(10);
         let mut puback = BytesMut::new();
         PubAck::new(7, None).write(&mut puback).unwrap();
-        broker.write_all(&puback).await.unwrap();
-        let failed = loop {
-            match time::timeout(Duration::from_secs(1), eventloop.poll()).await {
-                Ok(Err(e)) => break e,
-                Ok(Ok(_)) => continue,
-                Err(_) => panic!("no error on an unsolicited PUBACK"),
-            }
-        };
+        let (failed, packets) = failure_on(connected(10), &puback).await;
         assert!(matches!(
             failed,
             ConnectionError::MqttState(StateError::Unsolicited(7))
         ));
+        assert_eq!(packets, [disconnect(DisconnectReasonCode::ProtocolError)]);
+    }
+
+    #[tokio::test]
+    async fn a_packet_the_decoder_refuses_is_answered_with_disconnect_0x81() {
+        // Packet type 0; a remaining length of five bytes; a PUBACK with property 0x7f.
+        let malformed: [&[u8]; 3] = [
+            &[0x00, 0x00],
+            &[0x40, 0xff, 0xff, 0xff, 0xff, 0x01],
+            &[0x40, 0x05, 0x00, 0x01, 0x00, 0x01, 0x7f],
+        ];
+        for bytes in malformed {
+            let (failed, packets) = failure_on(connected(10), bytes).await;
+            assert!(
+                matches!(
+                    failed,
+                    ConnectionError::MqttState(StateError::Deserialization(_))
+                ),
+                "{bytes:x?}: {failed:?}"
+            );
+            assert_eq!(
+                packets,
+                [disconnect(DisconnectReasonCode::MalformedPacket)],
+                "{bytes:x?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_packet_over_the_maximum_size_is_answered_with_disconnect_0x95() {
+        // The header of a PUBLISH of 200 bytes is enough to refuse it.
+        let (failed, packets) =
+            failure_on(connected_with(10, Some(100)), &[0x30, 0xc8, 0x01]).await;
+        assert!(matches!(
+            failed,
+            ConnectionError::MqttState(StateError::Deserialization(
+                crate::v5::mqttbytes::Error::PayloadSizeLimitExceeded { .. }
+            ))
+        ));
+        assert_eq!(packets, [disconnect(DisconnectReasonCode::PacketTooLarge)]);
+    }
+
+    #[tokio::test]
+    async fn a_malformed_answer_to_connect_is_answered_with_disconnect_0x81() {
+        let mut options = MqttOptions::new("test", "localhost", 1883);
+        let (client, mut broker) = tokio::io::duplex(1 << 20);
+        let mut network = Network::new(client, None);
+        // Packet type 0 instead of CONNACK.
+        broker.write_all(&[0x00, 0x00]).await.unwrap();
+        let failed = mqtt_connect(&mut options, &mut network).await.unwrap_err();
+        assert!(matches!(
+            failed,
+            ConnectionError::MqttState(StateError::Deserialization(_))
+        ));
         let packets = received(&mut broker).await;
+        assert!(matches!(packets[0], Packet::Connect(..)));
         assert_eq!(
-            packets,
-            [Packet::Disconnect(Disconnect::new(
-                DisconnectReasonCode::ProtocolError
-            ))]
+            packets[1..],
+            [disconnect(DisconnectReasonCode::MalformedPacket)]
         );
-        // No event says a DISCONNECT went out: the caller never asked for one.
+    }
+
+    fn disconnect(reason: DisconnectReasonCode) -> Packet {
+        Packet::Disconnect(Disconnect::new(reason))
+    }
+
+    /// The broker sends `bytes` on `connection`: the error `poll` fails with, and what the
+    /// broker was sent. No event says a DISCONNECT went out: the caller never asked for one.
+    async fn failure_on(
+        connection: (EventLoop, DuplexStream),
+        bytes: &[u8],
+    ) -> (ConnectionError, Vec<Packet>) {
+        let (mut eventloop, mut broker) = connection;
+        broker.write_all(bytes).await.unwrap();
+        let failed = loop {
+            match time::timeout(Duration::from_secs(1), eventloop.poll()).await {
+                Ok(Err(e)) => break e,
+                Ok(Ok(_)) => continue,
+                Err(_) => panic!("no error on {bytes:x?}"),
+            }
+        };
         assert!(!eventloop
             .state
             .events
             .iter()
             .any(|e| *e == Event::Outgoing(Outgoing::Disconnect)));
+        (failed, received(&mut broker).await)
     }
 
     /// Polls until nothing happens for a while.

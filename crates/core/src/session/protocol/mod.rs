@@ -207,7 +207,7 @@ macro_rules! common_cause {
             $E::MqttState($S::ConnectionAborted) => Cause::Aborted,
             $E::MqttState($S::Unsolicited(pkid)) => Cause::Unsolicited(*pkid),
             $E::MqttState($S::Deserialization(e)) => {
-                Cause::Protocol(format!("the broker sent {}", decoding(e)))
+                Cause::Malformed(format!("the broker sent {}", decoding(e)))
             }
             $E::MqttState($S::WrongPacket) => {
                 Cause::Protocol("the broker sent a packet only a client sends".into())
@@ -239,7 +239,7 @@ macro_rules! decoding_words {
                     "a packet of another protocol version".into()
                 }
                 $B::InvalidPropertyType(p) => {
-                    format!("a packet with property {p}, which MQTT 5 does not define")
+                    format!("a packet with property 0x{p:02x}, which MQTT 5 does not define")
                 }
                 $B::InvalidQoS(q) => format!("a PUBLISH with QoS {q}, which MQTT does not define"),
                 $B::InvalidSubscribeReasonCode(c) => {
@@ -252,9 +252,7 @@ macro_rules! decoding_words {
                 | $B::PayloadTooLong
                 | $B::BoundaryCrossed(_)
                 | $B::InsufficientBytes(_)
-                | $B::MalformedRemainingLength => {
-                    "a malformed packet (its lengths do not add up)".into()
-                }
+                | $B::MalformedRemainingLength => "a packet whose lengths do not add up".into(),
                 _ => "a malformed packet".into(),
             }
         }

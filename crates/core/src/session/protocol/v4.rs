@@ -362,7 +362,7 @@ mod tests {
             "cannot connect to b:1883: the broker sent a CONNACK with return code 153, which MQTT 3.1.1 does not define (a protocol error)"
         );
         assert!(read(B::BoundaryCrossed(7), Phase::Connected)
-            .contains("the broker sent a malformed packet (its lengths do not add up)"));
+            .contains("the broker sent a packet whose lengths do not add up (a protocol error)"));
         assert!(read(B::InvalidQoS(3), Phase::Connected).contains("a PUBLISH with QoS 3"));
         let wrong = failure::read(
             &V4::cause(&E::MqttState(S::WrongPacket)),
@@ -373,6 +373,12 @@ mod tests {
             wrong.message,
             "connection to b:1883 lost: the broker sent a packet only a client sends (a protocol error)"
         );
+        // Bytes that are no packet end the session; a packet out of place, the connection.
+        let refused = E::MqttState(S::Deserialization(B::InvalidPacketType(0)));
+        assert!(V4::cause(&refused).ends_session());
+        assert!(!V4::cause(&E::MqttState(S::WrongPacket)).ends_session());
+        let closed = E::Io(io::Error::from(io::ErrorKind::UnexpectedEof));
+        assert!(!V4::cause(&closed).ends_session());
         for e in [
             B::MalformedPacket,
             B::PacketIdZero,

@@ -1,3 +1,6 @@
+// Changed for rpub/rsub from rumqttc 0.25.1: each change is marked `rpubsub:`, and
+// crates/rumqttc/README.md lists them all.
+
 use std::slice::Iter;
 
 pub use self::{
@@ -527,4 +530,31 @@ mod test {
     pub const USER_PROP_KEY: &str = "property";
     #[allow(dead_code)]
     pub const USER_PROP_VAL: &str = "a value thats really long............................................................................................................";
+}
+
+// rpubsub: the tests of the changes marked `rpubsub:` in the files of the packets
+// (crates/rumqttc/README.md).
+#[cfg(test)]
+mod rpubsub_tests {
+    use super::*;
+
+    #[test]
+    fn an_undefined_reason_code_is_refused_as_a_reason_code() {
+        // PUBACK, PUBREC, PUBREL, PUBCOMP, DISCONNECT and UNSUBACK with reason code 0x42.
+        let packets: [&[u8]; 6] = [
+            &[0x40, 0x03, 0x00, 0x01, 0x42],
+            &[0x50, 0x03, 0x00, 0x01, 0x42],
+            &[0x62, 0x03, 0x00, 0x01, 0x42],
+            &[0x70, 0x03, 0x00, 0x01, 0x42],
+            &[0xE0, 0x01, 0x42],
+            &[0xB0, 0x04, 0x00, 0x01, 0x00, 0x42],
+        ];
+        for bytes in packets {
+            let read = Packet::read(&mut BytesMut::from(bytes), None);
+            assert!(
+                matches!(read, Err(Error::InvalidReason(0x42))),
+                "{bytes:x?}: {read:?}"
+            );
+        }
+    }
 }

@@ -1,3 +1,6 @@
+// Changed for rpub/rsub from rumqttc 0.25.1: each change is marked `rpubsub:`, and
+// crates/rumqttc/README.md lists them all.
+
 use super::*;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
@@ -209,7 +212,8 @@ fn reason(num: u8) -> Result<PubAckReason, Error> {
         145 => PubAckReason::PacketIdentifierInUse,
         151 => PubAckReason::QuotaExceeded,
         153 => PubAckReason::PayloadFormatInvalid,
-        num => return Err(Error::InvalidConnectReturnCode(num)),
+        // rpubsub: InvalidReason, not InvalidConnectReturnCode: this is a PUBACK.
+        num => return Err(Error::InvalidReason(num)),
     };
 
     Ok(code)

@@ -1,3 +1,6 @@
+// Changed for rpub/rsub from rumqttc 0.25.1: each change is marked `rpubsub:`, and
+// crates/rumqttc/README.md lists them all.
+
 use super::*;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
@@ -195,7 +198,8 @@ fn reason(num: u8) -> Result<PubCompReason, Error> {
     let code = match num {
         0 => PubCompReason::Success,
         146 => PubCompReason::PacketIdentifierNotFound,
-        num => return Err(Error::InvalidConnectReturnCode(num)),
+        // rpubsub: InvalidReason, not InvalidConnectReturnCode: this is a PUBCOMP.
+        num => return Err(Error::InvalidReason(num)),
     };
 
     Ok(code)

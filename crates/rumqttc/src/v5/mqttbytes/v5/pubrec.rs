@@ -1,3 +1,6 @@
+// Changed for rpub/rsub from rumqttc 0.25.1: each change is marked `rpubsub:`, and
+// crates/rumqttc/README.md lists them all.
+
 use super::*;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
@@ -204,7 +207,8 @@ fn reason(num: u8) -> Result<PubRecReason, Error> {
         145 => PubRecReason::PacketIdentifierInUse,
         151 => PubRecReason::QuotaExceeded,
         153 => PubRecReason::PayloadFormatInvalid,
-        num => return Err(Error::InvalidConnectReturnCode(num)),
+        // rpubsub: InvalidReason, not InvalidConnectReturnCode: this is a PUBREC.
+        num => return Err(Error::InvalidReason(num)),
     };
 
     Ok(code)

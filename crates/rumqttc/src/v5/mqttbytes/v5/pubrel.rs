@@ -1,3 +1,6 @@
+// Changed for rpub/rsub from rumqttc 0.25.1: each change is marked `rpubsub:`, and
+// crates/rumqttc/README.md lists them all.
+
 use super::*;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
@@ -196,7 +199,8 @@ fn reason(num: u8) -> Result<PubRelReason, Error> {
     let code = match num {
         0 => PubRelReason::Success,
         146 => PubRelReason::PacketIdentifierNotFound,
-        num => return Err(Error::InvalidConnectReturnCode(num)),
+        // rpubsub: InvalidReason, not InvalidConnectReturnCode: this is a PUBREL.
+        num => return Err(Error::InvalidReason(num)),
     };
 
     Ok(code)

@@ -1,3 +1,6 @@
+// Changed for rpub/rsub from rumqttc 0.25.1: each change is marked `rpubsub:`, and
+// crates/rumqttc/README.md lists them all.
+
 use super::*;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
@@ -39,10 +42,11 @@ impl UnsubAck {
         let pkid = read_u16(&mut bytes)?;
         let properties = UnsubAckProperties::read(&mut bytes)?;
 
-        if !bytes.has_remaining() {
-            return Err(Error::MalformedPacket);
-        }
-
+        // rpubsub: no "at least one reason code" check. An UNSUBACK holds one per filter of
+        // the UNSUBSCRIBE it answers (MQTT 5, 3.11.3): only the client knows how many that
+        // is, so it checks the count, none included, as it checks a SUBACK's. Refused here,
+        // an UNSUBACK without any read as an unparseable packet, which the client could not
+        // tell from any other.
         let mut reasons = Vec::new();
         while bytes.has_remaining() {
             let r = read_u8(&mut bytes)?;
@@ -177,7 +181,8 @@ fn reason(num: u8) -> Result<UnsubAckReason, Error> {
         0x87 => UnsubAckReason::NotAuthorized,
         0x8F => UnsubAckReason::TopicFilterInvalid,
         0x91 => UnsubAckReason::PacketIdentifierInUse,
-        num => return Err(Error::InvalidSubscribeReasonCode(num)),
+        // rpubsub: InvalidReason, not InvalidSubscribeReasonCode: this is an UNSUBACK.
+        num => return Err(Error::InvalidReason(num)),
     };
 
     Ok(code)
@@ -224,5 +229,23 @@ mod test {
 
         assert_eq!(size_from_write, size_from_bytes);
         assert_eq!(size_from_size, size_from_bytes);
+    }
+
+    // rpubsub: the tests of the changes marked `rpubsub:` above (crates/rumqttc/README.md).
+    #[test]
+    fn an_unsuback_without_reason_codes_reads_as_one() {
+        // Packet id 5, no properties, no reason code.
+        let mut buffer = BytesMut::from(&[0xB0, 0x03, 0x00, 0x05, 0x00][..]);
+        let fixed_header = parse_fixed_header(buffer.iter()).unwrap();
+        let unsuback_bytes = buffer.split_to(fixed_header.frame_length()).freeze();
+        let unsuback = UnsubAck::read(fixed_header, unsuback_bytes).unwrap();
+        assert_eq!(
+            unsuback,
+            UnsubAck {
+                pkid: 5,
+                reasons: vec![],
+                properties: None,
+            }
+        );
     }
 }
