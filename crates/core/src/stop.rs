@@ -17,7 +17,13 @@
 //! so a start-up read that blocks the runtime's only thread (`--cafile` naming a FIFO)
 //! cannot keep a signal from ending the tool. Nothing else in the tools uses SIGALRM.
 //!
-//! Linux only, as the rest of the tools: `pipe2`, and `errno` found by its glibc/musl name.
+//! The handlers go in when the tools start connecting ([`Stop::install`], from `start.rs`);
+//! before that a signal has its default action, as it always had: nothing was sent yet. From
+//! then on none is lost: each handler goes in with one `sigaction`, and the signal is
+//! recorded before anything else, so a [`Stop::wait`] that starts later sees it at once.
+//!
+//! Written for Linux, where the tools are built and tested: `pipe2`, and `errno` found by its
+//! glibc/musl name.
 
 use std::os::fd::{AsRawFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
