@@ -200,6 +200,28 @@ fn a_second_signal_ends_rpub_at_once() {
     }
 }
 
+/// A signal while rpub waits for CONNACK ends the attempt there and then: the process dies of
+/// it having sent nothing but CONNECT, well before the backstop (half a second while not
+/// connected) would have ended it.
+#[test]
+fn a_signal_while_connecting_ends_rpub_at_once() {
+    let b = Broker::start();
+    b.signal("STOP");
+    let mut publisher = Sub::spawn(rpub(&b).args(["-d", "-t", "t", "-m", "x"]));
+    publisher.wait_for_stderr("sending CONNECT", SHORT);
+    publisher.interrupt();
+    let started = std::time::Instant::now();
+    let out = publisher.finish(SHORT);
+    b.signal("CONT");
+    if started.elapsed() > Duration::from_millis(400) {
+        out.fail("a signal while connecting must end rpub at once");
+    }
+    out.interrupted();
+    if out.stderr_lines().iter().any(|l| l.contains("PUBLISH")) {
+        out.fail("nothing may be published after the signal");
+    }
+}
+
 #[test]
 fn rsub_with_the_broker_silent_ends_on_one_sigterm() {
     let (b, t) = broker_and_topic!();
