@@ -171,6 +171,57 @@ fn rpub_reconnecting_to_a_broker_gone_ends_on_one_sigint() {
         .stderr_mentions("rpub: stopped by SIGINT; 1 of 1 messages not acknowledged");
 }
 
+/// The first signal's clean stop gives the acknowledgement due 400 ms before it says what is
+/// missing and sends DISCONNECT; a second signal does not wait for any of it, and the process
+/// dies of the first.
+#[test]
+fn a_second_signal_ends_rpub_at_once() {
+    let b = Broker::start();
+    let (mut publisher, mut stdin) =
+        Sub::spawn_with_stdin(rpub(&b).args(["-d", "--stats", "-q", "1", "-l", "-t", "now"]));
+    publisher.wait_for_stderr("received CONNACK", SHORT);
+    b.signal("STOP");
+    stdin.write_all(b"m1\n").unwrap();
+    stdin.flush().unwrap();
+    publisher.wait_for_stderr("sending PUBLISH", SHORT);
+    publisher.terminate();
+    std::thread::sleep(Duration::from_millis(100));
+    publisher.interrupt();
+    let out = publisher.finish(SHORT);
+    b.signal("CONT");
+    out.terminated();
+    let clean = ["not acknowledged", "sending DISCONNECT", "rpub: 1 messages"];
+    if out
+        .stderr_lines()
+        .iter()
+        .any(|l| clean.iter().any(|c| l.contains(c)))
+    {
+        out.fail("the second signal must end rpub before its clean stop does");
+    }
+}
+
+/// A signal while rpub waits for CONNACK ends the attempt there and then: the process dies of
+/// it having sent nothing but CONNECT, well before the backstop (half a second while not
+/// connected) would have ended it.
+#[test]
+fn a_signal_while_connecting_ends_rpub_at_once() {
+    let b = Broker::start();
+    b.signal("STOP");
+    let mut publisher = Sub::spawn(rpub(&b).args(["-d", "-t", "t", "-m", "x"]));
+    publisher.wait_for_stderr("sending CONNECT", SHORT);
+    publisher.interrupt();
+    let started = std::time::Instant::now();
+    let out = publisher.finish(SHORT);
+    b.signal("CONT");
+    if started.elapsed() > Duration::from_millis(400) {
+        out.fail("a signal while connecting must end rpub at once");
+    }
+    out.interrupted();
+    if out.stderr_lines().iter().any(|l| l.contains("PUBLISH")) {
+        out.fail("nothing may be published after the signal");
+    }
+}
+
 #[test]
 fn rsub_with_the_broker_silent_ends_on_one_sigterm() {
     let (b, t) = broker_and_topic!();

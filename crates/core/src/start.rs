@@ -12,7 +12,7 @@ use crate::stop::Stop;
 /// Connect unless a stop is asked for first: the session and the stop request to watch from
 /// then on, or `None` when Ctrl+C (or SIGTERM) came before CONNACK.
 pub async fn connect(opts: &ConnectOptions) -> Result<Option<(Session, Stop)>, Fail> {
-    let mut stop = Stop::install()?;
+    let mut stop = Stop::install();
     tokio::select! {
         session = Session::connect(opts) => {
             stop.connected();

@@ -1,26 +1,45 @@
 //! Ctrl+C and SIGTERM. The first asks the tool to stop cleanly (a short wait for what is in
 //! flight, DISCONNECT, `--stats`); a second one ends the process at once. Either way the
-//! process then dies of the signal it got ([`die_of_signal`]), as well-behaved Unix tools
-//! do: the shell reports 130 for SIGINT and 143 for SIGTERM, and a shell loop around the
-//! tool stops on Ctrl+C.
+//! process then dies of the signal it got first ([`die_of_signal`]), as well-behaved Unix
+//! tools do: the shell reports 130 for SIGINT and 143 for SIGTERM, and a shell loop around
+//! the tool stops on Ctrl+C.
 //!
-//! The signals are watched on a thread of their own, which also ends the process if the clean
-//! stop does not come in time ([`BACKSTOP`]): a start-up read that blocks the runtime
-//! (`--cafile` naming a FIFO) cannot keep a signal from ending the tool.
+//! The handlers are plain `sigaction` handlers, with no thread and no runtime of their own
+//! (those cost a one-shot publish a clone, a second epoll, a timer wheel and tokio's signal
+//! driver, every time, for a signal that almost never comes). A handler may only do what is
+//! async-signal-safe, so on the first signal it records which one came, arms the backstop
+//! and writes one byte to a pipe; [`Stop::wait`] watches that pipe on the tools' runtime, and
+//! until a signal comes the pipe costs nothing but its registration. A second signal puts
+//! the default action back and raises the first one again, there and then.
+//!
+//! The backstop ends the process if the clean stop does not come in time ([`BACKSTOP`]): a
+//! timer (`setitimer`) whose SIGALRM does what a second signal would. It runs in the kernel,
+//! so a start-up read that blocks the runtime's only thread (`--cafile` naming a FIFO)
+//! cannot keep a signal from ending the tool. Nothing else in the tools uses SIGALRM.
+//!
+//! The handlers go in when the tools start connecting ([`Stop::install`], from `start.rs`);
+//! before that a signal has its default action, as it always had: nothing was sent yet. From
+//! then on none is lost: each handler goes in with one `sigaction`, and the signal is
+//! recorded before anything else, so a [`Stop::wait`] that starts later sees it at once.
+//!
+//! Written for Linux, where the tools are built and tested: `pipe2`, and `errno` found by its
+//! glibc/musl name.
 
+use std::os::fd::{AsRawFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::Duration;
 
-use tokio::signal::unix::{signal, SignalKind};
-use tokio::sync::watch;
+use tokio::io::unix::AsyncFd;
 
-use crate::exit::{Exit, Fail};
-
-/// The first stop signal that arrived (0: none).
+/// The first stop signal that arrived (0: none). Set by the handler, first of all it does.
 static RECEIVED: AtomicI32 = AtomicI32::new(0);
 
 /// The connection is up: a clean stop may take up to [`BACKSTOP`], not [`BACKSTOP_STARTING`].
 static CONNECTED: AtomicBool = AtomicBool::new(false);
+
+/// The pipe's end the handler writes its byte to (-1: none yet). Both ends stay open until
+/// the process ends, so that a handler never writes to a closed or reused descriptor.
+static WAKE: AtomicI32 = AtomicI32::new(-1);
 
 /// After the first signal, the longest a clean stop may take before the process ends anyway.
 /// The tools' own limits (waiting for acknowledgements, DISCONNECT) stay well below it.
@@ -29,34 +48,45 @@ const BACKSTOP: Duration = Duration::from_secs(3);
 /// The same before the connection is up: nothing was sent, so there is nothing to finish.
 const BACKSTOP_STARTING: Duration = Duration::from_millis(500);
 
+/// The signals that ask for a stop.
+const STOP_SIGNALS: [libc::c_int; 2] = [libc::SIGINT, libc::SIGTERM];
+
 /// A stop request, shared by whatever wants to notice it.
 #[derive(Clone)]
 pub struct Stop {
-    rx: watch::Receiver<bool>,
+    /// The pipe's reading end, registered with the runtime for the rest of the process, as
+    /// the pipe itself (at exit, one system call fewer for the runtime to undo); `None` when
+    /// the handlers could not go in (the signals then keep their default action, and no stop
+    /// is ever asked for).
+    woken: Option<&'static AsyncFd<Descriptor>>,
+}
+
+/// A descriptor lent to the runtime, which it must not close (see [`WAKE`]).
+struct Descriptor(RawFd);
+
+impl AsRawFd for Descriptor {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0
+    }
 }
 
 impl Stop {
-    /// Install the handlers, on their own thread.
-    ///
-    /// SIGINT and SIGTERM are held back on the calling thread (and on the threads it starts
-    /// later) and let through only on the signal thread once its handlers are in: a signal
-    /// that comes while that thread starts waits for it rather than killing the process with
-    /// the default action, and the caller does not wait for the thread to start (that
-    /// hand-over cost a one-shot publish about a millisecond: waking the other core).
-    pub fn install() -> Result<Stop, Fail> {
-        let (tx, rx) = watch::channel(false);
-        mask(libc::SIG_BLOCK, &[libc::SIGINT, libc::SIGTERM]);
-        let spawned = std::thread::Builder::new()
-            .name("signals".into())
-            .spawn(move || watch_signals(tx));
-        if let Err(e) = spawned {
-            mask(libc::SIG_UNBLOCK, &[libc::SIGINT, libc::SIGTERM]);
-            return Err(Fail::new(
-                Exit::Failure,
-                format!("cannot watch for Ctrl+C: {}", crate::io_error_text(&e)),
-            ));
+    /// Install the handlers; once per process, from the tools' runtime (the pipe is
+    /// registered with it). Should that fail, one line says so and the signals keep their
+    /// default action: death by the signal, the same status, without the clean stop.
+    pub fn install() -> Stop {
+        match watch() {
+            Ok(woken) => Stop {
+                woken: Some(Box::leak(Box::new(woken))),
+            },
+            Err(e) => {
+                crate::cli::warning(format_args!(
+                    "cannot watch for Ctrl+C: {}",
+                    crate::io_error_text(&e)
+                ));
+                Stop { woken: None }
+            }
         }
-        Ok(Stop { rx })
     }
 
     /// The connection is up: a clean stop may take longer from now on (it sends DISCONNECT).
@@ -66,63 +96,141 @@ impl Stop {
 
     /// Has a stop been asked for?
     pub fn requested(&self) -> bool {
-        *self.rx.borrow()
+        RECEIVED.load(Ordering::SeqCst) != 0
     }
 
     /// Wait until a stop is asked for (at once if it already was).
     pub async fn wait(&mut self) {
-        // An error means the handler thread ended, which only happens at process exit.
-        let _ = self.rx.wait_for(|stop| *stop).await;
+        let Some(woken) = self.woken else {
+            return std::future::pending().await;
+        };
+        // The byte is never read: the pipe stays readable, so every clone's wait (one per
+        // client of a load run) sees it, however many there are and whenever they look.
+        while !self.requested() {
+            match woken.readable().await {
+                Ok(mut ready) if !self.requested() => ready.clear_ready(),
+                Ok(_) => {}
+                // Only when the runtime is shutting down: nothing waits any more.
+                Err(_) => return std::future::pending().await,
+            }
+        }
     }
 }
 
-/// The signal thread: a runtime of its own that only waits for SIGINT and SIGTERM. Should
-/// it fail to start, the signals are let through here with their default action (death by
-/// the signal, the same status), after one line saying so.
-fn watch_signals(tx: watch::Sender<bool>) {
-    let cannot = |e: std::io::Error| {
-        crate::cli::warning(format_args!(
-            "cannot watch for Ctrl+C: {}",
-            crate::io_error_text(&e)
-        ));
-        mask(libc::SIG_UNBLOCK, &[libc::SIGINT, libc::SIGTERM]);
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_io()
-        .enable_time()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => return cannot(e),
-    };
-    runtime.block_on(async move {
-        let handlers =
-            signal(SignalKind::interrupt()).and_then(|i| Ok((i, signal(SignalKind::terminate())?)));
-        let (mut interrupt, mut terminate) = match handlers {
-            Ok(h) => h,
-            Err(e) => return cannot(e),
-        };
-        // The handlers are in: what was held back (and all that comes later) arrives here.
-        mask(libc::SIG_UNBLOCK, &[libc::SIGINT, libc::SIGTERM]);
-        let got = tokio::select! {
-            _ = interrupt.recv() => libc::SIGINT,
-            _ = terminate.recv() => libc::SIGTERM,
-        };
-        RECEIVED.store(got, Ordering::SeqCst);
-        let _ = tx.send(true);
-        let backstop = if CONNECTED.load(Ordering::SeqCst) {
-            BACKSTOP
-        } else {
-            BACKSTOP_STARTING
-        };
-        // A second signal, or a clean stop that does not come: end it now.
-        tokio::select! {
-            _ = interrupt.recv() => {}
-            _ = terminate.recv() => {}
-            () = tokio::time::sleep(backstop) => {}
+/// The pipe, registered with the runtime, then the handlers. The handlers go in last, with
+/// one `sigaction` each: a signal finds either the default action or a handler with all it
+/// needs, never half of it.
+fn watch() -> std::io::Result<AsyncFd<Descriptor>> {
+    let mut ends = [-1; 2];
+    // SAFETY: pipe2 fills the two descriptors of an array of two.
+    if unsafe { libc::pipe2(ends.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    let [read, write] = ends;
+    let close = || {
+        // SAFETY: the two descriptors were just made here and nothing else has them.
+        unsafe {
+            libc::close(read);
+            libc::close(write);
         }
-        die_of_signal();
-    });
+    };
+    // SAFETY: the descriptor stays open, the same pipe, as long as the process (see WAKE).
+    let registered =
+        unsafe { AsyncFd::register_with_interest(Descriptor(read), tokio::io::Interest::READABLE) };
+    let woken = registered
+        .map_err(std::io::Error::from)
+        .inspect_err(|_| close())?;
+    WAKE.store(write, Ordering::SeqCst);
+    for (done, &signal) in STOP_SIGNALS.iter().enumerate() {
+        if let Err(e) = handle(signal, on_stop_signal) {
+            for &earlier in &STOP_SIGNALS[..done] {
+                // SAFETY: putting back the default action touches no Rust state.
+                unsafe { libc::signal(earlier, libc::SIG_DFL) };
+            }
+            WAKE.store(-1, Ordering::SeqCst);
+            drop(woken);
+            close();
+            return Err(e);
+        }
+    }
+    Ok(woken)
+}
+
+/// Let `handler` take `signal`, with the other stop signals and SIGALRM held back while it
+/// runs (a handler is never interrupted by another of these) and interrupted reads restarted
+/// (the code they interrupt does not see `EINTR`).
+fn handle(signal: libc::c_int, handler: extern "C" fn(libc::c_int)) -> std::io::Result<()> {
+    // SAFETY: a zeroed sigaction is a valid one to fill in; the signal set is filled by libc
+    // before sigaction reads it, and `handler` is a function that lives as long as the
+    // process and does only what a signal handler may.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = handler as libc::sighandler_t;
+        action.sa_flags = libc::SA_RESTART;
+        libc::sigemptyset(&mut action.sa_mask);
+        for held in [libc::SIGINT, libc::SIGTERM, libc::SIGALRM] {
+            libc::sigaddset(&mut action.sa_mask, held);
+        }
+        if libc::sigaction(signal, &action, std::ptr::null_mut()) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// SIGINT's and SIGTERM's handler. Only async-signal-safe calls: atomics, `sigaction`,
+/// `setitimer`, `write`, `raise`; `errno` is put back as it was for the code it interrupted.
+extern "C" fn on_stop_signal(signal: libc::c_int) {
+    if RECEIVED
+        .compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst)
+        .is_err()
+    {
+        // The second one: no more waiting.
+        die_now(RECEIVED.load(Ordering::SeqCst));
+    }
+    // SAFETY: errno is this thread's; reading and restoring it is what keeps the
+    // interrupted code's view of its last failure intact.
+    let errno = unsafe { *libc::__errno_location() };
+    let backstop = if CONNECTED.load(Ordering::SeqCst) {
+        BACKSTOP
+    } else {
+        BACKSTOP_STARTING
+    };
+    if handle(libc::SIGALRM, on_backstop).is_ok() {
+        arm(backstop);
+    }
+    let wake = WAKE.load(Ordering::SeqCst);
+    if wake >= 0 {
+        // SAFETY: one byte from the stack to a descriptor that stays open (see WAKE); a
+        // failure (the pipe full, which one byte cannot make it) changes nothing.
+        unsafe { libc::write(wake, [1u8].as_ptr().cast(), 1) };
+    }
+    // SAFETY: as above.
+    unsafe { *libc::__errno_location() = errno };
+}
+
+/// SIGALRM's handler, once a stop signal armed the timer: the clean stop took too long.
+extern "C" fn on_backstop(_: libc::c_int) {
+    die_now(RECEIVED.load(Ordering::SeqCst));
+}
+
+/// Deliver SIGALRM once, `after` from now. `setitimer` is not on POSIX's list of
+/// async-signal-safe functions only because POSIX marks it obsolescent; on Linux it is a
+/// single system call that takes no lock, as `timer_settime` (listed) is.
+fn arm(after: Duration) {
+    let value = libc::timeval {
+        tv_sec: after.as_secs() as libc::time_t,
+        tv_usec: after.subsec_micros() as libc::suseconds_t,
+    };
+    let once = libc::itimerval {
+        it_interval: libc::timeval {
+            tv_sec: 0,
+            tv_usec: 0,
+        },
+        it_value: value,
+    };
+    // SAFETY: a timer value on the stack; the old value is not asked for.
+    unsafe { libc::setitimer(libc::ITIMER_REAL, &once, std::ptr::null_mut()) };
 }
 
 /// The stop signal that arrived first, by name, for messages (`None` if none did).
@@ -138,35 +246,27 @@ pub fn received() -> Option<&'static str> {
 /// again, so that the parent sees death by that signal. Returns only when none arrived.
 pub fn die_of_signal() {
     let got = RECEIVED.load(Ordering::SeqCst);
-    if got == 0 {
-        return;
+    if got != 0 {
+        die_now(got);
     }
-    // SAFETY: resetting a handler to its default and raising a signal touch no Rust state;
-    // the default action of SIGINT and SIGTERM ends the process here.
-    unsafe {
-        libc::signal(got, libc::SIG_DFL);
-    }
-    // Held back on every thread but the signal thread: let it through on this one.
-    mask(libc::SIG_UNBLOCK, &[got]);
-    // SAFETY: as above.
-    unsafe {
-        libc::raise(got);
-    }
-    // Not reached; should the signal somehow be blocked, exit with the status a shell shows.
-    std::process::exit(128 + got);
 }
 
-/// Hold back (`libc::SIG_BLOCK`) or let through (`libc::SIG_UNBLOCK`) `signals` on the
-/// calling thread.
-fn mask(how: libc::c_int, signals: &[libc::c_int]) {
-    // SAFETY: a signal set on the stack, filled by libc and handed to pthread_sigmask, which
-    // changes only the calling thread's mask.
+/// End the process by `signal`, with its default action. Called from the handlers too, so
+/// only async-signal-safe calls.
+fn die_now(signal: libc::c_int) -> ! {
+    // SAFETY: putting back a default action, changing this thread's signal mask and raising
+    // a signal touch no Rust state; the default action of SIGINT and SIGTERM ends the
+    // process at the raise.
     unsafe {
+        libc::signal(signal, libc::SIG_DFL);
+        // Inside a handler the stop signals are held back: let this one through.
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut set);
-        for &signal in signals {
-            libc::sigaddset(&mut set, signal);
-        }
-        libc::pthread_sigmask(how, &set, std::ptr::null_mut());
+        libc::sigaddset(&mut set, signal);
+        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        libc::raise(signal);
+        // Not reached; should the signal somehow not end it, exit with the status a shell
+        // shows.
+        libc::_exit(128 + signal)
     }
 }

@@ -50,7 +50,7 @@ pub async fn carry_out(
     show: Show,
     stamp: bool,
 ) -> Result<Exit, Fail> {
-    let stop = Stop::install()?;
+    let stop = Stop::install();
     let clients = load.clients.unwrap_or(1);
     let qos = load.repeat.message.publish.qos;
     let totals = Arc::new(Totals::default());
