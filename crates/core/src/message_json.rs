@@ -423,7 +423,7 @@ mod tests {
     #[test]
     fn pretty_is_indented_and_parses() {
         let mut out = Vec::new();
-        write(&mut out, &message(b"x", None), UNIX_EPOCH, true);
+        write(&mut out, &message(b"x", None), UNIX_EPOCH, true).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("\n  \"topic\": \"a/b\""), "{text}");
         assert_eq!(parse(text.as_bytes()).unwrap().payload, &b"x"[..]);

@@ -12,7 +12,7 @@
 //! until a signal comes the pipe costs nothing but its registration. A second signal puts
 //! the default action back and raises the first one again, there and then.
 //!
-//! The backstop ends the process if the clean stop does not come in time ([`BACKSTOP`]): a
+//! The backstop ends the process if the clean stop does not come in time (`BACKSTOP`): a
 //! timer (`setitimer`) whose SIGALRM does what a second signal would. It runs in the kernel,
 //! so a start-up read that blocks the runtime's only thread (`--cafile` naming a FIFO)
 //! cannot keep a signal from ending the tool. Nothing else in the tools uses SIGALRM.

@@ -6,6 +6,10 @@
 //! `--version`). Several flags also read an `MQTT_*` environment variable; those in the
 //! [`IN_FILE`] group may also come from the config file, whose keys are their long names; any
 //! flag may come from mosquitto's options file. A flag on the command line wins over all.
+//!
+//! The flags' doc comments are their `--help` text, written for users: `[user[:pass]@]` there
+//! is the usual "optional" of a synopsis, not a link, so rustdoc is told not to read it as one.
+#![allow(rustdoc::broken_intra_doc_links)]
 
 pub mod auth;
 pub mod broker;
