@@ -310,13 +310,15 @@ fn capture_then_replay_on_another_broker_is_byte_exact_with_timing() {
             }
         }
     }
-    // The gaps between messages are kept within a tolerance: 200 ms or a third of the gap,
-    // for a loaded 2-core CI machine starting processes in parallel.
+    // The gaps between messages are kept within a tolerance: 300 ms or a third of the gap,
+    // for a loaded 2-core CI machine starting processes in parallel (with 200 ms, a run
+    // among the whole suite's brokers was seen to miss by a little). Replaying without the
+    // timing would still be caught: the 400 and 700 ms gaps would shrink to nothing.
     for i in 1..a.len() {
         let gap_a = received_ns(&a[i]) - received_ns(&a[i - 1]);
         let gap_b = received_ns(&b[i]) - received_ns(&b[i - 1]);
         let off_ms = (gap_a - gap_b).abs() / 1_000_000;
-        if off_ms > (gap_a / 1_000_000 / 3).max(200) {
+        if off_ms > (gap_a / 1_000_000 / 3).max(300) {
             replayed.fail(&format!(
                 "gap before message {i}: captured {} ms, replayed {} ms",
                 gap_a / 1_000_000,

@@ -39,7 +39,10 @@ fn ten_clients_each_appear_in_the_broker_log_with_their_ids() {
     out.code(0)
         .stdout("")
         .stderr_mentions("10 clients, 10 connected; 50 messages, 50 sent, 50 acknowledged in ");
-    let log = b.log();
+    let left: Vec<String> = (1..=10)
+        .map(|k| format!("Client swarm-{k} disconnected."))
+        .collect();
+    let log = b.log_holding(&left.iter().map(String::as_str).collect::<Vec<_>>(), SHORT);
     for k in 1..=10 {
         let connected = format!(" as swarm-{k} (");
         let left = format!("Client swarm-{k} disconnected.");
@@ -249,7 +252,10 @@ fn one_ctrl_c_ends_every_client_with_the_summary() {
     let json = summary(&out);
     assert_eq!(json["connected"], 5);
     assert!(json["sent"].as_u64().is_some_and(|n| n > 0), "{json}");
-    let log = b.log();
+    let left: Vec<String> = (1..=5)
+        .map(|k| format!("Client endless-{k} disconnected."))
+        .collect();
+    let log = b.log_holding(&left.iter().map(String::as_str).collect::<Vec<_>>(), SHORT);
     for k in 1..=5 {
         if !log.contains(&format!("Client endless-{k} disconnected.")) {
             out.fail(&format!("endless-{k} did not send DISCONNECT"));

@@ -55,7 +55,7 @@ fn rsub_interrupted_disconnects_cleanly() {
         .stderr_mentions("Client interrupted-sub sending DISCONNECT");
     // mosquitto logs "disconnected." for a DISCONNECT and "closed its connection." for a socket
     // that just went away.
-    let log = b.log();
+    let log = b.log_holding(&["Client interrupted-sub disconnected."], SHORT);
     if !log.contains("Client interrupted-sub disconnected.") {
         out.fail("the broker did not see a DISCONNECT");
     }

@@ -268,6 +268,20 @@ impl Broker {
         fs::read_to_string(&self.log_path).unwrap_or_default()
     }
 
+    /// The broker's log once it holds every one of `lines`, or as it is after `within`.
+    /// What a client did just before it exited (DISCONNECT, then close) reaches the log a
+    /// moment later, when the broker has read it: a test that reads the log at once races it.
+    pub fn log_holding(&self, lines: &[&str], within: Duration) -> String {
+        let until = Instant::now() + within;
+        loop {
+            let log = self.log();
+            if lines.iter().all(|l| log.contains(l)) || Instant::now() >= until {
+                return log;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Stops the broker the polite way (SIGTERM) and waits for it.
     pub fn stop(&mut self) {
         if let Some(child) = self.child.as_mut() {
