@@ -8,7 +8,7 @@
 //! copied into the buffer. A 100 MB payload is then in memory once while it goes out, not
 //! twice, and the buffer does not stay 100 MB large afterwards. Everything goes out in the
 //! order it was written, with vectored writes where the transport takes them and piece by
-//! piece where it does not (the WebSocket adapter).
+//! piece (64 KiB at most at a time) where it does not (the WebSocket adapter).
 
 use std::collections::VecDeque;
 use std::future::poll_fn;
@@ -32,6 +32,13 @@ const BACKPRESSURE_BOUNDARY: usize = 8 * 1024;
 
 /// At most this many pieces per vectored write, as tokio_util's `poll_write_buf` does.
 const MAX_SLICES: usize = 64;
+
+/// A transport without vectored writes is given at most this much at a time. The WebSocket
+/// adapter copies each write into a message of its own: this bounds that copy of a large
+/// payload, and keeps the messages within what WebSocket servers take (Python's
+/// `websockets`, amqtt's, refuses messages over 1 MiB). Batches of small packets are
+/// smaller than this, so they still go out whole.
+const UNVECTORED_WRITE: usize = 64 * 1024;
 
 /// What waits to be written, in order: the pieces of `queue`, then `encoded`.
 #[derive(Debug, Default)]
@@ -99,14 +106,19 @@ impl OutgoingBuffer {
         W: AsyncWrite + ?Sized,
     {
         while !self.queue.is_empty() || !self.encoded.is_empty() {
-            let written = if self.queue.is_empty() {
-                ready!(io.as_mut().poll_write(cx, &self.encoded))?
-            } else if io.is_write_vectored() {
+            let vectored = io.is_write_vectored();
+            let written = if vectored && !self.queue.is_empty() {
                 let mut slices = [IoSlice::new(&[]); MAX_SLICES];
                 let count = self.slices(&mut slices);
                 ready!(io.as_mut().poll_write_vectored(cx, &slices[..count]))?
             } else {
-                ready!(io.as_mut().poll_write(cx, &self.queue[0]))?
+                let piece = self.queue.front().map_or(&self.encoded[..], |p| &p[..]);
+                let piece = if vectored {
+                    piece
+                } else {
+                    &piece[..piece.len().min(UNVECTORED_WRITE)]
+                };
+                ready!(io.as_mut().poll_write(cx, piece))?
             };
             if written == 0 {
                 return Poll::Ready(Err(io::Error::new(
@@ -249,15 +261,15 @@ mod rpubsub_tests {
     }
 
     #[tokio::test]
-    async fn a_transport_without_vectored_writes_gets_piece_by_piece() {
-        let payload = Bytes::from(vec![1; LARGE_PAYLOAD]);
+    async fn a_transport_without_vectored_writes_gets_piece_by_piece_64_kib_at_most() {
+        let payload = Bytes::from(vec![1; 2 * UNVECTORED_WRITE + 1]);
         let mut buffer = OutgoingBuffer::default();
         let expected = three_packets(&mut buffer, &payload);
         let mut io = Recorder::new(false, usize::MAX);
         buffer.flush(&mut io).await.unwrap();
         assert_eq!(io.bytes, expected);
         let lengths: Vec<usize> = io.calls.iter().map(|c| c[0].1).collect();
-        assert_eq!(lengths, [7, LARGE_PAYLOAD, 5]);
+        assert_eq!(lengths, [7, UNVECTORED_WRITE, UNVECTORED_WRITE, 1, 5]);
         assert_eq!(io.calls[1][0].0, payload.as_ptr());
     }
 
