@@ -5,7 +5,37 @@
 use std::fs;
 use std::io::Write;
 
-use crate::util::{random_bytes, rpub, rsub, run_stdin, Run, Sub, LONG, SHORT};
+use crate::util::{bin, random_bytes, rpub, rsub, run_stdin, Run, Sub, LONG, SHORT};
+
+/// A 3 MiB binary payload, large enough to go out from its own memory after its header,
+/// sent from a file at QoS 1 by rpub with `publish` (where and how to connect) arrives byte
+/// for byte at rsub with `subscribe`, on topic `topic`.
+#[track_caller]
+pub(crate) fn large_payload_arrives_whole(publish: &[String], subscribe: &[String], topic: &str) {
+    let payload = random_bytes(3 << 20, 0x1a46e);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("payload.bin");
+    fs::write(&file, &payload).unwrap();
+    let sub = bin("rsub")
+        .args(subscribe)
+        .args(["-N", "-q", "1", "-t", topic, "-C", "1"])
+        .subscribed();
+    bin("rpub")
+        .args(publish)
+        .args(["-q", "1", "-t", topic, "-f", file.to_str().unwrap()])
+        .run_within(LONG)
+        .code(0)
+        .stderr_empty();
+    let out = sub.finish(LONG);
+    out.code(0);
+    if out.stdout != payload {
+        out.fail(&format!(
+            "the {} bytes sent arrived as {} bytes, not byte for byte",
+            payload.len(),
+            out.stdout.len()
+        ));
+    }
+}
 
 #[test]
 fn one_mebibyte_of_binary_from_a_file() {
