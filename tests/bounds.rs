@@ -5,6 +5,7 @@
 
 use std::process::Command;
 
+use crate::payloads::payload_file_arrives_whole;
 use crate::util::{bin, in_shell, rpub, rsub, unused_port, Broker, Run, Sub, LONG, SHORT};
 
 /// Room for rpub and one payload at the protocol's limit, read and handed over (two copies at
@@ -192,25 +193,9 @@ fn a_long_line_is_held_once() {
 /// reaches the subscriber byte for byte.
 #[test]
 fn a_payload_file_is_held_once_while_it_is_sent() {
-    const LEN: usize = 100_000_000;
     let b = Broker::start();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("payload");
-    let payload = crate::util::random_bytes(LEN, 23);
-    std::fs::write(&path, &payload).unwrap();
-    let sub = rsub(&b).args(["-t", "file", "-C", "1", "-N"]).subscribed();
-    let mut cmd = rpub(&b);
-    cmd.args(["-q", "1", "-t", "file", "-f", path.to_str().unwrap()]);
     let script = format!(r#"exec prlimit --data={ONE_PAYLOAD} -- "$@""#);
-    in_shell(&cmd, &script)
-        .run_within(LONG)
-        .code(0)
-        .stderr_empty();
-    let out = sub.finish(LONG);
-    out.code(0);
-    if out.stdout != payload {
-        out.fail("the payload did not arrive byte for byte");
-    }
+    payload_file_arrives_whole(100_000_000, rpub(&b), rsub(&b), "file", &script);
 }
 
 /// `rsub --json` of a 100 MB binary payload holds it once: its base64 goes out a piece at a

@@ -4,25 +4,30 @@
 
 use std::fs;
 use std::io::Write;
+use std::process::Command;
 
-use crate::util::{bin, random_bytes, rpub, rsub, run_stdin, Run, Sub, LONG, SHORT};
+use crate::util::{bin, in_shell, random_bytes, rpub, rsub, run_stdin, Run, Sub, LONG, SHORT};
 
-/// A 3 MiB binary payload, large enough to go out from its own memory after its header,
-/// sent from a file at QoS 1 by rpub with `publish` (where and how to connect) arrives byte
-/// for byte at rsub with `subscribe`, on topic `topic`.
+/// A binary payload of `len` bytes, sent from a file at QoS 1 by `rpub` (rpub with where and
+/// how to connect, run through the shell `script` as `in_shell` runs it), arrives byte for
+/// byte at `rsub` (rsub likewise), on topic `topic`.
 #[track_caller]
-pub(crate) fn large_payload_arrives_whole(publish: &[String], subscribe: &[String], topic: &str) {
-    let payload = random_bytes(3 << 20, 0x1a46e);
+pub(crate) fn payload_file_arrives_whole(
+    len: usize,
+    mut rpub: Command,
+    mut rsub: Command,
+    topic: &str,
+    script: &str,
+) {
+    let payload = random_bytes(len, 0x1a46e);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("payload.bin");
     fs::write(&file, &payload).unwrap();
-    let sub = bin("rsub")
-        .args(subscribe)
+    let sub = rsub
         .args(["-N", "-q", "1", "-t", topic, "-C", "1"])
         .subscribed();
-    bin("rpub")
-        .args(publish)
-        .args(["-q", "1", "-t", topic, "-f", file.to_str().unwrap()])
+    rpub.args(["-q", "1", "-t", topic, "-f", file.to_str().unwrap()]);
+    in_shell(&rpub, script)
         .run_within(LONG)
         .code(0)
         .stderr_empty();
@@ -30,11 +35,21 @@ pub(crate) fn large_payload_arrives_whole(publish: &[String], subscribe: &[Strin
     out.code(0);
     if out.stdout != payload {
         out.fail(&format!(
-            "the {} bytes sent arrived as {} bytes, not byte for byte",
-            payload.len(),
+            "the {len} bytes sent arrived as {} bytes, not byte for byte",
             out.stdout.len()
         ));
     }
+}
+
+/// A payload large enough to go out from its own memory after its header: 3 MiB, sent and
+/// received by the tools with `publish` and `subscribe` flags, arrives byte for byte.
+#[track_caller]
+pub(crate) fn large_payload_arrives_whole(publish: &[String], subscribe: &[String], topic: &str) {
+    let mut rpub = bin("rpub");
+    rpub.args(publish);
+    let mut rsub = bin("rsub");
+    rsub.args(subscribe);
+    payload_file_arrives_whole(3 << 20, rpub, rsub, topic, r#"exec "$@""#);
 }
 
 #[test]
