@@ -155,9 +155,10 @@ fn a_json_line_with_a_user_property_too_long_is_skipped_not_smuggled() {
 }
 
 /// Room for rpub and one 100 MB payload while it is sent, with the runtime and (for `-l`) the
-/// read buffer's spare room: rpub needs about 140 MB of data for `-f`, 145 MB for `-l`. A
-/// second copy (the payload copied into the connection's write buffer, as before the payload
-/// went out from its own memory: about 240 MB) does not fit.
+/// read buffer's spare room: rpub needs 136 to 140 MB of data for `-f`, 141 to 145 MB for
+/// `-l`. A second copy does not fit: with the payload copied into the connection's write
+/// buffer, as rumqttc's own writer does, it took 231 to 240 MB for `-f`, 211 to 220 MB for
+/// `-l`.
 const ONE_PAYLOAD: &str = "190000000";
 
 /// A `-l` line of 100 MB is in memory once while it is sent at QoS 1: not also in the read

@@ -21,9 +21,10 @@ use tokio::io::AsyncWrite;
 
 /// A PUBLISH payload of this many bytes or more goes out from its own memory. Smaller ones are
 /// copied after their header as before: copying 16 KiB costs less than the bookkeeping of a
-/// piece of its own, and packets this large already went out in a write(2) of their own
-/// (they are twice `Framed`'s backpressure boundary), so no batching is lost. It is also the
-/// largest TLS record, so a TLS transport cuts the bytes there anyway.
+/// piece of its own, and a packet this large already ended its batch (it is twice `Framed`'s
+/// backpressure boundary, so the next packet waited for it to be written), so no batching
+/// is lost. It is also the largest TLS record, so a TLS transport cuts the bytes there
+/// anyway.
 pub(crate) const LARGE_PAYLOAD: usize = 16 * 1024;
 
 /// Once this much is encoded, it is written out before the next packet is encoded:
