@@ -5,6 +5,7 @@
 
 use std::process::Command;
 
+use crate::payloads::payload_file_arrives_whole;
 use crate::util::{bin, in_shell, rpub, rsub, unused_port, Broker, Run, Sub, LONG, SHORT};
 
 /// Room for rpub and one payload at the protocol's limit, read and handed over (two copies at
@@ -153,10 +154,17 @@ fn a_json_line_with_a_user_property_too_long_is_skipped_not_smuggled() {
     sub.finish(SHORT).stdout("smuggle/b good\n");
 }
 
-/// A `-l` line of 100 MB is in memory once while it is sent (plus, briefly, the PUBLISH as
-/// rumqttc encodes it), not also in the read buffer: within a data cap that two copies and
-/// the buffer's room (about 334 MB) exceed, it reaches the subscriber whole. stdin stays
-/// open a while after the line, so the read buffer lives on while the message goes out.
+/// Room for rpub and one 100 MB payload while it is sent, with the runtime and (for `-l`) the
+/// read buffer's spare room: rpub needs 136 to 140 MB of data for `-f`, 141 to 145 MB for
+/// `-l`. A second copy does not fit: with the payload copied into the connection's write
+/// buffer, as rumqttc's own writer does, it took 231 to 240 MB for `-f`, 211 to 220 MB for
+/// `-l`.
+const ONE_PAYLOAD: &str = "190000000";
+
+/// A `-l` line of 100 MB is in memory once while it is sent at QoS 1: not also in the read
+/// buffer, nor copied into the connection's write buffer. Within a data cap that one copy
+/// fits and two do not, it reaches the subscriber whole. stdin stays open a while after the
+/// line, so the read buffer lives on while the message goes out.
 #[test]
 fn a_long_line_is_held_once() {
     const LEN: usize = 100_000_000;
@@ -173,12 +181,22 @@ fn a_long_line_is_held_once() {
     let mut cmd = rpub(&b);
     cmd.args(["-q", "1", "-t", "long", "-l"]);
     let script = format!(
-        r#"{{ cat "{}"; sleep 1; }} | exec prlimit --data=250000000 -- "$@""#,
+        r#"{{ cat "{}"; sleep 1; }} | exec prlimit --data={ONE_PAYLOAD} -- "$@""#,
         path.display()
     );
     let mut sh = in_shell(&cmd, &script);
     sh.run_within(LONG).code(0).stderr_empty();
     sub.finish(LONG).code(0).stdout(format!("{LEN}\n"));
+}
+
+/// `-f` of a 100 MB file at QoS 1 holds the payload once while it goes out, not also a copy
+/// in the connection's write buffer: within a data cap that one copy fits and two do not, it
+/// reaches the subscriber byte for byte.
+#[test]
+fn a_payload_file_is_held_once_while_it_is_sent() {
+    let b = Broker::start();
+    let script = format!(r#"exec prlimit --data={ONE_PAYLOAD} -- "$@""#);
+    payload_file_arrives_whole(100_000_000, rpub(&b), rsub(&b), "file", &script);
 }
 
 /// `rsub --json` of a 100 MB binary payload holds it once: its base64 goes out a piece at a

@@ -4,8 +4,53 @@
 
 use std::fs;
 use std::io::Write;
+use std::process::Command;
 
-use crate::util::{random_bytes, rpub, rsub, run_stdin, Run, Sub, LONG, SHORT};
+use crate::util::{bin, in_shell, random_bytes, rpub, rsub, run_stdin, Run, Sub, LONG, SHORT};
+
+/// A binary payload of `len` bytes, sent from a file at QoS 1 by `rpub` (rpub with where and
+/// how to connect, run through the shell `script` as `in_shell` runs it), arrives byte for
+/// byte at `rsub` (rsub likewise), on topic `topic`.
+#[track_caller]
+pub(crate) fn payload_file_arrives_whole(
+    len: usize,
+    mut rpub: Command,
+    mut rsub: Command,
+    topic: &str,
+    script: &str,
+) {
+    let payload = random_bytes(len, 0x1a46e);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("payload.bin");
+    fs::write(&file, &payload).unwrap();
+    let sub = rsub
+        .args(["-N", "-q", "1", "-t", topic, "-C", "1"])
+        .subscribed();
+    rpub.args(["-q", "1", "-t", topic, "-f", file.to_str().unwrap()]);
+    in_shell(&rpub, script)
+        .run_within(LONG)
+        .code(0)
+        .stderr_empty();
+    let out = sub.finish(LONG);
+    out.code(0);
+    if out.stdout != payload {
+        out.fail(&format!(
+            "the {len} bytes sent arrived as {} bytes, not byte for byte",
+            out.stdout.len()
+        ));
+    }
+}
+
+/// A payload large enough to go out from its own memory after its header: 3 MiB, sent and
+/// received by the tools with `publish` and `subscribe` flags, arrives byte for byte.
+#[track_caller]
+pub(crate) fn large_payload_arrives_whole(publish: &[String], subscribe: &[String], topic: &str) {
+    let mut rpub = bin("rpub");
+    rpub.args(publish);
+    let mut rsub = bin("rsub");
+    rsub.args(subscribe);
+    payload_file_arrives_whole(3 << 20, rpub, rsub, topic, r#"exec "$@""#);
+}
 
 #[test]
 fn one_mebibyte_of_binary_from_a_file() {

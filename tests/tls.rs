@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use crate::payloads::large_payload_arrives_whole;
 use crate::util::{
     bin, OpensslServer, Output, Pki, Run, TlsBroker, EXPIRED, OTHER_NAME, SERVER, SHORT, WRONG_NAME,
 };
@@ -81,6 +82,20 @@ fn mutual_tls_from_both_tools() {
     // The broker saw the certificate: mosquitto logs nothing per client, but it refused none.
     if tb.broker.log().contains("OpenSSL Error") {
         panic!("the broker logged a TLS error:\n{}", tb.broker.log());
+    }
+}
+
+/// A payload of a few MB arrives byte for byte over TLS (rustls takes vectored writes: the
+/// header and the payload's own memory in one call), in MQTT 3.1.1 and 5.
+#[test]
+fn a_large_payload_arrives_whole_over_tls() {
+    let pki = Pki::new();
+    let tb = TlsBroker::start(&pki, SERVER, false);
+    for version in ["mqttv311", "mqttv5"] {
+        let mut args = tb.at("localhost");
+        args.extend(pki.ca_args());
+        args.extend(["-V".to_string(), version.to_string()]);
+        large_payload_arrives_whole(&args, &args, &topic!());
     }
 }
 

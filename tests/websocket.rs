@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use crate::payloads::large_payload_arrives_whole;
 use crate::util::{bin, Amqtt, Broker, Pki, Run, SERVER, SHORT};
 
 fn tcp(amqtt: &Amqtt) -> [String; 4] {
@@ -40,6 +41,30 @@ fn publish_over_ws_receive_over_tcp() {
     sub.finish(SHORT)
         .code(0)
         .stdout(format!("{t} over ws\n{t} again\n"));
+}
+
+/// A payload of a few MB goes out over ws:// and wss:// (a transport without vectored
+/// writes: the header, then the payload, a piece at a time) and arrives byte for byte over
+/// TCP. (amqtt speaks MQTT 3.1.1 only; MQTT 5 shares the same writer.)
+#[test]
+fn a_large_payload_arrives_whole_over_websockets() {
+    let pki = Pki::new();
+    let amqtt = Amqtt::with_wss(
+        &pki.path(&format!("{SERVER}.crt")),
+        &pki.path(&format!("{SERVER}.key")),
+    );
+    let ws = vec![
+        "-L".to_string(),
+        format!("ws://127.0.0.1:{}/mqtt", amqtt.ws_port),
+    ];
+    let mut wss = vec![
+        "-L".to_string(),
+        format!("wss://localhost:{}/mqtt", amqtt.wss_port.unwrap()),
+    ];
+    wss.extend(pki.ca_args());
+    for url in [ws, wss] {
+        large_payload_arrives_whole(&url, &tcp(&amqtt), &topic!());
+    }
 }
 
 #[test]

@@ -1,8 +1,14 @@
-use futures_util::{FutureExt, SinkExt, StreamExt};
+// Changed for rpub/rsub from rumqttc 0.25.1: each change is marked `rpubsub:`, and
+// crates/rumqttc/README.md lists them all.
+
+use futures_util::{FutureExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio_util::codec::Framed;
+// rpubsub: packets are read through `FramedRead` and written through an `OutgoingBuffer`,
+// which sends a large payload from its own memory instead of a copy in `Framed`'s buffer.
+use tokio_util::codec::FramedRead;
 
 use crate::mqttbytes::{self, v4::*};
+use crate::outgoing_buffer::OutgoingBuffer;
 use crate::{Incoming, MqttState, StateError};
 
 /// Network transforms packets <-> frames efficiently. It takes
@@ -10,7 +16,10 @@ use crate::{Incoming, MqttState, StateError};
 /// appropriate to achieve performance
 pub struct Network {
     /// Frame MQTT packets from network connection
-    framed: Framed<Box<dyn AsyncReadWrite>, Codec>,
+    /// rpubsub: read only; writes go to the socket inside from `outgoing`.
+    framed: FramedRead<Box<dyn AsyncReadWrite>, Codec>,
+    /// rpubsub: the packets written and not yet sent.
+    outgoing: OutgoingBuffer,
     /// Maximum readv count
     max_readb_count: usize,
 }
@@ -26,10 +35,12 @@ impl Network {
             max_incoming_size,
             max_outgoing_size,
         };
-        let framed = Framed::new(socket, codec);
+        // rpubsub: read only (see `framed`).
+        let framed = FramedRead::new(socket, codec);
 
         Network {
             framed,
+            outgoing: OutgoingBuffer::default(),
             max_readb_count: 10,
         }
     }
@@ -77,20 +88,120 @@ impl Network {
     }
 
     /// Serializes packet into write buffer
+    /// rpubsub: all of it but a large PUBLISH payload, which is queued after its header as
+    /// it is; what waits is sent first once there is enough of it, as `Framed::feed` did.
     pub async fn write(&mut self, packet: Packet) -> Result<(), StateError> {
-        self.framed
-            .feed(packet)
+        let max = self.framed.decoder().max_outgoing_size;
+        let encode = |buffer: &mut _, large| packet.write_head(buffer, max, large);
+        self.outgoing
+            .write(self.framed.get_mut(), encode)
             .await
             .map_err(StateError::Deserialization)
     }
 
     pub async fn flush(&mut self) -> Result<(), crate::state::StateError> {
-        self.framed
-            .flush()
+        // rpubsub: from the outgoing buffer, its failures told as `Framed`'s were.
+        self.outgoing
+            .flush(self.framed.get_mut())
             .await
-            .map_err(StateError::Deserialization)
+            .map_err(|e| StateError::Deserialization(e.into()))
     }
 }
 
 pub trait AsyncReadWrite: AsyncRead + AsyncWrite + Send + Unpin {}
 impl<T> AsyncReadWrite for T where T: AsyncRead + AsyncWrite + Send + Unpin {}
+
+// rpubsub: the tests of the changes marked in this file.
+#[cfg(test)]
+pub(crate) mod rpubsub_tests {
+    use std::io::{self, IoSlice};
+    use std::pin::Pin;
+    use std::sync::{Arc, Mutex};
+    use std::task::{Context, Poll};
+
+    use bytes::{Bytes, BytesMut};
+    use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+    use super::*;
+    use crate::QoS;
+
+    /// A transport that never has anything to read and keeps what is written to it, with
+    /// where in memory each piece written came from (address and length).
+    #[derive(Clone, Default)]
+    pub(crate) struct Recorder {
+        pub(crate) bytes: Arc<Mutex<Vec<u8>>>,
+        pub(crate) pieces: Arc<Mutex<Vec<(usize, usize)>>>,
+    }
+
+    impl AsyncRead for Recorder {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            _: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            Poll::Pending
+        }
+    }
+
+    impl AsyncWrite for Recorder {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            self.poll_write_vectored(cx, &[IoSlice::new(buf)])
+        }
+
+        fn poll_write_vectored(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            bufs: &[IoSlice<'_>],
+        ) -> Poll<io::Result<usize>> {
+            let mut bytes = self.bytes.lock().unwrap();
+            let mut pieces = self.pieces.lock().unwrap();
+            for buf in bufs {
+                bytes.extend_from_slice(buf);
+                pieces.push((buf.as_ptr() as usize, buf.len()));
+            }
+            Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()))
+        }
+
+        fn is_write_vectored(&self) -> bool {
+            true
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    /// A 1 MiB payload between two small PUBLISHes reaches the transport in place, from the
+    /// payload's own memory, and the bytes are the three packets, in order. Upstream copies
+    /// it into `Framed`'s write buffer: no piece written starts at the payload.
+    #[tokio::test]
+    async fn a_large_payload_goes_out_from_its_own_memory() {
+        let payload = Bytes::from(vec![b'p'; 1 << 20]);
+        let mut large = Publish::from_bytes("large", QoS::AtLeastOnce, payload.clone());
+        large.pkid = 1;
+        let packets = [
+            Packet::Publish(Publish::new("a", QoS::AtMostOnce, "before")),
+            Packet::Publish(large),
+            Packet::Publish(Publish::new("a", QoS::AtMostOnce, "after")),
+        ];
+        let recorder = Recorder::default();
+        let mut network = Network::new(recorder.clone(), 1 << 10, 2 << 20);
+        let mut expected = BytesMut::new();
+        for packet in packets {
+            packet.write(&mut expected, usize::MAX).unwrap();
+            network.write(packet).await.unwrap();
+        }
+        network.flush().await.unwrap();
+        assert!(*recorder.bytes.lock().unwrap() == expected[..]);
+        let pieces = recorder.pieces.lock().unwrap();
+        assert!(pieces.contains(&(payload.as_ptr() as usize, payload.len())));
+    }
+}

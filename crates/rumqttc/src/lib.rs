@@ -112,6 +112,8 @@ mod client;
 mod eventloop;
 mod framed;
 pub mod mqttbytes;
+// rpubsub: what waits to go out on a connection, a large payload from its own memory.
+mod outgoing_buffer;
 mod state;
 pub mod v5;
 

@@ -1,8 +1,14 @@
-use futures_util::{FutureExt, SinkExt};
+// Changed for rpub/rsub from rumqttc 0.25.1: each change is marked `rpubsub:`, and
+// crates/rumqttc/README.md lists them all.
+
+use futures_util::FutureExt;
 use tokio_stream::StreamExt;
-use tokio_util::codec::Framed;
+// rpubsub: packets are read through `FramedRead` and written through an `OutgoingBuffer`,
+// which sends a large payload from its own memory instead of a copy in `Framed`'s buffer.
+use tokio_util::codec::FramedRead;
 
 use crate::framed::AsyncReadWrite;
+use crate::outgoing_buffer::OutgoingBuffer;
 
 use super::mqttbytes::v5::Packet;
 use super::{mqttbytes, Codec, Incoming, MqttState, StateError};
@@ -12,7 +18,10 @@ use super::{mqttbytes, Codec, Incoming, MqttState, StateError};
 /// appropriate to achieve performance
 pub struct Network {
     /// Frame MQTT packets from network connection
-    framed: Framed<Box<dyn AsyncReadWrite>, Codec>,
+    /// rpubsub: read only; writes go to the socket inside from `outgoing`.
+    framed: FramedRead<Box<dyn AsyncReadWrite>, Codec>,
+    /// rpubsub: the packets written and not yet sent.
+    outgoing: OutgoingBuffer,
     /// Maximum readv count
     max_readb_count: usize,
 }
@@ -23,16 +32,19 @@ impl Network {
             max_incoming_size,
             max_outgoing_size: None,
         };
-        let framed = Framed::new(socket, codec);
+        // rpubsub: read only (see `framed`).
+        let framed = FramedRead::new(socket, codec);
 
         Network {
             framed,
+            outgoing: OutgoingBuffer::default(),
             max_readb_count: 10,
         }
     }
 
     pub fn set_max_outgoing_size(&mut self, max_outgoing_size: Option<u32>) {
-        self.framed.codec_mut().max_outgoing_size = max_outgoing_size;
+        // rpubsub: the codec is `FramedRead`'s decoder.
+        self.framed.decoder_mut().max_outgoing_size = max_outgoing_size;
     }
 
     /// Reads and returns a single packet from network
@@ -78,17 +90,64 @@ impl Network {
     }
 
     /// Serializes packet into write buffer
+    /// rpubsub: all of it but a large PUBLISH payload, which is queued after its header as
+    /// it is; what waits is sent first once there is enough of it, as `Framed::feed` did.
     pub async fn write(&mut self, packet: Packet) -> Result<(), StateError> {
-        self.framed
-            .feed(packet)
+        let max = self.framed.decoder().max_outgoing_size;
+        let encode = |buffer: &mut _, large| packet.write_head(buffer, max, large);
+        self.outgoing
+            .write(self.framed.get_mut(), encode)
             .await
             .map_err(StateError::Deserialization)
     }
 
     pub async fn flush(&mut self) -> Result<(), StateError> {
-        self.framed
-            .flush()
+        // rpubsub: from the outgoing buffer, its failures told as `Framed`'s were.
+        self.outgoing
+            .flush(self.framed.get_mut())
             .await
-            .map_err(StateError::Deserialization)
+            .map_err(|e| StateError::Deserialization(e.into()))
+    }
+}
+
+// rpubsub: the tests of the changes marked in this file.
+#[cfg(test)]
+mod rpubsub_tests {
+    use bytes::{Bytes, BytesMut};
+
+    use super::super::mqttbytes::{v5::Publish, QoS};
+    use super::*;
+    use crate::framed::rpubsub_tests::Recorder;
+
+    /// A 1 MiB payload between two small PUBLISHes (one with properties) reaches the
+    /// transport from the payload's own memory, and the bytes are the three packets, in
+    /// order. Upstream copies it into `Framed`'s write buffer.
+    #[tokio::test]
+    async fn a_large_payload_goes_out_from_its_own_memory() {
+        let payload = Bytes::from(vec![b'p'; 1 << 20]);
+        let properties = super::super::mqttbytes::v5::PublishProperties {
+            content_type: Some("text/plain".into()),
+            ..Default::default()
+        };
+        let mut large =
+            Publish::new("large", QoS::AtLeastOnce, payload.clone(), Some(properties));
+        large.pkid = 1;
+        let packets = [
+            Packet::Publish(Publish::new("a", QoS::AtMostOnce, "before", None)),
+            Packet::Publish(large),
+            Packet::Publish(Publish::new("a", QoS::AtMostOnce, "after", None)),
+        ];
+        let recorder = Recorder::default();
+        let mut network = Network::new(recorder.clone(), Some(1 << 10));
+        network.set_max_outgoing_size(Some(2 << 20));
+        let mut expected = BytesMut::new();
+        for packet in packets {
+            packet.write(&mut expected, None).unwrap();
+            network.write(packet).await.unwrap();
+        }
+        network.flush().await.unwrap();
+        assert!(*recorder.bytes.lock().unwrap() == expected[..]);
+        let pieces = recorder.pieces.lock().unwrap();
+        assert!(pieces.contains(&(payload.as_ptr() as usize, payload.len())));
     }
 }

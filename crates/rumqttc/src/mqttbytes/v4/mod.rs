@@ -1,3 +1,6 @@
+// Changed for rpub/rsub from rumqttc 0.25.1: each change is marked `rpubsub:`, and
+// crates/rumqttc/README.md lists them all.
+
 use super::*;
 
 mod codec;
@@ -112,12 +115,8 @@ impl Packet {
 
     /// Serializes the MQTT packet into a stream of bytes
     pub fn write(&self, stream: &mut BytesMut, max_size: usize) -> Result<usize, Error> {
-        if self.size() > max_size {
-            return Err(Error::OutgoingPacketTooLarge {
-                pkt_size: self.size(),
-                max: max_size,
-            });
-        }
+        // rpubsub: the size check is shared with `write_head`.
+        self.check_size(max_size)?;
 
         match self {
             Packet::Connect(c) => c.write(stream),
@@ -135,6 +134,36 @@ impl Packet {
             Packet::PingResp => PingResp.write(stream),
             Packet::Disconnect => Disconnect.write(stream),
         }
+    }
+
+    /// rpubsub: serializes the packet as `write` does, except the payload of a PUBLISH of
+    /// `large` bytes or more: that is returned, to go out from its own memory right after
+    /// the bytes written here, instead of being copied after them.
+    pub fn write_head(
+        &self,
+        stream: &mut BytesMut,
+        max_size: usize,
+        large: usize,
+    ) -> Result<Option<Bytes>, Error> {
+        match self {
+            Packet::Publish(publish) if publish.payload.len() >= large => {
+                self.check_size(max_size)?;
+                publish.write_head(stream)?;
+                Ok(Some(publish.payload.clone()))
+            }
+            _ => self.write(stream, max_size).map(|_| None),
+        }
+    }
+
+    /// rpubsub: the check `write` made first, for `write_head` too.
+    fn check_size(&self, max_size: usize) -> Result<(), Error> {
+        if self.size() > max_size {
+            return Err(Error::OutgoingPacketTooLarge {
+                pkt_size: self.size(),
+                max: max_size,
+            });
+        }
+        Ok(())
     }
 }
 

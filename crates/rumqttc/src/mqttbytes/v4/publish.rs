@@ -1,3 +1,6 @@
+// Changed for rpub/rsub from rumqttc 0.25.1: each change is marked `rpubsub:`, and
+// crates/rumqttc/README.md lists them all.
+
 use super::*;
 use bytes::{Buf, Bytes};
 
@@ -83,6 +86,16 @@ impl Publish {
     }
 
     pub fn write(&self, buffer: &mut BytesMut) -> Result<usize, Error> {
+        // rpubsub: all but the payload is written by `write_head`, which a large payload's
+        // path (`Packet::write_head`) uses alone.
+        let size = self.write_head(buffer)?;
+        buffer.extend_from_slice(&self.payload);
+        Ok(size)
+    }
+
+    /// rpubsub: writes the packet up to its payload, which is to follow; returns the size of
+    /// the whole packet, payload included.
+    pub fn write_head(&self, buffer: &mut BytesMut) -> Result<usize, Error> {
         let len = self.len();
 
         let dup = self.dup as u8;
@@ -102,8 +115,7 @@ impl Publish {
             buffer.put_u16(pkid);
         }
 
-        buffer.extend_from_slice(&self.payload);
-
+        // rpubsub: the payload follows, copied by `write` or sent from its own memory.
         Ok(1 + count + len)
     }
 }

@@ -135,14 +135,8 @@ impl Packet {
     }
 
     pub fn write(&self, write: &mut BytesMut, max_size: Option<u32>) -> Result<usize, Error> {
-        if let Some(max_size) = max_size {
-            if self.size() > max_size as usize {
-                return Err(Error::OutgoingPacketTooLarge {
-                    pkt_size: self.size() as u32,
-                    max: max_size,
-                });
-            }
-        }
+        // rpubsub: the size check is shared with `write_head`.
+        self.check_size(max_size)?;
 
         match self {
             Self::Auth(auth) => auth.write(write),
@@ -161,6 +155,38 @@ impl Packet {
             Self::PingResp(_) => PingResp::write(write),
             Self::Disconnect(disconnect) => disconnect.write(write),
         }
+    }
+
+    /// rpubsub: serializes the packet as `write` does, except the payload of a PUBLISH of
+    /// `large` bytes or more: that is returned, to go out from its own memory right after
+    /// the bytes written here, instead of being copied after them.
+    pub fn write_head(
+        &self,
+        write: &mut BytesMut,
+        max_size: Option<u32>,
+        large: usize,
+    ) -> Result<Option<Bytes>, Error> {
+        match self {
+            Self::Publish(publish) if publish.payload.len() >= large => {
+                self.check_size(max_size)?;
+                publish.write_head(write)?;
+                Ok(Some(publish.payload.clone()))
+            }
+            _ => self.write(write, max_size).map(|_| None),
+        }
+    }
+
+    /// rpubsub: the check `write` made first, for `write_head` too.
+    fn check_size(&self, max_size: Option<u32>) -> Result<(), Error> {
+        if let Some(max_size) = max_size {
+            if self.size() > max_size as usize {
+                return Err(Error::OutgoingPacketTooLarge {
+                    pkt_size: self.size() as u32,
+                    max: max_size,
+                });
+            }
+        }
+        Ok(())
     }
 
     pub fn size(&self) -> usize {
