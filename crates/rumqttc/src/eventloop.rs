@@ -688,6 +688,41 @@ mod rpubsub_tests {
     #[global_allocator]
     static ALLOCATOR: CountingAllocator = CountingAllocator;
 
+    #[test]
+    fn a_received_publish_is_queued_without_a_copy() {
+        let mut state = MqttState::new(10, false);
+        let mut publish = Publish::new("sensors/temperature", QoS::AtLeastOnce, "21");
+        publish.pkid = 1;
+        let packet = Incoming::Publish(publish.clone());
+        let before = ALLOCATIONS.with(Cell::get);
+        let ack = state.handle_incoming_packet(packet);
+        // Upstream: one, the clone of the topic.
+        assert_eq!(ALLOCATIONS.with(Cell::get) - before, 0);
+        assert_eq!(ack.unwrap(), Some(Packet::PubAck(PubAck::new(1))));
+        // The packet comes out ahead of the acknowledgement it caused, as upstream.
+        assert_eq!(
+            state.events.drain(..).collect::<Vec<_>>(),
+            [
+                Event::Incoming(Packet::Publish(publish)),
+                Event::Outgoing(Outgoing::PubAck(1))
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn one_poll_reads_every_packet_a_read_brought() {
+        let (mut eventloop, mut broker) = connected(100);
+        let mut bytes = BytesMut::new();
+        for i in 0..50 {
+            let publish = Publish::new("a", QoS::AtMostOnce, i.to_string());
+            publish.write(&mut bytes).unwrap();
+        }
+        broker.write_all(&bytes).await.unwrap();
+        eventloop.poll().await.unwrap();
+        // The first came out of the poll, the other 49 wait in the state (upstream: 8).
+        assert_eq!(eventloop.state.events.len(), 49);
+    }
+
     #[tokio::test]
     async fn a_poll_allocates_nothing_for_the_keepalive() {
         let (mut eventloop, mut broker) = connected(100);
