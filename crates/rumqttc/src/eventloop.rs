@@ -710,20 +710,6 @@ mod rpubsub_tests {
     }
 
     #[tokio::test]
-    async fn one_poll_reads_every_packet_a_read_brought() {
-        let (mut eventloop, mut broker) = connected(100);
-        let mut bytes = BytesMut::new();
-        for i in 0..50 {
-            let publish = Publish::new("a", QoS::AtMostOnce, i.to_string());
-            publish.write(&mut bytes).unwrap();
-        }
-        broker.write_all(&bytes).await.unwrap();
-        eventloop.poll().await.unwrap();
-        // The first came out of the poll, the other 49 wait in the state (upstream: 8).
-        assert_eq!(eventloop.state.events.len(), 49);
-    }
-
-    #[tokio::test]
     async fn a_poll_allocates_nothing_for_the_keepalive() {
         let (mut eventloop, mut broker) = connected(100);
         // A full window leaves the network as the only branch of the select.

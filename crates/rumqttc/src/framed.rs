@@ -1,17 +1,9 @@
-// Changed for rpub/rsub from rumqttc 0.25.1: each change is marked `rpubsub:`, and
-// crates/rumqttc/README.md lists them all.
-
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::codec::Framed;
 
 use crate::mqttbytes::{self, v4::*};
 use crate::{Incoming, MqttState, StateError};
-
-// rpubsub: how many packets one read of the network may bring in before the event loop
-// hands them out. Upstream's 10 split what one read(2) returns for a busy subscriber
-// (a dozen small messages and more) into several passes through the event loop's select.
-const MAX_READB_COUNT: usize = 100;
 
 /// Network transforms packets <-> frames efficiently. It takes
 /// advantage of pre-allocation, buffering and vectorization when
@@ -38,8 +30,7 @@ impl Network {
 
         Network {
             framed,
-            // rpubsub: upstream 10.
-            max_readb_count: MAX_READB_COUNT,
+            max_readb_count: 10,
         }
     }
 

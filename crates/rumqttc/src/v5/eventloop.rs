@@ -528,20 +528,6 @@ mod rpubsub_tests {
     }
 
     #[tokio::test]
-    async fn one_poll_reads_every_packet_a_read_brought() {
-        let (mut eventloop, mut broker) = connected(100);
-        let mut bytes = BytesMut::new();
-        for i in 0..50 {
-            let publish = Publish::new("a", QoS::AtMostOnce, i.to_string(), None);
-            publish.write(&mut bytes).unwrap();
-        }
-        broker.write_all(&bytes).await.unwrap();
-        eventloop.poll().await.unwrap();
-        // The first came out of the poll, the other 49 wait in the state (upstream: 8).
-        assert_eq!(eventloop.state.events.len(), 49);
-    }
-
-    #[tokio::test]
     async fn a_protocol_error_is_told_with_disconnect_0x82() {
         let (mut eventloop, mut broker) = connected(10);
         eventloop.disconnect_protocol_error().await.unwrap();

@@ -1,6 +1,3 @@
-// Changed for rpub/rsub from rumqttc 0.25.1: each change is marked `rpubsub:`, and
-// crates/rumqttc/README.md lists them all.
-
 use futures_util::{FutureExt, SinkExt};
 use tokio_stream::StreamExt;
 use tokio_util::codec::Framed;
@@ -9,11 +6,6 @@ use crate::framed::AsyncReadWrite;
 
 use super::mqttbytes::v5::Packet;
 use super::{mqttbytes, Codec, Incoming, MqttState, StateError};
-
-// rpubsub: how many packets one read of the network may bring in before the event loop
-// hands them out. Upstream's 10 split what one read(2) returns for a busy subscriber
-// (a dozen small messages and more) into several passes through the event loop's select.
-const MAX_READB_COUNT: usize = 100;
 
 /// Network transforms packets <-> frames efficiently. It takes
 /// advantage of pre-allocation, buffering and vectorization when
@@ -35,8 +27,7 @@ impl Network {
 
         Network {
             framed,
-            // rpubsub: upstream 10.
-            max_readb_count: MAX_READB_COUNT,
+            max_readb_count: 10,
         }
     }
 
