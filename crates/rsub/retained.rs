@@ -62,9 +62,10 @@ impl Clears {
     }
 
     /// Clear the topic of this message if it is retained (and not itself a clear).
-    pub fn note(&mut self, session: &Session, message: &Message, topic: &str) -> Result<(), Fail> {
+    pub fn note(&mut self, session: &Session, message: &Message) -> Result<(), Fail> {
         if self.enabled && message.retain && !message.payload.is_empty() {
-            self.waiting.push_back(topic.to_string());
+            let topic = String::from_utf8_lossy(&message.topic).into_owned();
+            self.waiting.push_back(topic);
             self.send(session)?;
         }
         Ok(())

@@ -3,8 +3,9 @@
 //! goes through `-T`, the retained rules and `--expect` before it is printed; the
 //! acknowledgements decide `-E` and the fate of refused subscriptions.
 //!
-//! rsub's part of the receive path allocates nothing per message (unless a topic is not
-//! UTF-8): the output is written into one buffer, flushed when no more messages are waiting.
+//! rsub's part of the receive path allocates nothing per message (unless a flag that reads
+//! the topic as text meets one that is not UTF-8): a burst of messages is taken in one go,
+//! written into one buffer, and flushed when no more are waiting.
 
 use std::time::SystemTime;
 
@@ -114,7 +115,7 @@ impl Subscriber {
                 _ = &mut stopped => Some(Exit::Interrupted),
                 _ = &mut timeout => Some(self.timed_out()),
                 next = session.next() => match next {
-                    Some(Incoming::Message(message)) => self.message(session, message)?,
+                    Some(Incoming::Message(message)) => self.messages(session, message)?,
                     Some(Incoming::Event(Event::Reconnected { session_present })) => {
                         let answered = self.requests.reconnected(session, session_present).await?;
                         self.until.after_answers(answered)
@@ -157,37 +158,47 @@ impl Subscriber {
         Ok(self.until.after_answers(answered))
     }
 
-    /// One received message, then the flush once a burst is over; `Some` ends the run.
-    fn message(&mut self, session: &Session, message: Message) -> Result<Option<Exit>, Fail> {
-        if let Some(exit) = self.print(session, &message)? {
-            return Ok(Some(exit));
+    /// One received message and those already waiting behind it, then the flush: a burst is
+    /// taken in one go instead of one pass through the receive loop per message, and ends with
+    /// one write, so a lone message still shows at once. `Some` ends the run.
+    fn messages(&mut self, session: &mut Session, first: Message) -> Result<Option<Exit>, Fail> {
+        let mut next = Some(first);
+        while let Some(message) = next {
+            if let Some(exit) = self.print(session, &message)? {
+                return Ok(Some(exit));
+            }
+            next = session.try_message();
+            let idle = next.is_none();
+            if idle {
+                self.output.flush().map_err(|e| Fail::writing_output(&e))?;
+            }
+            self.counters.show(idle);
         }
-        let idle = !session.messages_waiting();
-        if idle {
-            self.output.flush().map_err(|e| Fail::writing_output(&e))?;
-        }
-        self.counters.show(idle);
         Ok(None)
     }
 
     /// Print one message unless a filter, the retained rules or `--expect` leave it out;
     /// `Some` ends the run.
     fn print(&mut self, session: &Session, message: &Message) -> Result<Option<Exit>, Fail> {
-        let topic = String::from_utf8_lossy(&message.topic);
-        if self.filter_out.iter().any(|f| matches(f, &topic)) {
-            return Ok(None);
+        // The topic as text only where a flag asks for it: checking it is UTF-8 costs more
+        // than the rest of a message's way here.
+        if !self.filter_out.is_empty() {
+            let topic = String::from_utf8_lossy(&message.topic);
+            if self.filter_out.iter().any(|f| matches(f, &topic)) {
+                return Ok(None);
+            }
         }
         let verdict = self.retained.verdict(message.retain);
         if verdict == Verdict::End {
             return Ok(Some(Exit::Ok));
         }
-        self.clears.note(session, message, &topic)?;
+        self.clears.note(session, message)?;
         if verdict == Verdict::Skip {
             return Ok(None);
         }
         // Before --random-filter, whose leaving out is no loss.
         if let Some(stamps) = &mut self.stamps {
-            stamps.note(&topic, &message.payload);
+            stamps.note(&String::from_utf8_lossy(&message.topic), &message.payload);
         }
         if !self.random_filter.keeps() {
             return Ok(None);

@@ -688,6 +688,27 @@ mod rpubsub_tests {
     #[global_allocator]
     static ALLOCATOR: CountingAllocator = CountingAllocator;
 
+    #[test]
+    fn a_received_publish_is_queued_without_a_copy() {
+        let mut state = MqttState::new(10, false);
+        let mut publish = Publish::new("sensors/temperature", QoS::AtLeastOnce, "21");
+        publish.pkid = 1;
+        let packet = Incoming::Publish(publish.clone());
+        let before = ALLOCATIONS.with(Cell::get);
+        let ack = state.handle_incoming_packet(packet);
+        // Upstream: one, the clone of the topic.
+        assert_eq!(ALLOCATIONS.with(Cell::get) - before, 0);
+        assert_eq!(ack.unwrap(), Some(Packet::PubAck(PubAck::new(1))));
+        // The packet comes out ahead of the acknowledgement it caused, as upstream.
+        assert_eq!(
+            state.events.drain(..).collect::<Vec<_>>(),
+            [
+                Event::Incoming(Packet::Publish(publish)),
+                Event::Outgoing(Outgoing::PubAck(1))
+            ]
+        );
+    }
+
     #[tokio::test]
     async fn a_poll_allocates_nothing_for_the_keepalive() {
         let (mut eventloop, mut broker) = connected(100);

@@ -166,22 +166,26 @@ impl MqttState {
         &mut self,
         packet: Incoming,
     ) -> Result<Option<Packet>, StateError> {
-        self.events.push_back(Event::Incoming(packet.clone()));
-
+        // rpubsub: the packet itself is queued, in the place upstream queued its clone (ahead
+        // of the acknowledgement handling it queues), once it is handled: the clone cost an
+        // allocation and a copy of every received topic.
+        let at = self.events.len();
         let outgoing = match &packet {
-            Incoming::PingResp => self.handle_incoming_pingresp()?,
-            Incoming::Publish(publish) => self.handle_incoming_publish(publish)?,
-            Incoming::SubAck(_suback) => self.handle_incoming_suback()?,
-            Incoming::UnsubAck(_unsuback) => self.handle_incoming_unsuback()?,
-            Incoming::PubAck(puback) => self.handle_incoming_puback(puback)?,
-            Incoming::PubRec(pubrec) => self.handle_incoming_pubrec(pubrec)?,
-            Incoming::PubRel(pubrel) => self.handle_incoming_pubrel(pubrel)?,
-            Incoming::PubComp(pubcomp) => self.handle_incoming_pubcomp(pubcomp)?,
+            Incoming::PingResp => self.handle_incoming_pingresp(),
+            Incoming::Publish(publish) => self.handle_incoming_publish(publish),
+            Incoming::SubAck(_suback) => self.handle_incoming_suback(),
+            Incoming::UnsubAck(_unsuback) => self.handle_incoming_unsuback(),
+            Incoming::PubAck(puback) => self.handle_incoming_puback(puback),
+            Incoming::PubRec(pubrec) => self.handle_incoming_pubrec(pubrec),
+            Incoming::PubRel(pubrel) => self.handle_incoming_pubrel(pubrel),
+            Incoming::PubComp(pubcomp) => self.handle_incoming_pubcomp(pubcomp),
             _ => {
                 error!("Invalid incoming packet = {:?}", packet);
-                return Err(StateError::WrongPacket);
+                Err(StateError::WrongPacket)
             }
         };
+        self.events.insert(at, Event::Incoming(packet));
+        let outgoing = outgoing?;
         self.last_incoming = Instant::now();
 
         Ok(outgoing)

@@ -340,12 +340,8 @@ impl Session {
         self.messages.recv().await
     }
 
-    /// Are received messages waiting to be read? rsub flushes its output when none are.
-    pub fn messages_waiting(&self) -> bool {
-        !self.messages.is_empty()
-    }
-
-    /// A received message if one is waiting, without waiting.
+    /// A received message if one is waiting, without waiting; rsub flushes its output when
+    /// none is.
     pub fn try_message(&mut self) -> Option<Message> {
         self.messages.try_recv().ok()
     }

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::sync::mpsc;
+use tokio::sync::mpsc::{self, error::TrySendError};
 
 use super::failure::{self, Peer, Phase};
 use super::outbox::{Ack, Answered};
@@ -45,6 +45,16 @@ pub struct Pump {
     messages: mpsc::Sender<Message>,
 }
 
+/// What is left to do after handing on one event.
+enum Handled {
+    Next,
+    /// The message channel is full: the pump waits for room before polling again, and TCP
+    /// pushes back on the broker meanwhile.
+    Full(Message),
+    /// Our DISCONNECT went out: the pump is done.
+    Done,
+}
+
 /// Poll the event loop until our DISCONNECT went out, or the connection failed and could
 /// not be restored.
 pub async fn run<W: Wire>(mut eventloop: W::EventLoop, pump: Pump) {
@@ -56,13 +66,19 @@ pub async fn run<W: Wire>(mut eventloop: W::EventLoop, pump: Pump) {
             Ok(event)
         } else if let Some(e) = failed.take() {
             Err(e)
+        } else if let Some(event) = W::stale(&mut eventloop).pop_front() {
+            // What the last read brought beyond its first packet: the poll would hand out
+            // the same first thing, after building its whole future for it.
+            Ok(event)
         } else {
             W::poll(&mut eventloop).await
         };
         match polled {
-            Ok(event) => match pump.handle(W::translate(event)).await {
-                Ok(false) => {}
-                Ok(true) => return,
+            Ok(event) => match pump.handle(W::translate(event)) {
+                Ok(Handled::Next) => {}
+                // The one await on the way of a message, taken only when the tool is behind.
+                Ok(Handled::Full(message)) => drop(pump.messages.send(message).await),
+                Ok(Handled::Done) => return,
                 Err(what) => {
                     // Nothing the broker says from here on can be trusted: the session ends,
                     // and the broker is told why.
@@ -118,27 +134,36 @@ impl Pump {
         }
     }
 
-    /// Trace and hand on one event; `true` when it was our DISCONNECT (the pump is done).
-    /// `Err` says, in words following "the broker sent", how the broker broke the protocol.
-    async fn handle(&self, polled: Polled) -> Result<bool, String> {
+    /// Trace and hand on one event. Not async: a future per message, built and moved into
+    /// the pump's, cost more than handing the message on. `Err` says, in words following
+    /// "the broker sent", how the broker broke the protocol.
+    fn handle(&self, polled: Polled) -> Result<Handled, String> {
         match polled {
             Polled::Received(packet) => {
                 self.shared.trace.received(&packet);
-                self.received(packet).await.map(|()| false)
+                self.received(packet)
             }
             Polled::Sent(out) => {
                 self.shared.trace.sent(&out);
-                Ok(self.sent(out))
+                Ok(if self.sent(out) {
+                    Handled::Done
+                } else {
+                    Handled::Next
+                })
             }
         }
     }
 
     /// A packet from the broker: a message for the tool, or what it finishes. `Err` says, in
     /// words following "the broker sent", how it broke the protocol.
-    async fn received(&self, packet: Packet) -> Result<(), String> {
+    fn received(&self, packet: Packet) -> Result<Handled, String> {
         match packet {
             // A closed receiver means the tool wants no more messages (it is exiting).
-            Packet::Publish(message) => drop(self.messages.send(message).await),
+            Packet::Publish(message) => {
+                if let Err(TrySendError::Full(message)) = self.messages.try_send(message) {
+                    return Ok(Handled::Full(message));
+                }
+            }
             Packet::PubAck { pkid, reason } => self.acked(pkid, Ack::PubAck, reason)?,
             // A failing PUBREC ends the QoS 2 exchange: no PUBCOMP will follow.
             Packet::PubRec { pkid, reason } => self.acked(pkid, Ack::PubRec, reason)?,
@@ -163,7 +188,7 @@ impl Pump {
             Packet::Broken { name, why } => return Err(format!("a {name} {why}")),
             _ => {}
         }
-        Ok(())
+        Ok(Handled::Next)
     }
 
     /// A packet went out; `true` when it was our DISCONNECT.
