@@ -42,7 +42,7 @@ fn ten_clients_each_appear_in_the_broker_log_with_their_ids() {
     let left: Vec<String> = (1..=10)
         .map(|k| format!("Client swarm-{k} disconnected."))
         .collect();
-    let log = b.log_holding(&left.iter().map(String::as_str).collect::<Vec<_>>(), SHORT);
+    let log = b.log_holding(&left, SHORT);
     for k in 1..=10 {
         let connected = format!(" as swarm-{k} (");
         let left = format!("Client swarm-{k} disconnected.");
@@ -255,7 +255,7 @@ fn one_ctrl_c_ends_every_client_with_the_summary() {
     let left: Vec<String> = (1..=5)
         .map(|k| format!("Client endless-{k} disconnected."))
         .collect();
-    let log = b.log_holding(&left.iter().map(String::as_str).collect::<Vec<_>>(), SHORT);
+    let log = b.log_holding(&left, SHORT);
     for k in 1..=5 {
         if !log.contains(&format!("Client endless-{k} disconnected.")) {
             out.fail(&format!("endless-{k} did not send DISCONNECT"));

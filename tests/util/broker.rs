@@ -271,11 +271,11 @@ impl Broker {
     /// The broker's log once it holds every one of `lines`, or as it is after `within`.
     /// What a client did just before it exited (DISCONNECT, then close) reaches the log a
     /// moment later, when the broker has read it: a test that reads the log at once races it.
-    pub fn log_holding(&self, lines: &[&str], within: Duration) -> String {
+    pub fn log_holding<S: AsRef<str>>(&self, lines: &[S], within: Duration) -> String {
         let until = Instant::now() + within;
         loop {
             let log = self.log();
-            if lines.iter().all(|l| log.contains(l)) || Instant::now() >= until {
+            if lines.iter().all(|l| log.contains(l.as_ref())) || Instant::now() >= until {
                 return log;
             }
             std::thread::sleep(Duration::from_millis(20));
