@@ -44,6 +44,7 @@ pub use crate::message::Message;
 mod client;
 mod connect;
 mod failure;
+mod inbox;
 mod outbox;
 mod packet;
 mod protocol;
@@ -58,9 +59,6 @@ pub const MAX_PACKET_SIZE: usize = 268_435_455;
 
 /// Requests queued towards the event loop before `publish` waits.
 const REQUEST_CAPACITY: usize = 512;
-
-/// Received messages buffered between the pump and the tool's output.
-const MESSAGE_BUFFER: usize = 256;
 
 /// What happened on the connection, apart from received messages.
 #[derive(Debug)]
@@ -126,7 +124,7 @@ pub struct Session {
     farewell: DisconnectProperties,
     pub connected: Connected,
     events: mpsc::UnboundedReceiver<Event>,
-    messages: mpsc::Receiver<Message>,
+    messages: inbox::Receiver,
     pump: JoinHandle<()>,
 }
 
@@ -141,7 +139,7 @@ impl Session {
             lost: Mutex::default(),
         });
         let (event_tx, events) = mpsc::unbounded_channel();
-        let (message_tx, messages) = mpsc::channel(MESSAGE_BUFFER);
+        let (message_tx, messages) = inbox::inbox();
         let pump = Pump::new(opts, shared.clone(), event_tx, message_tx);
         shared.trace.connect(opts);
         let (client, connected, pump) = match opts.protocol {
@@ -343,14 +341,13 @@ impl Session {
     /// A received message if one is waiting, without waiting; rsub flushes its output when
     /// none is.
     pub fn try_message(&mut self) -> Option<Message> {
-        self.messages.try_recv().ok()
+        self.messages.try_recv()
     }
 
     /// Stop taking messages: the pump discards what arrives from now on instead of waiting
     /// for the tool to read it. Call before a final [`Session::disconnect`].
     pub fn stop_messages(&mut self) {
         self.messages.close();
-        while self.messages.try_recv().is_ok() {}
     }
 
     /// Send DISCONNECT after everything queued before it, and wait (at most `limit`) until it

@@ -1,6 +1,6 @@
 //! The pump: the task that polls the event loop for the whole session, written once for both
 //! protocols. Each event is translated once into a neutral [`Polled`]; the trace prints it and
-//! the pump hands it on: received messages to the message channel, the rest as [`Event`]s.
+//! the pump hands it on: received messages to the inbox, the rest as [`Event`]s.
 //!
 //! When the connection fails, rumqttc may still hold events it read or wrote before the
 //! failure: they happened all the same, so they are handled first (the outbox must know
@@ -12,9 +12,10 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::sync::mpsc::{self, error::TrySendError};
+use tokio::sync::mpsc;
 
 use super::failure::{self, Peer, Phase};
+use super::inbox;
 use super::outbox::{Ack, Answered};
 use super::packet::{Outgoing, Packet, Polled};
 use super::protocol::Wire;
@@ -42,13 +43,13 @@ pub struct Pump {
     fruitless: AtomicU32,
     connected_at: Mutex<Instant>,
     events: mpsc::UnboundedSender<Event>,
-    messages: mpsc::Sender<Message>,
+    messages: inbox::Sender,
 }
 
 /// What is left to do after handing on one event.
 enum Handled {
     Next,
-    /// The message channel is full: the pump waits for room before polling again, and TCP
+    /// The inbox is full: the pump waits for room before polling again, and TCP
     /// pushes back on the broker meanwhile.
     Full(Message),
     /// Our DISCONNECT went out: the pump is done.
@@ -77,7 +78,7 @@ pub async fn run<W: Wire>(mut eventloop: W::EventLoop, pump: Pump) {
             Ok(event) => match pump.handle(W::translate(event)) {
                 Ok(Handled::Next) => {}
                 // The one await on the way of a message, taken only when the tool is behind.
-                Ok(Handled::Full(message)) => drop(pump.messages.send(message).await),
+                Ok(Handled::Full(message)) => pump.messages.send(message).await,
                 Ok(Handled::Done) => return,
                 Err(what) => {
                     // Nothing the broker says from here on can be trusted: the session ends,
@@ -117,7 +118,7 @@ impl Pump {
         opts: &ConnectOptions,
         shared: Arc<Shared>,
         events: mpsc::UnboundedSender<Event>,
-        messages: mpsc::Sender<Message>,
+        messages: inbox::Sender,
     ) -> Pump {
         Pump {
             shared,
@@ -160,7 +161,7 @@ impl Pump {
         match packet {
             // A closed receiver means the tool wants no more messages (it is exiting).
             Packet::Publish(message) => {
-                if let Err(TrySendError::Full(message)) = self.messages.try_send(message) {
+                if let Err(message) = self.messages.try_send(message) {
                     return Ok(Handled::Full(message));
                 }
             }
