@@ -11,6 +11,12 @@ use crate::mqttbytes::{self, v4::*};
 use crate::outgoing_buffer::OutgoingBuffer;
 use crate::{Incoming, MqttState, StateError};
 
+// rpubsub: a bound in bytes on what one `readb` queues.
+/// One `readb` stops taking packets already read once their payloads add up to this: it took
+/// ten whatever their size, and ten 1 MiB messages queued at once held 10 MiB (the byte bound
+/// of the tool's own queue, behind this one, could not help).
+pub(crate) const READB_PAYLOAD: usize = 64 * 1024;
+
 /// Network transforms packets <-> frames efficiently. It takes
 /// advantage of pre-allocation, buffering and vectorization when
 /// appropriate to achieve performance
@@ -61,15 +67,22 @@ impl Network {
         // wait for the first read
         let mut res = self.framed.next().await;
         let mut count = 1;
+        // rpubsub: the payload bytes this call queued (see `READB_PAYLOAD`).
+        let mut payload = 0;
         loop {
             match res {
                 Some(Ok(packet)) => {
+                    // rpubsub: counted before the packet moves into the state.
+                    if let Packet::Publish(publish) = &packet {
+                        payload += publish.payload.len();
+                    }
                     if let Some(outgoing) = state.handle_incoming_packet(packet)? {
                         self.write(outgoing).await?;
                     }
 
                     count += 1;
-                    if count >= self.max_readb_count {
+                    // rpubsub: or once the packets queued carry READB_PAYLOAD bytes.
+                    if count >= self.max_readb_count || payload >= READB_PAYLOAD {
                         break;
                     }
                 }
@@ -177,6 +190,68 @@ pub(crate) mod rpubsub_tests {
         fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
             Poll::Ready(Ok(()))
         }
+    }
+
+    /// A transport with `bytes` to read, all at once; what is written to it is dropped.
+    pub(crate) struct Replay(pub(crate) Vec<u8>);
+
+    impl AsyncRead for Replay {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            if self.0.is_empty() {
+                return Poll::Pending;
+            }
+            let n = buf.remaining().min(self.0.len());
+            buf.put_slice(&self.0[..n]);
+            self.0.drain(..n);
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    impl AsyncWrite for Replay {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            Poll::Ready(Ok(buf.len()))
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    /// How many events one `readb` queues from ten QoS 0 PUBLISHes of `len` bytes each,
+    /// all already read.
+    async fn queued_by_one_readb(len: usize) -> usize {
+        let mut stream = BytesMut::new();
+        for _ in 0..10 {
+            let publish = Publish::new("t", QoS::AtMostOnce, vec![b'p'; len]);
+            Packet::Publish(publish)
+                .write(&mut stream, usize::MAX)
+                .unwrap();
+        }
+        let mut network = Network::new(Replay(stream.to_vec()), 1 << 20, 1 << 20);
+        let mut state = MqttState::new(10, false);
+        network.readb(&mut state).await.unwrap();
+        state.events.len()
+    }
+
+    /// One `readb` stops queueing once the payloads add up to `READB_PAYLOAD`: of ten 100 KiB
+    /// messages already read it queues one, and nine of ten small ones, as before. Upstream
+    /// queues nine of either.
+    #[tokio::test]
+    async fn one_readb_queues_a_bounded_number_of_payload_bytes() {
+        assert_eq!(queued_by_one_readb(100 * 1024).await, 1);
+        assert_eq!(queued_by_one_readb(READB_PAYLOAD / 16).await, 9);
     }
 
     /// A 1 MiB payload between two small PUBLISHes reaches the transport in place, from the

@@ -63,15 +63,22 @@ impl Network {
         // wait for the first read
         let mut res = self.framed.next().await;
         let mut count = 1;
+        // rpubsub: the payload bytes this call queued (see `READB_PAYLOAD`).
+        let mut payload = 0;
         loop {
             match res {
                 Some(Ok(packet)) => {
+                    // rpubsub: counted before the packet moves into the state.
+                    if let Packet::Publish(publish) = &packet {
+                        payload += publish.payload.len();
+                    }
                     if let Some(outgoing) = state.handle_incoming_packet(packet)? {
                         self.write(outgoing).await?;
                     }
 
                     count += 1;
-                    if count >= self.max_readb_count {
+                    // rpubsub: or once the packets queued carry READB_PAYLOAD bytes.
+                    if count >= self.max_readb_count || payload >= crate::framed::READB_PAYLOAD {
                         break;
                     }
                 }
@@ -117,7 +124,28 @@ mod rpubsub_tests {
 
     use super::super::mqttbytes::{v5::Publish, QoS};
     use super::*;
-    use crate::framed::rpubsub_tests::Recorder;
+    use crate::framed::rpubsub_tests::{Recorder, Replay};
+
+    /// One `readb` stops queueing once the payloads add up to `READB_PAYLOAD`: of ten 100 KiB
+    /// messages already read it queues one, and nine of ten small ones, as before. Upstream
+    /// queues nine of either.
+    #[tokio::test]
+    async fn one_readb_queues_a_bounded_number_of_payload_bytes() {
+        async fn queued_by_one_readb(len: usize) -> usize {
+            let mut stream = BytesMut::new();
+            for _ in 0..10 {
+                let publish = Publish::new("t", QoS::AtMostOnce, vec![b'p'; len], None);
+                Packet::Publish(publish).write(&mut stream, None).unwrap();
+            }
+            let mut network = Network::new(Replay(stream.to_vec()), Some(1 << 20));
+            let mut state = MqttState::new(10, false);
+            network.readb(&mut state).await.unwrap();
+            state.events.len()
+        }
+        assert_eq!(queued_by_one_readb(100 * 1024).await, 1);
+        let small = crate::framed::READB_PAYLOAD / 16;
+        assert_eq!(queued_by_one_readb(small).await, 9);
+    }
 
     /// A 1 MiB payload between two small PUBLISHes (one with properties) reaches the
     /// transport from the payload's own memory, and the bytes are the three packets, in
