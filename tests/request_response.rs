@@ -209,3 +209,44 @@ fn rsub_shows_what_a_responder_needs() {
         "{t} q [response-topic=answers/here, correlation-data=id-9]\n"
     ));
 }
+
+/// A persistent session that comes back to three 1 MiB messages queued on its response topic
+/// (more than the tools hold waiting at once) still gets its SUBACK, sends the request and
+/// prints the answer: what arrives before the SUBACK is taken and dropped (it cannot answer a
+/// request not yet sent) instead of filling the queue the SUBACK waits behind.
+#[test]
+fn a_full_session_queue_does_not_hold_back_the_response_subscription() {
+    let (b, t) = broker_and_topic!();
+    let replies = format!("{t}/replies");
+    let id = format!("rr-{}", std::process::id());
+    let visit = |message: &str, correlation: &str, wait: &str| {
+        let mut cmd = rpub_v5(&b);
+        cmd.args([
+            "-c", "-i", &id, "-x", "300", "-q", "1", "-t", &t, "-m", message,
+        ])
+        .args([
+            "--response-topic",
+            &replies,
+            "--correlation-data",
+            correlation,
+        ])
+        .args(["--wait-response", wait]);
+        cmd
+    };
+    // The first visit leaves the session subscribed to the response topic at QoS 1.
+    visit("first", "one", "300ms").run().code(27);
+    let dir = tempfile::tempdir().unwrap();
+    let large = dir.path().join("large");
+    std::fs::write(&large, vec![b'x'; 1 << 20]).unwrap();
+    rpub_v5(&b)
+        .args(["-q", "1", "-t", &replies, "--count", "3", "-f"])
+        .arg(&large)
+        .run()
+        .code(0);
+    let server = responder(&b, &t).subscribed();
+    visit("second", "two", "5")
+        .run()
+        .code(0)
+        .stdout("pong second\n");
+    server.finish(SHORT).code(0);
+}

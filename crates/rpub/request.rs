@@ -83,7 +83,15 @@ impl<'a> Answer<'a> {
         let session = &mut publisher.session;
         session.subscribe(&self.subscription, &self.options).await?;
         loop {
-            match session.next_event().await {
+            // Messages are taken too: one that arrives before the SUBACK (a persistent
+            // session's queue) cannot be the answer to a request not yet sent, and left
+            // waiting it could fill the inbox and hold back the SUBACK behind it.
+            let event = match session.next().await {
+                Some(Incoming::Message(_)) => continue,
+                Some(Incoming::Event(event)) => Some(event),
+                None => None,
+            };
+            match event {
                 Some(Event::SubAck { results, .. }) => {
                     if let Some(Err(reason)) = results.first() {
                         return Err(Fail::new(
