@@ -401,3 +401,27 @@ fn an_unsubscribe_lost_with_the_connection_is_done_or_sent_again() {
         }
     }
 }
+
+/// With `-d`, that DISCONNECT 0x82 is one trace line, before the line saying the connection
+/// was lost: rumqttc writes it without an event, so the session traces it from the failure.
+#[test]
+fn the_trace_shows_the_disconnect_0x82_that_answers_an_ack_for_a_packet_id_never_used() {
+    let liar = Liar::start(Lie::UnsolicitedAck);
+    let out = at(
+        &liar,
+        "rpub",
+        &["-V", "5", "-d", "-q", "1", "-t", "a/b", "-m", "hi"],
+    )
+    .run();
+    out.code(6);
+    let lines = out.stderr_lines();
+    let at = |what: &dyn Fn(&str) -> bool| lines.iter().position(|l| what(l));
+    let told = at(&|l| {
+        l.starts_with("Client ") && l.ends_with(" sending DISCONNECT (protocol error (0x82))")
+    });
+    let lost = at(&|l| l.starts_with("rpub: ") && l.contains("packet id 1001"));
+    if !matches!((told, lost), (Some(told), Some(lost)) if told < lost) {
+        out.fail("expected the DISCONNECT 0x82 traced before the line saying what the broker did");
+    }
+    assert!(liar.saw("DISCONNECT 82"), "{:?}", liar.seen());
+}
