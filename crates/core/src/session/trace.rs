@@ -192,6 +192,10 @@ impl Trace {
             Packet::PubRec { pkid, reason } => self.ack("PUBREC", *pkid, reason.as_ref()),
             Packet::PubRel { pkid } => self.ack("PUBREL", *pkid, None),
             Packet::PubComp { pkid, reason } => self.ack("PUBCOMP", *pkid, reason.as_ref()),
+            // Only a broker that breaks the protocol sends one without results.
+            Packet::SubAck { pkid, results } if results.is_empty() => {
+                self.line(format_args!("received SUBACK (m{pkid})"))
+            }
             Packet::SubAck { pkid, results } => {
                 let codes: Vec<String> = results
                     .iter()
@@ -378,6 +382,10 @@ mod tests {
                 pkid: 4,
                 reasons: vec![Reason::new(0x11)],
             },
+            Packet::SubAck {
+                pkid: 5,
+                results: vec![],
+            },
             // A DISCONNECT is the one place the broker's words are shown.
             Packet::Disconnect(Some(Reason::with_text(0x8b, Some("bye".into())))),
         ];
@@ -390,6 +398,7 @@ mod tests {
                 "Client c received PUBREL (m2)",
                 "Client c received SUBACK (m3, q2, not authorized (0x87))",
                 "Client c received UNSUBACK (m4, no subscription existed (0x11))",
+                "Client c received SUBACK (m5)",
                 "Client c received DISCONNECT (server shutting down (0x8b): bye)",
             ]
         );
