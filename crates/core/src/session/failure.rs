@@ -87,6 +87,8 @@ pub enum Cause<'a> {
     },
     /// An acknowledgement for a packet id nothing was in flight under: a protocol error.
     Unsolicited(u16),
+    /// A packet only a client sends (SUBSCRIBE, PINGREQ, ...): a protocol error.
+    ClientPacket,
     /// The broker sent DISCONNECT, saying why (MQTT 5).
     Disconnected(Reason),
     /// A topic alias above the maximum the broker announced (MQTT 5).
@@ -123,7 +125,7 @@ impl Cause<'_> {
         match self {
             Cause::Malformed { oversize: true, .. } => Some(Reason::new(PACKET_TOO_LARGE)),
             Cause::Malformed { .. } => Some(Reason::new(MALFORMED_PACKET)),
-            Cause::Unsolicited(_) => Some(Reason::new(PROTOCOL_ERROR)),
+            Cause::Unsolicited(_) | Cause::ClientPacket => Some(Reason::new(PROTOCOL_ERROR)),
             _ => None,
         }
     }
@@ -172,6 +174,11 @@ pub fn read(cause: &Cause<'_>, peer: &Peer, phase: Phase) -> Fail {
         Cause::Protocol(what) | Cause::Malformed { what, .. } => {
             protocol_error(address, phase, what)
         }
+        Cause::ClientPacket => protocol_error(
+            address,
+            phase,
+            "the broker sent a packet only a client sends",
+        ),
         Cause::Unsolicited(pkid) => protocol_error(
             address,
             phase,

@@ -446,6 +446,8 @@ mod tests {
         trace.told::<V5>(malformed(false).told());
         trace.told::<V5>(malformed(true).told());
         trace.told::<V5>(Some(Reason::new(PROTOCOL_ERROR)));
+        trace.told::<V5>(Cause::Unsolicited(1001).told());
+        trace.told::<V5>(Cause::ClientPacket.told());
         // Failures the client tells the broker nothing about, and MQTT 3.1.1, which only closes.
         trace.told::<V5>(Cause::Protocol("the broker sent a packet out of turn".into()).told());
         trace.told::<V5>(Cause::TimedOut.told());
@@ -456,6 +458,8 @@ mod tests {
             [
                 "Client c sending DISCONNECT (malformed packet (0x81))",
                 "Client c sending DISCONNECT (packet too large (0x95))",
+                "Client c sending DISCONNECT (protocol error (0x82))",
+                "Client c sending DISCONNECT (protocol error (0x82))",
                 "Client c sending DISCONNECT (protocol error (0x82))",
             ]
         );

@@ -214,9 +214,7 @@ macro_rules! common_cause {
                 what: format!("the broker sent {}", decoding(e)),
                 oversize: matches!(e, $B::PayloadSizeLimitExceeded { .. }),
             },
-            $E::MqttState($S::WrongPacket) => {
-                Cause::Protocol("the broker sent a packet only a client sends".into())
-            }
+            $E::MqttState($S::WrongPacket) => Cause::ClientPacket,
             $E::MqttState($S::InvalidState) => {
                 Cause::Protocol("the broker sent a packet out of turn".into())
             }
