@@ -401,3 +401,51 @@ fn an_unsubscribe_lost_with_the_connection_is_done_or_sent_again() {
         }
     }
 }
+
+/// With `-d`, the DISCONNECT 0x82 that told the broker its error is a trace line before the
+/// `tool` line saying what the broker did (`what`): rumqttc writes it without an event, so
+/// the session traces it from the failure. The server must have received it.
+fn traced_protocol_error(liar: &Liar, out: &Output, tool: &str, what: &str) {
+    let lines = out.stderr_lines();
+    let at = |what: &dyn Fn(&str) -> bool| lines.iter().position(|l| what(l));
+    let told = at(&|l| {
+        l.starts_with("Client ") && l.ends_with(" sending DISCONNECT (protocol error (0x82))")
+    });
+    let lost = at(&|l| l.starts_with(&format!("{tool}: ")) && l.contains(what));
+    if !matches!((told, lost), (Some(told), Some(lost)) if told < lost) {
+        out.fail(&format!(
+            "expected the DISCONNECT 0x82 traced before the line saying {what:?}"
+        ));
+    }
+    if !liar.saw("DISCONNECT 82") {
+        out.fail(&format!(
+            "the server got no DISCONNECT 0x82: {:?}",
+            liar.seen()
+        ));
+    }
+}
+
+#[test]
+fn the_trace_shows_the_disconnect_0x82_that_answers_an_ack_for_a_packet_id_never_used() {
+    let liar = Liar::start(Lie::UnsolicitedAck);
+    let args = ["-V", "5", "-d", "-q", "1", "-t", "a/b", "-m", "hi"];
+    let out = at(&liar, "rpub", &args).run();
+    out.code(6);
+    traced_protocol_error(
+        &liar,
+        &out,
+        "rpub",
+        "the broker acknowledged packet id 1001",
+    );
+}
+
+/// A PINGREQ, which only a client sends, instead of the SUBACK: the connection is made
+/// again, and the SUBACK then received.
+#[test]
+fn the_trace_shows_the_disconnect_0x82_that_answers_a_packet_only_a_client_sends() {
+    let liar = Liar::start(Lie::Malformed(&[0xc0, 0x00]));
+    let out = at(&liar, "rsub", &["-V", "5", "-d", "-t", "a/b", "-E"]).run();
+    out.code(0);
+    let what = "the broker sent a packet only a client sends (a protocol error)";
+    traced_protocol_error(&liar, &out, "rsub", what);
+}

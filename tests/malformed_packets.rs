@@ -264,3 +264,99 @@ fn a_malformed_answer_to_a_reconnect_ends_rpub() {
         told(&liar, &out, version, 0x81, 2);
     }
 }
+
+/// With `-d`, the DISCONNECT that told the broker its error is one trace line, in the words
+/// of a received one (`told`: "malformed packet (0x81)"), and comes before the tool's error
+/// line: rumqttc writes it without an event, so the session traces it from the failure.
+fn traced_told(out: &Output, tool: &str, told: &str) {
+    let lines = out.stderr_lines();
+    let at = |what: &dyn Fn(&str) -> bool| lines.iter().position(|l| what(l));
+    let want = format!(" sending DISCONNECT ({told})");
+    let sent = at(&|l| l.starts_with("Client ") && l.ends_with(&want));
+    let error = at(&|l| l.starts_with(&format!("{tool}: ")));
+    let disconnects = lines.iter().filter(|l| l.contains("DISCONNECT")).count();
+    match (sent, error) {
+        (Some(sent), Some(error)) if sent < error && disconnects == 1 => {}
+        _ => out.fail(&format!(
+            "expected one line ending {want:?} before the `{tool}: ` error line"
+        )),
+    }
+}
+
+/// `rsub -V 5 -d` at a server that lies with `lie`, with `args`: exit 6.
+fn traced_rsub(lie: Lie, args: &[&str], version: &str) -> (Liar, Output) {
+    let liar = Liar::start(lie);
+    let out = at(
+        &liar,
+        "rsub",
+        &[&["-V", version, "-d", "-E"], args].concat(),
+    )
+    .run();
+    out.code(6).stdout("");
+    (liar, out)
+}
+
+#[test]
+fn the_trace_shows_the_disconnect_0x81_that_answers_a_malformed_packet() {
+    let (liar, out) = traced_rsub(Lie::Malformed(TYPE_0), &["-t", "a/b"], "5");
+    traced_told(&out, "rsub", "malformed packet (0x81)");
+    told_malformed(&liar, &out, "5");
+}
+
+#[test]
+fn the_trace_shows_the_disconnect_0x95_that_answers_a_packet_over_the_maximum_size() {
+    let (liar, out) = traced_rsub(
+        Lie::Malformed(&[0x30, 0xc8, 0x01]),
+        &["--maximum-packet-size", "100", "-t", "a/b"],
+        "5",
+    );
+    traced_told(&out, "rsub", "packet too large (0x95)");
+    told(&liar, &out, "5", 0x95, 1);
+}
+
+/// An UNSUBACK that parses but breaks the protocol: the session finds it, not the decoder.
+#[test]
+fn the_trace_shows_the_disconnect_0x82_that_answers_a_protocol_error() {
+    let (liar, out) = traced_rsub(Lie::BareUnsubAck, &["-U", "a/b"], "5");
+    out.stderr_mentions("the broker sent an UNSUBACK with 0 results for 1 filter");
+    traced_told(&out, "rsub", "protocol error (0x82)");
+    told(&liar, &out, "5", 0x82, 1);
+}
+
+/// Bytes that are no packet in answer to CONNECT are told as they are after CONNACK.
+#[test]
+fn the_trace_shows_the_disconnect_0x81_that_answers_a_malformed_connack() {
+    let liar = Liar::start(Lie::MalformedConnAck {
+        bytes: TYPE_0,
+        from: 0,
+    });
+    let out = at(&liar, "rpub", &["-V", "5", "-d", "-t", "a/b", "-m", "hi"]).run();
+    out.code(3);
+    traced_told(&out, "rpub", "malformed packet (0x81)");
+    told_malformed(&liar, &out, "5");
+}
+
+/// MQTT 3.1.1 has no reason codes: the client only closes, and the trace shows no DISCONNECT.
+#[test]
+fn the_trace_shows_no_disconnect_over_mqtt_3_1_1() {
+    let (liar, out) = traced_rsub(Lie::Malformed(TYPE_0), &["-t", "a/b"], "311");
+    out.stderr_mentions(" sending SUBSCRIBE (m1, 'a/b', q0)");
+    if out.stderr.contains("DISCONNECT") {
+        out.fail("MQTT 3.1.1 sends no DISCONNECT on the broker's error; the trace shows none");
+    }
+    told_malformed(&liar, &out, "311");
+}
+
+/// An MQTT 5 SUBACK without the reason code its SUBSCRIBE's filter takes (3.9.3) reads as
+/// a SUBACK: it is the broker's protocol error, said as such (not "a malformed packet"),
+/// and told with DISCONNECT 0x82, as for any other count that does not match.
+#[test]
+fn an_mqtt5_suback_without_reason_codes_is_a_protocol_error() {
+    let liar = Liar::start(Lie::Malformed(&[0x90, 0x03, 0x00, 0x01, 0x00]));
+    let out = at(&liar, "rsub", &["-V", "5", "-t", "a/b", "-E"]).run();
+    out.code(6).one_error_line("rsub").stderr_mentions(&format!(
+        "rsub: connection to 127.0.0.1:{} lost: the broker sent a SUBACK with 0 results for 1 filter (a protocol error)",
+        liar.port()
+    ));
+    told(&liar, &out, "5", 0x82, 1);
+}

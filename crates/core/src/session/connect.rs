@@ -25,6 +25,7 @@ pub async fn start<W: Wire>(
         Err(_) => return Err(failure::connect_timeout(address, opts.connect_timeout)),
         Ok(Err(e)) => {
             let cause = W::cause(&e);
+            pump.shared.trace.told::<W>(cause.told());
             let fail = failure::read(&cause, &pump.peer, Phase::Connecting);
             return Err(diagnose(opts, &cause, fail));
         }

@@ -84,6 +84,8 @@ pub async fn run<W: Wire>(mut eventloop: W::EventLoop, pump: Pump) {
                     // Nothing the broker says from here on can be trusted: the session ends,
                     // and the broker is told why.
                     W::protocol_error(&mut eventloop).await;
+                    let told = Reason::new(failure::PROTOCOL_ERROR);
+                    pump.shared.trace.told::<W>(Some(told));
                     let cause = failure::Cause::Protocol(format!("the broker sent {what}"));
                     pump.lost(failure::read(&cause, &pump.peer, Phase::Connected));
                     return;
@@ -96,11 +98,12 @@ pub async fn run<W: Wire>(mut eventloop: W::EventLoop, pump: Pump) {
             Err(e) => {
                 let (fail, ends) = {
                     let cause = W::cause(&e);
+                    pump.shared.trace.told::<W>(cause.told());
                     let fail = failure::read(&cause, &pump.peer, Phase::Connected);
                     (fail, cause.ends_session())
                 };
                 if ends {
-                    // rumqttc has told the broker (MQTT 5: DISCONNECT 0x81) and closed.
+                    // rumqttc has told the broker (MQTT 5: DISCONNECT 0x81 or 0x95) and closed.
                     pump.lost(fail);
                     return;
                 }

@@ -9,6 +9,10 @@
 //! order, so the next note belongs to the next packet of that kind. Nothing is noted when
 //! the trace is off, keeping the hot path free.
 //!
+//! Over MQTT 5 the client tells the broker its error with a DISCONNECT before closing (a
+//! packet it cannot read, one that breaks the protocol); rumqttc writes that DISCONNECT
+//! itself and reports no event, so the session traces it from the failure.
+//!
 //! A password is never part of a line: CONNECT shows only whether one is set.
 
 use std::collections::VecDeque;
@@ -17,6 +21,7 @@ use std::sync::Mutex;
 
 use super::outbox::Entry;
 use super::packet::{Code, ConnAck, Outgoing, Packet};
+use super::protocol::Wire;
 use crate::options::ConnectOptions;
 use crate::qos::Qos;
 use crate::reason::Reason;
@@ -159,6 +164,14 @@ impl Trace {
         }
     }
 
+    /// The DISCONNECT that told the broker its error, with this reason code, where protocol
+    /// `W` sends one (none: nothing was sent).
+    pub fn told<W: Wire>(&self, reason: Option<Reason>) {
+        if let Some(reason) = reason.filter(|_| W::TELLS_WHY) {
+            self.line(format_args!("sending DISCONNECT ({})", Bare(&reason)));
+        }
+    }
+
     /// A packet from the broker.
     pub fn received(&self, packet: &Packet) {
         if !self.enabled {
@@ -179,6 +192,10 @@ impl Trace {
             Packet::PubRec { pkid, reason } => self.ack("PUBREC", *pkid, reason.as_ref()),
             Packet::PubRel { pkid } => self.ack("PUBREL", *pkid, None),
             Packet::PubComp { pkid, reason } => self.ack("PUBCOMP", *pkid, reason.as_ref()),
+            // Only a broker that breaks the protocol sends one without results.
+            Packet::SubAck { pkid, results } if results.is_empty() => {
+                self.line(format_args!("received SUBACK (m{pkid})"))
+            }
             Packet::SubAck { pkid, results } => {
                 let codes: Vec<String> = results
                     .iter()
@@ -365,6 +382,10 @@ mod tests {
                 pkid: 4,
                 reasons: vec![Reason::new(0x11)],
             },
+            Packet::SubAck {
+                pkid: 5,
+                results: vec![],
+            },
             // A DISCONNECT is the one place the broker's words are shown.
             Packet::Disconnect(Some(Reason::with_text(0x8b, Some("bye".into())))),
         ];
@@ -377,6 +398,7 @@ mod tests {
                 "Client c received PUBREL (m2)",
                 "Client c received SUBACK (m3, q2, not authorized (0x87))",
                 "Client c received UNSUBACK (m4, no subscription existed (0x11))",
+                "Client c received SUBACK (m5)",
                 "Client c received DISCONNECT (server shutting down (0x8b): bye)",
             ]
         );
@@ -413,10 +435,42 @@ mod tests {
     }
 
     #[test]
+    fn the_disconnect_that_tells_the_broker_its_error_is_named_as_a_received_one() {
+        use crate::session::failure::{Cause, PROTOCOL_ERROR};
+        use crate::session::protocol::{v4::V4, v5::V5};
+        let malformed = |oversize| Cause::Malformed {
+            what: "the broker sent a malformed packet".into(),
+            oversize,
+        };
+        let trace = Trace::new("c", true);
+        trace.told::<V5>(malformed(false).told());
+        trace.told::<V5>(malformed(true).told());
+        trace.told::<V5>(Some(Reason::new(PROTOCOL_ERROR)));
+        trace.told::<V5>(Cause::Unsolicited(1001).told());
+        trace.told::<V5>(Cause::ClientPacket.told());
+        // Failures the client tells the broker nothing about, and MQTT 3.1.1, which only closes.
+        trace.told::<V5>(Cause::Protocol("the broker sent a packet out of turn".into()).told());
+        trace.told::<V5>(Cause::TimedOut.told());
+        trace.told::<V4>(malformed(false).told());
+        trace.told::<V4>(Some(Reason::new(PROTOCOL_ERROR)));
+        assert_eq!(
+            *lock(&trace.kept),
+            [
+                "Client c sending DISCONNECT (malformed packet (0x81))",
+                "Client c sending DISCONNECT (packet too large (0x95))",
+                "Client c sending DISCONNECT (protocol error (0x82))",
+                "Client c sending DISCONNECT (protocol error (0x82))",
+                "Client c sending DISCONNECT (protocol error (0x82))",
+            ]
+        );
+    }
+
+    #[test]
     fn nothing_is_kept_when_the_trace_is_off() {
         let trace = Trace::new("c", false);
         trace.received(&Packet::PingResp);
         trace.note_unsubscribe("a");
+        trace.told::<crate::session::protocol::v5::V5>(Some(Reason::new(0x81)));
         assert!(lock(&trace.kept).is_empty() && lock(&trace.unsubscribes).is_empty());
     }
 }

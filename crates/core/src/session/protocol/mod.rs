@@ -28,6 +28,10 @@ pub trait Wire: Send + Sync + 'static {
     /// Does the protocol carry MQTT 5's properties and subscription options? Where it does
     /// not, the session refuses them rather than send something else than was asked.
     const MQTT5_EXTRAS: bool;
+    /// Does the client tell the broker its error with a DISCONNECT before closing (MQTT 5,
+    /// 4.13: [`Cause::told`] for the failures rumqttc finds, [`Wire::protocol_error`] for
+    /// those the session finds)? MQTT 3.1.1 has no reason codes and only closes.
+    const TELLS_WHY: bool;
     /// The handle that queues requests towards the event loop.
     type Client: Send + Sync;
     type EventLoop: Send;
@@ -206,12 +210,11 @@ macro_rules! common_cause {
             $E::MqttState($S::AwaitPingResp) => Cause::NoPingResp,
             $E::MqttState($S::ConnectionAborted) => Cause::Aborted,
             $E::MqttState($S::Unsolicited(pkid)) => Cause::Unsolicited(*pkid),
-            $E::MqttState($S::Deserialization(e)) => {
-                Cause::Malformed(format!("the broker sent {}", decoding(e)))
-            }
-            $E::MqttState($S::WrongPacket) => {
-                Cause::Protocol("the broker sent a packet only a client sends".into())
-            }
+            $E::MqttState($S::Deserialization(e)) => Cause::Malformed {
+                what: format!("the broker sent {}", decoding(e)),
+                oversize: matches!(e, $B::PayloadSizeLimitExceeded { .. }),
+            },
+            $E::MqttState($S::WrongPacket) => Cause::ClientPacket,
             $E::MqttState($S::InvalidState) => {
                 Cause::Protocol("the broker sent a packet out of turn".into())
             }

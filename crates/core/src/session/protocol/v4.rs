@@ -22,6 +22,7 @@ pub struct V4;
 
 impl Wire for V4 {
     const MQTT5_EXTRAS: bool = false;
+    const TELLS_WHY: bool = false;
     type Client = AsyncClient;
     type EventLoop = EventLoop;
     type Event = Event;

@@ -28,6 +28,7 @@ const PROTOCOL_ERROR_LIMIT: std::time::Duration = std::time::Duration::from_secs
 
 impl Wire for V5 {
     const MQTT5_EXTRAS: bool = true;
+    const TELLS_WHY: bool = true;
     type Client = AsyncClient;
     type EventLoop = EventLoop;
     type Event = Event;

@@ -1,3 +1,6 @@
+// Changed for rpub/rsub from rumqttc 0.25.1: each change is marked `rpubsub:`, and
+// crates/rumqttc/README.md lists them all.
+
 use super::*;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
@@ -39,10 +42,11 @@ impl SubAck {
         let pkid = read_u16(&mut bytes)?;
         let properties = SubAckProperties::read(&mut bytes)?;
 
-        if !bytes.has_remaining() {
-            return Err(Error::MalformedPacket);
-        }
-
+        // rpubsub: no "at least one reason code" check, as in `UnsubAck::read`. A SUBACK
+        // holds one per filter of the SUBSCRIBE it answers (MQTT 5, 3.9.3): only the client
+        // knows how many that is, so it checks the count, none included. Refused here, a
+        // SUBACK without any read as an unparseable packet, which the client could not tell
+        // from any other.
         let mut return_codes = Vec::new();
         while bytes.has_remaining() {
             let return_code = read_u8(&mut bytes)?;
@@ -236,5 +240,23 @@ mod test {
 
         assert_eq!(size_from_write, size_from_bytes);
         assert_eq!(size_from_size, size_from_bytes);
+    }
+
+    // rpubsub: the tests of the changes marked `rpubsub:` above (crates/rumqttc/README.md).
+    #[test]
+    fn a_suback_without_reason_codes_reads_as_one() {
+        // Packet id 5, no properties, no reason code.
+        let mut buffer = BytesMut::from(&[0x90, 0x03, 0x00, 0x05, 0x00][..]);
+        let fixed_header = parse_fixed_header(buffer.iter()).unwrap();
+        let suback_bytes = buffer.split_to(fixed_header.frame_length()).freeze();
+        let suback = SubAck::read(fixed_header, suback_bytes).unwrap();
+        assert_eq!(
+            suback,
+            SubAck {
+                pkid: 5,
+                return_codes: vec![],
+                properties: None,
+            }
+        );
     }
 }
