@@ -9,6 +9,9 @@ use crate::framed::AsyncReadWrite;
 use crate::mqttbytes::v4::*;
 use flume::{bounded, Receiver, Sender};
 use tokio::net::{lookup_host, TcpSocket, TcpStream};
+
+// rpubsub: see `ack_after_pause.rs`.
+use crate::ack_after_pause::AckAfterPause;
 use tokio::select;
 use tokio::time::{self, Instant, Sleep};
 
@@ -462,14 +465,16 @@ async fn network_connect(
             None => {
                 let addr = format!("{domain}:{port}");
                 let tcp = socket_connect(addr, network_options).await?;
-                Box::new(tcp)
+                // rpubsub: what came is acknowledged once the data pauses.
+                Box::new(AckAfterPause::new(tcp))
             }
         }
         #[cfg(not(feature = "proxy"))]
         {
             let addr = format!("{domain}:{port}");
             let tcp = socket_connect(addr, network_options).await?;
-            Box::new(tcp)
+            // rpubsub: what came is acknowledged once the data pauses.
+            Box::new(AckAfterPause::new(tcp))
         }
     };
 

@@ -108,6 +108,8 @@ use std::sync::Arc;
 
 use std::time::Duration;
 
+// rpubsub: a TCP connection that acknowledges at once when the data pauses.
+mod ack_after_pause;
 mod client;
 mod eventloop;
 mod framed;

@@ -61,8 +61,10 @@ impl Proxy {
     ) -> Result<Box<dyn AsyncReadWrite>, ProxyError> {
         let proxy_addr = format!("{}:{}", self.addr, self.port);
 
-        let tcp: Box<dyn AsyncReadWrite> =
-            Box::new(socket_connect(proxy_addr, network_options).await?);
+        // rpubsub: what came is acknowledged once the data pauses (`ack_after_pause.rs`).
+        let tcp: Box<dyn AsyncReadWrite> = Box::new(crate::ack_after_pause::AckAfterPause::new(
+            socket_connect(proxy_addr, network_options).await?,
+        ));
         let mut tcp = match self.ty {
             // rpubsub: SOCKS5 has its own handshake in place of CONNECT.
             ProxyType::Socks5 | ProxyType::Socks5h => {
