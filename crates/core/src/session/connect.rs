@@ -24,9 +24,7 @@ pub async fn start<W: Wire>(
     let ack = match first {
         Err(_) => return Err(failure::connect_timeout(address, opts.connect_timeout)),
         Ok(Err(e)) => {
-            let cause = W::cause(&e);
-            pump.shared.trace.told::<W>(cause.told());
-            let fail = failure::read(&cause, &pump.peer, Phase::Connecting);
+            let (cause, fail) = pump.failure::<W>(&e, Phase::Connecting);
             return Err(diagnose(opts, &cause, fail));
         }
         Ok(Ok(event)) => connack(W::translate(event), &pump.shared.trace)

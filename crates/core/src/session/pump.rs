@@ -97,9 +97,7 @@ pub async fn run<W: Wire>(mut eventloop: W::EventLoop, pump: Pump) {
             }
             Err(e) => {
                 let (fail, ends) = {
-                    let cause = W::cause(&e);
-                    pump.shared.trace.told::<W>(cause.told());
-                    let fail = failure::read(&cause, &pump.peer, Phase::Connected);
+                    let (cause, fail) = pump.failure::<W>(&e, Phase::Connected);
                     (fail, cause.ends_session())
                 };
                 if ends {
@@ -136,6 +134,21 @@ impl Pump {
             events,
             messages,
         }
+    }
+
+    /// A failure of the event loop in the project's terms, and in words with its exit status,
+    /// once `-d` has shown the DISCONNECT rumqttc sent the broker for it, if it sent one
+    /// (MQTT 5: see [`failure::Cause::told`]). Every place that reads a failure goes through
+    /// here, so none can leave that line out.
+    pub fn failure<'e, W: Wire>(
+        &self,
+        e: &'e W::Error,
+        phase: Phase,
+    ) -> (failure::Cause<'e>, Fail) {
+        let cause = W::cause(e);
+        self.shared.trace.told::<W>(cause.told());
+        let fail = failure::read(&cause, &self.peer, phase);
+        (cause, fail)
     }
 
     /// Trace and hand on one event. Not async: a future per message, built and moved into

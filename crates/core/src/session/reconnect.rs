@@ -201,9 +201,7 @@ async fn connect_once<W: Wire>(eventloop: &mut W::EventLoop, pump: &Pump) -> Att
             }
         }
         Err(e) => {
-            let cause = W::cause(&e);
-            pump.shared.trace.told::<W>(cause.told());
-            let fail = failure::read(&cause, &pump.peer, Phase::Connecting);
+            let (cause, fail) = pump.failure::<W>(&e, Phase::Connecting);
             if cause.ends_session() {
                 // Bytes that are no packet in answer to CONNECT: the session ends, as on them
                 // after CONNACK; it did connect, so the status is that of a lost connection.
