@@ -72,6 +72,8 @@ mod socks_proxy;
 mod reconnect;
 // rpub --wait-response: request/response with responders built from rsub and rpub.
 mod request_response;
+// How the binaries start: closed standard descriptors, the libraries the loader maps.
+mod startup;
 // Retained messages: delivery to later subscribers, -R, --retained-only, clearing.
 mod retained;
 // Ctrl+C (SIGINT) and SIGTERM: exit 130 after a clean DISCONNECT, nothing lost.

@@ -9,6 +9,9 @@
 //! `tracker.rs` counts what the broker has; `stamp.rs` stamps the payloads (`--stamp`). A load
 //! run (`--clients`, `--rate`) is `load/`.
 
+// Started from C's `main`, not Rust's runtime (rpubsub_core::process::entry says why).
+#![cfg_attr(not(test), no_main)]
+
 mod cli;
 mod lines;
 mod load;
@@ -25,8 +28,6 @@ mod run;
 mod stamp;
 mod tracker;
 
-use std::process::ExitCode;
-
 use rpubsub_core::exit::{Exit, Fail};
 use rpubsub_core::options::ConnectOptions;
 use rpubsub_core::tool::Tool;
@@ -34,10 +35,13 @@ use rpubsub_core::tool::Tool;
 use crate::cli::Cli;
 use crate::plan::Plan;
 
-fn main() -> ExitCode {
+rpubsub_core::main!(start);
+
+/// Parse the command line and run the tool: the process's exit status.
+fn start() -> Exit {
     let cli: Cli = match rpubsub_core::cli::parse(Tool::Rpub) {
         Ok(cli) => cli,
-        Err(code) => return code,
+        Err(exit) => return exit,
     };
     rpubsub_core::cli::set_quiet(cli.connect.diagnostics.quiet);
     rpubsub_core::cli::run(Tool::Rpub, Box::pin(rpub(cli)))

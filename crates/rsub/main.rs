@@ -8,6 +8,9 @@
 //! prints through `output/` and ends by `exit_conditions.rs`, `retained.rs` and `expect.rs`;
 //! `stamps.rs` reads the stamps of `rpub --stamp` for `--check-seq` and `--latency`.
 
+// Started from C's `main`, not Rust's runtime (rpubsub_core::process::entry says why).
+#![cfg_attr(not(test), no_main)]
+
 mod check_seq;
 mod cli;
 mod counters;
@@ -22,7 +25,6 @@ mod retained;
 mod stamps;
 mod subscriber;
 
-use std::process::ExitCode;
 use std::time::Duration;
 
 use rpubsub_core::exit::{Exit, Fail};
@@ -47,10 +49,13 @@ const DISCONNECT_LIMIT: Duration = Duration::from_secs(2);
 /// The same after a stop signal.
 const STOPPING_LIMIT: Duration = Duration::from_millis(500);
 
-fn main() -> ExitCode {
+rpubsub_core::main!(start);
+
+/// Parse the command line and run the tool: the process's exit status.
+fn start() -> Exit {
     let cli: Cli = match rpubsub_core::cli::parse(TOOL) {
         Ok(cli) => cli,
-        Err(code) => return code,
+        Err(exit) => return exit,
     };
     rpubsub_core::cli::set_quiet(cli.connect.diagnostics.quiet);
     rpubsub_core::cli::run(TOOL, Box::pin(run(cli)))

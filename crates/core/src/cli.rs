@@ -8,7 +8,6 @@
 use std::fmt::Display;
 use std::future::Future;
 use std::pin::Pin;
-use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
@@ -90,7 +89,7 @@ pub fn command<T: Tool>() -> Command {
 /// command line says which file and profile, the files' settings that apply go in front of it
 /// and it is parsed again, so that each value is checked by its flag's own parser and the
 /// flags win.
-pub fn parse<T: Tool>(which: crate::tool::Tool) -> Result<T, ExitCode> {
+pub fn parse<T: Tool>(which: crate::tool::Tool) -> Result<T, Exit> {
     let tool = which.name();
     let _ = TOOL.set(tool.to_string());
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
@@ -117,7 +116,7 @@ pub fn parse<T: Tool>(which: crate::tool::Tool) -> Result<T, ExitCode> {
     set_quiet(first.diagnostics.quiet);
     let refuse = |fail: Fail| {
         warn(tool, &fail.message);
-        ExitCode::from(fail.exit)
+        fail.exit
     };
     let file = Config::load(&cmd, first).map_err(refuse)?;
     let options = OptionsFile::load(&cmd, first, which.mosquitto_name()).map_err(refuse)?;
@@ -142,12 +141,7 @@ pub fn parse<T: Tool>(which: crate::tool::Tool) -> Result<T, ExitCode> {
 
 /// `--generate KIND`: the completion script or man page on stdout. It takes no other flag
 /// (clap's `exclusive` would also count `MQTT_*` variables set in the environment).
-fn generate<T: Tool>(
-    tool: &str,
-    kind: GenerateKind,
-    cmd: &Command,
-    matches: &ArgMatches,
-) -> ExitCode {
+fn generate<T: Tool>(tool: &str, kind: GenerateKind, cmd: &Command, matches: &ArgMatches) -> Exit {
     let other = cmd.get_arguments().find(|arg| {
         arg.get_id() != "generate"
             && matches.value_source(arg.get_id().as_str()) == Some(ValueSource::CommandLine)
@@ -160,7 +154,7 @@ fn generate<T: Tool>(
             tool,
             format_args!("--generate takes no other arguments (not {name})"),
         );
-        return Exit::Usage.into();
+        return Exit::Usage;
     }
     let written = crate::generate::render(kind, command::<T>(), &T::manual()).and_then(|text| {
         let mut out = std::io::stdout().lock();
@@ -168,30 +162,25 @@ fn generate<T: Tool>(
         std::io::Write::flush(&mut out)
     });
     match written {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Ok(()) => Exit::Ok,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Ok,
         Err(e) => {
             warn(
                 tool,
                 format_args!("writing output: {}", crate::io_error_text(&e)),
             );
-            Exit::Failure.into()
+            Exit::Failure
         }
     }
 }
 
 /// A command line `argv` that did not parse: the environment variable to blame, named, if
 /// one is (exit 2), else clap's error.
-fn parse_error(
-    tool: &str,
-    err: clap::Error,
-    cmd: &Command,
-    argv: &[std::ffi::OsString],
-) -> ExitCode {
+fn parse_error(tool: &str, err: clap::Error, cmd: &Command, argv: &[std::ffi::OsString]) -> Exit {
     match crate::settings::environment::blame(cmd, argv) {
         Some(line) => {
             warn(tool, line);
-            Exit::Usage.into()
+            Exit::Usage
         }
         None => clap_error(tool, err),
     }
@@ -199,11 +188,11 @@ fn parse_error(
 
 /// clap's error (or help, or version) as the tool shows it: help and version in full with
 /// exit 0, a mistake as its first line with exit 2.
-fn clap_error(tool: &str, err: clap::Error) -> ExitCode {
+fn clap_error(tool: &str, err: clap::Error) -> Exit {
     match err.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = err.print();
-            ExitCode::SUCCESS
+            Exit::Ok
         }
         kind => {
             let text = err.render().to_string();
@@ -215,7 +204,7 @@ fn clap_error(tool: &str, err: clap::Error) -> ExitCode {
                 _ => String::new(),
             };
             warn(tool, format_args!("{first}{missing} (see '{tool} --help')"));
-            Exit::Usage.into()
+            Exit::Usage
         }
     }
 }
@@ -248,7 +237,7 @@ pub fn print_config(opts: &ConnectOptions) -> anyhow::Result<Exit> {
 /// Run a tool's async body and map its outcome to the exit status; after a stop signal the
 /// process dies of that signal instead. The body comes boxed, straight from the call that
 /// makes it: the runtime then moves a pointer, not the whole future, which is kilobytes.
-pub fn run<F>(tool: crate::tool::Tool, body: Pin<Box<F>>) -> ExitCode
+pub fn run<F>(tool: crate::tool::Tool, body: Pin<Box<F>>) -> Exit
 where
     F: Future<Output = Result<Exit, Fail>>,
 {
@@ -262,7 +251,7 @@ where
                 tool,
                 format_args!("cannot start: {}", crate::io_error_text(&e)),
             );
-            return Exit::Failure.into();
+            return Exit::Failure;
         }
     };
     let outcome = runtime.block_on(body);
@@ -275,7 +264,7 @@ where
     };
     // Stopped by a signal: die of it, now that everything is said (see `stop`).
     crate::stop::die_of_signal();
-    exit.into()
+    exit
 }
 
 /// Print a failure as one line and pick its exit status; a closed output ends quietly.

@@ -84,12 +84,6 @@ impl Exit {
     }
 }
 
-impl From<Exit> for std::process::ExitCode {
-    fn from(exit: Exit) -> Self {
-        std::process::ExitCode::from(exit.code())
-    }
-}
-
 /// The exit code table as help text, for `--help` (after_help) and the man pages.
 pub fn table_text() -> String {
     let mut text = String::from("Exit status:\n");

@@ -1,6 +1,7 @@
 //! The connection shared by `rpub` and `rsub`: flags, resolved options, the MQTT session over
-//! rumqttc's MQTT 3.1.1 and MQTT 5 clients, the packet trace, errors and exit codes, and the
-//! `main` wrapper that turns any error into one line on stderr and a documented exit status.
+//! rumqttc's MQTT 3.1.1 and MQTT 5 clients, the packet trace, errors and exit codes, the
+//! `main` wrapper that turns any error into one line on stderr and a documented exit status,
+//! and the process's start (`process/`).
 //!
 //! Each binary holds only what is its own (payload sources and acknowledgement tracking in
 //! rpub; filters, output and exit conditions in rsub); whatever both need lives here.
@@ -14,6 +15,7 @@ pub mod generate;
 pub mod message;
 pub mod message_json;
 pub mod options;
+pub mod process;
 pub mod progress;
 pub mod properties;
 pub mod qos;
