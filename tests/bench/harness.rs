@@ -20,7 +20,8 @@ pub struct Settings {
     pub count: u64,
     /// Rounds of every case (`BENCH_ROUNDS`, default 3).
     pub rounds: usize,
-    /// One-shot launches per round and tool (`BENCH_ONESHOTS`, default 10).
+    /// One-shot launches per round and tool (`BENCH_ONESHOTS`, default 50: a launch takes a few
+    /// milliseconds, and fewer leave the medians moving with whatever else the machine does).
     pub oneshots: usize,
     /// Time a clean release build (`BENCH_BUILD=0` skips it).
     pub build: bool,
@@ -45,7 +46,7 @@ impl Settings {
         Settings {
             count: number("BENCH_COUNT", 100_000),
             rounds: number("BENCH_ROUNDS", 3) as usize,
-            oneshots: number("BENCH_ONESHOTS", 10) as usize,
+            oneshots: number("BENCH_ONESHOTS", 50) as usize,
             build: std::env::var("BENCH_BUILD").map_or(true, |v| v.trim() != "0"),
             only: only
                 .split(',')
