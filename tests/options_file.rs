@@ -274,6 +274,26 @@ fn a_bad_line_is_one_error_naming_file_and_line() {
 }
 
 #[test]
+fn a_line_that_needs_another_flag_is_named_with_the_error() {
+    // `--will-payload` in the file needs `--will-topic`, which nobody gave: clap's line alone
+    // would send the user looking on their command line. The password stays hidden.
+    let home = Home::new();
+    let file = home.write(
+        "mosquitto_pub",
+        &format!("-u Kai\n-P {PASSWORD}\n--will-payload gone\n"),
+    );
+    home.tool("rpub")
+        .args(["-t", "x", "-m", "hello"])
+        .run()
+        .usage_error("rpub")
+        .stderr_mentions("--will-topic")
+        .stderr_mentions(&format!(
+            "with -u from {file}:1 and -P from {file}:2 and --will-payload from {file}:3"
+        ))
+        .never_shows(PASSWORD);
+}
+
+#[test]
 fn without_xdg_config_home_the_file_is_under_home() {
     let home = Home::new();
     let file = home.write(".config/mosquitto_sub", "-h from-home.lan\n");

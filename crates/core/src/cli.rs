@@ -98,9 +98,9 @@ pub fn parse<T: Tool>(which: crate::tool::Tool) -> Result<T, Exit> {
         Ok(matches) => matches,
         Err(err) if err.kind() == ErrorKind::DisplayHelp => {
             let shown = command::<T>().try_get_matches_from(&argv).err();
-            return Err(clap_error(tool, shown.unwrap_or(err)));
+            return Err(clap_error(tool, shown.unwrap_or(err), ""));
         }
-        Err(err) => return Err(parse_error(tool, err, &cmd, &argv)),
+        Err(err) => return Err(parse_error(tool, err, &cmd, &argv, "")),
     };
     if let Some(kind) = matches.get_one::<GenerateKind>("generate") {
         return Err(generate::<T>(tool, *kind, &cmd, &matches));
@@ -110,7 +110,7 @@ pub fn parse<T: Tool>(which: crate::tool::Tool) -> Result<T, Exit> {
     // matches, not copied: where each came from is read first.
     let provenance = Provenance::from_matches(&cmd, &matches);
     let mut cli = T::from_arg_matches_mut(&mut matches)
-        .map_err(|err| clap_error(tool, err.format(&mut cmd)))?;
+        .map_err(|err| clap_error(tool, err.format(&mut cmd), ""))?;
     let first = cli.connect_args();
     first.provenance = provenance;
     set_quiet(first.diagnostics.quiet);
@@ -122,12 +122,15 @@ pub fn parse<T: Tool>(which: crate::tool::Tool) -> Result<T, Exit> {
     let options = OptionsFile::load(&cmd, first, which.mosquitto_name()).map_err(refuse)?;
     let flags = FileFlags::new(&file, &options, &cmd, first);
     if let Some(line) = flags.command_line(&argv) {
+        // The command line alone parsed: what is wrong now comes of the files' settings too,
+        // so the error names them (a flag the file gives may require one nobody gave).
+        let blame = flags.blame();
         let mut matches = cmd
             .try_get_matches_from_mut(&line)
-            .map_err(|err| parse_error(tool, err, &cmd, &line))?;
+            .map_err(|err| parse_error(tool, err, &cmd, &line, &blame))?;
         let provenance = Provenance::from_matches(&cmd, &matches);
         cli = T::from_arg_matches_mut(&mut matches)
-            .map_err(|err| clap_error(tool, err.format(&mut cmd)))?;
+            .map_err(|err| clap_error(tool, err.format(&mut cmd), &blame))?;
         cli.connect_args().provenance = provenance;
     }
     let args = cli.connect_args();
@@ -175,20 +178,27 @@ fn generate<T: Tool>(tool: &str, kind: GenerateKind, cmd: &Command, matches: &Ar
 }
 
 /// A command line `argv` that did not parse: the environment variable to blame, named, if
-/// one is (exit 2), else clap's error.
-fn parse_error(tool: &str, err: clap::Error, cmd: &Command, argv: &[std::ffi::OsString]) -> Exit {
+/// one is (exit 2), else clap's error, with `files` (the settings the files added, or "").
+fn parse_error(
+    tool: &str,
+    err: clap::Error,
+    cmd: &Command,
+    argv: &[std::ffi::OsString],
+    files: &str,
+) -> Exit {
     match crate::settings::environment::blame(cmd, argv) {
         Some(line) => {
             warn(tool, line);
             Exit::Usage
         }
-        None => clap_error(tool, err),
+        None => clap_error(tool, err, files),
     }
 }
 
 /// clap's error (or help, or version) as the tool shows it: help and version in full with
-/// exit 0, a mistake as its first line with exit 2.
-fn clap_error(tool: &str, err: clap::Error) -> Exit {
+/// exit 0, a mistake as its first line with exit 2, naming `files` if not empty (the config
+/// file's and options file's settings that took part: ", with --will-payload from FILE:1").
+fn clap_error(tool: &str, err: clap::Error, files: &str) -> Exit {
     match err.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = err.print();
@@ -203,7 +213,10 @@ fn clap_error(tool: &str, err: clap::Error) -> Exit {
                 ErrorKind::MissingRequiredArgument => missing_arguments(lines),
                 _ => String::new(),
             };
-            warn(tool, format_args!("{first}{missing} (see '{tool} --help')"));
+            warn(
+                tool,
+                format_args!("{first}{missing}{files} (see '{tool} --help')"),
+            );
             Exit::Usage
         }
     }

@@ -387,6 +387,25 @@ impl FileFlags {
         Some(line)
     }
 
+    /// The settings the files add, for an error of the parse they took part in:
+    /// `, with --will-payload from ~/.config/mosquitto_pub:1 and port from [default]
+    /// ~/.config/rpubsub/config.toml:3`; "" when they add none. Names and places only, never
+    /// a value (it may be a password).
+    pub fn blame(&self) -> String {
+        let named: Vec<String> = self
+            .values
+            .iter()
+            .map(|v| match &v.origin {
+                Origin::Options { option, .. } => format!("{option} from {}", v.origin),
+                _ => format!("{} from {}", v.key, v.origin),
+            })
+            .collect();
+        if named.is_empty() {
+            return String::new();
+        }
+        format!(", with {}", named.join(" and "))
+    }
+
     /// Note in `provenance` (the parse of [`FileFlags::command_line`], or of the command line
     /// alone when the file adds no words) which values came from the file, and which file.
     pub fn note(&self, provenance: &mut Provenance) {
