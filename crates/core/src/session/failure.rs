@@ -42,10 +42,9 @@ impl Peer {
     }
 }
 
-/// MQTT 5 reason codes of the DISCONNECT that tells the broker its error (2.4).
-pub const MALFORMED_PACKET: u8 = 0x81;
+/// MQTT 5 reason code of the DISCONNECT that tells the broker of a protocol error the session
+/// found itself (2.4); rumqttc tells the errors it finds (`Wire::told`).
 pub const PROTOCOL_ERROR: u8 = 0x82;
-pub const PACKET_TOO_LARGE: u8 = 0x95;
 
 /// Where in the connection's life an error happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,11 +78,9 @@ pub enum Cause<'a> {
     /// The broker broke the protocol otherwise, as these words say ("the broker sent ...").
     Protocol(String),
     /// The broker sent what the decoder refused to take for a packet, as `what` says ("the
-    /// broker sent ..."): see [`Cause::ends_session`]. `oversize`: refused for its size alone,
-    /// over the maximum packet size the client announced (MQTT 5, 3.1.2.11.4).
+    /// broker sent ..."): see [`Cause::ends_session`].
     Malformed {
         what: String,
-        oversize: bool,
     },
     /// An acknowledgement for a packet id nothing was in flight under: a protocol error.
     Unsolicited(u16),
@@ -116,18 +113,6 @@ impl Cause<'_> {
     /// the protocol errors it finds itself.
     pub fn ends_session(&self) -> bool {
         matches!(self, Cause::Malformed { .. })
-    }
-
-    /// The DISCONNECT the client sends the broker before closing on this failure, over a
-    /// protocol that has one (MQTT 5, 4.13: see `Wire::TELLS_WHY`): the reason code says
-    /// which of the broker's errors it was. rumqttc writes it itself, without an event.
-    pub fn told(&self) -> Option<Reason> {
-        match self {
-            Cause::Malformed { oversize: true, .. } => Some(Reason::new(PACKET_TOO_LARGE)),
-            Cause::Malformed { .. } => Some(Reason::new(MALFORMED_PACKET)),
-            Cause::Unsolicited(_) | Cause::ClientPacket => Some(Reason::new(PROTOCOL_ERROR)),
-            _ => None,
-        }
     }
 
     /// Did the peer hang up on us (at the TCP level, not in a TLS alert)?
@@ -171,7 +156,7 @@ pub fn read(cause: &Cause<'_>, peer: &Peer, phase: Phase) -> Fail {
             },
             format!("{address} {}", super::connect::not_connack(name)),
         ),
-        Cause::Protocol(what) | Cause::Malformed { what, .. } => {
+        Cause::Protocol(what) | Cause::Malformed { what } => {
             protocol_error(address, phase, what)
         }
         Cause::ClientPacket => protocol_error(

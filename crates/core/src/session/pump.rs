@@ -138,7 +138,7 @@ impl Pump {
 
     /// A failure of the event loop in the project's terms, and in words with its exit status,
     /// once `-d` has shown the DISCONNECT rumqttc sent the broker for it, if it sent one
-    /// (MQTT 5: see [`failure::Cause::told`]). Every place that reads a failure goes through
+    /// (MQTT 5: see [`Wire::told`]). Every place that reads a failure goes through
     /// here, so none can leave that line out.
     pub fn failure<'e, W: Wire>(
         &self,
@@ -146,7 +146,7 @@ impl Pump {
         phase: Phase,
     ) -> (failure::Cause<'e>, Fail) {
         let cause = W::cause(e);
-        self.shared.trace.told::<W>(cause.told());
+        self.shared.trace.told::<W>(W::told(e));
         let fail = failure::read(&cause, &self.peer, phase);
         (cause, fail)
     }

@@ -334,7 +334,9 @@ impl EventLoop {
 // send is a protocol error (0x82); a packet over the maximum size the client announced is
 // too large (0x95); any other packet the decoder refused is malformed (0x81). The connection's
 // own failures, and a packet of the client's that cannot be written, are none of these.
-fn broker_error(e: &ConnectionError) -> Option<DisconnectReasonCode> {
+// Public so that whoever reports the failure shows the DISCONNECT that was sent, not its own
+// guess at it.
+pub fn broker_error(e: &ConnectionError) -> Option<DisconnectReasonCode> {
     use super::mqttbytes::Error as Decoding;
     let ConnectionError::MqttState(e) = e else {
         return None;

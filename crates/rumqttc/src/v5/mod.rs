@@ -26,6 +26,8 @@ pub use client::{
     AsyncClient, Client, ClientError, Connection, Iter, RecvError, RecvTimeoutError, TryRecvError,
 };
 pub use eventloop::{ConnectionError, Event, EventLoop};
+// rpubsub: the reason code of the DISCONNECT a failure makes the event loop send (change 17).
+pub use eventloop::broker_error;
 pub use state::{MqttState, StateError};
 
 #[cfg(feature = "use-rustls-no-provider")]

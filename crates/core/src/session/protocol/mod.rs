@@ -18,6 +18,7 @@ use crate::exit::Fail;
 use crate::options::ConnectOptions;
 use crate::properties::{DisconnectProperties, PublishProperties, SubscribeOptions};
 use crate::qos::Qos;
+use crate::reason::Reason;
 
 pub mod network;
 pub mod v4;
@@ -29,7 +30,7 @@ pub trait Wire: Send + Sync + 'static {
     /// not, the session refuses them rather than send something else than was asked.
     const MQTT5_EXTRAS: bool;
     /// Does the client tell the broker its error with a DISCONNECT before closing (MQTT 5,
-    /// 4.13: [`Cause::told`] for the failures rumqttc finds, [`Wire::protocol_error`] for
+    /// 4.13: [`Wire::told`] for the failures rumqttc finds, [`Wire::protocol_error`] for
     /// those the session finds)? MQTT 3.1.1 has no reason codes and only closes.
     const TELLS_WHY: bool;
     /// The handle that queues requests towards the event loop.
@@ -54,6 +55,11 @@ pub trait Wire: Send + Sync + 'static {
 
     /// What a failure was, for [`super::failure`] to put into words.
     fn cause(err: &Self::Error) -> Cause<'_>;
+
+    /// The reason of the DISCONNECT the event loop sent the broker on this failure before
+    /// closing, as rumqttc chose it (`None`: it sent none). Asked of rumqttc, so that `-d`
+    /// shows what was sent, not a guess at it.
+    fn told(err: &Self::Error) -> Option<Reason>;
 
     /// Events rumqttc read or wrote before a failure and still holds.
     fn stale(eventloop: &mut Self::EventLoop) -> &mut VecDeque<Self::Event>;
@@ -212,7 +218,6 @@ macro_rules! common_cause {
             $E::MqttState($S::Unsolicited(pkid)) => Cause::Unsolicited(*pkid),
             $E::MqttState($S::Deserialization(e)) => Cause::Malformed {
                 what: format!("the broker sent {}", decoding(e)),
-                oversize: matches!(e, $B::PayloadSizeLimitExceeded { .. }),
             },
             $E::MqttState($S::WrongPacket) => Cause::ClientPacket,
             $E::MqttState($S::InvalidState) => {

@@ -12,6 +12,7 @@ use super::{outgoing, Left, Publish, Refused, Request, Wire};
 use crate::exit::Fail;
 use crate::options::{ConnectOptions, Protocol};
 use crate::qos::Qos;
+use crate::reason::Reason;
 use crate::session::failure::Cause;
 use crate::session::outbox::Entry;
 use crate::session::packet::{Code, ConnAck, Packet, Polled};
@@ -33,6 +34,10 @@ impl Wire for V4 {
         let (client, mut eventloop) = AsyncClient::new(options(opts)?, REQUEST_CAPACITY);
         eventloop.set_network_options(network::network_options(opts));
         Ok((client, eventloop))
+    }
+
+    fn told(_: &Self::Error) -> Option<Reason> {
+        None
     }
 
     fn cause(err: &Self::Error) -> Cause<'_> {

@@ -39,6 +39,10 @@ impl Wire for V5 {
         Ok(AsyncClient::new(options(opts)?, REQUEST_CAPACITY))
     }
 
+    fn told(err: &Self::Error) -> Option<Reason> {
+        rumqttc::v5::broker_error(err).map(|code| Reason::new(code as u8))
+    }
+
     fn cause(err: &Self::Error) -> Cause<'_> {
         use rumqttc::v5::mqttbytes::Error as B;
         use rumqttc::v5::{ConnectionError as E, StateError as S};
@@ -509,6 +513,30 @@ mod tests {
 
     fn reason_string(text: &str) -> Option<String> {
         Some(text.to_string())
+    }
+
+    /// The DISCONNECT `-d` shows for a failure is the one rumqttc chose to send: each kind of
+    /// the broker's error with its reason code, and nothing for a failure of the connection
+    /// itself or for a packet of ours too long to write.
+    #[test]
+    fn the_disconnect_told_is_the_one_rumqttc_sends() {
+        use rumqttc::v5::{ConnectionError as E, StateError as S};
+        let told = |e: S| V5::told(&E::MqttState(e)).map(|r| r.code);
+        assert_eq!(
+            told(S::Deserialization(Decoding::MalformedPacket)),
+            Some(0x81)
+        );
+        let oversize = Decoding::PayloadSizeLimitExceeded {
+            pkt_size: 9,
+            max: 8,
+        };
+        assert_eq!(told(S::Deserialization(oversize)), Some(0x95));
+        assert_eq!(told(S::Unsolicited(1001)), Some(0x82));
+        assert_eq!(told(S::WrongPacket), Some(0x82));
+        assert_eq!(told(S::Deserialization(Decoding::PayloadTooLong)), None);
+        assert_eq!(told(S::AwaitPingResp), None);
+        let io = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert_eq!(V5::told(&E::Io(io)), None);
     }
 
     #[test]
