@@ -569,6 +569,27 @@ mod rpubsub_tests {
         (eventloop, broker)
     }
 
+    /// `broker_error`, as the tools reach it (`rumqttc::v5::broker_error`): a reason code for
+    /// each kind of the broker's error, none for the connection's own failures or a packet of
+    /// ours that cannot be written.
+    #[test]
+    fn the_public_broker_error_names_only_the_brokers_errors() {
+        use super::super::mqttbytes::Error as Decoding;
+        use DisconnectReasonCode as R;
+        let of = |e: StateError| crate::v5::broker_error(&ConnectionError::MqttState(e));
+        let decoding = |e: Decoding| of(StateError::Deserialization(e));
+        assert_eq!(decoding(Decoding::MalformedPacket), Some(R::MalformedPacket));
+        let oversize = Decoding::PayloadSizeLimitExceeded { pkt_size: 9, max: 8 };
+        assert_eq!(decoding(oversize), Some(R::PacketTooLarge));
+        assert_eq!(of(StateError::Unsolicited(7)), Some(R::ProtocolError));
+        assert_eq!(of(StateError::WrongPacket), Some(R::ProtocolError));
+        assert_eq!(decoding(Decoding::PayloadTooLong), None);
+        let ours = Decoding::OutgoingPacketTooLarge { pkt_size: 9, max: 8 };
+        assert_eq!(decoding(ours), None);
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert_eq!(crate::v5::broker_error(&ConnectionError::Io(reset)), None);
+    }
+
     #[tokio::test]
     async fn a_protocol_error_is_told_with_disconnect_0x82() {
         let (mut eventloop, mut broker) = connected(10);
