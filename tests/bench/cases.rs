@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use crate::counter::{wait_subscribed, Counter};
 use crate::harness::{publisher, subscriber, thousands, Bench, Case, Sample, Spec};
-use crate::measure::{measure, spawn};
+use crate::measure::{measure, spawn, time_alone};
 use crate::util::mosquitto_pub;
 
 const GROUP: &str = "everyday";
@@ -66,12 +66,21 @@ pub fn run(bench: &mut Bench, cases: &mut Vec<Case>) {
     }));
 }
 
-/// `-t T -m hello -q Q`: process start to exit.
+/// `-t T -m hello -q Q`: process start to exit, timed with nothing of ours running beside
+/// it; every tenth launch is followed by a second one whose peak RSS is taken.
 fn one_shot(b: &mut Bench, ours: bool, qos: u8) -> Sample {
-    let topic = format!("bench/{}", b.next_run());
+    let run = b.next_run();
+    let topic = format!("bench/{run}");
     let mut cmd = publisher(&b.broker, ours);
     cmd.args(["-t", &topic, "-m", "hello", "-q", &qos.to_string()]);
-    measure(&mut cmd, Stdio::null(), b.broker.dir(), b.settings.limit()).sample(None)
+    let (dir, limit) = (b.broker.dir(), b.settings.limit());
+    let mut sample = time_alone(&mut cmd, Stdio::null(), dir, limit).sample(None);
+    if run % 10 == 0 && sample.failure.is_none() {
+        let followed = measure(&mut cmd, Stdio::null(), dir, limit).sample(None);
+        sample.rss_kib = followed.rss_kib;
+        sample.failure = followed.failure;
+    }
+    sample
 }
 
 /// `--count N` / `--repeat N` at a QoS, counted by a separate subscriber.
