@@ -150,3 +150,37 @@ fn rsub_takes_its_topic_from_url() {
     rpub(&b).args(["-t", &t, "-m", "via url"]).run().code(0);
     sub.finish(SHORT).code(0).stdout("via url\n");
 }
+
+/// `localhost` is the loopback address, as RFC 6761 asks (not looked up): IPv4's first, then
+/// IPv6's, so a broker listening on `::1` alone is reached too, in any case of the name.
+#[test]
+fn localhost_reaches_a_broker_on_either_loopback() {
+    let v6 = unused_port();
+    let ipv6 = std::net::TcpListener::bind(("::1", 0)).is_ok();
+    let extra = if ipv6 {
+        format!("listener {v6} ::1")
+    } else {
+        String::new()
+    };
+    let b = Broker::with_config(&extra);
+    let mut ports = vec![b.port()];
+    if ipv6 {
+        ports.push(v6);
+    } else {
+        eprintln!("this machine has no IPv6 loopback: only 127.0.0.1 is tried");
+    }
+    for port in ports {
+        let t = format!("{}/{port}", topic!());
+        let port = port.to_string();
+        let sub = bin("rsub")
+            .args(["-h", "localhost", "-p", &port, "-t", &t, "-C", "1"])
+            .subscribed();
+        bin("rpub")
+            .args(["-h", "LocalHost", "-p", &port, "-q", "1"])
+            .args(["-t", &t, "-m", "here"])
+            .run()
+            .code(0)
+            .stderr_empty();
+        sub.finish(SHORT).code(0).stdout("here\n");
+    }
+}
