@@ -18,7 +18,7 @@ complete -c rpub -l response-topic -d 'Topic a receiver should answer on (MQTT 3
 complete -c rpub -l correlation-data -d 'Correlation data: lets the requester match an answer to its request' -r
 complete -c rpub -l topic-alias -d 'Topic alias N (1 up to the broker\'s maximum), sent with the topic on each message' -r
 complete -c rpub -l wait-response -d 'Request/response: publish with a response topic and correlation data, print the answer and exit; exit 27 if none comes within DURATION [default: 10s]; MQTT 3.1.1: needs --response-topic' -r
-complete -c rpub -s h -l host -d 'Broker host name or address' -r
+complete -c rpub -s h -l host -d 'Broker host name or address [default: localhost, which is 127.0.0.1, then ::1]' -r
 complete -c rpub -s p -l port -d 'Broker port [default: 1883, with TLS 8883]' -r
 complete -c rpub -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://[user[:pass]@]host[:port][/topic or /path]' -r
 complete -c rpub -s u -l username -d 'Username' -r

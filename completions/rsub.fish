@@ -14,7 +14,7 @@ complete -c rsub -l expect -d 'Wait for a message whose payload matches REGEX: p
 complete -c rsub -l expect-json -d 'As --expect, for a JSON payload: \'POINTER [OP VALUE]\', e.g. \'/temp > 30\', \'/state == on\'; repeatable' -r
 complete -c rsub -l retain-handling -d 'Retained messages at subscribe: 0 always, 1 only for a new subscription, 2 never' -r
 complete -c rsub -l subscription-id -d 'Tag the subscriptions with ID (1 to 268435455); -v shows it on each message' -r
-complete -c rsub -s h -l host -d 'Broker host name or address' -r
+complete -c rsub -s h -l host -d 'Broker host name or address [default: localhost, which is 127.0.0.1, then ::1]' -r
 complete -c rsub -s p -l port -d 'Broker port [default: 1883, with TLS 8883]' -r
 complete -c rsub -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://[user[:pass]@]host[:port][/topic or /path]' -r
 complete -c rsub -s u -l username -d 'Username' -r

@@ -7,7 +7,7 @@ use super::IN_FILE;
 
 #[derive(Debug, Clone, Args)]
 pub struct BrokerArgs {
-    /// Broker host name or address
+    /// Broker host name or address [default: localhost, which is 127.0.0.1, then ::1]
     #[arg(short = 'h', long, env = "MQTT_HOST", value_name = "HOST", group = IN_FILE)]
     pub host: Option<String>,
 
