@@ -438,6 +438,17 @@ pub(crate) async fn socket_connect(
     }))
 }
 
+/// rpubsub: a TCP connection to `addr` (`host:port`) for either event loop, which
+/// acknowledges what came once the data pauses (`ack_after_pause.rs`). One function for both:
+/// MQTT 5's copy of the connect code had been left without the wrapper.
+pub(crate) async fn tcp_connect(
+    addr: String,
+    network_options: NetworkOptions,
+) -> io::Result<Box<dyn AsyncReadWrite>> {
+    let tcp = socket_connect(addr, network_options).await?;
+    Ok(Box::new(AckAfterPause::new(tcp)))
+}
+
 /// rpubsub: the addresses of `localhost:PORT` (the name in any case): IPv4's loopback, then
 /// IPv6's. RFC 6761 (6.3) asks resolvers to answer localhost names with the loopback address
 /// without looking further, as curl does; and the system's resolver, reading nsswitch.conf,
@@ -487,20 +498,12 @@ async fn network_connect(
         #[cfg(feature = "proxy")]
         match options.proxy() {
             Some(proxy) => proxy.connect(&domain, port, network_options).await?,
-            None => {
-                let addr = format!("{domain}:{port}");
-                let tcp = socket_connect(addr, network_options).await?;
-                // rpubsub: what came is acknowledged once the data pauses.
-                Box::new(AckAfterPause::new(tcp))
-            }
+            // rpubsub: what came is acknowledged once the data pauses (`tcp_connect`).
+            None => tcp_connect(format!("{domain}:{port}"), network_options).await?,
         }
         #[cfg(not(feature = "proxy"))]
-        {
-            let addr = format!("{domain}:{port}");
-            let tcp = socket_connect(addr, network_options).await?;
-            // rpubsub: what came is acknowledged once the data pauses.
-            Box::new(AckAfterPause::new(tcp))
-        }
+        // rpubsub: what came is acknowledged once the data pauses (`tcp_connect`).
+        tcp_connect(format!("{domain}:{port}"), network_options).await?
     };
 
     let network = match options.transport() {

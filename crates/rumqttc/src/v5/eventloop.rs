@@ -4,7 +4,8 @@
 use super::framed::Network;
 use super::mqttbytes::v5::*;
 use super::{Incoming, MqttOptions, MqttState, Outgoing, Request, StateError, Transport};
-use crate::eventloop::socket_connect;
+// rpubsub: the TCP connection both loops make (`tcp_connect`).
+use crate::eventloop::tcp_connect;
 use crate::framed::AsyncReadWrite;
 
 use flume::{bounded, Receiver, Sender};
@@ -425,18 +426,12 @@ async fn network_connect(options: &MqttOptions) -> Result<Network, ConnectionErr
                     .connect(&domain, port, options.network_options())
                     .await?
             }
-            None => {
-                let addr = format!("{domain}:{port}");
-                let tcp = socket_connect(addr, options.network_options()).await?;
-                Box::new(tcp)
-            }
+            // rpubsub: what came is acknowledged once the data pauses, as over 3.1.1.
+            None => tcp_connect(format!("{domain}:{port}"), options.network_options()).await?,
         }
         #[cfg(not(feature = "proxy"))]
-        {
-            let addr = format!("{domain}:{port}");
-            let tcp = socket_connect(addr, options.network_options()).await?;
-            Box::new(tcp)
-        }
+        // rpubsub: what came is acknowledged once the data pauses, as over 3.1.1.
+        tcp_connect(format!("{domain}:{port}"), options.network_options()).await?
     };
 
     let network = match options.transport() {
