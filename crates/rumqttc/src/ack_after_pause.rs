@@ -41,8 +41,16 @@ pub(crate) struct AckAfterPause<S = TcpStream> {
     armed: bool,
 }
 
+#[cfg(test)]
+thread_local! {
+    /// How many connections this thread wrapped: the event loops' tests count them.
+    pub(crate) static WRAPPED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 impl<S> AckAfterPause<S> {
     pub(crate) fn new(stream: S) -> Self {
+        #[cfg(test)]
+        WRAPPED.with(|n| n.set(n.get() + 1));
         Self {
             stream,
             unacknowledged: false,

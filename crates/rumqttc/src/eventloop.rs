@@ -797,6 +797,20 @@ mod rpubsub_tests {
         assert_eq!(localhost("localhost"), None);
     }
 
+    /// The TCP connection the loop makes acknowledges once the data pauses (item 24).
+    #[tokio::test]
+    async fn the_tcp_connection_acknowledges_once_the_data_pauses() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let options = MqttOptions::new("test", "127.0.0.1", port);
+        let wrapped = || crate::ack_after_pause::WRAPPED.with(|n| n.get());
+        let before = wrapped();
+        let _network = network_connect(&options, NetworkOptions::new())
+            .await
+            .unwrap();
+        assert_eq!(wrapped(), before + 1);
+    }
+
     #[tokio::test]
     async fn a_broker_on_either_loopback_is_reached_by_localhost() {
         for bind in ["127.0.0.1:0", "[::1]:0"] {

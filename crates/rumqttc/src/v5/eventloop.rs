@@ -585,6 +585,19 @@ mod rpubsub_tests {
         assert_eq!(crate::v5::broker_error(&ConnectionError::Io(reset)), None);
     }
 
+    /// The TCP connection the MQTT 5 loop makes acknowledges once the data pauses, as the
+    /// 3.1.1 loop's does (item 24; it had been left without).
+    #[tokio::test]
+    async fn the_tcp_connection_acknowledges_once_the_data_pauses() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let options = MqttOptions::new("test", "127.0.0.1", port);
+        let wrapped = || crate::ack_after_pause::WRAPPED.with(|n| n.get());
+        let before = wrapped();
+        let _network = network_connect(&options).await.unwrap();
+        assert_eq!(wrapped(), before + 1);
+    }
+
     #[tokio::test]
     async fn a_protocol_error_is_told_with_disconnect_0x82() {
         let (mut eventloop, mut broker) = connected(10);
