@@ -47,6 +47,22 @@ thread_local! {
     pub(crate) static WRAPPED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
+/// For the event loops' tests: `connect(port)`, to a listener on 127.0.0.1, wraps the one
+/// connection it makes.
+#[cfg(test)]
+pub(crate) async fn assert_wraps<F, T, E>(connect: impl FnOnce(u16) -> F)
+where
+    F: std::future::Future<Output = Result<T, E>>,
+    E: std::fmt::Debug,
+{
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let before = WRAPPED.with(|n| n.get());
+    let _connection = connect(listener.local_addr().unwrap().port())
+        .await
+        .unwrap();
+    assert_eq!(WRAPPED.with(|n| n.get()), before + 1);
+}
+
 impl<S> AckAfterPause<S> {
     pub(crate) fn new(stream: S) -> Self {
         #[cfg(test)]

@@ -800,15 +800,11 @@ mod rpubsub_tests {
     /// The TCP connection the loop makes acknowledges once the data pauses (item 24).
     #[tokio::test]
     async fn the_tcp_connection_acknowledges_once_the_data_pauses() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let options = MqttOptions::new("test", "127.0.0.1", port);
-        let wrapped = || crate::ack_after_pause::WRAPPED.with(|n| n.get());
-        let before = wrapped();
-        let _network = network_connect(&options, NetworkOptions::new())
-            .await
-            .unwrap();
-        assert_eq!(wrapped(), before + 1);
+        crate::ack_after_pause::assert_wraps(|port| async move {
+            let options = MqttOptions::new("test", "127.0.0.1", port);
+            network_connect(&options, NetworkOptions::new()).await
+        })
+        .await;
     }
 
     #[tokio::test]
