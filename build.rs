@@ -12,8 +12,8 @@
 //!
 //! The kernel maps a binary's code a 64 KiB window at a time, on the first touch of each, and
 //! a one-shot publish runs about 700 KB of code spread over most of the 3.7 MB: gathering it
-//! (the lists in `crates/link-order/`, which its `generate` writes) saves about thirty page
-//! faults, a tenth of a one-shot publish. Only lld reads such a list, and rustc links with its
+//! (the lists in `crates/link-order/`, which its `generate` writes) saved 24-29 page faults,
+//! about a twelfth of a one-shot publish (crates/README.md: Benchmark). Only lld reads such a list, and rustc links with its
 //! own lld from 1.90 on x86_64 Linux, unless told to use another linker; a release build alone
 //! has the names the lists hold. `RPUBSUB_LINK_ORDER=0` builds without them.
 
