@@ -157,14 +157,24 @@ impl EventLoop {
     /// **NOTE** Don't block this while iterating
     pub async fn poll(&mut self) -> Result<Event, ConnectionError> {
         if self.network.is_none() {
-            let (network, connack) = match time::timeout(
+            // rpubsub: `self.connect`, which may write requests already queued with CONNECT.
+            let connected = match time::timeout(
                 Duration::from_secs(self.network_options.connection_timeout()),
-                connect(&self.mqtt_options, self.network_options.clone()),
+                self.connect(),
             )
             .await
             {
-                Ok(inner) => inner?,
-                Err(_) => return Err(ConnectionError::NetworkTimeout),
+                Ok(inner) => inner,
+                Err(_) => Err(ConnectionError::NetworkTimeout),
+            };
+            let (network, connack) = match connected {
+                Ok(connected) => connected,
+                Err(e) => {
+                    // rpubsub: what went out with CONNECT is unacknowledged on a failed
+                    // connection: pending, like what was in flight when one fails later.
+                    self.pending.extend(self.state.clean());
+                    return Err(e);
+                }
             };
             // Last session might contain packets which aren't acked. If it's a new session, clear the pending packets.
             if !connack.session_present {
@@ -270,25 +280,15 @@ impl EventLoop {
                     }
                     // rpubsub: write the requests already waiting too, then flush once: one
                     // write(2) per batch instead of one per packet (upstream issue #810).
-                    for _ in 1..MAX_REQUEST_BATCH {
-                        if self.state.inflight >= self.mqtt_options.inflight
-                            || self.state.collision.is_some()
-                        {
-                            break;
-                        }
-                        let request = if !self.pending.is_empty() {
-                            if !self.mqtt_options.pending_throttle.is_zero() {
-                                break;
-                            }
-                            self.pending.pop_front()
-                        } else {
-                            self.requests_rx.try_recv().ok()
-                        };
-                        let Some(request) = request else { break };
-                        if let Some(outgoing) = self.state.handle_outgoing_packet(request)? {
-                            network.write(outgoing).await?;
-                        }
-                    }
+                    write_waiting(
+                        &mut self.state,
+                        &mut self.pending,
+                        &self.requests_rx,
+                        &self.mqtt_options,
+                        network,
+                        MAX_REQUEST_BATCH - 1,
+                    )
+                    .await?;
                     match time::timeout(network_timeout, network.flush()).await {
                         Ok(inner) => inner?,
                         Err(_)=> return Err(ConnectionError::FlushTimeout),
@@ -325,6 +325,32 @@ impl EventLoop {
         self
     }
 
+    /// rpubsub: upstream's `connect` (TCP, TLS or WebSocket, then CONNECT, then CONNACK), as
+    /// a method so that, with [`MqttOptions::set_requests_with_connect`], the requests already
+    /// queued go out in the same write as CONNECT instead of a round trip later. MQTT 3.1.1
+    /// allows it (3.1.4: a client need not wait for CONNACK; a server that refuses the
+    /// connection processes nothing sent after CONNECT). Not while requests from the last
+    /// connection are pending: whether they go out at all waits for CONNACK's session flag.
+    async fn connect(&mut self) -> Result<(Network, ConnAck), ConnectionError> {
+        let mut network =
+            network_connect(&self.mqtt_options, self.network_options.clone()).await?;
+        network.write(Packet::Connect(connect_packet(&self.mqtt_options))).await?;
+        if self.mqtt_options.requests_with_connect() && self.pending.is_empty() {
+            write_waiting(
+                &mut self.state,
+                &mut self.pending,
+                &self.requests_rx,
+                &self.mqtt_options,
+                &mut network,
+                MAX_REQUEST_BATCH,
+            )
+            .await?;
+        }
+        network.flush().await?;
+        let connack = read_connack(&mut network).await?;
+        Ok((network, connack))
+    }
+
     async fn next_request(
         pending: &mut VecDeque<Request>,
         rx: &Receiver<Request>,
@@ -344,22 +370,35 @@ impl EventLoop {
     }
 }
 
-/// This stream internally processes requests from the request stream provided to the eventloop
-/// while also consuming byte stream from the network and yielding mqtt packets as the output of
-/// the stream.
-/// This function (for convenience) includes internal delays for users to perform internal sleeps
-/// between re-connections so that cancel semantics can be used during this sleep
-async fn connect(
-    mqtt_options: &MqttOptions,
-    network_options: NetworkOptions,
-) -> Result<(Network, ConnAck), ConnectionError> {
-    // connect to the broker
-    let mut network = network_connect(mqtt_options, network_options).await?;
-
-    // make MQTT connection request (which internally awaits for ack)
-    let connack = mqtt_connect(mqtt_options, &mut network).await?;
-
-    Ok((network, connack))
+/// rpubsub: up to `limit` requests that are already waiting (those pending from the last
+/// connection first), handed to the state and written without a flush, while the window has
+/// room and no collision holds requests back. Shared by `select`'s batches and `connect`.
+async fn write_waiting(
+    state: &mut MqttState,
+    pending: &mut VecDeque<Request>,
+    requests_rx: &Receiver<Request>,
+    options: &MqttOptions,
+    network: &mut Network,
+    limit: usize,
+) -> Result<(), ConnectionError> {
+    for _ in 0..limit {
+        if state.inflight >= options.inflight || state.collision.is_some() {
+            break;
+        }
+        let request = if !pending.is_empty() {
+            if !options.pending_throttle.is_zero() {
+                break;
+            }
+            pending.pop_front()
+        } else {
+            requests_rx.try_recv().ok()
+        };
+        let Some(request) = request else { break };
+        if let Some(outgoing) = state.handle_outgoing_packet(request)? {
+            network.write(outgoing).await?;
+        }
+    }
+    Ok(())
 }
 
 pub(crate) async fn socket_connect(
@@ -578,10 +617,9 @@ async fn network_connect(
     Ok(network)
 }
 
-async fn mqtt_connect(
-    options: &MqttOptions,
-    network: &mut Network,
-) -> Result<ConnAck, ConnectionError> {
+/// rpubsub: upstream's `mqtt_connect` in two halves, so that `EventLoop::connect` can write
+/// more before the flush: the CONNECT packet ...
+fn connect_packet(options: &MqttOptions) -> Connect {
     let mut connect = Connect::new(options.client_id());
     connect.keep_alive = options.keep_alive().as_secs() as u16;
     connect.clean_session = options.clean_session();
@@ -589,11 +627,11 @@ async fn mqtt_connect(
     connect.login = options.credentials();
     // rpubsub: MQTT 3.1 when asked for (`MqttOptions::set_protocol`).
     connect.protocol = options.protocol();
+    connect
+}
 
-    // send mqtt connect packet
-    network.write(Packet::Connect(connect)).await?;
-    network.flush().await?;
-
+/// ... and the CONNACK that must answer it.
+async fn read_connack(network: &mut Network) -> Result<ConnAck, ConnectionError> {
     // validate connack
     match network.read().await? {
         Incoming::ConnAck(connack) if connack.code == ConnectReturnCode::Success => Ok(connack),
@@ -631,7 +669,7 @@ mod rpubsub_tests {
     }
 
     /// Every packet the broker has been sent so far.
-    async fn received(broker: &mut DuplexStream) -> Vec<Packet> {
+    async fn received(broker: &mut (impl AsyncReadExt + Unpin)) -> Vec<Packet> {
         let mut bytes = BytesMut::new();
         while let Ok(Ok(n)) =
             time::timeout(Duration::from_millis(20), broker.read_buf(&mut bytes)).await
@@ -797,6 +835,96 @@ mod rpubsub_tests {
         assert_eq!(localhost("localhost"), None);
     }
 
+    /// A broker on a loopback port that, for each connection, takes what the client's first
+    /// writes brought and answers them with `connack`; what it took comes back.
+    async fn broker_answering(connack: [u8; 4]) -> (u16, tokio::task::JoinHandle<Vec<Packet>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let broker = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let before_connack = received(&mut socket).await;
+            socket.write_all(&connack).await.unwrap();
+            // Kept open until the client has read CONNACK.
+            let _ = time::timeout(Duration::from_secs(1), socket.read_u8()).await;
+            before_connack
+        });
+        (port, broker)
+    }
+
+    const ACCEPTED: [u8; 4] = [0x20, 2, 0, 0];
+    const NOT_AUTHORIZED: [u8; 4] = [0x20, 2, 0, 5];
+
+    /// An event loop for a broker on `port`, with a QoS 1 publish queued.
+    fn queued_publish(port: u16, with_connect: bool) -> EventLoop {
+        let mut options = MqttOptions::new("test", "127.0.0.1", port);
+        options.set_requests_with_connect(with_connect);
+        let (client, eventloop) = crate::AsyncClient::new(options, 10);
+        client.try_publish("a/b", QoS::AtLeastOnce, false, "hi").unwrap();
+        eventloop
+    }
+
+    /// Item 25: with the option, the requests already queued go out with CONNECT; without it
+    /// they wait for CONNACK, as upstream's do.
+    #[tokio::test]
+    async fn queued_requests_go_out_with_connect_only_when_asked() {
+        for with_connect in [true, false] {
+            let (port, broker) = broker_answering(ACCEPTED).await;
+            let mut eventloop = queued_publish(port, with_connect);
+            let event = eventloop.poll().await.unwrap();
+            assert!(matches!(event, Event::Incoming(Packet::ConnAck(_))), "{event:?}");
+            let before_connack = broker.await.unwrap();
+            let kinds: Vec<_> = before_connack
+                .iter()
+                .map(|p| match p {
+                    Packet::Connect(_) => "CONNECT",
+                    Packet::Publish(_) => "PUBLISH",
+                    _ => "other",
+                })
+                .collect();
+            let expected = if with_connect {
+                vec!["CONNECT", "PUBLISH"]
+            } else {
+                vec!["CONNECT"]
+            };
+            assert_eq!(kinds, expected, "with_connect {with_connect}");
+        }
+    }
+
+    /// Item 25: what went out with CONNECT on a connection the broker refused is pending, as
+    /// anything unacknowledged is when a connection fails.
+    #[tokio::test]
+    async fn what_went_out_with_a_refused_connect_is_pending() {
+        let (port, broker) = broker_answering(NOT_AUTHORIZED).await;
+        let mut eventloop = queued_publish(port, true);
+        let refused = eventloop.poll().await;
+        assert!(
+            matches!(refused, Err(ConnectionError::ConnectionRefused(_))),
+            "{refused:?}"
+        );
+        assert_eq!(broker.await.unwrap().len(), 2, "CONNECT and PUBLISH went out");
+        let pending: Vec<_> = eventloop.pending.iter().collect();
+        assert!(
+            matches!(pending[..], [Request::Publish(p)] if p.pkid == 1),
+            "{pending:?}"
+        );
+        assert_eq!(eventloop.state.inflight(), 0);
+    }
+
+    /// Item 25: requests pending from the last connection hold the queued ones back until
+    /// CONNACK, which says whether they go out at all.
+    #[tokio::test]
+    async fn nothing_goes_out_with_connect_while_requests_are_pending() {
+        let (port, broker) = broker_answering(ACCEPTED).await;
+        let mut eventloop = queued_publish(port, true);
+        eventloop.pending.push_back(publish(7, QoS::AtLeastOnce, "left"));
+        eventloop.poll().await.unwrap();
+        let before_connack = broker.await.unwrap();
+        assert!(
+            matches!(before_connack[..], [Packet::Connect(_)]),
+            "{before_connack:?}"
+        );
+    }
+
     /// The TCP connection the loop makes acknowledges once the data pauses (item 24).
     #[tokio::test]
     async fn the_tcp_connection_acknowledges_once_the_data_pauses() {
@@ -846,24 +974,10 @@ mod rpubsub_tests {
         assert_eq!(err.kind(), io::ErrorKind::AddrNotAvailable);
     }
 
-    #[tokio::test]
-    async fn connect_asks_for_the_protocol_set_in_the_options() {
+    #[test]
+    fn connect_asks_for_the_protocol_set_in_the_options() {
         let mut options = MqttOptions::new("test", "localhost", 1883);
         options.set_protocol(crate::Protocol::V3);
-        let (client, mut broker) = tokio::io::duplex(1 << 20);
-        let mut network = Network::new(client, 1 << 20, 1 << 20);
-        let answer = async {
-            let mut connack = BytesMut::new();
-            ConnAck::new(ConnectReturnCode::Success, false)
-                .write(&mut connack)
-                .unwrap();
-            broker.write_all(&connack).await.unwrap();
-        };
-        let (connected, ()) = tokio::join!(mqtt_connect(&options, &mut network), answer);
-        connected.unwrap();
-        match received(&mut broker).await.as_slice() {
-            [Packet::Connect(connect)] => assert_eq!(connect.protocol, crate::Protocol::V3),
-            other => panic!("expected one CONNECT, got {other:?}"),
-        }
+        assert_eq!(connect_packet(&options).protocol, crate::Protocol::V3);
     }
 }

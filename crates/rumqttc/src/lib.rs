@@ -512,6 +512,8 @@ pub struct MqttOptions {
     request_modifier: Option<RequestModifierFn>,
     // rpubsub: the protocol CONNECT asks for: MQTT 3.1.1 unless set to MQTT 3.1.
     protocol: Protocol,
+    // rpubsub: write the requests already queued with CONNECT (`set_requests_with_connect`).
+    requests_with_connect: bool,
 }
 
 impl MqttOptions {
@@ -547,6 +549,8 @@ impl MqttOptions {
             request_modifier: None,
             // rpubsub: MQTT 3.1.1, as before.
             protocol: Protocol::V4,
+            // rpubsub: CONNACK first, as before.
+            requests_with_connect: false,
         }
     }
 
@@ -686,6 +690,20 @@ impl MqttOptions {
     // rpubsub: the protocol CONNECT asks for.
     pub fn protocol(&self) -> Protocol {
         self.protocol
+    }
+
+    // rpubsub: with `true`, the requests already queued when CONNECT is written go out in the
+    // same write, instead of after CONNACK: a round trip sooner (see `EventLoop::connect`).
+    // A broker that refuses the connection drops them unread; after any failed connection
+    // they are pending, as unacknowledged requests are.
+    pub fn set_requests_with_connect(&mut self, with_connect: bool) -> &mut Self {
+        self.requests_with_connect = with_connect;
+        self
+    }
+
+    // rpubsub: are queued requests written with CONNECT?
+    pub fn requests_with_connect(&self) -> bool {
+        self.requests_with_connect
     }
 
     /// Username and password
@@ -966,6 +984,8 @@ impl Debug for MqttOptions {
             .field("manual_acks", &self.manual_acks)
             // rpubsub: the protocol CONNECT asks for.
             .field("protocol", &self.protocol)
+            // rpubsub: queued requests written with CONNECT.
+            .field("requests_with_connect", &self.requests_with_connect)
             .finish()
     }
 }
