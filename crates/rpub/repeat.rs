@@ -1,4 +1,4 @@
-//! One message (`Plan::Once`), or the same message `--repeat` times or until Ctrl+C,
+//! One message (`Plan::Once`, handed over as the connection opens), or the same message `--repeat` times or until Ctrl+C,
 //! `--interval` apart, with its placeholders expanded for each (`Plan::Repeat`). This is the
 //! hot loop of a bulk publish: per message, at most two renders, a publish and a look at the
 //! events already waiting.
@@ -9,30 +9,58 @@ use bytes::Bytes;
 use tokio::time::Instant;
 
 use rpubsub_core::exit::Fail;
+use rpubsub_core::options::ConnectOptions;
+use rpubsub_core::session::{Publish, Session};
+use rpubsub_core::start;
+use rpubsub_core::stop::Stop;
 use rpubsub_core::topic::check_topic_name;
 
 use crate::placeholders::Template;
 use crate::plan::{Message, Repeat};
 use crate::publisher::{unless_stopped, Publisher};
+use crate::stamp::Stamper;
+use crate::tracker::Tracker;
 
-/// `Plan::Once`, unless Ctrl+C came already.
-pub async fn once(message: &Message, publisher: &mut Publisher) -> Result<(), Fail> {
-    if publisher.stop.requested() {
-        return Ok(());
-    }
+/// `Plan::Once`: connect with the message handed over at once, so that over MQTT 3.1.1 it
+/// goes out with CONNECT, a round trip sooner (`Session::connect_publishing`); `None` when
+/// Ctrl+C came first. With the session and the stop request comes what the tracker must
+/// count: the message's sequence number and its payload's length.
+pub async fn connect_once<'a>(
+    message: &'a Message,
+    opts: &ConnectOptions,
+    stamper: Option<&mut Stamper>,
+) -> Result<Option<(Session, Stop, Once<'a>)>, Fail> {
     let publish = &message.publish;
-    let payload = message.payload.clone();
-    let properties = Some(&publish.properties);
-    publisher
-        .publish(
-            &publish.topic,
-            payload,
-            publish.qos,
-            publish.retain,
-            properties,
-        )
-        .await?;
-    publisher.take_events()
+    let payload = match stamper {
+        Some(stamper) => stamper.stamp(&publish.topic, &message.payload)?,
+        None => message.payload.clone(),
+    };
+    let len = payload.len();
+    let first = Publish {
+        topic: &publish.topic,
+        payload,
+        qos: publish.qos,
+        retain: publish.retain,
+        properties: Some(&publish.properties),
+    };
+    let connected = start::connect_publishing(opts, first).await?;
+    Ok(connected.map(|((session, seq), stop)| (session, stop, Once { message, seq, len })))
+}
+
+/// The message of `Plan::Once`, handed over with the connection: its sequence number and
+/// payload length (stamped, it is longer than the plan's).
+pub struct Once<'a> {
+    message: &'a Message,
+    seq: u64,
+    len: usize,
+}
+
+impl Once<'_> {
+    /// Count it, as every publish handed over is counted.
+    pub fn count(&self, tracker: &mut Tracker) {
+        let publish = &self.message.publish;
+        tracker.queued(self.seq, &publish.topic, publish.qos, self.len);
+    }
 }
 
 /// `Plan::Repeat`; returns early (Ok) on Ctrl+C or when the session ends.

@@ -29,7 +29,14 @@ pub async fn carry_out(
     if let Plan::Load(load) = plan {
         return crate::load::carry_out(load, opts, show, stamp).await;
     }
-    let Some((session, stop)) = start::connect(opts).await? else {
+    let mut stamper = stamp.then(|| Stamper::new(&opts.client_id));
+    let connected = match plan {
+        Plan::Once(message) => repeat::connect_once(message, opts, stamper.as_mut())
+            .await?
+            .map(|(s, stop, once)| (s, stop, Some(once))),
+        _ => start::connect(opts).await?.map(|(s, stop)| (s, stop, None)),
+    };
+    let Some((session, stop, once)) = connected else {
         return Ok(Exit::Interrupted);
     };
     let bar = plan
@@ -41,8 +48,11 @@ pub async fn carry_out(
         session,
         tracker,
         stop,
-        stamper: stamp.then(|| Stamper::new(&opts.client_id)),
+        stamper,
     };
+    if let Some(once) = once {
+        once.count(&mut publisher.tracker);
+    }
     let stats = show.stats.is_some().then(|| Stats::start(Tool::Rpub));
     let outcome = publish(plan, &mut publisher).await;
     progress::clear();
@@ -57,7 +67,8 @@ pub async fn carry_out(
 async fn publish(plan: &Plan, publisher: &mut Publisher) -> Result<Exit, Fail> {
     let mut replayed = None;
     match plan {
-        Plan::Once(message) => repeat::once(message, publisher).await?,
+        // Handed over as the connection opened (`repeat::connect_once`).
+        Plan::Once(_) => publisher.take_events()?,
         Plan::Repeat(repeat) => repeat::run(repeat, publisher).await?,
         Plan::Lines(each) => {
             lines::drive(stdin(), publisher, &mut EachLine(each)).await?;

@@ -66,6 +66,9 @@ pub enum Lie {
     MalformedConnAck { bytes: &'static [u8], from: usize },
     /// An MQTT 5 UNSUBACK without the reason code its UNSUBSCRIBE's filter takes (3.11.3).
     BareUnsubAck,
+    /// Honest, but CONNACK comes 300 ms after CONNECT, and `DATA BEFORE CONNACK` is noted
+    /// when the client sent more meanwhile (MQTT 3.1.1 allows it, 3.1.4).
+    LateConnAck,
 }
 
 /// A running scripted server; it stops taking connections when dropped.
@@ -240,6 +243,12 @@ fn serve(
         thread::sleep(Duration::from_secs(2));
         return Ok(());
     }
+    if lie == Lie::LateConnAck {
+        thread::sleep(Duration::from_millis(300));
+        if waiting(&s)? {
+            note("DATA BEFORE CONNACK".into());
+        }
+    }
     match lie {
         // What the client sends after them (a DISCONNECT) is noted below.
         Lie::MalformedConnAck { bytes, from } if connection >= from => s.write_all(bytes)?,
@@ -321,6 +330,18 @@ fn serve(
             }
             other => note(format!("packet type {other}")),
         }
+    }
+}
+
+/// Are bytes waiting to be read?
+fn waiting(s: &TcpStream) -> io::Result<bool> {
+    s.set_nonblocking(true)?;
+    let peeked = s.peek(&mut [0u8; 1]);
+    s.set_nonblocking(false)?;
+    match peeked {
+        Ok(n) => Ok(n > 0),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
+        Err(e) => Err(e),
     }
 }
 

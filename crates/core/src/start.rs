@@ -2,21 +2,41 @@
 //!
 //! The handlers go in before connecting because a Ctrl+C right after CONNACK must not find
 //! the default action (instant death) still in place; one that comes while connecting ends
-//! the attempt, and the process dies of it without having sent anything (see [`Stop`]).
+//! the attempt, and the process dies of it (see [`Stop`]). It has sent nothing then, except
+//! CONNECT and, with [`connect_publishing`] over MQTT 3.1.1, the first message with it: that
+//! one may reach the broker, and is not counted as sent.
+
+use std::future::Future;
 
 use crate::exit::Fail;
 use crate::options::ConnectOptions;
-use crate::session::Session;
+use crate::session::{Publish, Session};
 use crate::stop::Stop;
 
 /// Connect unless a stop is asked for first: the session and the stop request to watch from
 /// then on, or `None` when Ctrl+C (or SIGTERM) came before CONNACK.
 pub async fn connect(opts: &ConnectOptions) -> Result<Option<(Session, Stop)>, Fail> {
+    unless_stopped(Session::connect(opts)).await
+}
+
+/// As [`connect`], with `first` handed over too ([`Session::connect_publishing`]): the
+/// session comes with the sequence number of that publish.
+pub async fn connect_publishing(
+    opts: &ConnectOptions,
+    first: Publish<'_>,
+) -> Result<Option<((Session, u64), Stop)>, Fail> {
+    unless_stopped(Session::connect_publishing(opts, first)).await
+}
+
+/// The handlers in, then `connecting` unless a stop comes first.
+async fn unless_stopped<T>(
+    connecting: impl Future<Output = Result<T, Fail>>,
+) -> Result<Option<(T, Stop)>, Fail> {
     let mut stop = Stop::install();
     tokio::select! {
-        session = Session::connect(opts) => {
+        connected = connecting => {
             stop.connected();
-            Ok(Some((session?, stop)))
+            Ok(Some((connected?, stop)))
         }
         _ = stop.wait() => Ok(None),
     }

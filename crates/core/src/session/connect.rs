@@ -1,27 +1,62 @@
 //! The first connection of a session, for either protocol: open the client, poll until
 //! CONNACK (a refused or unreachable broker is an error right here, with its exit status),
-//! then start the pump.
+//! then start the pump. A first PUBLISH given along goes out with CONNECT where the
+//! protocol allows it: a one-shot publish saves a round trip.
 
 use tokio::task::JoinHandle;
 
 use super::failure::{self, Cause, Phase};
+use super::outbox::Outbox;
 use super::packet::{ConnAck, Packet, Polled};
-use super::protocol::Wire;
+use super::protocol::{Publish, Request, Wire};
 use super::pump::{self, Pump};
 use super::trace::Trace;
 use super::Connected;
 use crate::exit::{Exit, Fail};
 use crate::options::{ConnectOptions, Transport};
 
-/// Connect, wait for CONNACK, and hand the event loop to the pump.
-pub async fn start<W: Wire>(
+/// A session connected: its client, what CONNACK said, the pump's task, and what became of
+/// the first PUBLISH.
+pub struct Started<'a, W: Wire> {
+    pub client: W::Client,
+    pub connected: Connected,
+    pub pump: JoinHandle<()>,
+    pub first: First<'a>,
+}
+
+/// What became of the PUBLISH given to [`start`].
+pub enum First<'a> {
+    /// None was given.
+    None,
+    /// It went out with CONNECT, under this outbox number.
+    WithConnect(u64),
+    /// It is for the session to send now, after CONNACK.
+    AfterConnack(Publish<'a>),
+}
+
+/// Connect, wait for CONNACK, and hand the event loop to the pump. `first`, a PUBLISH
+/// without MQTT 5 properties, goes out in the same write as CONNECT where the protocol
+/// allows it ([`Wire::write_with_connect`]).
+pub async fn start<'a, W: Wire>(
     opts: &ConnectOptions,
     pump: Pump,
-) -> Result<(W::Client, Connected, JoinHandle<()>), Fail> {
+    first: Option<Publish<'a>>,
+) -> Result<Started<'a, W>, Fail> {
     let (client, mut eventloop) = W::open(opts)?;
-    let first = tokio::time::timeout(opts.connect_timeout, W::poll(&mut eventloop)).await;
+    let first = match first {
+        Some(publish)
+            if publish.properties.is_none() && W::write_with_connect(&mut eventloop, true) =>
+        {
+            First::WithConnect(queue::<W>(&client, &pump.shared.outbox, publish).await?)
+        }
+        Some(publish) => First::AfterConnack(publish),
+        None => First::None,
+    };
+    let polled = tokio::time::timeout(opts.connect_timeout, W::poll(&mut eventloop)).await;
+    // Later connections wait for CONNACK: recovery decides what goes out first on them.
+    W::write_with_connect(&mut eventloop, false);
     let address = &pump.peer.address;
-    let ack = match first {
+    let ack = match polled {
         Err(_) => return Err(failure::connect_timeout(address, opts.connect_timeout)),
         Ok(Err(e)) => {
             let (cause, fail) = pump.failure::<W>(&e, Phase::Connecting);
@@ -36,9 +71,33 @@ pub async fn start<W: Wire>(
     // On the heap: the task's cell holds a pointer instead of the whole event loop, which
     // tokio would otherwise copy as the task starts and again as it ends.
     let task = Box::pin(pump::run::<W>(eventloop, pump));
-    Ok((client, connected, tokio::spawn(task)))
+    Ok(Started {
+        client,
+        connected,
+        pump: tokio::spawn(task),
+        first,
+    })
 }
 
+/// Queue the first PUBLISH before connecting, its outbox entry first as for every publish.
+/// The queue is new and empty: this waits for nothing. (Not `try_publish`: over MQTT 3.1.1
+/// that copies the payload, and a 100 MB `-f` would be held twice.)
+async fn queue<W: Wire>(
+    client: &W::Client,
+    outbox: &Outbox,
+    publish: Publish<'_>,
+) -> Result<u64, Fail> {
+    let seq = outbox.queue(&publish);
+    if W::send(client, Request::Publish(publish)).await {
+        return Ok(seq);
+    }
+    // Cannot happen: the event loop is right here.
+    outbox.refused();
+    Err(Fail::new(
+        Exit::ConnectionLost,
+        "the first message could not be queued",
+    ))
+}
 /// The CONNACK that must answer CONNECT (traced), or what the broker did instead, in words
 /// that follow its address ("answered CONNECT with PUBLISH instead of CONNACK").
 pub fn connack(polled: Polled, trace: &Trace) -> Result<ConnAck, String> {

@@ -33,13 +33,15 @@ use crate::properties::{DisconnectProperties, PublishProperties, SubscribeOption
 use crate::qos::Qos;
 use crate::reason::Reason;
 use client::Client;
+use connect::First;
 use outbox::Outbox;
-use protocol::{v4::V4, v5::V5, Publish, Refused, Request};
+use protocol::{v4::V4, v5::V5, Refused, Request};
 use pump::Pump;
 use subscribes::Subscribes;
 use trace::Trace;
 
 pub use crate::message::Message;
+pub use protocol::Publish;
 
 mod client;
 mod connect;
@@ -131,6 +133,33 @@ pub struct Session {
 impl Session {
     /// Connect and wait for CONNACK. Every failure is a [`Fail`] with its exit status.
     pub async fn connect(opts: &ConnectOptions) -> Result<Session, Fail> {
+        Ok(Self::open(opts, None).await?.0)
+    }
+
+    /// As [`Session::connect`], with `first` handed over too; its sequence number (as
+    /// [`Session::publish`] returns it) comes back with the session. Over MQTT 3.1.1 it goes
+    /// out in the same write as CONNECT, a round trip sooner: the spec allows it (3.1.4), and
+    /// a broker that refuses the connection drops it unread. Over MQTT 5 it waits for
+    /// CONNACK, whose limits it must keep to.
+    pub async fn connect_publishing(
+        opts: &ConnectOptions,
+        mut first: Publish<'_>,
+    ) -> Result<(Session, u64), Fail> {
+        first.properties = first.properties.filter(|p| !p.is_empty());
+        let (session, first) = Self::open(opts, Some(first)).await?;
+        let seq = match first {
+            First::WithConnect(seq) => seq,
+            First::AfterConnack(publish) => session.hand_over(publish).await?,
+            First::None => unreachable!("a first publish was given"),
+        };
+        Ok((session, seq))
+    }
+
+    /// Connect, with or without a first PUBLISH.
+    async fn open<'a>(
+        opts: &ConnectOptions,
+        first: Option<Publish<'a>>,
+    ) -> Result<(Session, First<'a>), Fail> {
         let shared = Arc::new(Shared {
             trace: Trace::new(&opts.client_id, opts.debug),
             outbox: Outbox::new(opts.debug),
@@ -142,18 +171,18 @@ impl Session {
         let (message_tx, messages) = inbox::inbox();
         let pump = Pump::new(opts, shared.clone(), event_tx, message_tx);
         shared.trace.connect(opts);
-        let (client, connected, pump) = match opts.protocol {
+        let (client, connected, pump, first) = match opts.protocol {
             // MQTT 3.1 differs from 3.1.1 only in its CONNECT, which the v4 client writes.
             Protocol::V31 | Protocol::V311 => {
-                let (client, connected, pump) = connect::start::<V4>(opts, pump).await?;
-                (Client::V4(client), connected, pump)
+                let s = connect::start::<V4>(opts, pump, first).await?;
+                (Client::V4(s.client), s.connected, s.pump, s.first)
             }
             Protocol::V5 => {
-                let (client, connected, pump) = connect::start::<V5>(opts, pump).await?;
-                (Client::V5(client), connected, pump)
+                let s = connect::start::<V5>(opts, pump, first).await?;
+                (Client::V5(s.client), s.connected, s.pump, s.first)
             }
         };
-        Ok(Session {
+        let session = Session {
             client,
             shared,
             address: opts.transport.address(),
@@ -162,7 +191,8 @@ impl Session {
             events,
             messages,
             pump,
-        })
+        };
+        Ok((session, first))
     }
 
     /// `host:port` of the broker, for messages.
@@ -194,15 +224,20 @@ impl Session {
         properties: Option<&PublishProperties>,
     ) -> Result<u64, Fail> {
         let properties = properties.filter(|p| !p.is_empty());
-        self.client
-            .needs_mqtt5(properties.is_some(), "MQTT 5 properties")?;
-        let publish = Publish {
+        self.hand_over(Publish {
             topic,
             payload,
             qos,
             retain,
             properties,
-        };
+        })
+        .await
+    }
+
+    /// Queue `publish`, waiting while the request queue is full; its sequence number.
+    async fn hand_over(&self, publish: Publish<'_>) -> Result<u64, Fail> {
+        self.client
+            .needs_mqtt5(publish.properties.is_some(), "MQTT 5 properties")?;
         // The entry goes first: the pump may write the request before `send` returns.
         let seq = self.shared.outbox.queue(&publish);
         let sent = self.client.send(Request::Publish(publish)).await;

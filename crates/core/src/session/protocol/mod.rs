@@ -45,6 +45,12 @@ pub trait Wire: Send + Sync + 'static {
     /// The client and its event loop for `opts`, nothing connected yet.
     fn open(opts: &ConnectOptions) -> Result<(Self::Client, Self::EventLoop), Fail>;
 
+    /// Should requests queued before CONNACK go out in the same write as CONNECT (`on`), or
+    /// after CONNACK as usual (`!on`)? Returns whether they will: only where the protocol
+    /// allows it (MQTT 3.1.1, 3.1.4). MQTT 5's CONNACK sets limits (Maximum QoS, Retain
+    /// Available, Maximum Packet Size) a PUBLISH must keep to, so there it always waits.
+    fn write_with_connect(eventloop: &mut Self::EventLoop, on: bool) -> bool;
+
     /// Poll the event loop once: it connects when it has no connection.
     fn poll(
         eventloop: &mut Self::EventLoop,

@@ -36,6 +36,13 @@ impl Wire for V4 {
         Ok((client, eventloop))
     }
 
+    fn write_with_connect(eventloop: &mut EventLoop, on: bool) -> bool {
+        // MQTT 3.1 says nothing of it: only 3.1.1 (3.1.4) allows it.
+        let allowed = on && eventloop.mqtt_options.protocol() == rumqttc::Protocol::V4;
+        eventloop.mqtt_options.set_requests_with_connect(allowed);
+        allowed
+    }
+
     fn told(_: &Self::Error) -> Option<Reason> {
         None
     }

@@ -39,6 +39,10 @@ impl Wire for V5 {
         Ok(AsyncClient::new(options(opts)?, REQUEST_CAPACITY))
     }
 
+    fn write_with_connect(_: &mut EventLoop, _: bool) -> bool {
+        false
+    }
+
     fn told(err: &Self::Error) -> Option<Reason> {
         rumqttc::v5::broker_error(err).map(|code| Reason::new(code as u8))
     }
