@@ -1,3 +1,6 @@
+// Changed for rpub/rsub from rumqttc 0.25.1: each change is marked `rpubsub:`, and
+// crates/rumqttc/README.md lists them all.
+
 use super::*;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use std::convert::{TryFrom, TryInto};
@@ -29,10 +32,11 @@ impl SubAck {
         bytes.advance(variable_header_index);
         let pkid = read_u16(&mut bytes)?;
 
-        if !bytes.has_remaining() {
-            return Err(Error::MalformedPacket);
-        }
-
+        // rpubsub: no "at least one return code" check, as in MQTT 5's `SubAck::read`. A
+        // SUBACK holds one per filter of the SUBSCRIBE it answers (MQTT 3.1.1, 3.9.3): only
+        // the client knows how many that is, so it checks the count, none included. Refused
+        // here, a SUBACK without any read as an unparseable packet, which the client could
+        // not tell from any other.
         let mut return_codes = Vec::new();
         while bytes.has_remaining() {
             let return_code = read_u8(&mut bytes)?;
@@ -114,5 +118,16 @@ mod test {
                 ],
             }
         );
+    }
+
+    // rpubsub: the tests of the changes marked `rpubsub:` above (crates/rumqttc/README.md).
+    #[test]
+    fn a_suback_without_return_codes_reads_as_one() {
+        // Packet id 5, no return code.
+        let mut buffer = BytesMut::from(&[0x90, 0x02, 0x00, 0x05][..]);
+        let fixed_header = parse_fixed_header(buffer.iter()).unwrap();
+        let suback_bytes = buffer.split_to(fixed_header.frame_length()).freeze();
+        let suback = SubAck::read(fixed_header, suback_bytes).unwrap();
+        assert_eq!(suback, SubAck::new(5, vec![]));
     }
 }
