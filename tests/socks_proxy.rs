@@ -149,3 +149,44 @@ fn a_socks5_proxy_cut_off_from_the_broker() {
             .stderr_mentions("the proxy could not reach the broker (SOCKS5: connection refused)");
     }
 }
+
+/// `socks5://` asks the proxy for each address the broker's name resolves to, in turn, until
+/// it reaches one: `localhost` is 127.0.0.1, then ::1, and a broker listening on ::1 alone is
+/// reached through the second.
+#[test]
+fn socks5_tries_each_address_of_the_brokers_name() {
+    if std::net::TcpListener::bind(("::1", 0)).is_err() {
+        eprintln!("this machine has no IPv6 loopback: a broker on ::1 cannot be tried");
+        return;
+    }
+    let v6 = unused_port();
+    let b = Broker::with_config(&format!("listener {v6} ::1"));
+    let proxy = Microsocks::start(&[]);
+    let (t, port) = (topic!(), v6.to_string());
+    let sub = bin("rsub")
+        .args(["-h", "::1", "-p", &port, "-t", &t, "-C", "1"])
+        .subscribed();
+    bin("rpub")
+        .args(["-h", "localhost", "-p", &port])
+        .args([
+            "--proxy",
+            &proxy.url("socks5", ""),
+            "-t",
+            &t,
+            "-m",
+            "second address",
+        ])
+        .args(["-q", "1"])
+        .run()
+        .code(0)
+        .stderr_empty();
+    sub.finish(SHORT).code(0).stdout("second address\n");
+    let connects = proxy.connects();
+    if connects.len() != 1 || !connects[0].contains("::1") || !connects[0].ends_with(&port) {
+        panic!(
+            "the proxy should have reached ::1 port {port} once: {connects:?}\n{}\n{}",
+            proxy.log(),
+            b.log()
+        );
+    }
+}

@@ -495,7 +495,7 @@ pub(crate) async fn tcp_connect(
 /// time. IPv4 first: a broker on loopback listens there at least (`listener 1883 localhost`
 /// binds both). `None` for another name, or a port that does not parse (which the resolver
 /// then refuses).
-fn localhost(host: &str) -> Option<[SocketAddr; 2]> {
+pub(crate) fn localhost(host: &str) -> Option<[SocketAddr; 2]> {
     let (name, port) = host.rsplit_once(':')?;
     if !name.eq_ignore_ascii_case("localhost") {
         return None;

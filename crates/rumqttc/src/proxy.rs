@@ -60,20 +60,21 @@ impl Proxy {
         network_options: NetworkOptions,
     ) -> Result<Box<dyn AsyncReadWrite>, ProxyError> {
         let proxy_addr = format!("{}:{}", self.addr, self.port);
-
-        // rpubsub: what came is acknowledged once the data pauses (`ack_after_pause.rs`).
-        let tcp: Box<dyn AsyncReadWrite> = Box::new(crate::ack_after_pause::AckAfterPause::new(
-            socket_connect(proxy_addr, network_options).await?,
-        ));
         let mut tcp = match self.ty {
             // rpubsub: SOCKS5 has its own handshake in place of CONNECT.
-            ProxyType::Socks5 | ProxyType::Socks5h => {
-                let remote_dns = matches!(self.ty, ProxyType::Socks5h);
-                return socks5(tcp, &self.auth, broker_addr, broker_port, remote_dns).await;
+            ProxyType::Socks5h => {
+                let tcp = proxy_tcp(&proxy_addr, network_options).await?;
+                let target = tokio_socks::TargetAddr::Domain(broker_addr.into(), broker_port);
+                return socks5(tcp, &self.auth, target).await;
             }
-            ProxyType::Http => tcp,
+            ProxyType::Socks5 => {
+                return socks5_each(&proxy_addr, network_options, &self.auth, broker_addr, broker_port)
+                    .await;
+            }
+            ProxyType::Http => proxy_tcp(&proxy_addr, network_options).await?,
             #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
             ProxyType::Https(tls_config) => {
+                let tcp = proxy_tcp(&proxy_addr, network_options).await?;
                 tls::tls_connect(&self.addr, self.port, &tls_config, tcp).await?
             }
         };
@@ -82,27 +83,72 @@ impl Proxy {
     }
 }
 
-// rpubsub: the SOCKS5 handshake on `tcp`, for the broker at `host:port`: the name as given
-// when the proxy resolves it, otherwise the address it resolves to here (a name that does not
-// resolve is an invalid target, told apart from a failure to reach the proxy).
-async fn socks5(
-    tcp: Box<dyn AsyncReadWrite>,
+// rpubsub: a TCP connection to the proxy at `proxy_addr`, which acknowledges what came once
+// the data pauses (`ack_after_pause.rs`).
+async fn proxy_tcp(
+    proxy_addr: &str,
+    network_options: NetworkOptions,
+) -> Result<Box<dyn AsyncReadWrite>, ProxyError> {
+    let tcp = socket_connect(proxy_addr.to_string(), network_options).await?;
+    Ok(Box::new(crate::ack_after_pause::AckAfterPause::new(tcp)))
+}
+
+// rpubsub: `socks5://`: the broker's name resolved here (`localhost` as `socket_connect` takes
+// it), and each of its addresses asked of the proxy in turn, each over a connection of its own
+// (a proxy closes the one it could not reach the target on), as `socket_connect` tries each
+// address itself. The last refusal is the one told. An error that is not about the target
+// (the proxy's login, its protocol) ends the attempts at once. A name that does not resolve is
+// an invalid target, told apart from a failure to reach the proxy.
+async fn socks5_each(
+    proxy_addr: &str,
+    network_options: NetworkOptions,
     auth: &ProxyAuth,
     host: &str,
     port: u16,
-    remote_dns: bool,
+) -> Result<Box<dyn AsyncReadWrite>, ProxyError> {
+    let unresolved =
+        || ProxyError::Socks(tokio_socks::Error::InvalidTargetAddress("the name does not resolve"));
+    let addresses: Vec<std::net::SocketAddr> =
+        match crate::eventloop::localhost(&format!("{host}:{port}")) {
+            Some(addresses) => addresses.to_vec(),
+            None => match tokio::net::lookup_host((host, port)).await {
+                Ok(addresses) => addresses.collect(),
+                Err(_) => return Err(unresolved()),
+            },
+        };
+    let mut last = unresolved();
+    for address in addresses {
+        let tcp = proxy_tcp(proxy_addr, network_options.clone()).await?;
+        match socks5(tcp, auth, tokio_socks::TargetAddr::Ip(address)).await {
+            Err(ProxyError::Socks(e)) if target_unreachable(&e) => last = ProxyError::Socks(e),
+            done => return done,
+        }
+    }
+    Err(last)
+}
+
+// rpubsub: the SOCKS5 replies (RFC 1928, 6) that are about the one address asked for, so that
+// another may still work.
+fn target_unreachable(e: &tokio_socks::Error) -> bool {
+    use tokio_socks::Error as E;
+    matches!(
+        e,
+        E::GeneralSocksServerFailure
+            | E::NetworkUnreachable
+            | E::HostUnreachable
+            | E::ConnectionRefused
+            | E::TtlExpired
+            | E::AddressTypeNotSupported
+    )
+}
+
+// rpubsub: the SOCKS5 handshake on `tcp`, for `target`.
+async fn socks5(
+    tcp: Box<dyn AsyncReadWrite>,
+    auth: &ProxyAuth,
+    target: tokio_socks::TargetAddr<'_>,
 ) -> Result<Box<dyn AsyncReadWrite>, ProxyError> {
     use tokio_socks::tcp::Socks5Stream;
-    let target = if remote_dns {
-        tokio_socks::TargetAddr::Domain(host.into(), port)
-    } else {
-        let unresolved = tokio_socks::Error::InvalidTargetAddress("the name does not resolve");
-        let mut addresses = tokio::net::lookup_host((host, port))
-            .await
-            .map_err(|_| unresolved)?;
-        let unresolved = tokio_socks::Error::InvalidTargetAddress("the name does not resolve");
-        tokio_socks::TargetAddr::Ip(addresses.next().ok_or(unresolved)?)
-    };
     let stream = match auth {
         ProxyAuth::None => Socks5Stream::connect_with_socket(tcp, target).await?,
         ProxyAuth::Basic { username, password } => {
@@ -195,10 +241,99 @@ mod rpubsub_tests {
     #[tokio::test]
     async fn socks5h_gives_the_proxy_the_name_and_socks5_the_address() {
         assert_eq!(through(ProxyType::Socks5h).await, b"\x03localhost\x07\x5b");
-        let local = through(ProxyType::Socks5).await;
+        // `localhost` is 127.0.0.1 first, without the resolver (`eventloop::localhost`).
+        assert_eq!(through(ProxyType::Socks5).await, V4);
+    }
+
+    /// A SOCKS5 proxy without a login for `answers.len()` connections: to each CONNECT it
+    /// gives the reply code of its turn (0: success, then "hello" through the tunnel; else the
+    /// refusal, and it closes). It returns the address part of each CONNECT request.
+    async fn socks5_answering(listener: TcpListener, answers: &[u8]) -> Vec<Vec<u8>> {
+        let mut asked = Vec::new();
+        for &reply in answers {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut greeting = [0u8; 2];
+            s.read_exact(&mut greeting).await.unwrap();
+            let mut methods = vec![0u8; greeting[1] as usize];
+            s.read_exact(&mut methods).await.unwrap();
+            s.write_all(&[5, 0]).await.unwrap();
+            let mut head = [0u8; 4];
+            s.read_exact(&mut head).await.unwrap();
+            let len = if head[3] == 4 { 16 } else { 4 };
+            let mut address = vec![0u8; len + 2];
+            s.read_exact(&mut address).await.unwrap();
+            asked.push([&[head[3]][..], &address].concat());
+            s.write_all(&[5, reply, 0, 1, 127, 0, 0, 1, 0, 1]).await.unwrap();
+            if reply == 0 {
+                s.write_all(b"hello").await.unwrap();
+            }
+        }
+        asked
+    }
+
+    /// `socks5://` to `localhost:1883` through a proxy giving `answers` in turn.
+    async fn socks5_to_localhost(
+        answers: &'static [u8],
+    ) -> (Result<Box<dyn AsyncReadWrite>, ProxyError>, Vec<Vec<u8>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let proxy = tokio::spawn(socks5_answering(listener, answers));
+        let proxy_options = Proxy {
+            ty: ProxyType::Socks5,
+            auth: ProxyAuth::None,
+            addr: "127.0.0.1".into(),
+            port,
+        };
+        let tunnel = proxy_options
+            .connect("localhost", 1883, NetworkOptions::new())
+            .await;
+        (tunnel, proxy.await.unwrap())
+    }
+
+    const V4: [u8; 7] = [1, 127, 0, 0, 1, 0x07, 0x5b];
+    const V6: [u8; 19] = [4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x07, 0x5b];
+
+    /// `socks5://`: an address the proxy cannot reach (5: connection refused) is followed by
+    /// the next one the name resolves to, over a new connection to the proxy.
+    #[tokio::test]
+    async fn socks5_asks_for_each_address_until_the_proxy_reaches_one() {
+        let (tunnel, asked) = socks5_to_localhost(&[5, 0]).await;
+        assert_eq!(asked, [V4.to_vec(), V6.to_vec()]);
+        let mut hello = [0u8; 5];
+        tunnel.unwrap().read_exact(&mut hello).await.unwrap();
+        assert_eq!(&hello, b"hello");
+    }
+
+    /// When the proxy reaches none, the last refusal is told (4: host unreachable).
+    #[tokio::test]
+    async fn socks5_tells_the_last_refusal_when_no_address_is_reached() {
+        let (tunnel, asked) = socks5_to_localhost(&[5, 4]).await;
+        assert_eq!(asked.len(), 2);
         assert!(
-            local == [1, 127, 0, 0, 1, 0x07, 0x5b] || local.first() == Some(&4),
-            "an address resolved here, got {local:?}"
+            matches!(
+                tunnel,
+                Err(ProxyError::Socks(tokio_socks::Error::HostUnreachable))
+            ),
+            "{:?}",
+            tunnel.err()
+        );
+    }
+
+    /// A refusal that is not about the address (2: not allowed by the ruleset) ends the
+    /// attempts at once.
+    #[tokio::test]
+    async fn socks5_stops_at_a_refusal_of_the_proxys_own() {
+        let (tunnel, asked) = socks5_to_localhost(&[2]).await;
+        assert_eq!(asked, [V4.to_vec()]);
+        assert!(
+            matches!(
+                tunnel,
+                Err(ProxyError::Socks(
+                    tokio_socks::Error::ConnectionNotAllowedByRuleset
+                ))
+            ),
+            "{:?}",
+            tunnel.err()
         );
     }
 }
