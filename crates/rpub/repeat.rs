@@ -1,7 +1,7 @@
-//! One message (`Plan::Once`, handed over as the connection opens), or the same message `--repeat` times or until Ctrl+C,
-//! `--interval` apart, with its placeholders expanded for each (`Plan::Repeat`). This is the
-//! hot loop of a bulk publish: per message, at most two renders, a publish and a look at the
-//! events already waiting.
+//! One message (`Plan::Once`, handed over as the connection opens), or the same message
+//! `--repeat` times or until Ctrl+C, `--interval` apart, with its placeholders expanded for
+//! each (`Plan::Repeat`). This is the hot loop of a bulk publish: per message, at most two
+//! renders, a publish and a look at the events already waiting.
 
 use std::borrow::Cow;
 

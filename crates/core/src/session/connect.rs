@@ -98,6 +98,7 @@ async fn queue<W: Wire>(
         "the first message could not be queued",
     ))
 }
+
 /// The CONNACK that must answer CONNECT (traced), or what the broker did instead, in words
 /// that follow its address ("answered CONNECT with PUBLISH instead of CONNACK").
 pub fn connack(polled: Polled, trace: &Trace) -> Result<ConnAck, String> {
