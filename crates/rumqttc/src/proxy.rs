@@ -245,13 +245,19 @@ mod rpubsub_tests {
         assert_eq!(through(ProxyType::Socks5).await, V4);
     }
 
-    /// A SOCKS5 proxy without a login for `answers.len()` connections: to each CONNECT it
-    /// gives the reply code of its turn (0: success, then "hello" through the tunnel; else the
-    /// refusal, and it closes). It returns the address part of each CONNECT request.
+    /// A SOCKS5 proxy without a login for up to `answers.len()` connections: to each CONNECT
+    /// it gives the reply code of its turn (0: success, then "hello" through the tunnel; else
+    /// the refusal, and it closes). It returns the address part of each CONNECT request; a
+    /// connection that does not come within 5 s ends the list, so that a client trying too
+    /// few addresses fails the test's assertion instead of hanging it.
     async fn socks5_answering(listener: TcpListener, answers: &[u8]) -> Vec<Vec<u8>> {
         let mut asked = Vec::new();
         for &reply in answers {
-            let (mut s, _) = listener.accept().await.unwrap();
+            let wait = std::time::Duration::from_secs(5);
+            let Ok(accepted) = tokio::time::timeout(wait, listener.accept()).await else {
+                break;
+            };
+            let (mut s, _) = accepted.unwrap();
             let mut greeting = [0u8; 2];
             s.read_exact(&mut greeting).await.unwrap();
             let mut methods = vec![0u8; greeting[1] as usize];
