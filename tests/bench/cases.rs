@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Instant;
 
+use crate::bare;
 use crate::counter::{wait_subscribed, Counter};
 use crate::harness::{publisher, subscriber, thousands, Bench, Case, Sample, Spec};
 use crate::measure::{measure, spawn, time_alone};
@@ -26,7 +27,7 @@ pub enum Payload<'a> {
 }
 
 impl Payload<'_> {
-    fn args(&self) -> [&std::ffi::OsStr; 2] {
+    pub fn args(&self) -> [&std::ffi::OsStr; 2] {
         match self {
             Payload::Text(text) => ["-m".as_ref(), text.as_ref()],
             Payload::File(path) => ["-f".as_ref(), path.as_os_str()],
@@ -47,7 +48,13 @@ pub fn run(bench: &mut Bench, cases: &mut Vec<Case>) {
         let name = format!("{} messages -q {qos}", thousands(count));
         let spec = Spec::new(GROUP, name, Some(count)).goal(goal, None);
         let payload = Payload::Text(PAYLOAD);
-        cases.extend(bench.case(spec, |b, ours| counted(b, ours, qos, count, payload)));
+        let run = |b: &mut Bench, ours| counted(b, ours, qos, count, payload);
+        // The bare client speaks QoS 0 and 1, where the goals are.
+        cases.extend(if qos < 2 {
+            bench.case_with_bare(spec, run, |b| bare::publisher(b, qos, count, payload))
+        } else {
+            bench.case(spec, run)
+        });
     }
     let name = format!("-l, {} lines, -q 1", thousands(count));
     if bench.wants(GROUP, &name) {
@@ -61,9 +68,11 @@ pub fn run(bench: &mut Bench, cases: &mut Vec<Case>) {
         .subscriber()
         .goal(Some(0.8), Some(0.5));
     let payload = Payload::Text(PAYLOAD);
-    cases.extend(bench.case(spec, |b, ours| {
-        subscribed(b, ours, &Filters::one(), count, payload)
-    }));
+    cases.extend(bench.case_with_bare(
+        spec,
+        |b, ours| subscribed(b, ours, &Filters::one(), count, payload),
+        |b| bare::subscriber(b, count, payload),
+    ));
 }
 
 /// `-t T -m hello -q Q`: process start to exit, timed with nothing of ours running beside

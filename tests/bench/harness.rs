@@ -148,6 +148,26 @@ pub struct Case {
     pub goal: Goal,
     pub theirs: Vec<Sample>,
     pub ours: Vec<Sample>,
+    /// The bare client's runs, for the cases that have one (`bare.rs`).
+    pub bare: Vec<Sample>,
+}
+
+/// Who a run is of.
+#[derive(Clone, Copy, PartialEq)]
+enum Who {
+    Theirs,
+    Ours,
+    Bare,
+}
+
+impl Who {
+    fn name(self) -> &'static str {
+        match self {
+            Who::Theirs => "mosquitto",
+            Who::Ours => "ours",
+            Who::Bare => "bare",
+        }
+    }
 }
 
 /// The state of one benchmark run.
@@ -186,7 +206,27 @@ impl Bench {
     pub fn case(
         &mut self,
         spec: Spec,
+        run: impl FnMut(&mut Bench, bool) -> Sample,
+    ) -> Option<Case> {
+        self.run_case(spec, run, None::<fn(&mut Bench) -> Sample>)
+    }
+
+    /// [`Bench::case`] with the bare client's run `bare` in every round beside the tools',
+    /// the order turned each round.
+    pub fn case_with_bare(
+        &mut self,
+        spec: Spec,
+        run: impl FnMut(&mut Bench, bool) -> Sample,
+        bare: impl FnMut(&mut Bench) -> Sample,
+    ) -> Option<Case> {
+        self.run_case(spec, run, Some(bare))
+    }
+
+    fn run_case(
+        &mut self,
+        spec: Spec,
         mut run: impl FnMut(&mut Bench, bool) -> Sample,
+        mut bare: Option<impl FnMut(&mut Bench) -> Sample>,
     ) -> Option<Case> {
         if !self.wants(spec.group, &spec.name) {
             return None;
@@ -198,25 +238,30 @@ impl Bench {
             goal: spec.goal,
             theirs: Vec::new(),
             ours: Vec::new(),
+            bare: Vec::new(),
         };
+        let mut order = vec![Who::Theirs, Who::Ours];
+        if bare.is_some() {
+            order.push(Who::Bare);
+        }
         let per_round = spec.per_round;
         for round in 0..spec.rounds.unwrap_or(self.settings.rounds) {
             for i in 0..per_round {
-                let order = if (round + i) % 2 == 0 {
-                    [false, true]
-                } else {
-                    [true, false]
-                };
-                for ours in order {
-                    let mut sample = run(self, ours);
+                let mut turn = order.clone();
+                turn.rotate_left((round + i) % order.len());
+                for who in turn {
+                    let mut sample = match (who, bare.as_mut()) {
+                        (Who::Bare, Some(bare)) => bare(self),
+                        _ => run(self, who == Who::Ours),
+                    };
                     sample.round = round;
                     if per_round == 1 {
-                        progress(&case.name, round, ours, &sample);
+                        progress(&case.name, round, who, &sample);
                     }
-                    if ours {
-                        case.ours.push(sample);
-                    } else {
-                        case.theirs.push(sample);
+                    match who {
+                        Who::Theirs => case.theirs.push(sample),
+                        Who::Ours => case.ours.push(sample),
+                        Who::Bare => case.bare.push(sample),
                     }
                 }
             }
@@ -280,8 +325,8 @@ fn our_tool(cmd: Command, name: &str) -> Command {
 }
 
 /// One line per counted run, so that a long benchmark shows it is alive.
-fn progress(case: &str, round: usize, ours: bool, s: &Sample) {
-    let who = if ours { "ours" } else { "mosquitto" };
+fn progress(case: &str, round: usize, who: Who, s: &Sample) {
+    let who = who.name();
     let delivered = s
         .delivered
         .map(|d| format!(", delivered {d}"))

@@ -19,13 +19,15 @@
 //! A file per group of cases (`cases.rs` the everyday ones, `scaling.rs` how cost grows), each
 //! with one `run(&mut Bench, &mut Vec<Case>)` called below; `load.rs`, the load figures of
 //! `rpub --clients`, runs last on a broker of its own; `harness.rs` runs a case for both
-//! tools, `measure.rs` and `counter.rs` measure and count, `report.rs` prints.
+//! tools, `measure.rs` and `counter.rs` measure and count, `bare.rs` is a bare client
+//! measured beside them, `report.rs` prints.
 
 // The harness of the end-to-end tests: brokers and command builders. This target uses a part.
 #[allow(unused_macros, unused_imports)]
 #[path = "../util/mod.rs"]
 mod util;
 
+mod bare;
 mod binaries;
 mod cases;
 mod counter;

@@ -126,6 +126,19 @@ fn spread_cell(case: &Case, metric: impl Fn(&Sample) -> Duration) -> String {
     format!("{min:.2}-{max:.2}")
 }
 
+/// The bare client's ratio to mosquitto's: its median wall time over theirs. `-` where it
+/// did not run.
+fn bare_cell(case: &Case, cpu: bool, theirs: Duration) -> String {
+    if cpu || case.bare.is_empty() {
+        return "-".into();
+    }
+    if !complete(&case.bare, case.expected) {
+        return "FAILED".into();
+    }
+    let bare = median_of(&case.bare, |s| s.wall);
+    format!("{:.2}", bare.as_secs_f64() / theirs.as_secs_f64())
+}
+
 fn goal_cell(case: &Case, cpu: bool, ours: Duration, theirs: Duration) -> String {
     let goal = if cpu { case.goal.cpu } else { case.goal.wall };
     let Some(goal) = goal else {
@@ -183,8 +196,8 @@ fn header(settings: &Settings, load: (&str, &str)) -> String {
 fn ratios(r: &mut String, cases: &[Case]) {
     let _ = writeln!(
         r,
-        "{:<40} {:>10} {:>10} {:>7} {:>11} {:>14}  {:<38} delivered, ours",
-        "case", "mosquitto", "ours", "ratio", "per round", "goal", "delivered, mosquitto"
+        "{:<40} {:>10} {:>10} {:>7} {:>11} {:>6} {:>14}  {:<38} delivered, ours",
+        "case", "mosquitto", "ours", "ratio", "per round", "bare", "goal", "delivered, mosquitto"
     );
     for case in cases {
         let rows: &[bool] = if case.subscriber {
@@ -203,16 +216,24 @@ fn ratios(r: &mut String, cases: &[Case]) {
             };
             let _ = writeln!(
                 r,
-                "{name:<40} {:>10} {:>10} {:>7} {:>11} {:>14}  {:<38} {}",
+                "{name:<40} {:>10} {:>10} {:>7} {:>11} {:>6} {:>14}  {:<38} {}",
                 show_time(theirs),
                 show_time(ours),
                 ratio_cell(case, ours, theirs),
                 spread_cell(case, metric),
+                bare_cell(case, cpu, theirs),
                 goal_cell(case, cpu, ours, theirs),
                 delivered_text(&case.theirs, case.expected),
                 delivered_text(&case.ours, case.expected),
             );
         }
+    }
+    if cases.iter().any(|c| !c.bare.is_empty()) {
+        let _ = writeln!(
+            r,
+            "bare = a bare client of the benchmark's own (a blocking socket, no output, nothing parsed but \
+             packet boundaries) in the same rounds, over mosquitto's median: the exchange without a tool's work"
+        );
     }
     for case in cases.iter().filter(|c| !complete(&c.theirs, c.expected)) {
         let _ = writeln!(
@@ -320,7 +341,8 @@ fn binaries(r: &mut String, cases: &[Case], sizes: &Sizes, build: Option<&Build>
         .flat_map(|c| {
             let theirs = c.theirs.iter().map(move |s| ("mosquitto", c, s));
             let ours = c.ours.iter().map(move |s| ("ours", c, s));
-            theirs.chain(ours)
+            let bare = c.bare.iter().map(move |s| ("bare", c, s));
+            theirs.chain(ours).chain(bare)
         })
         .filter_map(|(who, c, s)| {
             s.failure
