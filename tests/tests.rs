@@ -30,8 +30,9 @@ mod full_output;
 mod format;
 // The committed completions and man pages match --generate; the man pages are complete.
 mod generated;
-// A one-shot publish over MQTT 3.1.1 goes out with CONNECT; a refusing broker takes none of it.
-mod first_publish;
+// A one-shot publish and a SUBSCRIBE over MQTT 3.1.1 go out with CONNECT; a refusing broker
+// takes none of them.
+mod with_connect;
 // --json lines, --pretty, --timestamp; capture with rsub --json and replay with rpub.
 mod json;
 // The first scenario: one message from rpub to rsub, with and without the packet trace.

@@ -68,7 +68,10 @@ async fn run(cli: Cli) -> Result<Exit, Fail> {
     }
     let plan = Plan::resolve(&cli, &opts)?;
     let want_stats = plan.stats;
-    let Some((mut session, mut stop)) = start::connect(&opts).await? else {
+    // The SUBSCRIBE goes with CONNECT where the protocol allows it: a round trip sooner.
+    let asked = &plan.subscriptions;
+    let connecting = start::connect_subscribing(&opts, &asked.filters, &asked.options);
+    let Some((mut session, mut stop)) = connecting.await? else {
         return Ok(Exit::Interrupted);
     };
     let stats = want_stats.then(|| Stats::start(TOOL));

@@ -1,4 +1,4 @@
-//! The running subscriber: subscribe (and unsubscribe), then take what the session delivers
+//! The running subscriber: unsubscribe (`-U`), then take what the session delivers
 //! until an exit condition, Ctrl+C or a lost connection ends the run. Each received message
 //! goes through `-T`, the retained rules and `--expect` before it is printed; the
 //! acknowledgements decide `-E` and the fate of refused subscriptions.
@@ -95,10 +95,10 @@ impl Subscriber {
         self.output.finish()
     }
 
-    /// Subscribe, then print what arrives until the run is over.
+    /// Print what arrives on `session`, subscribed as the plan asks
+    /// (`Session::connect_subscribing`), until the run is over; `-U`'s unsubscribes first.
     pub async fn run(&mut self, session: &mut Session, stop: &mut Stop) -> Result<Exit, Fail> {
         let deadline = self.until.deadline();
-        self.requests.subscribe(session).await?;
         self.requests.unsubscribe(session).await?;
         let timeout = async {
             match deadline {

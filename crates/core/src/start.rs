@@ -3,13 +3,16 @@
 //! The handlers go in before connecting because a Ctrl+C right after CONNACK must not find
 //! the default action (instant death) still in place; one that comes while connecting ends
 //! the attempt, and the process dies of it (see [`Stop`]). It has sent nothing then, except
-//! CONNECT and, with [`connect_publishing`] over MQTT 3.1.1, the first message with it: that
-//! one may reach the broker, and is not counted as sent.
+//! CONNECT and, over MQTT 3.1.1, what goes with it: the first message of
+//! [`connect_publishing`], which may reach the broker and is not counted as sent, or the
+//! SUBSCRIBE of [`connect_subscribing`].
 
 use std::future::Future;
 
 use crate::exit::Fail;
 use crate::options::ConnectOptions;
+use crate::properties::SubscribeOptions;
+use crate::qos::Qos;
 use crate::session::{Publish, Session};
 use crate::stop::Stop;
 
@@ -26,6 +29,15 @@ pub async fn connect_publishing(
     first: Publish<'_>,
 ) -> Result<Option<((Session, u64), Stop)>, Fail> {
     unless_stopped(Session::connect_publishing(opts, first)).await
+}
+
+/// As [`connect`], subscribed to `filters` too ([`Session::connect_subscribing`]).
+pub async fn connect_subscribing(
+    opts: &ConnectOptions,
+    filters: &[(String, Qos)],
+    options: &SubscribeOptions,
+) -> Result<Option<(Session, Stop)>, Fail> {
+    unless_stopped(Session::connect_subscribing(opts, filters, options)).await
 }
 
 /// The handlers in, then `connecting` unless a stop comes first.

@@ -1,56 +1,50 @@
 //! The first connection of a session, for either protocol: open the client, poll until
 //! CONNACK (a refused or unreachable broker is an error right here, with its exit status),
-//! then start the pump. A first PUBLISH given along goes out with CONNECT where the
-//! protocol allows it: a one-shot publish saves a round trip.
+//! then start the pump. A first request given along (`early.rs`) goes out with CONNECT where
+//! the protocol allows it: a one-shot publish or a subscriber's SUBSCRIBE saves a round trip.
 
 use tokio::task::JoinHandle;
 
+use super::early::Early;
 use super::failure::{self, Cause, Phase};
-use super::outbox::Outbox;
 use super::packet::{ConnAck, Packet, Polled};
-use super::protocol::{Publish, Request, Wire};
+use super::protocol::Wire;
 use super::pump::{self, Pump};
 use super::trace::Trace;
-use super::Connected;
+use super::{Connected, Shared};
 use crate::exit::{Exit, Fail};
 use crate::options::{ConnectOptions, Transport};
 
 /// A session connected: its client, what CONNACK said, the pump's task, and what became of
-/// the first PUBLISH.
-pub struct Started<'a, W: Wire> {
+/// the first request.
+pub struct Started<'a, W: Wire, E: Early<'a>> {
     pub client: W::Client,
     pub connected: Connected,
     pub pump: JoinHandle<()>,
-    pub first: First<'a>,
+    pub first: First<'a, E>,
 }
 
-/// What became of the PUBLISH given to [`start`].
-pub enum First<'a> {
-    /// None was given.
-    None,
-    /// It went out with CONNECT, under this outbox number.
-    WithConnect(u64),
+/// What became of the first request given to [`start`].
+pub enum First<'a, E: Early<'a>> {
+    /// It went out with CONNECT; what its bookkeeping gave (a publish: its number).
+    WithConnect(E::Queued),
     /// It is for the session to send now, after CONNACK.
-    AfterConnack(Publish<'a>),
+    AfterConnack(E),
 }
 
-/// Connect, wait for CONNACK, and hand the event loop to the pump. `first`, a PUBLISH
-/// without MQTT 5 properties, goes out in the same write as CONNECT where the protocol
-/// allows it ([`Wire::write_with_connect`]).
-pub async fn start<'a, W: Wire>(
+/// Connect, wait for CONNACK, and hand the event loop to the pump. `first` (`()`: none) goes
+/// out in the same write as CONNECT where it and the protocol allow it
+/// ([`Early::may_go_with_connect`], [`Wire::write_with_connect`]).
+pub async fn start<'a, W: Wire, E: Early<'a>>(
     opts: &ConnectOptions,
     pump: Pump,
-    first: Option<Publish<'a>>,
-) -> Result<Started<'a, W>, Fail> {
+    first: E,
+) -> Result<Started<'a, W, E>, Fail> {
     let (client, mut eventloop) = W::open(opts)?;
-    let first = match first {
-        Some(publish)
-            if publish.properties.is_none() && W::write_with_connect(&mut eventloop, true) =>
-        {
-            First::WithConnect(queue::<W>(&client, &pump.shared.outbox, publish).await?)
-        }
-        Some(publish) => First::AfterConnack(publish),
-        None => First::None,
+    let first = if first.may_go_with_connect() && W::write_with_connect(&mut eventloop, true) {
+        First::WithConnect(queue::<W, E>(&client, &pump.shared, first).await?)
+    } else {
+        First::AfterConnack(first)
     };
     let polled = tokio::time::timeout(opts.connect_timeout, W::poll(&mut eventloop)).await;
     // Later connections wait for CONNACK: recovery decides what goes out first on them.
@@ -79,23 +73,26 @@ pub async fn start<'a, W: Wire>(
     })
 }
 
-/// Queue the first PUBLISH before connecting, its outbox entry first as for every publish.
-/// The queue is new and empty: this waits for nothing. (Not `try_publish`: over MQTT 3.1.1
-/// that copies the payload, and a 100 MB `-f` would be held twice.)
-async fn queue<W: Wire>(
+/// Queue the first request before connecting, its bookkeeping first as for every request.
+/// The queue is new and empty: this waits for nothing. (A publish not by `try_publish`: over
+/// MQTT 3.1.1 that copies the payload, and a 100 MB `-f` would be held twice.)
+async fn queue<'a, W: Wire, E: Early<'a>>(
     client: &W::Client,
-    outbox: &Outbox,
-    publish: Publish<'_>,
-) -> Result<u64, Fail> {
-    let seq = outbox.queue(&publish);
-    if W::send(client, Request::Publish(publish)).await {
-        return Ok(seq);
+    shared: &Shared,
+    first: E,
+) -> Result<E::Queued, Fail> {
+    let queued = first.expect(shared);
+    let Some(request) = first.request() else {
+        return Ok(queued);
+    };
+    if W::send(client, request).await {
+        return Ok(queued);
     }
     // Cannot happen: the event loop is right here.
-    outbox.refused();
+    E::withdraw(shared);
     Err(Fail::new(
         Exit::ConnectionLost,
-        "the first message could not be queued",
+        "the first request could not be queued",
     ))
 }
 

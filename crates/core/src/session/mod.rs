@@ -34,6 +34,7 @@ use crate::qos::Qos;
 use crate::reason::Reason;
 use client::Client;
 use connect::First;
+use early::{Early, Subscribe};
 use outbox::Outbox;
 use protocol::{v4::V4, v5::V5, Refused, Request};
 use pump::Pump;
@@ -45,6 +46,7 @@ pub use protocol::Publish;
 
 mod client;
 mod connect;
+mod early;
 mod failure;
 mod inbox;
 mod outbox;
@@ -133,7 +135,7 @@ pub struct Session {
 impl Session {
     /// Connect and wait for CONNACK. Every failure is a [`Fail`] with its exit status.
     pub async fn connect(opts: &ConnectOptions) -> Result<Session, Fail> {
-        Ok(Self::open(opts, None).await?.0)
+        Ok(Self::open(opts, ()).await?.0)
     }
 
     /// As [`Session::connect`], with `first` handed over too; its sequence number (as
@@ -146,20 +148,38 @@ impl Session {
         mut first: Publish<'_>,
     ) -> Result<(Session, u64), Fail> {
         first.properties = first.properties.filter(|p| !p.is_empty());
-        let (session, first) = Self::open(opts, Some(first)).await?;
+        let (session, first) = Self::open(opts, first).await?;
         let seq = match first {
             First::WithConnect(seq) => seq,
             First::AfterConnack(publish) => session.hand_over(publish).await?,
-            First::None => unreachable!("a first publish was given"),
         };
         Ok((session, seq))
     }
 
-    /// Connect, with or without a first PUBLISH.
-    async fn open<'a>(
+    /// As [`Session::connect`], subscribed to `filters` too, as [`Session::subscribe`] does
+    /// (no filters: none). Over MQTT 3.1.1 the SUBSCRIBE goes out in the same write as
+    /// CONNECT, so the first message comes a round trip sooner; with MQTT 5 (or subscription
+    /// options) it waits for CONNACK.
+    pub async fn connect_subscribing(
         opts: &ConnectOptions,
-        first: Option<Publish<'a>>,
-    ) -> Result<(Session, First<'a>), Fail> {
+        filters: &[(String, Qos)],
+        options: &SubscribeOptions,
+    ) -> Result<Session, Fail> {
+        if filters.is_empty() {
+            return Self::connect(opts).await;
+        }
+        let (session, first) = Self::open(opts, Subscribe { filters, options }).await?;
+        if let First::AfterConnack(Subscribe { filters, options }) = first {
+            session.subscribe(filters, options).await?;
+        }
+        Ok(session)
+    }
+
+    /// Connect, with a first request (`()`: none).
+    async fn open<'a, E: Early<'a>>(
+        opts: &ConnectOptions,
+        first: E,
+    ) -> Result<(Session, First<'a, E>), Fail> {
         let shared = Arc::new(Shared {
             trace: Trace::new(&opts.client_id, opts.debug),
             outbox: Outbox::new(opts.debug),
@@ -174,11 +194,11 @@ impl Session {
         let (client, connected, pump, first) = match opts.protocol {
             // MQTT 3.1 differs from 3.1.1 only in its CONNECT, which the v4 client writes.
             Protocol::V31 | Protocol::V311 => {
-                let s = connect::start::<V4>(opts, pump, first).await?;
+                let s = connect::start::<V4, E>(opts, pump, first).await?;
                 (Client::V4(s.client), s.connected, s.pump, s.first)
             }
             Protocol::V5 => {
-                let s = connect::start::<V5>(opts, pump, first).await?;
+                let s = connect::start::<V5, E>(opts, pump, first).await?;
                 (Client::V5(s.client), s.connected, s.pump, s.first)
             }
         };
