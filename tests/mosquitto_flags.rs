@@ -1,7 +1,9 @@
 //! Flags mosquitto_pub and mosquitto_sub take, taken with their meaning: `-M` (in-flight
 //! window), `--random-filter`, `--nodelay`; each checked for what a user sees.
 
-use crate::util::{assert_counting, rpub, rsub, Output, Run, LONG, SHORT};
+use crate::util::{
+    assert_counting, bin, rpub, rsub, unused_port, Broker, Output, Run, LONG, SHORT,
+};
 
 /// The most QoS 1 PUBLISHes the `-d` trace shows sent and not yet acknowledged at once.
 fn most_in_flight(out: &Output) -> usize {
@@ -151,6 +153,71 @@ fn bind_address_is_the_source_the_broker_sees() {
             _ => panic!("the broker should see {id} come from 127.0.0.2:\n{log}"),
         }
     }
+}
+
+/// `-A` of one family tries only the broker's addresses of that family: `localhost` is
+/// 127.0.0.1, then ::1, and `-A ::1` skips the first to reach a broker on ::1. The line
+/// tells the refusal of an address tried, or, when none was of its family, that.
+#[test]
+fn bind_address_skips_the_brokers_addresses_of_the_other_family() {
+    if std::net::TcpListener::bind(("::1", 0)).is_err() {
+        eprintln!("this machine has no IPv6 loopback: a broker on ::1 cannot be tried");
+        return;
+    }
+    let v6 = unused_port();
+    let b = Broker::with_config(&format!("listener {v6} ::1"));
+    let port = v6.to_string();
+    let to_localhost = [
+        "-h",
+        "localhost",
+        "-p",
+        &port,
+        "-t",
+        "a/b",
+        "-m",
+        "x",
+        "-q",
+        "1",
+    ];
+    bin("rpub")
+        .args(to_localhost)
+        .args(["-A", "::1", "-i", "bound-v6"])
+        .run()
+        .code(0)
+        .stderr_empty();
+    let log = b.log_holding(&[" as bound-v6 "], SHORT);
+    let line = log.lines().find(|l| l.contains(" as bound-v6 "));
+    assert!(
+        line.is_some_and(|l| l.contains(" from ::1:")),
+        "the broker should see bound-v6 come from ::1:\n{log}"
+    );
+    // From 127.0.0.1: nothing listens on 127.0.0.1 there, and that refusal is what is told,
+    // not that ::1 was out of reach.
+    bin("rpub")
+        .args(to_localhost)
+        .args(["-A", "127.0.0.1"])
+        .run()
+        .code(3)
+        .one_error_line("rpub")
+        .stderr_mentions("connection refused");
+    // With no address of its family at all, that is the reason.
+    bin("rpub")
+        .args([
+            "-h",
+            "::1",
+            "-p",
+            &port,
+            "-t",
+            "a/b",
+            "-m",
+            "x",
+            "-A",
+            "127.0.0.1",
+        ])
+        .run()
+        .code(3)
+        .one_error_line("rpub")
+        .stderr_mentions("the local address 127.0.0.1 cannot reach [::1]");
 }
 
 #[test]

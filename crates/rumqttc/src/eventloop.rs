@@ -433,9 +433,10 @@ pub(crate) async fn socket_connect(
 
         // rpubsub: bind to the local address asked for; an address of the other family
         // cannot reach this one, so it is tried only on the broker's addresses of its own.
+        // That is what to tell only when no address was tried: a refusal says more.
         if let Some(local) = network_options.bind_address {
             if local.is_ipv4() != addr.is_ipv4() {
-                last_err = Some(io::Error::new(
+                last_err.get_or_insert(io::Error::new(
                     io::ErrorKind::AddrNotAvailable,
                     format!("the local address {local} cannot reach {addr}"),
                 ));
