@@ -12,6 +12,11 @@
 //! the kernel to acknowledge at once (`TCP_QUICKACK`). While data keeps coming the delay
 //! stays as it is: acknowledging every read makes the broker send each message in a segment
 //! of its own, and a streaming subscriber then wakes up for each.
+//!
+//! The kernel delays acknowledgements only on a connection that answers what it receives:
+//! one that sent its SUBSCRIBE with CONNECT and since only receives would acknowledge each
+//! segment at once. So the first data read (CONNACK, or TLS's first answer) turns the delay
+//! on, as sending the SUBSCRIBE after CONNACK did.
 
 use std::future::Future;
 use std::io::{self, IoSlice};
@@ -30,12 +35,17 @@ pub(crate) const PAUSE: Duration = Duration::from_millis(2);
 /// A stream that can be asked to acknowledge at once what it received.
 pub(crate) trait AcknowledgeNow {
     fn acknowledge_now(&self);
+    /// Have the kernel delay acknowledgements from now on, as it does on a connection that
+    /// answers what it receives.
+    fn delay_acknowledgements(&self);
 }
 
 pub(crate) struct AckAfterPause<S = TcpStream> {
     stream: S,
     /// Data was read since the last acknowledgement asked for.
     unacknowledged: bool,
+    /// Data was read at all: the first read (CONNACK, or TLS's first answer) came.
+    answered: bool,
     /// Runs out [`PAUSE`] after the first pending read that followed data.
     timer: Pin<Box<Sleep>>,
     armed: bool,
@@ -70,6 +80,7 @@ impl<S> AckAfterPause<S> {
         Self {
             stream,
             unacknowledged: false,
+            answered: false,
             // Not in the timer wheel until it is first polled.
             timer: Box::pin(tokio::time::sleep(PAUSE)),
             armed: false,
@@ -90,6 +101,10 @@ impl<S: AsyncRead + AcknowledgeNow + Unpin> AsyncRead for AckAfterPause<S> {
             Poll::Ready(Ok(())) if buf.filled().len() > before => {
                 this.unacknowledged = true;
                 this.armed = false;
+                if !this.answered {
+                    this.answered = true;
+                    this.stream.delay_acknowledgements();
+                }
             }
             Poll::Pending if this.unacknowledged => {
                 if !this.armed {
@@ -121,6 +136,10 @@ impl AcknowledgeNow for TcpStream {
         if delaying {
             let _ = self.set_quickack(false);
         }
+    }
+
+    fn delay_acknowledgements(&self) {
+        let _ = self.set_quickack(false);
     }
 }
 
@@ -192,6 +211,8 @@ mod rpubsub_tests {
         fn acknowledge_now(&self) {
             self.acknowledged.set(self.acknowledged.get() + 1);
         }
+
+        fn delay_acknowledgements(&self) {}
     }
 
     /// Poll one read of `stream`: whether it returned data.
@@ -274,5 +295,24 @@ mod rpubsub_tests {
             client.acknowledge_now();
             assert_eq!(client.quickack().unwrap(), quick);
         }
+    }
+
+    /// On a real connection that has only received (its requests went with CONNECT), the
+    /// first data read puts the kernel in the delaying mode an answering connection is in;
+    /// without it every segment was acknowledged at once, and a streaming subscriber woke up
+    /// for each of the broker's messages.
+    #[tokio::test]
+    async fn the_first_data_read_turns_delayed_acknowledgements_on() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let client = TcpStream::connect(address).await.unwrap();
+        let (mut server, _) = listener.accept().await.unwrap();
+        client.set_quickack(true).unwrap();
+        let mut client = AckAfterPause::new(client);
+        server.write_all(b"connack").await.unwrap();
+        let mut buf = [0; 16];
+        assert!(client.read(&mut buf).await.unwrap() > 0);
+        assert!(!client.stream.quickack().unwrap(), "still acknowledging at once");
     }
 }
