@@ -5,7 +5,7 @@
 //! where a tool takes as long as the bare client, or less, what is left is not the tool's.
 //! It is not a floor: how a client paces its reads and TCP acknowledgements can change what
 //! the broker's writes cost (Mosquitto leaves Nagle's algorithm on; see `ack_after_pause.rs`
-//! in rumqttc), and in the runs measured so far rpub and rsub took less than it.
+//! in rumqttc). crates/README.md (Benchmark) says how the tools compared with it.
 //!
 //! It speaks just enough MQTT: CONNECT and CONNACK, SUBSCRIBE and SUBACK, PUBLISH at QoS 0
 //! or 1 with a window of [`WINDOW`] unacknowledged messages (rpub's, `INFLIGHT_QOS1`), and
