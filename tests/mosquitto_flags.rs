@@ -1,9 +1,7 @@
 //! Flags mosquitto_pub and mosquitto_sub take, taken with their meaning: `-M` (in-flight
 //! window), `--random-filter`, `--nodelay`; each checked for what a user sees.
 
-use crate::util::{
-    assert_counting, bin, rpub, rsub, unused_port, Broker, Output, Run, LONG, SHORT,
-};
+use crate::util::{assert_counting, bin, rpub, rsub, Broker, Output, Run, LONG, SHORT};
 
 /// The most QoS 1 PUBLISHes the `-d` trace shows sent and not yet acknowledged at once.
 fn most_in_flight(out: &Output) -> usize {
@@ -160,29 +158,16 @@ fn bind_address_is_the_source_the_broker_sees() {
 /// tells the refusal of an address tried, or, when none was of its family, that.
 #[test]
 fn bind_address_skips_the_brokers_addresses_of_the_other_family() {
-    if std::net::TcpListener::bind(("::1", 0)).is_err() {
-        eprintln!("this machine has no IPv6 loopback: a broker on ::1 cannot be tried");
+    let Some((b, port)) = Broker::on_ipv6_loopback() else {
         return;
-    }
-    let v6 = unused_port();
-    let b = Broker::with_config(&format!("listener {v6} ::1"));
-    let port = v6.to_string();
-    let to_localhost = [
-        "-h",
-        "localhost",
-        "-p",
-        &port,
-        "-t",
-        "a/b",
-        "-m",
-        "x",
-        "-q",
-        "1",
-    ];
-    bin("rpub")
-        .args(to_localhost)
-        .args(["-A", "::1", "-i", "bound-v6"])
-        .run()
+    };
+    let publish = |host: &str, extra: &[&str]| {
+        bin("rpub")
+            .args(["-h", host, "-p", &port, "-t", "a/b", "-m", "x", "-q", "1"])
+            .args(extra)
+            .run()
+    };
+    publish("localhost", &["-A", "::1", "-i", "bound-v6"])
         .code(0)
         .stderr_empty();
     let log = b.log_holding(&[" as bound-v6 "], SHORT);
@@ -193,28 +178,12 @@ fn bind_address_skips_the_brokers_addresses_of_the_other_family() {
     );
     // From 127.0.0.1: nothing listens on 127.0.0.1 there, and that refusal is what is told,
     // not that ::1 was out of reach.
-    bin("rpub")
-        .args(to_localhost)
-        .args(["-A", "127.0.0.1"])
-        .run()
+    publish("localhost", &["-A", "127.0.0.1"])
         .code(3)
         .one_error_line("rpub")
         .stderr_mentions("connection refused");
     // With no address of its family at all, that is the reason.
-    bin("rpub")
-        .args([
-            "-h",
-            "::1",
-            "-p",
-            &port,
-            "-t",
-            "a/b",
-            "-m",
-            "x",
-            "-A",
-            "127.0.0.1",
-        ])
-        .run()
+    publish("::1", &["-A", "127.0.0.1"])
         .code(3)
         .one_error_line("rpub")
         .stderr_mentions("the local address 127.0.0.1 cannot reach [::1]");

@@ -155,14 +155,11 @@ fn a_socks5_proxy_cut_off_from_the_broker() {
 /// reached through the second.
 #[test]
 fn socks5_tries_each_address_of_the_brokers_name() {
-    if std::net::TcpListener::bind(("::1", 0)).is_err() {
-        eprintln!("this machine has no IPv6 loopback: a broker on ::1 cannot be tried");
+    let Some((b, port)) = Broker::on_ipv6_loopback() else {
         return;
-    }
-    let v6 = unused_port();
-    let b = Broker::with_config(&format!("listener {v6} ::1"));
+    };
     let proxy = Microsocks::start(&[]);
-    let (t, port) = (topic!(), v6.to_string());
+    let t = topic!();
     let sub = bin("rsub")
         .args(["-h", "::1", "-p", &port, "-t", &t, "-C", "1"])
         .subscribed();

@@ -5,20 +5,26 @@
 
 use crate::util::{bin, rpub, rsub, Broker, Liar, Lie, Run, SHORT};
 
-/// What the scripted server saw of `rpub -q QOS -t a/b -m hi`, with `extra` flags, which must
-/// succeed. The server answers CONNECT only after 300 ms, noting `DATA BEFORE CONNACK` when
-/// more had come by then.
-fn seen_of_one_shot(qos: &str, extra: &[&str]) -> Vec<String> {
+/// What the scripted server saw of `tool` with `args`, which must succeed. The server
+/// answers CONNECT only after 300 ms, noting `DATA BEFORE CONNACK` when more had come by then.
+fn seen_of(tool: &str, args: &[&str]) -> Vec<String> {
     let liar = Liar::start(Lie::LateConnAck);
-    bin("rpub")
+    bin(tool)
         .args(liar.args())
-        .args(["-q", qos, "-t", "a/b", "-m", "hi"])
-        .args(extra)
+        .args(args)
         .run()
         .code(0)
         .stderr_empty();
     assert!(liar.saw("DISCONNECT"), "no DISCONNECT: {:?}", liar.seen());
     liar.seen()
+}
+
+/// `rpub -q QOS -t a/b -m hi` with `extra` flags.
+fn seen_of_one_shot(qos: &str, extra: &[&str]) -> Vec<String> {
+    seen_of(
+        "rpub",
+        &[&["-q", qos, "-t", "a/b", "-m", "hi"], extra].concat(),
+    )
 }
 
 #[test]
@@ -35,19 +41,27 @@ fn a_one_shot_publish_goes_out_with_connect_over_mqtt311() {
     }
 }
 
-#[test]
-fn over_mqtt5_and_mqtt31_the_publish_waits_for_connack() {
+/// Over `-V 5` and `-V 31` nothing came before CONNACK, and `packet` came after it;
+/// `seen_with(flags)` is what the scripted server saw of a run with those flags.
+fn assert_waits_for_connack(packet: &str, seen_with: impl Fn(&[&str]) -> Vec<String>) {
     for version in ["5", "31"] {
-        let seen = seen_of_one_shot("1", &["-V", version]);
+        let seen = seen_with(&["-V", version]);
         assert!(
             !seen.iter().any(|l| l == "DATA BEFORE CONNACK"),
             "-V {version} sent more before CONNACK: {seen:?}"
         );
         assert!(
-            seen.iter().any(|l| l == "PUBLISH qos=1 dup=0 pkid=1"),
-            "-V {version}: no PUBLISH: {seen:?}"
+            seen.iter().any(|l| l == packet),
+            "-V {version}: no {packet}: {seen:?}"
         );
     }
+}
+
+#[test]
+fn over_mqtt5_and_mqtt31_the_publish_waits_for_connack() {
+    assert_waits_for_connack("PUBLISH qos=1 dup=0 pkid=1", |flags| {
+        seen_of_one_shot("1", flags)
+    });
 }
 
 #[test]
@@ -74,18 +88,9 @@ fn a_broker_refusing_the_connection_takes_nothing_of_the_message() {
     sub.finish(SHORT).code(0).stdout("taken\n");
 }
 
-/// What the scripted server saw of `rsub -E` with `args`, which must succeed.
+/// `rsub -E` (exit once subscribed) with `args`.
 fn seen_of_subscriber(args: &[&str]) -> Vec<String> {
-    let liar = Liar::start(Lie::LateConnAck);
-    bin("rsub")
-        .args(liar.args())
-        .arg("-E")
-        .args(args)
-        .run()
-        .code(0)
-        .stderr_empty();
-    assert!(liar.saw("DISCONNECT"), "no DISCONNECT: {:?}", liar.seen());
-    liar.seen()
+    seen_of("rsub", &[&["-E"], args].concat())
 }
 
 #[test]
@@ -116,17 +121,9 @@ fn the_subscribe_goes_out_with_connect_over_mqtt311() {
 
 #[test]
 fn over_mqtt5_and_mqtt31_the_subscribe_waits_for_connack() {
-    for version in ["5", "31"] {
-        let seen = seen_of_subscriber(&["-t", "a/b", "-V", version]);
-        assert!(
-            !seen.iter().any(|l| l == "DATA BEFORE CONNACK"),
-            "-V {version} sent more before CONNACK: {seen:?}"
-        );
-        assert!(
-            seen.iter().any(|l| l == "SUBSCRIBE pkid=1 filters=1"),
-            "-V {version}: no SUBSCRIBE: {seen:?}"
-        );
-    }
+    assert_waits_for_connack("SUBSCRIBE pkid=1 filters=1", |flags| {
+        seen_of_subscriber(&[&["-t", "a/b"], flags].concat())
+    });
 }
 
 #[test]

@@ -118,6 +118,20 @@ impl Broker {
         Broker::build(extra, users, None)
     }
 
+    /// A broker that also listens on ::1, and that port (nothing listens on it on 127.0.0.1);
+    /// `None` on a machine without an IPv6 loopback, which the caller says and skips.
+    pub fn on_ipv6_loopback() -> Option<(Broker, String)> {
+        if std::net::TcpListener::bind(("::1", 0)).is_err() {
+            eprintln!("this machine has no IPv6 loopback: a broker on ::1 cannot be tried");
+            return None;
+        }
+        let v6 = unused_port();
+        Some((
+            Broker::with_config(&format!("listener {v6} ::1")),
+            v6.to_string(),
+        ))
+    }
+
     /// A broker as [`Broker::with_users`] that also enforces the access control list `acl`
     /// (mosquitto's `acl_file` syntax). It logs every packet: a denied publish shows in its
     /// log only at debug level (`Denied PUBLISH from ...`).
