@@ -975,6 +975,24 @@ mod rpubsub_tests {
         assert_eq!(err.kind(), io::ErrorKind::AddrNotAvailable);
     }
 
+    /// `localhost` from 127.0.0.1 tries 127.0.0.1 and skips ::1: the error told is the
+    /// refusal of the address tried, not the skip.
+    #[tokio::test]
+    async fn a_skipped_address_of_the_other_family_leaves_the_refusal_to_tell() {
+        // A port that was free a moment ago: nothing listens on it.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut options = NetworkOptions::new();
+        options.set_bind_address("127.0.0.1".parse().unwrap());
+        let err = socket_connect(format!("localhost:{port}"), options)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused, "{err}");
+    }
+
     #[test]
     fn connect_asks_for_the_protocol_set_in_the_options() {
         let mut options = MqttOptions::new("test", "localhost", 1883);
