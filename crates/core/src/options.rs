@@ -256,14 +256,16 @@ pub struct ConnectOptions {
     pub report: Report,
 }
 
-/// The MQTT 5 settings of a session, from their flags and `-D`.
-#[derive(Debug, Clone, Default)]
+/// The MQTT 5 settings of a session, sorted by packet: what `-D` said
+/// (`settings/property_flag.rs` parses it), then with the dedicated flags merged in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Mqtt5Options {
     pub connect: ConnectProperties,
     pub will: WillProperties,
     /// `-D publish ...`: rpub starts from these and adds its own flags.
     pub publish: PublishProperties,
-    /// `-D subscribe ...`: subscription id and user properties.
+    /// `-D subscribe ...`: subscription id and user properties (the option bits have their
+    /// own flags).
     pub subscribe: SubscribeOptions,
     /// `-D unsubscribe user-property ...`.
     pub unsubscribe_user_properties: Vec<(String, String)>,

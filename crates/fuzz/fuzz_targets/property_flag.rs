@@ -3,7 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rpubsub_core::settings::property_flag::{self, Command, Defined};
+use rpubsub_core::options::Mqtt5Options;
+use rpubsub_core::settings::property_flag::{self, Command};
 use rpubsub_core::{duration, properties};
 
 fuzz_target!(|data: &[u8]| {
@@ -24,6 +25,6 @@ fuzz_target!(|data: &[u8]| {
                 assert!(p.command.identifiers().contains(&p.identifier));
             }
         }
-        let _ = Defined::parse_all(&occurrences, allowed);
+        let _ = Mqtt5Options::parse_all(&occurrences, allowed);
     }
 });

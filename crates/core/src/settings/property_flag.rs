@@ -14,9 +14,9 @@
 
 use bytes::Bytes;
 
+use crate::options::Mqtt5Options;
 use crate::properties::{
-    set_once, ConnectProperties, DisconnectProperties, PublishProperties, SubscribeOptions,
-    WillProperties, MAX_SUBSCRIPTION_ID,
+    set_once, ConnectProperties, PublishProperties, WillProperties, MAX_SUBSCRIPTION_ID,
 };
 
 /// The packet a property goes into.
@@ -319,28 +319,21 @@ pub fn parse(words: &[String], allowed: &[Command]) -> Result<Property, String> 
     })
 }
 
-/// Everything the `-D` flags of one command line said, sorted by packet.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Defined {
-    pub connect: ConnectProperties,
-    pub will: WillProperties,
-    pub publish: PublishProperties,
-    /// Subscription id and user properties of SUBSCRIBE (the option bits have their own flags).
-    pub subscribe: SubscribeOptions,
-    pub unsubscribe_user_properties: Vec<(String, String)>,
-    pub disconnect: DisconnectProperties,
-}
-
-impl Defined {
+/// What the `-D` flags of one command line said, sorted by packet: the session's MQTT 5
+/// settings before the dedicated flags are merged in (`resolve/mqtt5.rs`).
+impl Mqtt5Options {
     /// Nothing given.
     pub fn is_empty(&self) -> bool {
-        *self == Defined::default()
+        *self == Mqtt5Options::default()
     }
 
     /// Parse every `-D` of a command line. A property given twice is an error, user
     /// properties excepted (they are a list).
-    pub fn parse_all(occurrences: &[Vec<String>], allowed: &[Command]) -> Result<Defined, String> {
-        let mut defined = Defined::default();
+    pub fn parse_all(
+        occurrences: &[Vec<String>],
+        allowed: &[Command],
+    ) -> Result<Mqtt5Options, String> {
+        let mut defined = Mqtt5Options::default();
         for words in occurrences {
             let property = parse(words, allowed)?;
             defined.add(property)?;
@@ -484,9 +477,9 @@ mod tests {
         parse(&words(text), allowed)
     }
 
-    fn all(list: &[&str], allowed: &[Command]) -> Result<Defined, String> {
+    fn all(list: &[&str], allowed: &[Command]) -> Result<Mqtt5Options, String> {
         let occurrences: Vec<Vec<String>> = list.iter().map(|t| words(t)).collect();
-        Defined::parse_all(&occurrences, allowed)
+        Mqtt5Options::parse_all(&occurrences, allowed)
     }
 
     #[test]

@@ -11,7 +11,6 @@ use crate::properties::{
 };
 use crate::settings::flags::{ConnectArgs, Mqtt5Args};
 use crate::settings::merge::Mqtt5Merge;
-use crate::settings::property_flag::Defined;
 use crate::tool::Tool;
 use crate::topic::check_topic_name;
 
@@ -27,7 +26,7 @@ pub(super) fn resolve(
         let named: Vec<&str> = words.iter().take(2).map(String::as_str).collect();
         merge.flag(true, &format!("-D {}", named.join(" ")))?;
     }
-    let defined = Defined::parse_all(&a.property.occurrences, tool.property_commands())
+    let defined = Mqtt5Options::parse_all(&a.property.occurrences, tool.property_commands())
         .map_err(Fail::usage)?;
     if !has_will && !defined.will.is_empty() {
         return Err(Fail::usage(
@@ -40,10 +39,7 @@ pub(super) fn resolve(
     let options = Mqtt5Options {
         connect,
         will: will(&merge, a, defined.will)?,
-        publish: defined.publish,
-        subscribe: defined.subscribe,
-        unsubscribe_user_properties: defined.unsubscribe_user_properties,
-        disconnect: defined.disconnect,
+        ..defined
     };
     check_lengths(&options).map_err(Fail::usage)?;
     Ok(options)
