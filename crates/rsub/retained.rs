@@ -86,7 +86,10 @@ impl Clears {
     /// Queue as many clears as the request queue takes now.
     pub fn send(&mut self, session: &Session) -> Result<(), Fail> {
         while let Some(topic) = self.waiting.front() {
-            if !session.try_publish(topic, Bytes::new(), Qos::AtMostOnce, true)? {
+            if session
+                .try_publish(topic, Bytes::new(), Qos::AtMostOnce, true)?
+                .is_none()
+            {
                 break;
             }
             self.waiting.pop_front();

@@ -1,3 +1,6 @@
+// Changed for rpub/rsub from rumqttc 0.25.1: each change is marked `rpubsub:`, and
+// crates/rumqttc/README.md lists them all.
+
 //! This module offers a high level synchronous and asynchronous abstraction to
 //! async eventloop.
 use std::time::Duration;
@@ -105,6 +108,30 @@ impl AsyncClient {
         publish.retain = retain;
         let publish = Request::Publish(publish);
         if !valid_topic(&topic) {
+            return Err(ClientError::TryRequest(publish));
+        }
+        self.request_tx.try_send(publish)?;
+        Ok(())
+    }
+
+    /// rpubsub: `try_publish` for a payload that is already `Bytes`, kept as it is, as
+    /// `publish_bytes` keeps it (`try_publish` takes `Into<Vec<u8>>`, which copies it). The
+    /// tools queue every publish this way while the queue has room.
+    pub fn try_publish_bytes<S>(
+        &self,
+        topic: S,
+        qos: QoS,
+        retain: bool,
+        payload: Bytes,
+    ) -> Result<(), ClientError>
+    where
+        S: Into<String>,
+    {
+        let mut publish = Publish::from_bytes(topic, qos, payload);
+        publish.retain = retain;
+        let valid = valid_topic(&publish.topic);
+        let publish = Request::Publish(publish);
+        if !valid {
             return Err(ClientError::TryRequest(publish));
         }
         self.request_tx.try_send(publish)?;
@@ -515,6 +542,39 @@ impl Iterator for Iter<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         self.connection.recv().ok()
+    }
+}
+
+// rpubsub: the tests of the changes marked in this file.
+#[cfg(test)]
+mod rpubsub_tests {
+    use super::*;
+
+    #[test]
+    fn try_publish_bytes_queues_the_payload_it_was_given_not_a_copy() {
+        let (tx, rx) = flume::bounded(1);
+        let client = AsyncClient::from_senders(tx);
+        let payload = Bytes::from(vec![7u8; 1024]);
+        client
+            .try_publish_bytes("a/b", QoS::AtLeastOnce, true, payload.clone())
+            .unwrap();
+        let Ok(Request::Publish(queued)) = rx.try_recv() else {
+            panic!("no PUBLISH queued")
+        };
+        assert_eq!(queued.payload.as_ptr(), payload.as_ptr());
+        let sent = (queued.topic.as_str(), queued.qos, queued.retain);
+        assert_eq!(sent, ("a/b", QoS::AtLeastOnce, true));
+        // Full: the request comes back, as from `try_publish`.
+        client
+            .try_publish_bytes("a/b", QoS::AtMostOnce, false, Bytes::new())
+            .unwrap();
+        let full = client.try_publish_bytes("a/b", QoS::AtMostOnce, false, payload.clone());
+        assert!(matches!(full, Err(ClientError::TryRequest(Request::Publish(_)))));
+        // A topic with a wildcard is refused before it is queued.
+        drop(rx.try_recv());
+        let bad = client.try_publish_bytes("a/+", QoS::AtMostOnce, false, payload);
+        assert!(matches!(bad, Err(ClientError::TryRequest(_))));
+        assert!(rx.is_empty());
     }
 }
 

@@ -74,8 +74,7 @@ pub async fn start<'a, W: Wire, E: Early<'a>>(
 }
 
 /// Queue the first request before connecting, its bookkeeping first as for every request.
-/// The queue is new and empty: this waits for nothing. (A publish not by `try_publish`: over
-/// MQTT 3.1.1 that copies the payload, and a 100 MB `-f` would be held twice.)
+/// The queue is new and empty: this waits for nothing.
 async fn queue<'a, W: Wire, E: Early<'a>>(
     client: &W::Client,
     shared: &Shared,

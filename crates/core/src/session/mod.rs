@@ -243,15 +243,20 @@ impl Session {
         retain: bool,
         properties: Option<&PublishProperties>,
     ) -> Result<u64, Fail> {
-        let properties = properties.filter(|p| !p.is_empty());
-        self.hand_over(Publish {
+        let publish = Publish {
             topic,
             payload,
             qos,
             retain,
-            properties,
-        })
-        .await
+            properties: properties.filter(|p| !p.is_empty()),
+        };
+        match self.try_hand_over(publish.clone())? {
+            Some(seq) => Ok(seq),
+            // Boxed: the wait's future (either protocol's, for every kind of request) is
+            // large, and a bulk publish builds and moves one future of this function per
+            // message. Most find room at once and never build the wait.
+            None => Box::pin(self.hand_over(publish)).await,
+        }
     }
 
     /// Queue `publish`, waiting while the request queue is full; its sequence number.
@@ -267,32 +272,39 @@ impl Session {
         self.check(sent).map(|()| seq)
     }
 
-    /// Queue a PUBLISH if the request queue has room; `Ok(false)` when it is full. For tools
-    /// that read messages too: waiting for room there could wait on themselves.
+    /// Queue a PUBLISH if the request queue has room: its sequence number, or `None` when
+    /// the queue is full (then nothing was queued). For tools that read messages too:
+    /// waiting for room there could wait on themselves.
     pub fn try_publish(
         &self,
         topic: &str,
         payload: Bytes,
         qos: Qos,
         retain: bool,
-    ) -> Result<bool, Fail> {
-        let publish = Publish {
+    ) -> Result<Option<u64>, Fail> {
+        self.try_hand_over(Publish {
             topic,
             payload,
             qos,
             retain,
             properties: None,
-        };
+        })
+    }
+
+    /// Queue `publish` if the request queue has room: its sequence number, or `None`.
+    fn try_hand_over(&self, publish: Publish<'_>) -> Result<Option<u64>, Fail> {
+        self.client
+            .needs_mqtt5(publish.properties.is_some(), "MQTT 5 properties")?;
         // The entry goes first: the pump may write the request before this returns.
-        self.shared.outbox.queue(&publish);
+        let seq = self.shared.outbox.queue(&publish);
         let result = self.client.try_publish(publish);
         if result.is_err() {
             self.shared.outbox.refused();
         }
         match result {
-            Ok(()) => Ok(true),
+            Ok(()) => Ok(Some(seq)),
             // rumqttc says "full" also when the event loop is gone: the pump knows which.
-            Err(Refused::Full) if !self.pump.is_finished() => Ok(false),
+            Err(Refused::Full) if !self.pump.is_finished() => Ok(None),
             Err(_) => Err(self.lost_error()),
         }
     }

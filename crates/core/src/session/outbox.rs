@@ -135,9 +135,16 @@ impl Outbox {
         s.next_seq
     }
 
-    /// The request of the last [`Outbox::queue`] could not be handed over after all.
+    /// The request of the last [`Outbox::queue`] could not be handed over after all: its
+    /// entry goes, and its number is free again (the next publish takes it, so that the
+    /// numbers of what was handed over have no gaps).
     pub fn refused(&self) {
-        self.state().queued.pop_back();
+        let mut s = self.state();
+        if let Some(entry) = s.queued.pop_back() {
+            if entry.seq == s.next_seq {
+                s.next_seq -= 1;
+            }
+        }
     }
 
     /// The event loop wrote a PUBLISH with this packet id (0 for QoS 0).
@@ -372,10 +379,17 @@ mod tests {
     }
 
     #[test]
-    fn refused_requests_leave_no_entry() {
+    fn refused_requests_leave_no_entry_and_no_gap_in_the_numbers() {
         let o = Outbox::new(true);
-        o.queue(&publish("a", Qos::AtMostOnce));
+        assert_eq!(o.queue(&publish("a", Qos::AtMostOnce)), 1);
         o.refused();
         assert!(o.written(0).is_none());
+        // Full, then queued by waiting: the publish keeps the number it would have had.
+        assert_eq!(o.queue(&publish("b", Qos::AtLeastOnce)), 1);
+        assert_eq!(o.queue(&publish("c", Qos::AtLeastOnce)), 2);
+        o.refused();
+        assert_eq!(o.queue(&publish("c", Qos::AtLeastOnce)), 2);
+        assert_eq!(o.written(1).map(|e| e.seq), Some(1));
+        assert_eq!(o.written(2).map(|e| e.seq), Some(2));
     }
 }

@@ -107,6 +107,7 @@ pub enum Request<'a> {
     Disconnect(&'a DisconnectProperties),
 }
 
+#[derive(Clone)]
 pub struct Publish<'a> {
     pub topic: &'a str,
     pub payload: Bytes,

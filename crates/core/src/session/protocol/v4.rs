@@ -93,7 +93,7 @@ impl Wire for V4 {
 
     fn try_publish(client: &AsyncClient, p: Publish<'_>) -> Result<(), Refused> {
         client
-            .try_publish(p.topic, qos(p.qos), p.retain, p.payload)
+            .try_publish_bytes(p.topic, qos(p.qos), p.retain, p.payload)
             .map_err(|e| Refused::full(matches!(e, ClientError::TryRequest(_))))
     }
 }
