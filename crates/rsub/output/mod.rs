@@ -7,13 +7,15 @@
 //!
 //! Output is buffered and flushed when no more messages are waiting (subscriber.rs), so a
 //! burst costs one write instead of one per message, while a lone message still shows at once.
+//! The buffer writes to descriptor 1 itself (`stdout.rs`), not through std's line buffering.
 
 pub mod format;
 pub mod mosquitto_json;
 pub mod plain;
+pub mod stdout;
 pub mod tree;
 
-use std::io::{self, BufWriter, Stdout, Write};
+use std::io::{self, BufWriter, Write};
 use std::time::SystemTime;
 
 use rpubsub_core::message_json;
@@ -21,6 +23,7 @@ use rpubsub_core::session::Message;
 
 use self::format::Format;
 use self::plain::Plain;
+use self::stdout::Stdout;
 use self::tree::{Tree, TreeStyle};
 
 /// How each message is written.
@@ -51,7 +54,7 @@ pub struct Output<W: Write = Stdout> {
 impl Output {
     /// Messages to stdout.
     pub fn stdout(style: Style, newline: bool) -> Output {
-        Output::new(io::stdout(), style, newline)
+        Output::new(Stdout::new(), style, newline)
     }
 }
 

@@ -8,6 +8,7 @@
 //!
 //! - standard input, output and error that the caller closed are opened on `/dev/null`, so
 //!   that the first socket or file the tool opens cannot become its stdout;
+//! - the allocator keeps freed memory for the next message (`heap.rs`);
 //! - SIGPIPE is ignored, so that writing to a closed pipe is an error the tool handles
 //!   (`rsub | head -1` exits 0 by choice, see `Fail::output_closed`), not a silent death;
 //! - the exit goes through [`std::process::exit`], which flushes stdout as a return from
@@ -60,6 +61,7 @@ pub fn run(tool: fn() -> Exit) -> c_int {
         return c_int::from(Exit::Failure.code());
     }
     ignore_sigpipe();
+    super::heap::keep_freed_memory();
     let exit = tool();
     std::process::exit(c_int::from(exit.code()))
 }
