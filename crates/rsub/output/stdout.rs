@@ -24,12 +24,6 @@ impl Stdout {
     }
 }
 
-impl Default for Stdout {
-    fn default() -> Stdout {
-        Stdout::new()
-    }
-}
-
 impl Write for Stdout {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.0.write(buf)
