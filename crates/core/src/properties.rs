@@ -26,8 +26,27 @@ pub struct PublishProperties {
 }
 
 impl PublishProperties {
+    /// Field by field: every publish asks, and comparing with a default built for the
+    /// purpose cost a bulk publish more than any other check on a message.
     pub fn is_empty(&self) -> bool {
-        *self == PublishProperties::default()
+        let PublishProperties {
+            payload_format,
+            message_expiry,
+            topic_alias,
+            response_topic,
+            correlation_data,
+            user_properties,
+            subscription_ids,
+            content_type,
+        } = self;
+        payload_format.is_none()
+            && message_expiry.is_none()
+            && topic_alias.is_none()
+            && response_topic.is_none()
+            && correlation_data.is_none()
+            && user_properties.is_empty()
+            && subscription_ids.is_empty()
+            && content_type.is_none()
     }
 
     /// Refuse a property its 2-byte length cannot carry, naming it.
@@ -297,6 +316,48 @@ pub fn set_once<T>(slot: &mut Option<T>, value: Option<T>, what: &str) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn publish_properties_are_empty_only_without_any_property() {
+        assert!(PublishProperties::default().is_empty());
+        let one_each = [
+            PublishProperties {
+                payload_format: Some(0),
+                ..Default::default()
+            },
+            PublishProperties {
+                message_expiry: Some(0),
+                ..Default::default()
+            },
+            PublishProperties {
+                topic_alias: Some(1),
+                ..Default::default()
+            },
+            PublishProperties {
+                response_topic: Some(String::new()),
+                ..Default::default()
+            },
+            PublishProperties {
+                correlation_data: Some(Bytes::new()),
+                ..Default::default()
+            },
+            PublishProperties {
+                user_properties: vec![(String::new(), String::new())],
+                ..Default::default()
+            },
+            PublishProperties {
+                subscription_ids: vec![1],
+                ..Default::default()
+            },
+            PublishProperties {
+                content_type: Some(String::new()),
+                ..Default::default()
+            },
+        ];
+        for p in one_each {
+            assert!(!p.is_empty(), "{p:?}");
+        }
+    }
 
     #[test]
     fn display_is_one_readable_line() {
