@@ -48,7 +48,9 @@ pub struct Entry {
     pub topic: Option<String>,
     /// Kept only for QoS 2.
     pub payload: Option<Bytes>,
-    pub properties: Option<PublishProperties>,
+    /// Kept only for QoS 2. Boxed: every publish's entry is moved into the queue and out
+    /// again, and the properties inline would be most of what each move copies.
+    pub properties: Option<Box<PublishProperties>>,
     /// Sent before, on a connection that dropped: it goes out again with DUP set.
     pub resent: bool,
 }
@@ -125,7 +127,7 @@ impl Outbox {
             topic: (keep || self.keep_topics).then(|| publish.topic.to_string()),
             payload: keep.then(|| publish.payload.clone()),
             properties: if keep {
-                publish.properties.cloned()
+                publish.properties.cloned().map(Box::new)
             } else {
                 None
             },

@@ -340,7 +340,7 @@ fn message_of(p: v5b::Publish) -> Message {
 fn from_outbox(entry: Entry) -> v5b::Publish {
     let topic = entry.topic.unwrap_or_default();
     let payload = entry.payload.unwrap_or_default();
-    let properties = entry.properties.as_ref().map(publish_properties);
+    let properties = entry.properties.as_deref().map(publish_properties);
     v5b::Publish::new(topic, qos(entry.qos), payload, properties)
 }
 
@@ -749,10 +749,10 @@ mod tests {
             len: 1,
             topic: Some("t".into()),
             payload: Some(Bytes::from_static(b"x")),
-            properties: Some(PublishProperties {
+            properties: Some(Box::new(PublishProperties {
                 message_expiry: Some(9),
                 ..Default::default()
-            }),
+            })),
             resent: true,
         };
         let rumqttc::v5::Request::Publish(p) = V5::republish(8, entry) else {
