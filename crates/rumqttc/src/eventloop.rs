@@ -334,7 +334,9 @@ impl EventLoop {
     async fn connect(&mut self) -> Result<(Network, ConnAck), ConnectionError> {
         let mut network =
             network_connect(&self.mqtt_options, self.network_options.clone()).await?;
-        network.write(Packet::Connect(connect_packet(&self.mqtt_options))).await?;
+        // rpubsub: boxed (see `Packet::Connect`).
+        let connect = Box::new(connect_packet(&self.mqtt_options));
+        network.write(Packet::Connect(connect)).await?;
         if self.mqtt_options.requests_with_connect() && self.pending.is_empty() {
             write_waiting(
                 &mut self.state,
