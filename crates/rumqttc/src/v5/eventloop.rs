@@ -380,7 +380,8 @@ async fn tell(network: &mut Network, reason: DisconnectReasonCode) -> Result<(),
 /// the stream.
 /// This function (for convenience) includes internal delays for users to perform internal sleeps
 /// between re-connections so that cancel semantics can be used during this sleep
-async fn connect(options: &mut MqttOptions) -> Result<(Network, ConnAck), ConnectionError> {
+// rpubsub: the CONNACK boxed, as a packet holds it (see `Packet`).
+async fn connect(options: &mut MqttOptions) -> Result<(Network, Box<ConnAck>), ConnectionError> {
     // connect to the broker
     let mut network = network_connect(options).await?;
 
@@ -493,15 +494,16 @@ async fn network_connect(options: &MqttOptions) -> Result<Network, ConnectionErr
 async fn mqtt_connect(
     options: &mut MqttOptions,
     network: &mut Network,
-) -> Result<ConnAck, ConnectionError> {
+) -> Result<Box<ConnAck>, ConnectionError> {
+    // rpubsub: boxed, and the CONNACK comes back boxed (see `Packet`).
     let packet = Packet::Connect(
-        Connect {
+        Box::new(Connect {
             client_id: options.client_id(),
             keep_alive: options.keep_alive().as_secs() as u16,
             clean_start: options.clean_start(),
             properties: options.connect_properties(),
-        },
-        options.last_will(),
+        }),
+        Box::new(options.last_will()),
         options.credentials(),
     );
 

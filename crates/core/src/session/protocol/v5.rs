@@ -417,8 +417,10 @@ fn unsuback_code(reason: v5b::UnsubAckReason) -> u8 {
 }
 
 /// The properties of a received PUBLISH; `None` when it carried none.
-fn received_properties(props: Option<v5b::PublishProperties>) -> Option<Box<PublishProperties>> {
-    let p = props?;
+fn received_properties(
+    props: Option<Box<v5b::PublishProperties>>,
+) -> Option<Box<PublishProperties>> {
+    let p = *props?;
     let out = PublishProperties {
         payload_format: p.payload_format_indicator,
         message_expiry: p.message_expiry_interval,
@@ -645,7 +647,7 @@ mod tests {
             code: v5b::ConnectReturnCode::Success,
             properties: None,
         };
-        let Packet::ConnAck(ack) = received(v5b::Packet::ConnAck(ack)) else {
+        let Packet::ConnAck(ack) = received(v5b::Packet::ConnAck(Box::new(ack))) else {
             panic!("not a CONNACK");
         };
         assert_eq!(ack.code, Code::Reason(Reason::new(0)));

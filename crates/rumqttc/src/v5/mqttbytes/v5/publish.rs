@@ -13,7 +13,9 @@ pub struct Publish {
     pub topic: Bytes,
     pub pkid: u16,
     pub payload: Bytes,
-    pub properties: Option<PublishProperties>,
+    /// rpubsub: boxed, so that a PUBLISH without properties, the usual one, is small to
+    /// move (see `Packet`).
+    pub properties: Option<Box<PublishProperties>>,
 }
 
 impl Publish {
@@ -28,7 +30,8 @@ impl Publish {
             qos,
             topic,
             payload: payload.into(),
-            properties,
+            // rpubsub: boxed (see `properties`).
+            properties: properties.map(Box::new),
             ..Default::default()
         }
     }
@@ -87,7 +90,8 @@ impl Publish {
             pkid,
             topic,
             payload: bytes,
-            properties,
+            // rpubsub: boxed (see `properties`).
+            properties: properties.map(Box::new),
         };
 
         Ok(publish)
