@@ -28,8 +28,9 @@ pub const MMAP_THRESHOLD: usize = 4 << 20;
 /// Free memory at the top of the heap beyond this is given back to the kernel.
 pub const TRIM_THRESHOLD: usize = 8 << 20;
 
-/// Sets glibc's thresholds and turns its fast bins off; does nothing elsewhere. Call before the first thread exists
-/// (mallopt is not synchronised with other threads' allocations in every glibc).
+/// Sets glibc's thresholds and turns its fast bins off; does nothing elsewhere. Call before
+/// the first thread exists (mallopt is not synchronised with other threads' allocations in
+/// every glibc).
 pub fn keep_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
