@@ -722,6 +722,22 @@ mod rpubsub_tests {
         );
     }
 
+    /// A queue as full as the tools' request queue (512) goes out in one poll: a burst of
+    /// small publishes is a few large writes, not one flush per 64.
+    #[tokio::test]
+    async fn one_poll_writes_a_whole_queue_of_the_tools_requests() {
+        let (mut eventloop, mut broker) = connected(100);
+        let (tx, rx) = bounded(512);
+        (eventloop.requests_tx, eventloop.requests_rx) = (tx, rx);
+        let sent: Vec<String> = (0..512).map(|i| i.to_string()).collect();
+        for payload in &sent {
+            let request = publish(0, QoS::AtMostOnce, payload);
+            eventloop.requests_tx.send(request).unwrap();
+        }
+        eventloop.poll().await.unwrap();
+        assert_eq!(payloads(&received(&mut broker).await), sent);
+    }
+
     #[tokio::test]
     async fn requests_left_from_the_last_connection_wait_for_room() {
         let (mut eventloop, mut broker) = connected(2);

@@ -61,7 +61,8 @@ mod trace;
 /// MQTT's own limit (a four-byte remaining length), instead of rumqttc's 10 KiB default.
 pub const MAX_PACKET_SIZE: usize = 268_435_455;
 
-/// Requests queued towards the event loop before `publish` waits.
+/// Requests queued towards the event loop before `publish` waits. rumqttc writes as many
+/// before one flush (`MAX_REQUEST_BATCH`, its README's item 1): a full queue is one write.
 const REQUEST_CAPACITY: usize = 512;
 
 /// What happened on the connection, apart from received messages.
