@@ -176,7 +176,7 @@ fn header(settings: &Settings, load: (&str, &str)) -> String {
     );
     let _ = writeln!(
         r,
-        "{cores} cores (nproc), {}; load average {} at the start, {} at the end",
+        "{cores} cores (nproc), {}; load average {} at the start, {} before the load cases",
         cpu_model(),
         load.0,
         load.1
