@@ -67,7 +67,7 @@ fn bench() {
         let path = our_binary(name);
         assert!(path.is_file(), "{} is not there", path.display());
     }
-    let load_before = machine::load_average();
+    let load_at_start = machine::load_average();
     let mut bench = Bench::new(util::Broker::with_config(BROKER_CONFIG), settings.clone());
     println!(
         "benchmark: {} messages, {} rounds, {} one-shot launches per round and tool, broker on port {}",
@@ -81,7 +81,7 @@ fn bench() {
     cases::run(&mut bench, &mut cases);
     scaling::run(&mut bench, &mut cases);
     // Read before the load cases: their hundred publishers would otherwise be all it shows.
-    let load_after = machine::load_average();
+    let load_before_load_cases = machine::load_average();
     if bench.wants("load", "clients") {
         load::run();
     }
@@ -97,7 +97,7 @@ fn bench() {
         &notes,
         &sizes,
         build.as_ref(),
-        (&load_before, &load_after),
+        (&load_at_start, &load_before_load_cases),
     );
     println!("\n{report}");
     let saved = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-report.txt");
