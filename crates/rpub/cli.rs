@@ -23,6 +23,7 @@ use rpubsub_core::tool::Tool;
 
 /// Publish MQTT messages.
 #[derive(Debug, Parser)]
+#[group(skip)]
 #[command(
     name = Tool::Rpub.name(),
     version,

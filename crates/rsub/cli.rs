@@ -18,6 +18,7 @@ use crate::TOOL;
 
 /// Subscribe to MQTT topics and print the messages.
 #[derive(Debug, Parser)]
+#[group(skip)]
 #[command(
     name = TOOL.name(),
     version,

@@ -24,6 +24,7 @@ mod guide;
 /// `--help` and `--version`, long only, since `-h` and `-V` belong to mosquitto's meanings;
 /// and the hidden `--generate KIND` that writes the committed completions and man pages.
 #[derive(Debug, Args)]
+#[group(skip)]
 pub struct HelpArgs {
     /// Print help
     #[arg(long, action = ArgAction::Help)]

@@ -9,6 +9,7 @@ use super::IN_FILE;
 use crate::secret::Secret;
 
 #[derive(Debug, Clone, Args)]
+#[group(skip)]
 pub struct AuthArgs {
     /// Username
     #[arg(short = 'u', long, env = "MQTT_USERNAME", value_name = "USER", group = IN_FILE)]

@@ -6,6 +6,7 @@ use clap::Args;
 use super::IN_FILE;
 
 #[derive(Debug, Clone, Args)]
+#[group(skip)]
 pub struct BrokerArgs {
     /// Broker host name or address [default: localhost, which is 127.0.0.1, then ::1]
     #[arg(short = 'h', long, env = "MQTT_HOST", value_name = "HOST", group = IN_FILE)]

@@ -19,6 +19,7 @@ pub const NO_OPTIONS_ENV: &str = "RPUBSUB_NO_MOSQUITTO_OPTIONS";
 const HEADING: &str = "Config file";
 
 #[derive(Debug, Clone, Args)]
+#[group(skip)]
 pub struct ConfigArgs {
     /// Use the settings of profile NAME from the config file (over its [default] section)
     // An empty name is no profile of any file: refused, so `RPUBSUB_PROFILE=` is named.

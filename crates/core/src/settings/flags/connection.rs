@@ -28,6 +28,7 @@ pub enum ProtocolArg {
 pub const PROTOCOL: Choice<ProtocolArg> = Choice::new("protocol version these tools speak");
 
 #[derive(Debug, Clone, Args)]
+#[group(skip)]
 pub struct ConnectionArgs {
     /// Client id [default: rpub-/rsub- followed by a random suffix]
     #[arg(short = 'i', long = "id", value_name = "ID")]

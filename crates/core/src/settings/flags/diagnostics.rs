@@ -3,6 +3,7 @@
 use clap::Args;
 
 #[derive(Debug, Clone, Args)]
+#[group(skip)]
 pub struct DiagnosticsArgs {
     /// Print every MQTT packet sent and received on stderr
     #[arg(short = 'd', long)]

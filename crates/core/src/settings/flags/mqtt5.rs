@@ -11,6 +11,7 @@ use crate::properties::{parse_payload_format, parse_user_property};
 pub const HEADING: &str = "MQTT 5 (with -V mqttv5)";
 
 #[derive(Debug, Clone, Args)]
+#[group(skip)]
 pub struct Mqtt5Args {
     /// Keep the session this long after disconnecting: seconds, a duration, or inf [default: 0; inf with -c]
     #[arg(short = 'x', long = "session-expiry", value_name = "EXPIRY",

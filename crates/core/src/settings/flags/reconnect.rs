@@ -4,6 +4,7 @@
 use clap::Args;
 
 #[derive(Debug, Clone, Args)]
+#[group(skip)]
 pub struct ReconnectArgs {
     /// Exit when the connection drops instead of reconnecting
     #[arg(long)]

@@ -8,6 +8,7 @@ use clap::Args;
 use super::IN_FILE;
 
 #[derive(Debug, Clone, Args)]
+#[group(skip)]
 pub struct SocketArgs {
     /// Bind the outgoing socket (to the broker, or to the proxy) to this local IP address
     #[arg(short = 'A', long = "bind-address", value_name = "ADDRESS",

@@ -23,6 +23,7 @@ pub enum TlsVersionArg {
 pub const TLS_VERSION: Choice<TlsVersionArg> = Choice::new("TLS version");
 
 #[derive(Debug, Clone, Args)]
+#[group(skip)]
 pub struct TlsArgs {
     /// Trust the CA certificates in FILE (PEM); turns TLS on
     #[arg(long, value_name = "FILE", help_heading = HEADING, group = IN_FILE)]

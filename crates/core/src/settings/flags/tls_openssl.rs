@@ -10,6 +10,7 @@ use crate::exit::Fail;
 const HEADING: &str = "TLS and transport";
 
 #[derive(Debug, Clone, Args)]
+#[group(skip)]
 pub struct TlsOpensslArgs {
     /// Not supported: keys are read as PEM files only
     #[arg(long, value_name = "FORM", help_heading = HEADING)]

@@ -7,6 +7,7 @@ use clap::Args;
 use crate::qos::Qos;
 
 #[derive(Debug, Clone, Args)]
+#[group(skip)]
 pub struct WillArgs {
     /// Topic of the will message the broker publishes if this client vanishes
     #[arg(long, value_name = "TOPIC")]
