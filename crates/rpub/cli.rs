@@ -8,7 +8,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{ArgGroup, Parser};
+use clap::{ArgGroup, Args, Parser};
 
 use rpubsub_core::cli::{after_help, literal_braces};
 use rpubsub_core::duration::{parse_duration, parse_interval};
@@ -18,6 +18,7 @@ use rpubsub_core::generate::Manual;
 use rpubsub_core::progress;
 use rpubsub_core::properties::{parse_payload_format, parse_user_property};
 use rpubsub_core::qos::{parse_qos, Qos};
+use rpubsub_core::settings::flags::Rare;
 use rpubsub_core::settings::ConnectArgs;
 use rpubsub_core::tool::Tool;
 
@@ -78,13 +79,8 @@ pub struct Cli {
           conflicts_with_all = ["repeat", "interval", "topic"])]
     pub stdin_json: bool,
 
-    /// With --stdin-json: keep the time gaps between the lines' "received" times
-    #[arg(long, requires = "stdin_json", help_heading = "Replay")]
-    pub replay_timing: bool,
-
-    /// With --replay-timing: play N times faster (0.5 = half speed) [default: 1]
-    #[arg(long, value_name = "N", requires = "replay_timing", value_parser = parse_speed, help_heading = "Replay")]
-    pub speed: Option<f64>,
+    #[command(flatten)]
+    pub replay: Rare<ReplayArgs>,
 
     /// Quality of service: 0, 1 or 2
     #[arg(short = 'q', long, value_name = "QOS", default_value_t = Qos::AtMostOnce,
@@ -126,6 +122,33 @@ pub struct Cli {
           value_parser = parse_stats)]
     pub stats: Option<StatsFormat>,
 
+    #[command(flatten)]
+    pub load: Rare<LoadArgs>,
+
+    #[command(flatten)]
+    pub mqtt5: Rare<PublishMqtt5Args>,
+
+    #[command(flatten, next_help_heading = "Connection")]
+    pub connect: ConnectArgs,
+}
+
+/// `--stdin-json`'s replay of the lines' timing.
+#[derive(Debug, Default, Args)]
+#[group(skip)]
+pub struct ReplayArgs {
+    /// With --stdin-json: keep the time gaps between the lines' "received" times
+    #[arg(long, requires = "stdin_json", help_heading = "Replay")]
+    pub replay_timing: bool,
+
+    /// With --replay-timing: play N times faster (0.5 = half speed) [default: 1]
+    #[arg(long, value_name = "N", requires = "replay_timing", value_parser = parse_speed, help_heading = "Replay")]
+    pub speed: Option<f64>,
+}
+
+/// A load run: many clients, a rate.
+#[derive(Debug, Default, Args)]
+#[group(skip)]
+pub struct LoadArgs {
     /// Open N connections, each its own client (ids: the -i ID, or rpub's random one, followed by -1 ... -N), each sending the messages; --count is per client [default without --count: until Ctrl+C]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=MAX_CLIENTS as i64),
           help_heading = "Load", conflicts_with_all = LOAD_CONFLICTS)]
@@ -139,6 +162,12 @@ pub struct Cli {
     /// With --clients: open at most N connections per second, so that many clients do not all hit the broker at once (0 = all at once) [default: 100]
     #[arg(long, value_name = "N", requires = "clients", help_heading = "Load")]
     pub connect_rate: Option<u32>,
+}
+
+/// The MQTT 5 properties of each message, and request/response.
+#[derive(Debug, Default, Args)]
+#[group(skip)]
+pub struct PublishMqtt5Args {
     /// A user property of each message; repeatable
     #[arg(long, value_name = "KEY=VALUE", value_parser = parse_user_property,
           help_heading = "MQTT 5 (with -V mqttv5)")]
@@ -176,9 +205,6 @@ pub struct Cli {
           value_parser = parse_duration, conflicts_with_all = ["repeat", "stdin_line"],
           help_heading = "MQTT 5 (with -V mqttv5)")]
     pub wait_response: Option<Duration>,
-
-    #[command(flatten, next_help_heading = "Connection")]
-    pub connect: ConnectArgs,
 }
 
 /// The most `--clients` one process opens: each is a socket and a task.
@@ -239,7 +265,7 @@ pub struct Show {
 impl Cli {
     /// What clap cannot check: its `requires` does not see through the payload group.
     pub fn check(&self) -> Result<(), Fail> {
-        if self.replay_timing && !self.stdin_json {
+        if self.replay.replay_timing && !self.stdin_json {
             return Err(Fail::usage(
                 "--replay-timing replays JSON lines: it needs --stdin-json",
             ));
@@ -303,12 +329,109 @@ fn parse_speed(text: &str) -> Result<f64, String> {
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
+    use rpubsub_core::settings::flags::rare::check;
+    use rpubsub_core::settings::flags::without_rare;
 
     use super::*;
 
     #[test]
     fn clap_accepts_the_definition() {
         Cli::command().debug_assert();
+        without_rare(|| Cli::command().debug_assert());
+    }
+
+    #[test]
+    fn the_rare_groups_keep_the_rules() {
+        let line = ["rpub"];
+        check::<Cli, ReplayArgs>(&line, |c| &c.replay).unwrap();
+        check::<Cli, LoadArgs>(&line, |c| &c.load).unwrap();
+        check::<Cli, PublishMqtt5Args>(&line, |c| &c.mqtt5).unwrap();
+    }
+
+    /// What each line parses into, with every flag and without the rare ones (`None`: it
+    /// does not parse without them).
+    fn both_ways(line: &[&str]) -> (String, Option<String>) {
+        let whole = Cli::try_parse_from(line).unwrap();
+        let everyday = without_rare(|| Cli::try_parse_from(line)).ok();
+        (format!("{whole:?}"), everyday.map(|cli| format!("{cli:?}")))
+    }
+
+    #[test]
+    fn everyday_lines_parse_the_same_without_the_rare_flags() {
+        for line in [
+            &["rpub", "-t", "a/b", "-m", "hello"][..],
+            &[
+                "rpub", "-h", "10.0.0.5", "-p", "1884", "-t", "x", "-m", "1", "-q", "1", "-r",
+            ],
+            &[
+                "rpub",
+                "-t",
+                "t",
+                "-f",
+                "Cargo.toml",
+                "-u",
+                "me",
+                "-P",
+                "pw",
+                "-i",
+                "id",
+            ],
+            &[
+                "rpub", "-t", "t", "-l", "-q", "2", "-d", "-V", "mqttv5", "-k", "5",
+            ],
+            &[
+                "rpub",
+                "-t",
+                "t",
+                "-m",
+                "{n}",
+                "--repeat",
+                "5",
+                "--repeat-delay",
+                "10ms",
+                "-v",
+            ],
+            &[
+                "rpub", "-t", "t", "-n", "--stats", "-c", "-i", "me", "--quiet", "--stamp",
+            ],
+            &[
+                "rpub",
+                "--stdin-json",
+                "-L",
+                "mqtt://broker/x",
+                "--no-mosquitto-options",
+            ],
+        ] {
+            let (whole, everyday) = both_ways(line);
+            assert_eq!(everyday.as_ref(), Some(&whole), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn a_rare_flag_needs_the_whole_command() {
+        for line in [
+            &["rpub", "-t", "t", "-m", "x", "--cafile", "ca.pem"][..],
+            &["rpub", "-t", "t", "-m", "x", "--will-topic", "w"],
+            &[
+                "rpub",
+                "-t",
+                "t",
+                "-m",
+                "x",
+                "-V",
+                "5",
+                "-D",
+                "publish",
+                "content-type",
+                "a",
+            ],
+            &["rpub", "-t", "t", "-m", "x", "--clients", "3"],
+            &["rpub", "--stdin-json", "--replay-timing"],
+            &["rpub", "-t", "t", "-m", "x", "--content-type", "text/plain"],
+        ] {
+            let (whole, everyday) = both_ways(line);
+            assert_eq!(everyday, None, "{line:?} parsed as {whole}");
+        }
     }
 
     #[test]

@@ -137,7 +137,7 @@ impl Plan {
                 "the payload format is utf8 but the payload is not valid UTF-8 (use --payload-format bytes)",
             ));
         }
-        let answer = match cli.wait_response {
+        let answer = match cli.mqtt5.wait_response {
             Some(_) => Some(Self::answer(cli, opts, &mut properties)?),
             None => None,
         };
@@ -145,7 +145,7 @@ impl Plan {
             publish: publish(cli, topic, properties),
             payload,
         };
-        if cli.clients.is_some() || cli.rate.is_some() {
+        if cli.load.clients.is_some() || cli.load.rate.is_some() {
             return Ok(Plan::Load(load(cli, message)));
         }
         if cli.stats == Some(StatsFormat::Json) {
@@ -153,7 +153,7 @@ impl Plan {
                 "--stats json sums up a load run: give it with --clients N or --rate R",
             ));
         }
-        Ok(match (cli.wait_response, cli.repeat) {
+        Ok(match (cli.mqtt5.wait_response, cli.repeat) {
             (Some(wait), _) => {
                 let (response_topic, correlation) = answer.unwrap_or_default();
                 Plan::Request(Request {
@@ -182,7 +182,7 @@ impl Plan {
             let topic = properties.response_topic.clone().unwrap_or_default();
             return Ok((topic, properties.correlation_data.clone()));
         }
-        let topic = cli.response_topic.clone().ok_or_else(|| {
+        let topic = cli.mqtt5.response_topic.clone().ok_or_else(|| {
             Fail::usage(
             "--wait-response over MQTT 3.1.1 needs --response-topic TOPIC (mosquitto_rr's -e): \
              the request cannot carry it, so the responder must know where to answer",
@@ -258,7 +258,10 @@ fn replay(cli: &Cli, opts: &ConnectOptions) -> Result<Plan, Fail> {
     Ok(Plan::Replay(Replay {
         qos: cli.qos,
         retain: cli.retain,
-        speed: cli.replay_timing.then(|| cli.speed.unwrap_or(1.0)),
+        speed: cli
+            .replay
+            .replay_timing
+            .then(|| cli.replay.speed.unwrap_or(1.0)),
         mqtt5: opts.protocol == Protocol::V5,
     }))
 }
@@ -289,9 +292,9 @@ const CONNECT_RATE: u32 = 100;
 /// `--clients`, `--rate`: the loop of `--count` (per client; without it, until Ctrl+C), each
 /// client paced at its share of the rate.
 fn load(cli: &Cli, message: Message) -> Load {
-    let clients = cli.clients.unwrap_or(1);
+    let clients = cli.load.clients.unwrap_or(1);
     let mut repeat = repeat(cli, message, cli.repeat.unwrap_or(0));
-    if let Some(rate) = cli.rate {
+    if let Some(rate) = cli.load.rate {
         let per_client = if rate.per_client {
             rate.per_second
         } else {
@@ -299,10 +302,10 @@ fn load(cli: &Cli, message: Message) -> Load {
         };
         repeat.interval = Duration::from_secs_f64(1.0 / per_client);
     }
-    let connect_rate = cli.connect_rate.unwrap_or(CONNECT_RATE);
+    let connect_rate = cli.load.connect_rate.unwrap_or(CONNECT_RATE);
     Load {
         repeat,
-        clients: cli.clients,
+        clients: cli.load.clients,
         connect_every: match connect_rate {
             0 => Duration::ZERO,
             n => Duration::from_secs_f64(1.0 / f64::from(n)),

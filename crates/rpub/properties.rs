@@ -18,26 +18,27 @@ use crate::cli::Cli;
 pub fn resolve(cli: &Cli, opts: &ConnectOptions) -> Result<PublishProperties, Fail> {
     let merge = Mqtt5Merge::new(opts.protocol);
     let mut p = opts.mqtt5.publish.clone();
-    let users = &cli.user_property;
+    let users = &cli.mqtt5.user_property;
     merge.add(&mut p.user_properties, users, "--user-property")?;
-    let (slot, value) = (&mut p.content_type, cli.content_type.clone());
+    let (slot, value) = (&mut p.content_type, cli.mqtt5.content_type.clone());
     merge.once(slot, value, "--content-type", "the content type")?;
-    let (slot, value) = (&mut p.payload_format, cli.payload_format);
+    let (slot, value) = (&mut p.payload_format, cli.mqtt5.payload_format);
     merge.once(slot, value, "--payload-format", "the payload format")?;
-    let (slot, value) = (&mut p.message_expiry, cli.message_expiry);
+    let (slot, value) = (&mut p.message_expiry, cli.mqtt5.message_expiry);
     merge.once(slot, value, "--message-expiry", "the message expiry")?;
     // Over MQTT 3.1.1 a request's --response-topic is only where to listen (plan.rs).
-    let listens_only = cli.wait_response.is_some() && opts.protocol != Protocol::V5;
-    let value = cli.response_topic.clone().filter(|_| !listens_only);
+    let listens_only = cli.mqtt5.wait_response.is_some() && opts.protocol != Protocol::V5;
+    let value = cli.mqtt5.response_topic.clone().filter(|_| !listens_only);
     let slot = &mut p.response_topic;
     merge.once(slot, value, "--response-topic", "the response topic")?;
     let data = cli
+        .mqtt5
         .correlation_data
         .as_ref()
         .map(|d| Bytes::from(d.clone()));
     let slot = &mut p.correlation_data;
     merge.once(slot, data, "--correlation-data", "the correlation data")?;
-    let (slot, value) = (&mut p.topic_alias, cli.topic_alias);
+    let (slot, value) = (&mut p.topic_alias, cli.mqtt5.topic_alias);
     merge.once(slot, value, "--topic-alias", "the topic alias")?;
     if let Some(topic) = &p.response_topic {
         check_topic_name(topic).map_err(|e| Fail::usage(format!("response topic: {e}")))?;

@@ -5,6 +5,7 @@
 //! Errors print as `rpub: <message>` on one line. A closed output (`rsub ... | head -1`, see
 //! [`Fail::output_closed`]) is a normal way for a reader to say "enough": it exits 0 silently.
 
+use std::ffi::OsString;
 use std::fmt::Display;
 use std::future::Future;
 use std::pin::Pin;
@@ -20,6 +21,7 @@ use crate::generate::{GenerateKind, Manual};
 use crate::options::ConnectOptions;
 use crate::settings::file::options::OptionsFile;
 use crate::settings::file::{Config, FileFlags};
+use crate::settings::flags::without_rare;
 use crate::settings::origin::Provenance;
 use crate::settings::ConnectArgs;
 
@@ -90,29 +92,57 @@ pub fn command<T: Tool>() -> Command {
 /// and it is parsed again, so that each value is checked by its flag's own parser and the
 /// flags win.
 pub fn parse<T: Tool>(which: crate::tool::Tool) -> Result<T, Exit> {
-    let tool = which.name();
-    let _ = TOOL.set(tool.to_string());
+    let _ = TOOL.set(which.name().to_string());
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // Most command lines give everyday flags only, and no file adds to them: parsed first
+    // without the rare flags (`settings::flags::rare`), a one-shot publish builds less than
+    // half of the command. Whatever that parse cannot answer, the whole command parses
+    // again, and reports.
+    if let Some(cli) = without_rare(|| parse_everyday::<T>(which, &argv)) {
+        return Ok(cli);
+    }
+    parse_whole::<T>(which, &argv)
+}
+
+/// [`parse`] without the rare flags: `None` when the command line does not parse so (a rare
+/// flag, or a mistake the whole command will name), asks for `--help`, `--version` or
+/// `--generate`, or a file gives settings. Prints nothing.
+fn parse_everyday<T: Tool>(which: crate::tool::Tool, argv: &[OsString]) -> Option<T> {
     let mut cmd = T::command();
-    let mut matches = match cmd.try_get_matches_from_mut(&argv) {
+    let mut matches = cmd.try_get_matches_from_mut(argv).ok()?;
+    if matches.get_one::<GenerateKind>("generate").is_some() {
+        return None;
+    }
+    let mut cli = take::<T>(&cmd, &mut matches).ok()?;
+    let first = cli.connect_args();
+    let file = Config::load(&cmd, first).ok()?;
+    let options = OptionsFile::load(&cmd, first, which.mosquitto_name()).ok()?;
+    if !file.values.is_empty() || !options.values.is_empty() {
+        return None;
+    }
+    let flags = FileFlags::new(&file, &options, &cmd, first);
+    Some(finish(cli, &flags, cmd))
+}
+
+/// [`parse`] with every flag.
+fn parse_whole<T: Tool>(which: crate::tool::Tool, argv: &[OsString]) -> Result<T, Exit> {
+    let tool = which.name();
+    let mut cmd = T::command();
+    let mut matches = match cmd.try_get_matches_from_mut(argv) {
         Ok(matches) => matches,
         Err(err) if err.kind() == ErrorKind::DisplayHelp => {
-            let shown = command::<T>().try_get_matches_from(&argv).err();
+            let shown = command::<T>().try_get_matches_from(argv).err();
             return Err(clap_error(tool, shown.unwrap_or(err), ""));
         }
-        Err(err) => return Err(parse_error(tool, err, &cmd, &argv, "")),
+        Err(err) => return Err(parse_error(tool, err, &cmd, argv, "")),
     };
     if let Some(kind) = matches.get_one::<GenerateKind>("generate") {
         return Err(generate::<T>(tool, *kind, &cmd, &matches));
     }
-    // One parse of the whole command line; a second only when the config file gives values
-    // (a one-shot publish pays for clap's work once). The values are taken out of the
-    // matches, not copied: where each came from is read first.
-    let provenance = Provenance::from_matches(&cmd, &matches);
-    let mut cli = T::from_arg_matches_mut(&mut matches)
-        .map_err(|err| clap_error(tool, err.format(&mut cmd), ""))?;
+    // One parse of the whole command line; a second only when the config file gives values.
+    let mut cli =
+        take::<T>(&cmd, &mut matches).map_err(|err| clap_error(tool, err.format(&mut cmd), ""))?;
     let first = cli.connect_args();
-    first.provenance = provenance;
     set_quiet(first.diagnostics.quiet);
     let refuse = |fail: Fail| {
         warn(tool, &fail.message);
@@ -121,25 +151,37 @@ pub fn parse<T: Tool>(which: crate::tool::Tool) -> Result<T, Exit> {
     let file = Config::load(&cmd, first).map_err(refuse)?;
     let options = OptionsFile::load(&cmd, first, which.mosquitto_name()).map_err(refuse)?;
     let flags = FileFlags::new(&file, &options, &cmd, first);
-    if let Some(line) = flags.command_line(&argv) {
+    if let Some(line) = flags.command_line(argv) {
         // The command line alone parsed: what is wrong now comes of the files' settings too,
         // so the error names them (a flag the file gives may require one nobody gave).
         let blame = flags.blame();
         let mut matches = cmd
             .try_get_matches_from_mut(&line)
             .map_err(|err| parse_error(tool, err, &cmd, &line, &blame))?;
-        let provenance = Provenance::from_matches(&cmd, &matches);
-        cli = T::from_arg_matches_mut(&mut matches)
+        cli = take::<T>(&cmd, &mut matches)
             .map_err(|err| clap_error(tool, err.format(&mut cmd), &blame))?;
-        cli.connect_args().provenance = provenance;
     }
+    Ok(finish(cli, &flags, cmd))
+}
+
+/// The tool's flags out of `matches`, with where each value came from. The values are taken
+/// out of the matches, not copied: where each came from is read first.
+fn take<T: Tool>(cmd: &Command, matches: &mut ArgMatches) -> Result<T, clap::Error> {
+    let provenance = Provenance::from_matches(cmd, matches);
+    let mut cli = T::from_arg_matches_mut(matches)?;
+    cli.connect_args().provenance = provenance;
+    Ok(cli)
+}
+
+/// The parse's result, with what the files gave noted.
+fn finish<T: Tool>(mut cli: T, flags: &FileFlags, cmd: Command) -> T {
     let args = cli.connect_args();
     flags.note(&mut args.provenance);
     set_quiet(args.diagnostics.quiet);
-    // The command is needed until exit (never again, though): freeing its hundred flags one
-    // by one would cost a one-shot publish about a twentieth of its instructions.
+    // The command is needed until exit (never again, though): freeing its flags one by one
+    // would cost a one-shot publish about a twentieth of its instructions.
     std::mem::forget(cmd);
-    Ok(cli)
+    cli
 }
 
 /// `--generate KIND`: the completion script or man page on stdout. It takes no other flag

@@ -235,9 +235,9 @@ fn another_broker_on_the_command_line_keeps_the_files_broker_out() {
     let text = "[default]\nhost = \"h\"\nport = 1884\nproxy = \"http://p:1\"\ncafile = \"/ca\"\ncert = \"/c\"\nkey = \"/k\"\n";
     let args = with_file(&["--unix", "/s"], text, None);
     assert_eq!((args.broker.host, args.broker.port), (None, None));
-    assert_eq!((args.tls.proxy, args.tls.cafile), (None, None));
+    assert_eq!((&args.tls.proxy, &args.tls.cafile), (&None, &None));
     let args = with_file(&["-L", "mqtt://b"], text, None);
-    assert_eq!((args.broker.host, args.tls.cafile), (None, None));
+    assert_eq!((&args.broker.host, &args.tls.cafile), (&None, &None));
     assert!(args.tls.proxy.is_some());
     // mqtts:// asks for TLS: the file's TLS files still serve.
     let args = with_file(&["-L", "mqtts://b"], text, None);

@@ -22,6 +22,7 @@ pub mod config;
 pub mod connection;
 pub mod diagnostics;
 pub mod mqtt5;
+pub mod rare;
 pub mod reconnect;
 pub mod socket;
 pub mod tls;
@@ -38,6 +39,7 @@ pub use config::ConfigArgs;
 pub use connection::{ConnectionArgs, ProtocolArg};
 pub use diagnostics::DiagnosticsArgs;
 pub use mqtt5::Mqtt5Args;
+pub use rare::{without_rare, Rare};
 pub use reconnect::ReconnectArgs;
 pub use socket::SocketArgs;
 pub use tls::{TlsArgs, TlsVersionArg};
@@ -48,7 +50,8 @@ pub use will::WillArgs;
 /// membership is the whole declaration of a config-file key.
 pub const IN_FILE: &str = "in-config-file";
 
-/// Everything about reaching and talking to the broker, identical in rpub and rsub.
+/// Everything about reaching and talking to the broker, identical in rpub and rsub. The groups
+/// a plain run never gives are [`Rare`]: left out of the first parse (`rare.rs`).
 #[derive(Debug, Clone, Args)]
 #[group(skip)]
 #[command(group(ArgGroup::new(IN_FILE).multiple(true)))]
@@ -60,17 +63,17 @@ pub struct ConnectArgs {
     #[command(flatten)]
     pub connection: ConnectionArgs,
     #[command(flatten)]
-    pub tls: TlsArgs,
+    pub tls: Rare<TlsArgs>,
     #[command(flatten)]
-    pub tls_openssl: TlsOpensslArgs,
+    pub tls_openssl: Rare<TlsOpensslArgs>,
     #[command(flatten)]
-    pub socket: SocketArgs,
+    pub socket: Rare<SocketArgs>,
     #[command(flatten)]
-    pub will: WillArgs,
+    pub will: Rare<WillArgs>,
     #[command(flatten)]
-    pub mqtt5: Mqtt5Args,
+    pub mqtt5: Rare<Mqtt5Args>,
     #[command(flatten)]
-    pub reconnect: ReconnectArgs,
+    pub reconnect: Rare<ReconnectArgs>,
     #[command(flatten)]
     pub diagnostics: DiagnosticsArgs,
     #[command(flatten)]

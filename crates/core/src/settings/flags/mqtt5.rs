@@ -10,7 +10,7 @@ use crate::properties::{parse_payload_format, parse_user_property};
 /// The help heading of the MQTT 5 flags, the tools' own included.
 pub const HEADING: &str = "MQTT 5 (with -V mqttv5)";
 
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 #[group(skip)]
 pub struct Mqtt5Args {
     /// Keep the session this long after disconnecting: seconds, a duration, or inf [default: 0; inf with -c]

@@ -3,7 +3,7 @@
 
 use clap::Args;
 
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 #[group(skip)]
 pub struct ReconnectArgs {
     /// Exit when the connection drops instead of reconnecting

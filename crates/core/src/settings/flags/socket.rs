@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::IN_FILE;
 
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 #[group(skip)]
 pub struct SocketArgs {
     /// Bind the outgoing socket (to the broker, or to the proxy) to this local IP address

@@ -22,7 +22,7 @@ pub enum TlsVersionArg {
 /// `--tls-version`'s value parser.
 pub const TLS_VERSION: Choice<TlsVersionArg> = Choice::new("TLS version");
 
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 #[group(skip)]
 pub struct TlsArgs {
     /// Trust the CA certificates in FILE (PEM); turns TLS on

@@ -9,7 +9,7 @@ use crate::exit::Fail;
 /// The help heading of these flags.
 const HEADING: &str = "TLS and transport";
 
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 #[group(skip)]
 pub struct TlsOpensslArgs {
     /// Not supported: keys are read as PEM files only

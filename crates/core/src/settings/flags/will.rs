@@ -6,7 +6,7 @@ use clap::Args;
 
 use crate::qos::Qos;
 
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 #[group(skip)]
 pub struct WillArgs {
     /// Topic of the will message the broker publishes if this client vanishes
