@@ -181,6 +181,14 @@ fn header(settings: &Settings, load: (&str, &str)) -> String {
         load.0,
         load.1
     );
+    // So that a part of the benchmark is never taken for the whole of it.
+    if !settings.only.is_empty() {
+        let _ = writeln!(
+            r,
+            "not a full run: only the cases BENCH_CASES={} names",
+            settings.only.join(",")
+        );
+    }
     if let Some(dir) = std::env::var_os("BENCH_BIN_DIR") {
         let _ = writeln!(r, "ours: rpub and rsub from {}", Path::new(&dir).display());
     }
