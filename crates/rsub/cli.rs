@@ -4,13 +4,14 @@
 
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::{Args, Parser, ValueEnum};
 
 use rpubsub_core::cli;
 use rpubsub_core::duration::parse_timeout;
 use rpubsub_core::generate::HelpArgs;
 use rpubsub_core::properties::MAX_SUBSCRIPTION_ID;
 use rpubsub_core::qos::{parse_qos, Qos};
+use rpubsub_core::settings::flags::Rare;
 use rpubsub_core::settings::ConnectArgs;
 
 use crate::random_filter::{parse_percent, RandomFilter};
@@ -140,6 +141,20 @@ pub struct Cli {
     #[arg(long, help_heading = "Output")]
     pub stats: bool,
 
+    #[command(flatten)]
+    pub stamped: Rare<StampedArgs>,
+
+    #[command(flatten)]
+    pub mqtt5: Rare<SubscribeMqtt5Args>,
+
+    #[command(flatten, next_help_heading = "Connection")]
+    pub connect: ConnectArgs,
+}
+
+/// What rsub checks of stamped messages (rpub --stamp).
+#[derive(Debug, Default, Args)]
+#[group(skip)]
+pub struct StampedArgs {
     /// Check the numbers of stamped messages (rpub --stamp) per publisher and topic: a line on stderr for each gap, duplicate or reordering, a summary on exit (--json: as JSON); exit 8 if any were missing
     #[arg(long, help_heading = "Stamped messages (rpub --stamp)")]
     pub check_seq: bool,
@@ -147,7 +162,12 @@ pub struct Cli {
     /// Latency of stamped messages (rpub --stamp): p50, p90, p99, p99.9 and max on stderr. One host: exact; across hosts: clock offset + latency (keep the clocks on NTP)
     #[arg(long, help_heading = "Stamped messages (rpub --stamp)")]
     pub latency: bool,
+}
 
+/// The MQTT 5 options of the subscriptions.
+#[derive(Debug, Default, Args)]
+#[group(skip)]
+pub struct SubscribeMqtt5Args {
     /// Do not receive the messages this client publishes itself (the clears of --remove-retained)
     #[arg(long, help_heading = "MQTT 5 (with -V mqttv5)")]
     pub no_local: bool,
@@ -166,9 +186,6 @@ pub struct Cli {
           value_parser = clap::value_parser!(u32).range(1..=MAX_SUBSCRIPTION_ID as i64),
           help_heading = "MQTT 5 (with -V mqttv5)")]
     pub subscription_id: Option<u32>,
-
-    #[command(flatten, next_help_heading = "Connection")]
-    pub connect: ConnectArgs,
 }
 
 /// `--color`.
@@ -196,9 +213,58 @@ impl cli::Tool for Cli {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+    use rpubsub_core::settings::flags::rare::check;
+    use rpubsub_core::settings::flags::without_rare;
 
     #[test]
     fn verify() {
         Cli::command().debug_assert();
+        without_rare(|| Cli::command().debug_assert());
+    }
+
+    #[test]
+    fn the_rare_groups_keep_the_rules() {
+        let line = ["rsub", "-t", "x"];
+        check::<Cli, StampedArgs>(&line, |c| &c.stamped).unwrap();
+        check::<Cli, SubscribeMqtt5Args>(&line, |c| &c.mqtt5).unwrap();
+    }
+
+    /// What each line parses into, with every flag and without the rare ones (`None`: it
+    /// does not parse without them).
+    fn both_ways(line: &[&str]) -> (String, Option<String>) {
+        let whole = Cli::try_parse_from(line).unwrap();
+        let everyday = without_rare(|| Cli::try_parse_from(line)).ok();
+        (format!("{whole:?}"), everyday.map(|cli| format!("{cli:?}")))
+    }
+
+    #[test]
+    fn everyday_lines_parse_the_same_without_the_rare_flags() {
+        for line in [
+            &["rsub", "-t", "#", "-v"][..],
+            &[
+                "rsub", "-h", "broker", "-t", "a/+", "-t", "b", "-C", "3", "-W", "5", "-q", "1",
+            ],
+            &[
+                "rsub", "-t", "x", "-F", "%t %p", "-R", "-N", "-u", "me", "-i", "id", "-c",
+            ],
+            &[
+                "rsub", "-t", "x", "--json", "--expect", "ok", "--stats", "-V", "5", "-d",
+            ],
+        ] {
+            let (whole, everyday) = both_ways(line);
+            assert_eq!(everyday.as_ref(), Some(&whole), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn a_rare_flag_needs_the_whole_command() {
+        for line in [
+            &["rsub", "-t", "x", "--check-seq"][..],
+            &["rsub", "-t", "x", "-V", "5", "--no-local"],
+            &["rsub", "-t", "x", "--cafile", "ca.pem"],
+        ] {
+            let (whole, everyday) = both_ways(line);
+            assert_eq!(everyday, None, "{line:?} parsed as {whole}");
+        }
     }
 }

@@ -75,7 +75,7 @@ impl Plan {
         };
         let live = progress::wanted(cli.connect.diagnostics.quiet, cli.connect.diagnostics.debug);
         let json = cli.json || cli.pretty;
-        let stamps = Stamps::new(cli.check_seq, cli.latency, json, live)?;
+        let stamps = Stamps::new(cli.stamped.check_seq, cli.stamped.latency, json, live)?;
         let until = ExitConditions {
             count: cli.count.or(expect.as_ref().map(|_| 1)),
             timeout: cli.timeout,
@@ -176,15 +176,15 @@ fn use_color(when: ColorWhen) -> bool {
 /// flag, on an MQTT 3.1.1 session.
 fn subscribe_options(cli: &Cli, opts: &ConnectOptions) -> Result<SubscribeOptions, Fail> {
     let merge = Mqtt5Merge::new(opts.protocol);
-    merge.flag(cli.no_local, "--no-local")?;
-    merge.flag(cli.retain_as_published, "--retain-as-published")?;
-    merge.flag(cli.retain_handling.is_some(), "--retain-handling")?;
+    merge.flag(cli.mqtt5.no_local, "--no-local")?;
+    merge.flag(cli.mqtt5.retain_as_published, "--retain-as-published")?;
+    merge.flag(cli.mqtt5.retain_handling.is_some(), "--retain-handling")?;
     let mut options = opts.mqtt5.subscribe.clone();
-    let (slot, id) = (&mut options.subscription_id, cli.subscription_id);
+    let (slot, id) = (&mut options.subscription_id, cli.mqtt5.subscription_id);
     merge.once(slot, id, "--subscription-id", "the subscription id")?;
-    options.no_local = cli.no_local;
-    options.retain_as_published = cli.retain_as_published;
-    options.retain_handling = cli.retain_handling.unwrap_or(0);
+    options.no_local = cli.mqtt5.no_local;
+    options.retain_as_published = cli.mqtt5.retain_as_published;
+    options.retain_handling = cli.mqtt5.retain_handling.unwrap_or(0);
     Ok(options)
 }
 
