@@ -29,7 +29,11 @@
 //!    help line) and its `#[arg(...)]` (names, `value_name`, value parser, `env`, help
 //!    heading). With `group = IN_FILE` it is a config-file key too, under its long name: the
 //!    file's value goes through the same value parser, a path (`PathBuf`) is relative to the
-//!    file, a `bool` takes `true`/`false`, a `Secret` never shows in a message.
+//!    file, a `bool` takes `true`/`false`, a `Secret` never shows in a message. The groups
+//!    a plain run never gives (TLS, socket, will, MQTT 5, reconnect) are `Rare` in
+//!    [`ConnectArgs`] and left out of the first parse (`flags/rare.rs`): a flag there must
+//!    not read an environment variable, its group's `Default` must be clap's default, and a
+//!    flag of an everyday group must not refer to it (the tests and clap's checks say so).
 //! 2. Use it: read `args.<group>.<field>` in the `resolve/` stage it belongs to
 //!    (`setting!(args.<group>.<field>)` when where it came from matters) and put the result
 //!    into `ConnectOptions` for the session.

@@ -7,7 +7,7 @@
 //! command while [`without_rare`] runs, and reads as its defaults; `cli::parse` parses the
 //! command line that way first, and again with every flag whenever that first parse is not
 //! the whole answer: an unknown flag (a rare one, or a mistake the whole command reports),
-//! `--help`, `--generate`, settings from a file.
+//! `--help`, `--version`, `--generate`, settings from a file.
 //!
 //! That the first parse, when it succeeds, gives what the whole command would give rests on
 //! three rules; [`check`] tests the first two for each group, and clap's own checks of a
@@ -17,6 +17,9 @@
 //! - no rare flag reads an environment variable (the first parse would not see it);
 //! - no everyday flag refers to a rare one (`requires`, `conflicts_with`, groups), since
 //!   clap would not find it; rare flags may refer to everyday ones.
+//!
+//! It also rests on clap matching a long flag only whole: with `infer_long_args`, a prefix
+//! unique among the everyday flags could name a rare one too.
 
 use std::cell::Cell;
 use std::fmt;
