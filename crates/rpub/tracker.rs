@@ -147,19 +147,23 @@ impl Tracker {
     /// messages were not done.
     pub fn handle(&mut self, event: Event) -> Result<(), Fail> {
         match event {
-            Event::Sent { seq, pkid } => {
+            Event::Sent { .. } => {
                 self.written += 1;
-                if pkid != 0 && self.totals.is_some() {
+                if self.totals.is_some() {
                     self.show_progress();
                 }
-                if pkid == 0 {
-                    self.written_qos0 += 1;
-                    self.show_progress();
-                    // The map is filled only with -v; skip the lookup on the hot path otherwise.
-                    if let Some((topic, _)) =
-                        self.verbose.then(|| self.topics.remove(&seq)).flatten()
-                    {
-                        self.report(seq, &topic, "sent")?;
+            }
+            Event::SentQos0 { seqs } => {
+                let count = seqs.end - seqs.start;
+                self.written += count;
+                self.written_qos0 += count;
+                self.show_progress();
+                // The map is filled only with -v; skip the lookups on the hot path otherwise.
+                if self.verbose {
+                    for seq in seqs {
+                        if let Some((topic, _)) = self.topics.remove(&seq) {
+                            self.report(seq, &topic, "sent")?;
+                        }
                     }
                 }
             }

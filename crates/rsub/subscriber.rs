@@ -151,6 +151,7 @@ impl Subscriber {
             Event::Lost(fail) => return Err(fail),
             Event::Closed
             | Event::Sent { .. }
+            | Event::SentQos0 { .. }
             | Event::Acked { .. }
             | Event::Disconnected
             | Event::Reconnected { .. } => return Ok(None),

@@ -68,9 +68,14 @@ const REQUEST_CAPACITY: usize = 512;
 /// What happened on the connection, apart from received messages.
 #[derive(Debug)]
 pub enum Event {
-    /// A PUBLISH was written to the connection (packet id 0 for QoS 0). `seq` is the number
-    /// [`Session::publish`] returned; a publish sent again after a reconnect is reported again.
+    /// A QoS 1 or 2 PUBLISH was written to the connection under packet id `pkid`. `seq` is
+    /// the number [`Session::publish`] returned; a publish sent again after a reconnect is
+    /// reported again.
     Sent { pkid: u16, seq: u64 },
+    /// QoS 0 PUBLISHes were written: those numbered `seqs`. A run of them is reported at
+    /// once, before any other event and before the pump waits, so the order of events is
+    /// the order of the writes.
+    SentQos0 { seqs: std::ops::Range<u64> },
     /// A QoS 1 or 2 PUBLISH is finished: PUBACK, PUBCOMP, or a failing PUBREC (MQTT 5),
     /// for the packet id it is in flight under (an acknowledgement of anything else finishes
     /// nothing: see the outbox). `failure` holds the reason when the broker refused it.
@@ -222,7 +227,7 @@ impl Session {
     }
 
     /// Queue a PUBLISH; waits while the request queue is full. Returns the publish's sequence
-    /// number: [`Event::Sent`] and [`Event::Acked`] carry it when it went out and when it
+    /// number: [`Event::Sent`] (or [`Event::SentQos0`]) and [`Event::Acked`] carry it when it went out and when it
     /// was acknowledged.
     pub async fn publish(
         &self,
