@@ -309,6 +309,8 @@ impl EventLoop {
                 if let Some(outgoing) = self.state.handle_outgoing_packet(Request::PingReq(PingReq))? {
                     network.write(outgoing).await?;
                 }
+                // rpubsub: see `MqttState::wrote`.
+                self.state.wrote();
                 match time::timeout(network_timeout, network.flush()).await {
                     Ok(inner) => inner?,
                     Err(_)=> return Err(ConnectionError::FlushTimeout),
@@ -402,6 +404,8 @@ async fn write_waiting(
             network.write(outgoing).await?;
         }
     }
+    // rpubsub: the clock read once for the batch (`MqttState::wrote`).
+    state.wrote();
     Ok(())
 }
 

@@ -256,12 +256,21 @@ impl Session {
             retain,
             properties: properties.filter(|p| !p.is_empty()),
         };
-        match self.try_hand_over(publish.clone())? {
-            Some(seq) => Ok(seq),
+        match self.try_hand_over(publish)? {
+            Ok(seq) => Ok(seq),
             // Boxed: the wait's future (either protocol's, for every kind of request) is
             // large, and a bulk publish builds and moves one future of this function per
             // message. Most find room at once and never build the wait.
-            None => Box::pin(self.hand_over(publish)).await,
+            Err(payload) => {
+                let publish = Publish {
+                    topic,
+                    payload,
+                    qos,
+                    retain,
+                    properties: properties.filter(|p| !p.is_empty()),
+                };
+                Box::pin(self.hand_over(publish)).await
+            }
         }
     }
 
@@ -288,30 +297,34 @@ impl Session {
         qos: Qos,
         retain: bool,
     ) -> Result<Option<u64>, Fail> {
-        self.try_hand_over(Publish {
+        let publish = Publish {
             topic,
             payload,
             qos,
             retain,
             properties: None,
-        })
+        };
+        Ok(self.try_hand_over(publish)?.ok())
     }
 
-    /// Queue `publish` if the request queue has room: its sequence number, or `None`.
-    fn try_hand_over(&self, publish: Publish<'_>) -> Result<Option<u64>, Fail> {
+    /// Queue `publish` if the request queue has room: `Ok` with its sequence number, or, when
+    /// the queue is full, `Err` with the payload given back (nothing was queued).
+    fn try_hand_over(&self, publish: Publish<'_>) -> Result<Result<u64, Bytes>, Fail> {
         self.client
             .needs_mqtt5(publish.properties.is_some(), "MQTT 5 properties")?;
         // The entry goes first: the pump may write the request before this returns.
         let seq = self.shared.outbox.queue(&publish);
-        let result = self.client.try_publish(publish);
-        if result.is_err() {
-            self.shared.outbox.refused();
-        }
-        match result {
-            Ok(()) => Ok(Some(seq)),
-            // rumqttc says "full" also when the event loop is gone: the pump knows which.
-            Err(Refused::Full) if !self.pump.is_finished() => Ok(None),
-            Err(_) => Err(self.lost_error()),
+        match self.client.try_publish(publish) {
+            Ok(()) => Ok(Ok(seq)),
+            Err(refused) => {
+                self.shared.outbox.refused();
+                match refused {
+                    // rumqttc says "full" also when the event loop is gone: the pump knows
+                    // which.
+                    Refused::Full(payload) if !self.pump.is_finished() => Ok(Err(payload)),
+                    _ => Err(self.lost_error()),
+                }
+            }
         }
     }
 

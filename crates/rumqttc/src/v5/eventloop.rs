@@ -286,6 +286,8 @@ impl EventLoop {
                             network.write(outgoing).await?;
                         }
                     }
+                    // rpubsub: the clock read once for the batch (`MqttState::wrote`).
+                    self.state.wrote();
                     network.flush().await?;
                     Ok(self.state.events.pop_front().unwrap())
                 }
@@ -307,6 +309,8 @@ impl EventLoop {
                 if let Some(outgoing) = self.state.handle_outgoing_packet(Request::PingReq)? {
                     network.write(outgoing).await?;
                 }
+                // rpubsub: see `MqttState::wrote`.
+                self.state.wrote();
                 network.flush().await?;
                 Ok(self.state.events.pop_front().unwrap())
             }

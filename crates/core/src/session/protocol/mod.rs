@@ -118,22 +118,13 @@ pub struct Publish<'a> {
 }
 
 /// Why [`Wire::try_publish`] queued nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refused {
-    Full,
+    /// The queue is full (or, as rumqttc says it too, the event loop is gone: the session
+    /// asks the pump which). The payload comes back, to be queued by waiting for room: a
+    /// copy kept just in case cost two atomic operations per message.
+    Full(Bytes),
     Gone,
-}
-
-impl Refused {
-    /// rumqttc says "full" when the queue is full (and also when the event loop is gone: the
-    /// session asks the pump which).
-    fn full(full: bool) -> Refused {
-        if full {
-            Refused::Full
-        } else {
-            Refused::Gone
-        }
-    }
 }
 
 /// A request rumqttc left in its pending list after a failure, as recovery sees it.

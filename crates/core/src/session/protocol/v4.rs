@@ -94,7 +94,17 @@ impl Wire for V4 {
     fn try_publish(client: &AsyncClient, p: Publish<'_>) -> Result<(), Refused> {
         client
             .try_publish_bytes(p.topic, qos(p.qos), p.retain, p.payload)
-            .map_err(|e| Refused::full(matches!(e, ClientError::TryRequest(_))))
+            .map_err(refused)
+    }
+}
+
+/// Why rumqttc queued no PUBLISH: full (the payload handed back), or gone.
+fn refused(e: ClientError) -> Refused {
+    match e {
+        ClientError::TryRequest(rumqttc::Request::Publish(publish)) => {
+            Refused::Full(publish.payload)
+        }
+        _ => Refused::Gone,
     }
 }
 

@@ -151,7 +151,17 @@ impl Wire for V5 {
             ),
             None => client.try_publish(p.topic, qos(p.qos), p.retain, p.payload),
         };
-        sent.map_err(|e| Refused::full(matches!(e, ClientError::TryRequest(_))))
+        sent.map_err(refused)
+    }
+}
+
+/// Why rumqttc queued no PUBLISH: full (the payload handed back), or gone.
+fn refused(e: ClientError) -> Refused {
+    match e {
+        ClientError::TryRequest(rumqttc::v5::Request::Publish(publish)) => {
+            Refused::Full(publish.payload)
+        }
+        _ => Refused::Gone,
     }
 }
 
