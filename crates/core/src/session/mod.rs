@@ -261,16 +261,7 @@ impl Session {
             // Boxed: the wait's future (either protocol's, for every kind of request) is
             // large, and a bulk publish builds and moves one future of this function per
             // message. Most find room at once and never build the wait.
-            Err(payload) => {
-                let publish = Publish {
-                    topic,
-                    payload,
-                    qos,
-                    retain,
-                    properties: properties.filter(|p| !p.is_empty()),
-                };
-                Box::pin(self.hand_over(publish)).await
-            }
+            Err(publish) => Box::pin(self.hand_over(publish)).await,
         }
     }
 
@@ -308,12 +299,19 @@ impl Session {
     }
 
     /// Queue `publish` if the request queue has room: `Ok` with its sequence number, or, when
-    /// the queue is full, `Err` with the payload given back (nothing was queued).
-    fn try_hand_over(&self, publish: Publish<'_>) -> Result<Result<u64, Bytes>, Fail> {
+    /// the queue is full, `Err` with the publish given back (nothing was queued).
+    fn try_hand_over<'a>(&self, publish: Publish<'a>) -> Result<Result<u64, Publish<'a>>, Fail> {
         self.client
             .needs_mqtt5(publish.properties.is_some(), "MQTT 5 properties")?;
         // The entry goes first: the pump may write the request before this returns.
         let seq = self.shared.outbox.queue(&publish);
+        let Publish {
+            topic,
+            qos,
+            retain,
+            properties,
+            ..
+        } = publish;
         match self.client.try_publish(publish) {
             Ok(()) => Ok(Ok(seq)),
             Err(refused) => {
@@ -321,7 +319,13 @@ impl Session {
                 match refused {
                     // rumqttc says "full" also when the event loop is gone: the pump knows
                     // which.
-                    Refused::Full(payload) if !self.pump.is_finished() => Ok(Err(payload)),
+                    Refused::Full(payload) if !self.pump.is_finished() => Ok(Err(Publish {
+                        topic,
+                        payload,
+                        qos,
+                        retain,
+                        properties,
+                    })),
                     _ => Err(self.lost_error()),
                 }
             }
