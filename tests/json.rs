@@ -331,30 +331,46 @@ fn capture_then_replay_on_another_broker_is_byte_exact_with_timing() {
 #[test]
 fn speed_scales_the_replay() {
     let (b, t) = broker_and_topic!();
-    // Three messages captured 2 s apart: 4 s in all, 0.4 s at --speed 10.
-    let input: String = (0..3)
-        .map(|i| {
-            format!(
-                "{{\"received\":\"2024-01-01T00:00:0{}.000000000Z\",\"topic\":\"{t}\",\"payload\":\"m{i}\"}}\n",
-                2 * i
-            )
-        })
-        .collect();
+    // Three messages captured 10 s apart, replayed at --speed 50: gaps of 0.2 s. The gaps
+    // are read from the subscriber's own receive stamps, and only told apart from the two
+    // wrong answers (no waiting at all, or the unscaled 10 s), so a loaded machine that
+    // sleeps a little long cannot fail it.
+    let input = |seconds: u32| -> String {
+        (0..3)
+            .map(|i| {
+                format!(
+                    "{{\"received\":\"2024-01-01T{:02}:{:02}:{:02}.000000000Z\",\"topic\":\"{t}\",\"payload\":\"m{i}\"}}\n",
+                    i * seconds / 3600,
+                    i * seconds / 60 % 60,
+                    i * seconds % 60
+                )
+            })
+            .collect()
+    };
+    let sub = rsub(&b).args(["--json", "-t", &t, "-C", "3"]).subscribed();
+    rpub(&b)
+        .args(["--stdin-json", "--replay-timing", "--speed", "50"])
+        .run_stdin(input(10))
+        .code(0);
+    let got = sub.finish(LONG);
+    got.code(0);
+    let stamps: Vec<i64> = lines(&got).iter().map(received_ns).collect();
+    for pair in stamps.windows(2) {
+        let gap_ms = (pair[1] - pair[0]) / 1_000_000;
+        if !(150..5_000).contains(&gap_ms) {
+            got.fail(&format!(
+                "a gap of {gap_ms} ms, expected about 200 at --speed 50"
+            ));
+        }
+    }
+    // Without --replay-timing there is no waiting at all: messages captured an hour apart
+    // all go out, and rpub ends (an hour of waiting would run into the harness's limit).
     let sub = rsub(&b).args(["-t", &t, "-C", "3"]).subscribed();
-    let out = rpub(&b)
-        .args(["--stdin-json", "--replay-timing", "--speed", "10"])
-        .run_stdin(input.clone());
-    out.code(0);
-    if out.elapsed < Duration::from_millis(380) || out.elapsed > Duration::from_millis(2500) {
-        out.fail("expected about 0.4 s at --speed 10");
-    }
+    rpub(&b)
+        .args(["--stdin-json"])
+        .run_stdin(input(1800))
+        .code(0);
     sub.finish(SHORT).code(0).stdout("m0\nm1\nm2\n");
-    // Without --replay-timing there is no waiting at all.
-    let out = rpub(&b).args(["--stdin-json"]).run_stdin(input);
-    out.code(0);
-    if out.elapsed > Duration::from_millis(1500) {
-        out.fail("expected no waiting without --replay-timing");
-    }
 }
 
 #[test]
