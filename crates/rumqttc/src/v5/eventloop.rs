@@ -267,27 +267,15 @@ impl EventLoop {
                     }
                     // rpubsub: write the requests already waiting too, then flush once: one
                     // write(2) per batch instead of one per packet (upstream issue #810).
-                    for _ in 1..MAX_REQUEST_BATCH {
-                        if self.state.inflight >= self.state.max_outgoing_inflight
-                            || self.state.collision.is_some()
-                        {
-                            break;
-                        }
-                        let request = if !self.pending.is_empty() {
-                            if !self.options.pending_throttle.is_zero() {
-                                break;
-                            }
-                            self.pending.pop_front()
-                        } else {
-                            self.requests_rx.try_recv().ok()
-                        };
-                        let Some(request) = request else { break };
-                        if let Some(outgoing) = self.state.handle_outgoing_packet(request)? {
-                            network.write(outgoing).await?;
-                        }
-                    }
-                    // rpubsub: the clock read once for the batch (`MqttState::wrote`).
-                    self.state.wrote();
+                    write_waiting(
+                        &mut self.state,
+                        &mut self.pending,
+                        &self.requests_rx,
+                        &self.options,
+                        network,
+                        MAX_REQUEST_BATCH - 1,
+                    )
+                    .await?;
                     network.flush().await?;
                     Ok(self.state.events.pop_front().unwrap())
                 }
@@ -387,6 +375,40 @@ async fn tell(network: &mut Network, reason: DisconnectReasonCode) -> Result<(),
 /// This function (for convenience) includes internal delays for users to perform internal sleeps
 /// between re-connections so that cancel semantics can be used during this sleep
 // rpubsub: the CONNACK boxed, as a packet holds it (see `Packet`).
+/// rpubsub: up to `limit` requests that are already waiting (those pending from the last
+/// connection first), handed to the state and written without a flush, while the window has
+/// room and no collision holds requests back; as the MQTT 3.1.1 event loop's `write_waiting`,
+/// over this module's state, requests and options.
+async fn write_waiting(
+    state: &mut MqttState,
+    pending: &mut VecDeque<Request>,
+    requests_rx: &Receiver<Request>,
+    options: &MqttOptions,
+    network: &mut Network,
+    limit: usize,
+) -> Result<(), ConnectionError> {
+    for _ in 0..limit {
+        if state.inflight >= state.max_outgoing_inflight || state.collision.is_some() {
+            break;
+        }
+        let request = if !pending.is_empty() {
+            if !options.pending_throttle.is_zero() {
+                break;
+            }
+            pending.pop_front()
+        } else {
+            requests_rx.try_recv().ok()
+        };
+        let Some(request) = request else { break };
+        if let Some(outgoing) = state.handle_outgoing_packet(request)? {
+            network.write(outgoing).await?;
+        }
+    }
+    // rpubsub: the clock read once for the batch (`MqttState::wrote`).
+    state.wrote();
+    Ok(())
+}
+
 async fn connect(options: &mut MqttOptions) -> Result<(Network, Box<ConnAck>), ConnectionError> {
     // connect to the broker
     let mut network = network_connect(options).await?;
