@@ -830,6 +830,24 @@ mod rpubsub_tests {
         assert_eq!(payloads(&sent), ["old 1", "old 2", "new 1", "new 2"]);
     }
 
+    /// rpubsub: a batch taken from the channel keeps to the window: of five QoS 1 publishes
+    /// waiting, a window of 2 lets two out, and a PUBACK one more. (`write_waiting` stops at a
+    /// full window; were it not to, the state would hold the third back as a collision, so
+    /// this pins what the broker sees, not which of the two held it.)
+    #[tokio::test]
+    async fn a_batch_of_waiting_requests_stops_at_a_full_window() {
+        let (mut eventloop, mut broker) = connected(2);
+        for i in 1..=5 {
+            let request = publish(0, QoS::AtLeastOnce, &i.to_string());
+            eventloop.requests_tx.send(request).unwrap();
+        }
+        poll_until_idle(&mut eventloop).await;
+        assert_eq!(payloads(&received(&mut broker).await), ["1", "2"]);
+        broker.write_all(&[0x40, 0x02, 0x00, 1]).await.unwrap();
+        poll_until_idle(&mut eventloop).await;
+        assert_eq!(payloads(&received(&mut broker).await), ["3"]);
+    }
+
     #[tokio::test]
     async fn connack_comes_out_first_after_a_reconnect() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
