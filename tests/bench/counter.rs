@@ -3,7 +3,7 @@
 //! publishing before its subscriber listens.
 
 use std::io::Read;
-use std::process::{Child, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread;
@@ -15,8 +15,8 @@ use crate::util::{mosquitto_sub, Broker};
 /// the run counts as having lost the rest.
 const SETTLE: Duration = Duration::from_secs(3);
 
-/// The reference subscriber (mosquitto_sub) counting what arrives on a topic: the same
-/// counter for both publishers.
+/// A subscriber whose lines are counted as they arrive: mosquitto_sub, the same counter for
+/// both publishers, or either tool when its memory is followed through a long run.
 pub struct Counter {
     child: Child,
     lines: Arc<AtomicU64>,
@@ -25,13 +25,19 @@ pub struct Counter {
 impl Counter {
     /// Starts `mosquitto_sub -q QOS -t TOPIC` and waits until the broker has the subscription.
     pub fn start(b: &Broker, id: &str, qos: u8, topic: &str) -> Counter {
-        let log_start = b.log().len();
         let mut cmd = mosquitto_sub(b);
-        cmd.args(["-i", id, "-q", &qos.to_string(), "-t", topic])
-            .stdin(Stdio::null())
+        cmd.args(["-i", id, "-q", &qos.to_string(), "-t", topic]);
+        Counter::watch(b, &mut cmd, id, qos, topic)
+    }
+
+    /// Starts `cmd`, a subscriber with the id `id` to `topic` at `qos` printing a line per
+    /// message, counts its lines, and waits until the broker has the subscription.
+    pub fn watch(b: &Broker, cmd: &mut Command, id: &str, qos: u8, topic: &str) -> Counter {
+        let log_start = b.log().len();
+        cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
-        let mut child = cmd.spawn().expect("start mosquitto_sub");
+        let mut child = cmd.spawn().expect("start the counting subscriber");
         let mut stdout = child.stdout.take().expect("stdout pipe");
         let lines = Arc::new(AtomicU64::new(0));
         let counted = lines.clone();
@@ -47,6 +53,29 @@ impl Counter {
         });
         wait_subscribed(b, log_start, id, qos, topic);
         Counter { child, lines }
+    }
+
+    /// The subscriber's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits until `expected` lines arrived; false if `limit` passed first.
+    pub fn wait_for(&self, expected: u64, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        while self.lines.load(Ordering::Relaxed) < expected {
+            if Instant::now() > deadline {
+                return false;
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+        true
+    }
+
+    /// Ends the subscriber.
+    pub fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// After the publisher exited: waits until `expected` messages arrived, or none arrived

@@ -175,8 +175,16 @@ impl Running {
 /// `VmHWM` of a running process, KiB. A zombie's status has none: nothing to read once it
 /// has exited.
 fn vm_hwm(pid: libc::pid_t) -> Option<u64> {
+    status_kib(pid, "VmHWM")
+}
+
+/// A KiB figure of a running process's `/proc/PID/status` (`VmRSS`, `VmHWM`).
+pub fn status_kib(pid: libc::pid_t, field: &str) -> Option<u64> {
     let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| {
+        l.strip_prefix(field)
+            .is_some_and(|rest| rest.starts_with(':'))
+    })?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
 

@@ -5,16 +5,18 @@
 //! Counts follow `BENCH_COUNT` (default 100000): the payload cases send about 2 KiB per unit
 //! of it (200 x 1 MiB by default, at most a tenth of it in messages), the filter cases a tenth
 //! of it, the retained case 10,000 (or `BENCH_COUNT`, if less), the long run a tenth and ten
-//! times it, one round each (memory, not time, is what it shows).
+//! times it, one round each, and then one subscriber of each tool fed a tenth and then ten
+//! times it, its memory read after each (memory, not time, is what the long run shows).
 
 use std::fs;
 use std::process::Stdio;
 use std::time::Instant;
 
 use crate::cases::{counted, subscribed, Filters, Payload, PAYLOAD};
-use crate::counter::wait_subscribed;
+use crate::counter::{wait_subscribed, Counter};
 use crate::harness::{publisher, show_mib, subscriber, thousands, Bench, Case, Sample, Spec};
-use crate::measure::{measure, spawn};
+use crate::measure::{measure, spawn, status_kib};
+use crate::util::mosquitto_pub;
 
 const SIZES: [(usize, &str); 4] = [
     (16, "16 B"),
@@ -126,43 +128,109 @@ fn retained_run(b: &mut Bench, ours: bool, filter: &str, n: u64) -> Sample {
     sample
 }
 
-/// The same subscriber for a tenth and ten times `BENCH_COUNT` messages: its peak memory
-/// must not grow with the count.
+/// The subscriber for a tenth and ten times `BENCH_COUNT` messages, timed; then its memory,
+/// which must not grow with the count, read in one process of each tool ([`memory`]).
 fn long_run(bench: &mut Bench, cases: &mut Vec<Case>) {
     const GROUP: &str = "long run";
     let count = bench.settings.count;
-    let mut peaks = Vec::new();
-    for n in [(count / 10).max(1), count * 10] {
+    let (short, long) = ((count / 10).max(1), count * 10);
+    for n in [short, long] {
         let name = format!("long run: sub -v, {} messages", thousands(n));
         let mut spec = Spec::new(GROUP, name, Some(n)).subscriber();
         spec.rounds = Some(1);
         let payload = Payload::Text(PAYLOAD);
-        let case = bench.case(spec, |b, ours| {
+        cases.extend(bench.case(spec, |b, ours| {
             subscribed(b, ours, &Filters::one(), n, payload)
-        });
-        if let Some(case) = case {
-            peaks.push((n, peak(&case.theirs), peak(&case.ours)));
-            cases.push(case);
+        }));
+    }
+    if !bench.wants(GROUP, "long run: memory") {
+        return;
+    }
+    let [theirs, ours] = [false, true].map(|ours| memory(bench, ours, short, long));
+    bench.notes.push(format!(
+        "long run, one subscriber's memory, resident/peak, after {} and after {} messages: \
+         ours {} ({}), mosquitto {}",
+        thousands(short),
+        thousands(long),
+        ours.show(),
+        ours.verdict(),
+        theirs.show(),
+    ));
+}
+
+/// What a subscriber held after the short part of a long run and after all of it.
+struct Memory {
+    /// (VmRSS, VmHWM) in KiB, after `short` and after `long` messages; `None` if the run
+    /// failed (the reason instead).
+    readings: Result<[(u64, u64); 2], String>,
+}
+
+impl Memory {
+    fn show(&self) -> String {
+        match &self.readings {
+            Ok([(rss1, hwm1), (rss2, hwm2)]) => format!(
+                "{:.1}/{} and {:.1}/{}",
+                *rss1 as f64 / 1024.0,
+                show_mib(*hwm1),
+                *rss2 as f64 / 1024.0,
+                show_mib(*hwm2)
+            ),
+            Err(failure) => format!("FAILED: {failure}"),
         }
     }
-    if let [(short, theirs_short, ours_short), (long, theirs_long, ours_long)] = peaks[..] {
-        bench.notes.push(format!(
-            "long run, peak RSS after {} and {} messages: ours {} and {} ({}), mosquitto {} and {}",
-            thousands(short),
-            thousands(long),
-            show_mib(ours_short),
-            show_mib(ours_long),
-            if ours_long <= ours_short + ours_short / 20 {
-                "the same within 5%"
-            } else {
-                "GREW"
-            },
-            show_mib(theirs_short),
-            show_mib(theirs_long),
-        ));
+
+    /// Whether the resident memory after the whole run is that after its short part, to
+    /// within 5% (a page or two of the allocator's either way is not growth).
+    fn verdict(&self) -> &'static str {
+        match self.readings {
+            Ok([(short, _), (long, _)]) if long <= short + short / 20 => "the same within 5%",
+            Ok(_) => "GREW",
+            Err(_) => "not measured",
+        }
     }
 }
 
-fn peak(samples: &[Sample]) -> u64 {
-    samples.iter().map(|s| s.rss_kib).max().unwrap_or(0)
+/// One subscriber (`-v`, stdout counted) fed `short` messages, its memory read, then fed up
+/// to `long`, read again: the same process, so what grows with the count shows, and not one
+/// run's luck against another's.
+fn memory(b: &mut Bench, ours: bool, short: u64, long: u64) -> Memory {
+    let run = b.next_run();
+    let topic = format!("bench/{run}/long");
+    let id = format!("bench-long-{run}");
+    let mut cmd = subscriber(&b.broker, ours);
+    cmd.args(["-i", &id, "-v", "-t", &topic]);
+    let watched = Counter::watch(&b.broker, &mut cmd, &id, 0, &topic);
+    let readings = follow(b, &watched, &topic, [short, long]);
+    watched.stop();
+    Memory { readings }
+}
+
+/// Feeds `watched` on `topic` up to each of `counts` in turn, reading its memory at each.
+fn follow(
+    b: &Bench,
+    watched: &Counter,
+    topic: &str,
+    counts: [u64; 2],
+) -> Result<[(u64, u64); 2], String> {
+    let pid = watched.pid() as libc::pid_t;
+    let mut readings = [(0, 0); 2];
+    let mut fed = 0;
+    for (reading, until) in readings.iter_mut().zip(counts) {
+        let mut feed = mosquitto_pub(&b.broker);
+        feed.args(["-t", topic, "-q", "0", "-m", PAYLOAD])
+            .args(["--repeat", &(until - fed).to_string()]);
+        let usage = measure(&mut feed, Stdio::null(), b.broker.dir(), b.settings.limit());
+        if let Some(failure) = usage.failure() {
+            return Err(format!("feeding mosquitto_pub: {failure}"));
+        }
+        fed = until;
+        if !watched.wait_for(until, b.settings.limit()) {
+            return Err(format!("fewer than {until} messages arrived"));
+        }
+        *reading = match (status_kib(pid, "VmRSS"), status_kib(pid, "VmHWM")) {
+            (Some(rss), Some(hwm)) => (rss, hwm),
+            _ => return Err("its memory could not be read".into()),
+        };
+    }
+    Ok(readings)
 }
