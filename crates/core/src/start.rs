@@ -13,13 +13,14 @@ use crate::exit::Fail;
 use crate::options::ConnectOptions;
 use crate::properties::SubscribeOptions;
 use crate::qos::Qos;
+use crate::session::trace::Trace;
 use crate::session::{Publish, Session};
 use crate::stop::Stop;
 
 /// Connect unless a stop is asked for first: the session and the stop request to watch from
 /// then on, or `None` when Ctrl+C (or SIGTERM) came before CONNACK.
 pub async fn connect(opts: &ConnectOptions) -> Result<Option<(Session, Stop)>, Fail> {
-    unless_stopped(Session::connect(opts)).await
+    unless_stopped(opts, Session::connect(opts)).await
 }
 
 /// As [`connect`], with `first` handed over too ([`Session::connect_publishing`]): the
@@ -28,7 +29,7 @@ pub async fn connect_publishing(
     opts: &ConnectOptions,
     first: Publish<'_>,
 ) -> Result<Option<((Session, u64), Stop)>, Fail> {
-    unless_stopped(Session::connect_publishing(opts, first)).await
+    unless_stopped(opts, Session::connect_publishing(opts, first)).await
 }
 
 /// As [`connect`], subscribed to `filters` too ([`Session::connect_subscribing`]).
@@ -37,11 +38,12 @@ pub async fn connect_subscribing(
     filters: &[(String, Qos)],
     options: &SubscribeOptions,
 ) -> Result<Option<(Session, Stop)>, Fail> {
-    unless_stopped(Session::connect_subscribing(opts, filters, options)).await
+    unless_stopped(opts, Session::connect_subscribing(opts, filters, options)).await
 }
 
 /// The handlers in, then `connecting` unless a stop comes first.
 async fn unless_stopped<T>(
+    opts: &ConnectOptions,
     connecting: impl Future<Output = Result<T, Fail>>,
 ) -> Result<Option<(T, Stop)>, Fail> {
     let mut stop = Stop::install();
@@ -50,6 +52,13 @@ async fn unless_stopped<T>(
             stop.connected();
             Ok(Some((connected?, stop)))
         }
-        _ = stop.wait() => Ok(None),
+        _ = stop.wait() => {
+            // With -d, the trace's last line says why it ends there: the signal, not the
+            // broker (which may just be slow to answer CONNECT).
+            let signal = crate::stop::received().unwrap_or("a signal");
+            Trace::new(&opts.client_id, opts.debug)
+                .line(format_args!("stopped by {signal} while connecting"));
+            Ok(None)
+        }
     }
 }

@@ -56,7 +56,7 @@ mod pump;
 mod reconnect;
 mod recovery;
 mod subscribes;
-mod trace;
+pub(crate) mod trace;
 
 /// MQTT's own limit (a four-byte remaining length), instead of rumqttc's 10 KiB default.
 pub const MAX_PACKET_SIZE: usize = 268_435_455;
