@@ -762,9 +762,9 @@ mod rpubsub_tests {
     }
 
     /// rpubsub: a batch taken from the channel keeps to the window: of five QoS 1 publishes
-    /// waiting, a window of 2 lets two out, and a PUBACK one more. (`write_waiting` stops at a
-    /// full window; were it not to, the state would hold the third back as a collision, so
-    /// this pins what the broker sees, not which of the two held it.)
+    /// waiting, a window of 2 lets two out, and a PUBACK one more. The rest stay in the
+    /// channel, where the tool's queue bound counts them: taken from it at a full window, the
+    /// third would have been held back in the state as a collision instead.
     #[tokio::test]
     async fn a_batch_of_waiting_requests_stops_at_a_full_window() {
         let (mut eventloop, mut broker) = connected(2);
@@ -774,9 +774,12 @@ mod rpubsub_tests {
         }
         poll_until_idle(&mut eventloop).await;
         assert_eq!(payloads(&received(&mut broker).await), ["1", "2"]);
+        assert_eq!(eventloop.requests_rx.len(), 3, "taken from the channel at a full window");
+        assert!(eventloop.state.collision.is_none());
         broker.write_all(&[0x40, 0x02, 0x00, 1]).await.unwrap();
         poll_until_idle(&mut eventloop).await;
         assert_eq!(payloads(&received(&mut broker).await), ["3"]);
+        assert_eq!(eventloop.requests_rx.len(), 2);
     }
 
     thread_local! {
